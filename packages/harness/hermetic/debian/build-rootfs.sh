@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Builds a minimal Debian root filesystem with debootstrap and imports it as a local image.
+# It is the bottom layer of every hermetic stand-in: no registry can be reached here, so no
+# base image can be pulled. The rootfs gets the dpkg and apt settings of the official slim
+# images, or every apt-get layer built on it would carry tens of MB of docs and caches.
+#
+# usage: build-rootfs.sh SUITE IMAGE
+#   SUITE  a Debian suite (bookworm, trixie)
+#   IMAGE  the local image name:tag to create (a stand-in name, never an official image's)
+set -euo pipefail
+
+suite=${1:?usage: build-rootfs.sh SUITE IMAGE}
+image=${2:?usage: build-rootfs.sh SUITE IMAGE}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+mirror=$("$here/../debian-mirror.sh")
+
+command -v debootstrap >/dev/null || { echo "error: debootstrap is missing; fix: apt-get install debootstrap (scripts/setup.sh does this)" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || { echo "error: debootstrap needs root; fix: run as root, or build stand-ins on a machine where you are root" >&2; exit 1; }
+
+rootfs=$(mktemp -d "${TMPDIR:-/tmp}/dockerize-python-rootfs-$suite.XXXXXX")
+trap 'rm -rf "$rootfs"' EXIT
+
+debootstrap --variant=minbase "$suite" "$rootfs" "$mirror" >&2 || { echo "error: debootstrap $suite from $mirror failed (log above); fix: check that the mirror answers, or set DEBIAN_MIRROR" >&2; exit 1; }
+
+# The same exclusions and clean-up hooks as the official Debian slim images.
+cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'CFG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+CFG
+cat >"$rootfs/etc/apt/apt.conf.d/docker-clean" <<'CFG'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+CFG
+cat >"$rootfs/etc/apt/apt.conf.d/docker-no-languages" <<'CFG'
+Acquire::Languages "none";
+CFG
+cat >"$rootfs/etc/apt/apt.conf.d/docker-no-recommends" <<'CFG'
+APT::Install-Recommends "false";
+APT::Install-Suggests "false";
+CFG
+# The machine's own mirror, so that apt-get in a template reaches Debian as it does on the host.
+cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<CFG
+Types: deb
+URIs: $mirror
+Suites: $suite $suite-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+CFG
+rm -f "$rootfs/etc/apt/sources.list"
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/* "$rootfs"/var/log/*.log "$rootfs"/usr/share/doc/*/changelog*
+find "$rootfs/usr/share/man" "$rootfs/usr/share/info" "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} + 2>/dev/null || true
+
+tar --numeric-owner -C "$rootfs" -c . | docker import \
+  --change 'CMD ["bash"]' \
+  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --message "dockerize-python stand-in: debootstrap --variant=minbase $suite" \
+  - "$image" >/dev/null
+echo "$image"

@@ -1,0 +1,112 @@
+import { createWriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { DockerCommandError, runDocker } from "./run-docker.ts";
+
+export interface BuildImageRequest {
+  /** The build context directory. */
+  context: string;
+  /** The Dockerfile, absolute or relative to the context. Defaults to `<context>/Dockerfile`. */
+  dockerfile?: string;
+  /** The image name:tag to give the result. */
+  tag: string;
+  buildArgs?: Record<string, string>;
+  labels?: Record<string, string>;
+  /** BuildKit secrets: id -> file path, used by `RUN --mount=type=secret,id=...`. */
+  secretFiles?: Record<string, string>;
+  target?: string;
+  noCache?: boolean;
+  /** Where the full plain-progress build log is written. */
+  logFile?: string;
+  /** Called with each log line as BuildKit prints it (for progress displays). */
+  onLine?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface BuiltImage {
+  tag: string;
+  seconds: number;
+  /** The whole plain-progress log. */
+  log: string;
+}
+
+/** A build step failed. The message names the step and shows the end of its own log. */
+export class BuildFailedError extends Error {
+  readonly tag: string;
+  readonly failedStep: string | undefined;
+  readonly stepLog: string;
+  readonly logFile: string | undefined;
+
+  constructor(tag: string, log: string, logFile: string | undefined) {
+    const failure = findFailedStep(log);
+    const where = failure.step ? `step ${failure.step}` : "an unnamed step";
+    super(
+      `Building ${tag} failed at ${where}.\n` +
+        `--- last lines of that step ---\n${failure.tail}\n---\n` +
+        (logFile ? `Full build log: ${logFile}\n` : "") +
+        "Fix: read the step's output above; the Dockerfile line it names is the one that failed.",
+    );
+    this.name = "BuildFailedError";
+    this.tag = tag;
+    this.failedStep = failure.step;
+    this.stepLog = failure.tail;
+    this.logFile = logFile;
+  }
+}
+
+/** Builds an image with BuildKit through the docker CLI, keeping the whole plain-progress log. */
+export async function buildImage(request: BuildImageRequest): Promise<BuiltImage> {
+  const args = ["buildx", "build", "--load", "--progress=plain", "--tag", request.tag];
+  if (request.dockerfile) args.push("--file", request.dockerfile);
+  for (const [name, value] of Object.entries(request.buildArgs ?? {})) args.push("--build-arg", `${name}=${value}`);
+  for (const [name, value] of Object.entries(request.labels ?? {})) args.push("--label", `${name}=${value}`);
+  for (const [id, path] of Object.entries(request.secretFiles ?? {})) args.push("--secret", `id=${id},src=${path}`);
+  if (request.target) args.push("--target", request.target);
+  if (request.noCache) args.push("--no-cache");
+  args.push(request.context);
+
+  let logStream: ReturnType<typeof createWriteStream> | undefined;
+  if (request.logFile) {
+    await mkdir(dirname(request.logFile), { recursive: true });
+    logStream = createWriteStream(request.logFile);
+  }
+  const onLine = (line: string) => {
+    logStream?.write(`${line}\n`);
+    request.onLine?.(line);
+  };
+  const started = performance.now();
+  try {
+    const output = await runDocker(args, { onLine, signal: request.signal });
+    return { tag: request.tag, seconds: (performance.now() - started) / 1000, log: output.stderr + output.stdout };
+  } catch (error) {
+    if (error instanceof DockerCommandError) {
+      throw new BuildFailedError(request.tag, error.output.stderr + error.output.stdout, request.logFile);
+    }
+    throw error;
+  } finally {
+    await new Promise<void>((resolve) => (logStream ? logStream.end(resolve) : resolve()));
+  }
+}
+
+/**
+ * Finds, in a BuildKit plain-progress log, the step that failed and the end of its own output.
+ * Steps are numbered `#N`; a step's header is `#N [stage i/n] INSTRUCTION` and its failure `#N ERROR: ...`.
+ */
+export function findFailedStep(log: string): { step: string | undefined; tail: string } {
+  const lines = log.split("\n");
+  const errorLine = lines.find((line) => /^#\d+ ERROR:/.test(line));
+  const stepNumber = errorLine?.match(/^#(\d+) /)?.[1];
+  if (!stepNumber) {
+    return { step: undefined, tail: lines.filter((l) => l.trim()).slice(-25).join("\n") };
+  }
+  const own = lines.filter((line) => line.startsWith(`#${stepNumber} `));
+  const header = own.find((line) => /^#\d+ \[/.test(line));
+  const step = header?.replace(/^#\d+ /, "");
+  const tail = own
+    .slice(-25)
+    .map((line) => line.replace(new RegExp(`^#${stepNumber} (\\d+\\.\\d+ )?`), ""))
+    .join("\n");
+  // BuildKit repeats the failing instruction after the step's output; keep that context too.
+  const after = lines.slice(lines.lastIndexOf(errorLine ?? "") + 1).filter((l) => /^\s*(>>>|-{4,}|\d+ \|)/.test(l));
+  return { step, tail: after.length ? `${tail}\n${after.slice(0, 12).join("\n")}` : tail };
+}

@@ -1,0 +1,128 @@
+import { z } from "zod";
+
+/**
+ * The manifest every template ships as `template.json`: the single source of truth the harness,
+ * the CLI, the README tables and CI read. A template is this data plus the files under `files/`
+ * (copied into an app as they are laid out there); the harness knows nothing else about it.
+ */
+
+/** The checks the harness knows. A manifest lists the ones that apply to its template. */
+export const checkNames = [
+  "http-through-caddy",
+  "non-root",
+  "size-budget",
+  "deps-layer-cached",
+  "compose-up",
+  "caddy-validate",
+] as const;
+export type CheckName = (typeof checkNames)[number];
+
+const argName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, "build args are UPPER_SNAKE_CASE");
+/** An image reference with an explicit tag: templates never build FROM an implicit `latest`. */
+const imageRef = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "an image reference with an explicit tag, such as python:3.13-slim-trixie")
+  .refine((ref) => !ref.endsWith(":latest"), "the tag must be pinned, not latest");
+/** A path inside the template's files/ folder. */
+const filePath = z
+  .string()
+  .min(1)
+  .refine((path) => !path.startsWith("/") && !path.split("/").includes(".."), "a relative path inside files/");
+
+export const buildArgRoles = ["base-image", "package-index", "package-index-host", "option"] as const;
+
+export const buildArgSchema = z.strictObject({
+  description: z.string().min(1),
+  /**
+   * base-image: an image the Dockerfile builds FROM (hermetic mode substitutes a stand-in);
+   * package-index / package-index-host: pip's index URL and the host pip may reach over plain HTTP
+   * (hermetic mode points them at its local index); option: anything else a user may set.
+   */
+  role: z.enum(buildArgRoles),
+  default: z.string().optional(),
+});
+
+export const variantSchema = z.strictObject({
+  /** Unique within the template; the cell id is `<template>/<variant id>`. */
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
+  /** The Python version (major.minor) the variant runs; absent for images with no Python. */
+  python: z.string().regex(/^3\.\d+$/).optional(),
+  /** Values for the template's base-image build args. */
+  baseImages: z.record(argName, imageRef),
+  /** Values for other build args, for this variant only. */
+  buildArgs: z.record(argName, z.string()).default({}),
+  /** The largest uncompressed image size this variant may have, in MB (10^6 bytes). */
+  sizeBudgetMB: z.number().positive(),
+});
+
+export const templateManifestSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/, "lower-case letters, digits and dashes"),
+    description: z.string().min(1),
+    /** app: a Python app image; proxy: a reverse proxy that fronts an app. */
+    kind: z.enum(["app", "proxy"]),
+    /** The Dockerfile, as a path inside files/ (and so inside the app once copied). */
+    dockerfile: filePath,
+    /** The compose file inside files/, when the template ships one. */
+    compose: filePath.optional(),
+    /** Templates whose files this one needs beside it in an app (its compose file builds them). */
+    companions: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).default([]),
+    /** The port the image's server listens on inside the container. */
+    port: z.number().int().min(1).max(65535),
+    /** The numeric user the image runs as; never 0. */
+    user: z.strictObject({
+      uid: z.number().int().positive("the runtime user must not be root (uid 0)"),
+      gid: z.number().int().min(0),
+    }),
+    /** The other services an app needs to be verified: the database image and the proxy template. */
+    stack: z
+      .strictObject({
+        database: imageRef,
+        proxy: z.string().regex(/^[a-z][a-z0-9-]*$/),
+      })
+      .optional(),
+    /** Every ARG the Dockerfile declares that a user may set. */
+    buildArgs: z.record(argName, buildArgSchema),
+    variants: z.array(variantSchema).min(1),
+    checks: z.array(z.enum(checkNames)).min(1),
+  })
+  .superRefine((manifest, context) => {
+    const seen = new Set<string>();
+    manifest.variants.forEach((variant, index) => {
+      if (seen.has(variant.id)) {
+        context.addIssue({ code: "custom", path: ["variants", index, "id"], message: `duplicate variant id "${variant.id}"` });
+      }
+      seen.add(variant.id);
+      for (const arg of Object.keys(variant.baseImages)) {
+        if (manifest.buildArgs[arg]?.role !== "base-image") {
+          context.addIssue({
+            code: "custom",
+            path: ["variants", index, "baseImages", arg],
+            message: `"${arg}" is not declared in buildArgs with role "base-image"`,
+          });
+        }
+      }
+      for (const arg of Object.keys(variant.buildArgs)) {
+        if (!manifest.buildArgs[arg]) {
+          context.addIssue({ code: "custom", path: ["variants", index, "buildArgs", arg], message: `"${arg}" is not declared in buildArgs` });
+        }
+      }
+    });
+    if (manifest.kind === "app" && !manifest.stack) {
+      context.addIssue({ code: "custom", path: ["stack"], message: "an app template names the database image and proxy template it is verified with" });
+    }
+    const needsStack: CheckName[] = ["http-through-caddy", "compose-up"];
+    for (const check of needsStack) {
+      if (manifest.checks.includes(check) && !manifest.stack) {
+        context.addIssue({ code: "custom", path: ["checks"], message: `check "${check}" needs a stack` });
+      }
+    }
+    if (manifest.checks.includes("compose-up") && !manifest.compose) {
+      context.addIssue({ code: "custom", path: ["checks"], message: 'check "compose-up" needs a compose file' });
+    }
+  });
+
+export type TemplateManifest = z.infer<typeof templateManifestSchema>;
+export type Variant = z.infer<typeof variantSchema>;
+export type BuildArg = z.infer<typeof buildArgSchema>;

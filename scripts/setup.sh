@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Prepares this machine for dockerize-python, idempotently: Node 24, pnpm, a Docker engine with
+# BuildKit, buildx and compose v2 (started when it is not running), debootstrap and ShellCheck,
+# then the workspace's own dependencies and build. Anything already working is left alone: an
+# engine that answers is never reinstalled or reconfigured.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly repo
+readonly node_major_wanted=24
+readonly dockerd_log=/var/log/dockerize-python-dockerd.log
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+die() { printf '[setup] error: %s\n' "$1" >&2; printf '[setup] fix: %s\n' "$2" >&2; exit 1; }
+is_root() { [[ $(id -u) -eq 0 ]]; }
+
+apt_updated=false
+apt_install() {
+  is_root || die "missing $*, and only root can install packages here." "install $* (Debian: apt-get install $*) and run this again."
+  if ! $apt_updated; then
+    apt-get update -qq
+    apt_updated=true
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_node() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if ((major >= node_major_wanted)); then return; fi
+  say "node $(node --version 2>/dev/null || echo 'is missing') is older than $node_major_wanted: installing node@$node_major_wanted from the npm registry"
+  command -v npm >/dev/null || die "npm is missing, so Node $node_major_wanted cannot be installed." "install Node.js $node_major_wanted LTS and run this again."
+  is_root || die "Node $node_major_wanted is needed and installing it globally needs root." "install Node.js $node_major_wanted LTS (for example with nvm) and run this again."
+  npm install --global --prefix /usr/local --no-fund --no-audit --loglevel=error "node@$node_major_wanted" >/dev/null
+  hash -r
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  ((major >= node_major_wanted)) || die "node is still $(node --version) after installing node@$node_major_wanted into /usr/local." "put /usr/local/bin ahead of $(dirname "$(command -v node)") on PATH."
+}
+
+ensure_pnpm() {
+  local wanted
+  # The workspace declares its pnpm version once, in package.json's devEngines.
+  wanted=$(node -p "require('$repo/package.json').devEngines.packageManager.version")
+  if [[ $(pnpm --version 2>/dev/null || true) == "$wanted" ]]; then return; fi
+  say "installing pnpm $wanted"
+  if is_root; then
+    npm install --global --prefix /usr/local --no-fund --no-audit --loglevel=error "pnpm@$wanted" >/dev/null
+  else
+    npm install --global --no-fund --no-audit --loglevel=error "pnpm@$wanted" >/dev/null \
+      || die "could not install pnpm $wanted globally." "install pnpm $wanted (npm install -g pnpm@$wanted) and run this again."
+  fi
+  hash -r
+}
+
+engine_answers() { docker info >/dev/null 2>&1; }
+
+# Debian trixie's docker.io, docker-buildx and docker-compose install on bookworm with bookworm's
+# libc. The trixie source is pinned low so that nothing else is ever upgraded from it.
+install_docker_from_trixie() {
+  local mirror
+  mirror=$("$repo/packages/harness/hermetic/debian-mirror.sh")
+  say "installing Docker engine, buildx and compose v2 from Debian trixie ($mirror), pinned so nothing else comes from trixie"
+  cat >/etc/apt/sources.list.d/dockerize-python-trixie.sources <<SOURCES
+# Added by dockerize-python's scripts/setup.sh for docker.io, docker-buildx and docker-compose.
+Types: deb
+URIs: $mirror
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+  cat >/etc/apt/preferences.d/dockerize-python-trixie <<PREFS
+# Added by dockerize-python's scripts/setup.sh: take from trixie only what is asked for with -t trixie.
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100
+PREFS
+  apt_updated=false
+  apt_install -t trixie docker.io docker-buildx docker-compose
+}
+
+start_dockerd() {
+  say "starting dockerd (log: $dockerd_log)"
+  # setsid: the daemon must outlive this script and the shell that ran it.
+  setsid dockerd >"$dockerd_log" 2>&1 </dev/null &
+  local tries=60
+  until engine_answers; do
+    ((tries--)) || die "dockerd did not answer within 60 s; its log ends with: $(tail -n 5 "$dockerd_log")" "read $dockerd_log, fix the cause, and run this again."
+    sleep 1
+  done
+}
+
+ensure_docker() {
+  if engine_answers; then
+    docker buildx version >/dev/null 2>&1 || die "the Docker engine answers but buildx is missing." "install the docker-buildx plugin (Debian: docker-buildx) and run this again."
+    docker compose version >/dev/null 2>&1 || die "the Docker engine answers but compose v2 is missing." "install the compose v2 plugin (Debian: docker-compose 2.x) and run this again."
+    return
+  fi
+  if ! is_root; then
+    if [[ -S /var/run/docker.sock ]]; then
+      die "a Docker engine is running but this user may not use it ($(docker info 2>&1 | tail -n 1))." "add this user to the docker group (usermod -aG docker \$USER, then log in again), or run as root."
+    fi
+    die "no Docker engine answers, and only root can install or start one." "install Docker Engine with buildx and compose v2, start it, and run this again."
+  fi
+  if ! command -v dockerd >/dev/null || ! docker buildx version >/dev/null 2>&1 || ! docker compose version >/dev/null 2>&1; then
+    install_docker_from_trixie
+  fi
+  start_dockerd
+}
+
+ensure_host_tools() {
+  local missing=()
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v shellcheck >/dev/null || missing+=(shellcheck)
+  # Never from trixie: most trixie packages would pull a newer libc onto the host.
+  ((${#missing[@]} == 0)) || { say "installing ${missing[*]}"; apt_install "${missing[@]}"; }
+}
+
+ensure_workspace() {
+  cd "$repo"
+  export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1
+  pnpm install --frozen-lockfile --reporter=silent
+  pnpm exec turbo run build --output-logs=errors-only >/dev/null
+}
+
+main() {
+  ensure_node
+  ensure_pnpm
+  ensure_host_tools
+  ensure_docker
+  ensure_workspace
+  say "ready: node $(node --version), pnpm $(pnpm --version), docker engine $(docker version --format '{{.Server.Version}}')"
+}
+
+main "$@"
