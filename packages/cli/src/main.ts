@@ -1,3 +1,63 @@
 #!/usr/bin/env node
-import { hello } from "@dockerize-python/harness";
-console.log(hello());
+import { readFileSync } from "node:fs";
+import {
+  BuildFailedError,
+  DockerEngineUnavailableError,
+  ManifestError,
+  NoTemplatesError,
+  UnknownTemplateError,
+} from "@dockerize-python/harness";
+import type { Command } from "./command.ts";
+import { matrixCommand } from "./commands/matrix.ts";
+import { UsageError } from "./usage-error.ts";
+
+const commands: readonly Command[] = [matrixCommand];
+
+const usage = `Usage: dockerize-python <command> [options]
+
+Commands:
+${commands.map((command) => `  ${command.name.padEnd(10)}${command.summary}`).join("\n")}
+
+Options:
+  -h, --help     Show this help (dockerize-python <command> --help for a command's options)
+  -v, --version  Print the version`;
+
+/** Errors whose message already says what went wrong and how to fix it: shown without a stack. */
+const explainedErrors = [ManifestError, UnknownTemplateError, NoTemplatesError, DockerEngineUnavailableError, BuildFailedError];
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  try {
+    if (first === "-h" || first === "--help" || first === "help") {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    if (first === "-v" || first === "--version") {
+      process.stdout.write(`${cliVersion()}\n`);
+      return 0;
+    }
+    if (first === undefined) throw new UsageError("no command given.", usage);
+    if (first.startsWith("-")) throw new UsageError(`unknown option "${first}".`, usage);
+    const command = commands.find((candidate) => candidate.name === first);
+    if (!command) throw new UsageError(`unknown command "${first}". Commands: ${commands.map((c) => c.name).join(", ")}.`, usage);
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`dockerize-python: ${error.message}\n\n${error.usage}\n`);
+      return 2;
+    }
+    if (explainedErrors.some((type) => error instanceof type)) {
+      process.stderr.write(`dockerize-python: ${(error as Error).message}\n`);
+      return 1;
+    }
+    process.stderr.write(`dockerize-python: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+function cliVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return manifest.version;
+}
+
+process.exitCode = await main(process.argv.slice(2));

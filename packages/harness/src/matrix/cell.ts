@@ -1,0 +1,21 @@
+import type { LoadedTemplate } from "../manifest/load-manifest.ts";
+import type { CheckName, Variant } from "../manifest/schema.ts";
+
+/** One template variant to build and verify: the unit of the matrix and of its report. */
+export interface Cell {
+  /** `<template>/<variant>`. */
+  id: string;
+  template: LoadedTemplate;
+  variant: Variant;
+  /** The variant's Python (major.minor), or null for an image with no Python. */
+  python: string | null;
+  /**
+   * Every build arg of an online build: the manifest's defaults, then the variant's own values,
+   * then its base images. Hermetic mode overrides the base-image and package-index ones.
+   */
+  buildArgs: Record<string, string>;
+  /** The variant's base images, by build arg. */
+  baseImages: Record<string, string>;
+  sizeBudgetBytes: number;
+  checks: CheckName[];
+}

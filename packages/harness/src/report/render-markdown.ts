@@ -1,0 +1,96 @@
+import { checkNames, type CheckName } from "../manifest/schema.ts";
+import { countOf, countStatuses, describeCounts } from "./count-statuses.ts";
+import { formatDuration } from "./format-duration.ts";
+import type { CellReport, MatrixReport, Status } from "./report-types.ts";
+import { statusMarks } from "./status-marks.ts";
+
+/**
+ * The report as a person reads it: how the run went, then one table per template (a row per
+ * variant, a column per check), then the detail of everything that did not pass.
+ */
+export function renderMarkdown(report: MatrixReport): string {
+  const byTemplate = Map.groupBy(report.cells, (cell) => cell.template);
+  const sections = [...byTemplate.values()].map(renderTemplate);
+  return [...renderHeader(report), ...(sections.length > 0 ? sections : ["No cell finished."])].join("\n\n") + "\n";
+}
+
+function renderHeader(report: MatrixReport): string[] {
+  const { cells, checks } = countStatuses(report);
+  const seconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
+  const result = report.complete
+    ? `**Result: complete.** Cells: ${describeCounts(cells)}. Checks: ${describeCounts(checks)}.`
+    : `**Result: INCOMPLETE.** The run was interrupted; only the ${countOf(report.cells.length, "cell")} below finished. ` +
+      `Cells: ${describeCounts(cells)}. Checks: ${describeCounts(checks)}.`;
+  const facts = [
+    `- Mode: **${report.mode}** (${report.modeReason})`,
+    `- Engine: ${report.engine}`,
+    `- Started ${report.startedAt}, finished ${report.finishedAt} (${formatDuration(seconds)})`,
+    ...renderHermetic(report.hermetic),
+  ];
+  const legend = `Legend: ${statusMarks.pass} pass · ${statusMarks.fail} fail · ${statusMarks.skip} skip · — no result. Sizes in MB (10^6 bytes).`;
+  return ["# dockerize-python template matrix", result, facts.join("\n"), legend];
+}
+
+function renderHermetic(hermetic: MatrixReport["hermetic"]): string[] {
+  if (!hermetic) return [];
+  const reuse = (reused: boolean) => (reused ? "reused" : "built");
+  return [
+    "- Stand-in base images:",
+    ...(hermetic.standins.length > 0
+      ? hermetic.standins.map((standin) => `  - \`${standin.official}\` → \`${standin.image}\` (${reuse(standin.reused)})`)
+      : ["  - none"]),
+    "- Local package indexes:",
+    ...(hermetic.packageIndexes.length > 0
+      ? hermetic.packageIndexes.map((index) => `  - ${index.suite}: ${index.packages} packages (${reuse(index.reused)})`)
+      : ["  - none"]),
+  ];
+}
+
+function renderTemplate(cells: CellReport[]): string {
+  const first = cells[0];
+  if (!first) return "";
+  const present = new Set(cells.flatMap((cell) => cell.checks.map((check) => check.name)));
+  const columns = checkNames.filter((name) => present.has(name));
+  const header = ["Variant", "Python", "Status", "Size / budget (MB)", "User", "Build (s)", ...columns];
+  const align = ["---", "---", "---", "---:", "---", "---:", ...columns.map(() => ":---:")];
+  const rows = cells.map((cell) => [
+    cell.variant,
+    cell.python ?? "—",
+    mark(cell.status),
+    `${cell.sizeBytes === null ? "—" : megabytes(cell.sizeBytes)} / ${megabytes(cell.sizeBudgetBytes)}`,
+    cell.user ?? "—",
+    cell.buildSeconds === null ? "—" : cell.buildSeconds.toFixed(1),
+    ...columns.map((name) => checkMark(cell, name)),
+  ]);
+  const table = [header, align, ...rows].map((row) => `| ${row.map(escapeCell).join(" | ")} |`).join("\n");
+  const details = renderDetails(cells);
+  return [`## ${first.template} ${first.templateVersion}`, table, ...(details ? [details] : [])].join("\n\n");
+}
+
+/** Every cell and check that did not pass, with its reason: what a person reads after the table. */
+function renderDetails(cells: CellReport[]): string | undefined {
+  const items = cells.flatMap((cell) => [
+    ...(cell.status === "pass" ? [] : [detailItem(`\`${cell.variant}\``, cell.status, cell.reason ?? "no reason given")]),
+    ...cell.checks
+      .filter((check) => check.status !== "pass")
+      .map((check) => detailItem(`\`${cell.variant}\` › \`${check.name}\``, check.status, check.detail)),
+  ]);
+  return items.length > 0 ? `### Not passing\n\n${items.join("\n")}` : undefined;
+}
+
+function detailItem(what: string, status: Status, detail: string): string {
+  const text = detail.trim();
+  if (!text.includes("\n")) return `- ${what} ${mark(status)}: ${text}`;
+  // A multi-line detail (a build log's tail) keeps its lines, in a block under its item.
+  const fence = text.includes("```") ? "~~~" : "```";
+  return `- ${what} ${mark(status)}:\n\n  ${fence}\n${text.replace(/^/gm, "  ")}\n  ${fence}\n`;
+}
+
+function checkMark(cell: CellReport, name: CheckName): string {
+  const check = cell.checks.find((candidate) => candidate.name === name);
+  return check ? statusMarks[check.status] : "—";
+}
+
+const mark = (status: Status) => `${statusMarks[status]} ${status}`;
+const megabytes = (bytes: number) => (bytes / 1_000_000).toFixed(1);
+const escapeCell = (text: string) => text.replace(/\|/g, "\\|").replace(/\s*\n\s*/g, " ");

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { findFailedStep } from "../../packages/harness/src/docker/build-image.ts";
+import { parseSteps } from "../../packages/harness/src/checks/deps-layer-cached.ts";
+
+// Real BuildKit plain-progress output, trimmed.
+const failedBuild = `#1 [internal] load build definition from Dockerfile
+#1 DONE 0.0s
+#5 [builder 2/4] RUN apt-get update
+#5 CACHED
+#7 [builder 3/4] RUN pip install -r requirements.txt
+#7 0.512 Looking in indexes: http://172.17.0.1:4100/trixie/simple/
+#7 1.203 ERROR: Could not find a version that satisfies the requirement flask-nope
+#7 1.204 ERROR: No matching distribution found for flask-nope
+#7 ERROR: process "/bin/sh -c pip install -r requirements.txt" did not complete successfully: exit code: 1
+------
+ > [builder 3/4] RUN pip install -r requirements.txt:
+1.204 ERROR: No matching distribution found for flask-nope
+------
+Dockerfile:12
+--------------------
+  12 | >>> RUN pip install -r requirements.txt
+--------------------
+ERROR: failed to solve: process "/bin/sh -c pip install -r requirements.txt" did not complete successfully: exit code: 1`;
+
+describe("findFailedStep", () => {
+  it("names the failing step and shows its own output, not the whole log", () => {
+    const failure = findFailedStep(failedBuild);
+    expect(failure.step).toBe("[builder 3/4] RUN pip install -r requirements.txt");
+    expect(failure.tail).toContain("No matching distribution found for flask-nope");
+    expect(failure.tail).not.toContain("load build definition");
+    expect(failure.tail).toContain(">>> RUN pip install -r requirements.txt");
+  });
+
+  it("falls back to the end of the log when no step failed by number", () => {
+    const failure = findFailedStep("ERROR: failed to read dockerfile: open Dockerfile: no such file or directory");
+    expect(failure.step).toBeUndefined();
+    expect(failure.tail).toContain("no such file or directory");
+  });
+});
+
+describe("parseSteps", () => {
+  it("tells cached steps from re-run ones, named stages and unnamed", () => {
+    const steps = parseSteps(`#4 [builder 2/5] RUN apt-get update
+#4 CACHED
+#6 [runtime 4/6] COPY . /app
+#6 DONE 0.1s
+#8 [2/3] RUN pip install flask
+#8 0.3 Collecting flask`);
+    expect(steps).toEqual([
+      { stage: "builder", instruction: "RUN apt-get update", cached: true },
+      { stage: "runtime", instruction: "COPY . /app", cached: false },
+      { stage: "", instruction: "RUN pip install flask", cached: false },
+    ]);
+  });
+});

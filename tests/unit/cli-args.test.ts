@@ -1,0 +1,50 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const cli = fileURLToPath(new URL("../../packages/cli/dist/main.js", import.meta.url));
+
+function runCli(...args: string[]) {
+  const result = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(cli)) throw new Error(`${cli} does not exist. Fix: build first (pnpm exec turbo run build, from the repository root).`);
+});
+
+describe("dockerize-python command line", () => {
+  it("prints help and the version, exiting 0", () => {
+    const help = runCli("--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain("Usage: dockerize-python <command> [options]");
+    expect(help.stdout).toMatch(/^ {2}matrix {4}/m);
+
+    const version = runCli("--version");
+    expect(version.status).toBe(0);
+    const { version: expected } = JSON.parse(readFileSync(new URL("../../packages/cli/package.json", import.meta.url), "utf8")) as { version: string };
+    expect(version.stdout.trim()).toBe(expected);
+
+    const matrixHelp = runCli("matrix", "--help");
+    expect(matrixHelp.status).toBe(0);
+    expect(matrixHelp.stdout).toContain("--template NAME");
+  });
+
+  it.each([
+    { args: [], message: "no command given." },
+    { args: ["build"], message: 'unknown command "build". Commands: matrix.' },
+    { args: ["--verbose"], message: 'unknown option "--verbose".' },
+    { args: ["matrix", "--bogus"], message: "Unknown option '--bogus'" },
+    { args: ["matrix", "--template"], message: "Option '-t, --template <value>' argument missing" },
+    { args: ["matrix", "--mode", "fast"], message: '--mode must be one of auto, hermetic, online, not "fast".' },
+    { args: ["matrix", "extra"], message: "Unexpected argument 'extra'" },
+  ])("exits 2 with a message and the usage for: $args", ({ args, message }) => {
+    const { status, stdout, stderr } = runCli(...args);
+    expect(status).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(`dockerize-python: ${message}`);
+    expect(stderr).toContain("Usage: dockerize-python");
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+});

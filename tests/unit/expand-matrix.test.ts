@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { discoverTemplates, expandMatrix, type LoadedTemplate, UnknownTemplateError } from "@dockerize-python/harness";
+import { makeTempDir, validManifest, writeTemplate } from "./fixtures/template-fixture.ts";
+
+let temp: Awaited<ReturnType<typeof makeTempDir>>;
+let templates: LoadedTemplate[];
+beforeAll(async () => {
+  temp = await makeTempDir();
+  await writeTemplate(temp.dir, "slim");
+  const proxy = {
+    ...validManifest("proxy"),
+    kind: "proxy",
+    compose: undefined,
+    stack: undefined,
+    buildArgs: { PYTHON_IMAGE: { description: "The base image.", role: "base-image" } },
+    variants: [{ id: "v2", baseImages: { PYTHON_IMAGE: "caddy:2.10" }, sizeBudgetMB: 60 }],
+    checks: ["non-root"],
+  };
+  await writeTemplate(temp.dir, "proxy", { manifest: proxy, files: { "docker/Dockerfile": "ARG PYTHON_IMAGE\nFROM ${PYTHON_IMAGE}\n" } });
+  templates = await discoverTemplates(temp.dir);
+});
+afterAll(async () => temp.remove());
+
+describe("expandMatrix", () => {
+  it("makes one cell per variant, in template then variant order", () => {
+    expect(expandMatrix(templates).map((cell) => cell.id)).toEqual(["proxy/v2", "slim/py3.13", "slim/py3.11"]);
+  });
+
+  it("merges the defaults, the variant's build args and its base images", () => {
+    const cells = expandMatrix(templates, ["slim"]);
+    expect(cells.map(({ id, python, buildArgs, baseImages, sizeBudgetBytes, checks }) => ({ id, python, buildArgs, baseImages, sizeBudgetBytes, checks }))).toEqual([
+      {
+        id: "slim/py3.13",
+        python: "3.13",
+        buildArgs: { PYTHON_IMAGE: "python:3.13-slim-trixie", WORKERS: "2" },
+        baseImages: { PYTHON_IMAGE: "python:3.13-slim-trixie" },
+        sizeBudgetBytes: 250_000_000,
+        checks: ["non-root", "size-budget", "http-through-caddy"],
+      },
+      {
+        id: "slim/py3.11",
+        python: "3.11",
+        buildArgs: { PYTHON_IMAGE: "python:3.11-slim-bookworm", WORKERS: "4" },
+        baseImages: { PYTHON_IMAGE: "python:3.11-slim-bookworm" },
+        sizeBudgetBytes: 260_500_000,
+        checks: ["non-root", "size-budget", "http-through-caddy"],
+      },
+    ]);
+    expect(cells[0]?.template.name).toBe("slim");
+    expect(cells[0]?.variant.id).toBe("py3.13");
+  });
+
+  it("gives null python to a variant without one, and rejects an unknown template", () => {
+    expect(expandMatrix(templates, ["proxy"])[0]?.python).toBeNull();
+    expect(() => expandMatrix(templates, ["slimm"])).toThrow(UnknownTemplateError);
+  });
+
+  it("is pure: the templates are left as they were", () => {
+    const before = JSON.stringify(templates);
+    const [cell] = expandMatrix(templates);
+    if (cell) cell.buildArgs.EXTRA = "x";
+    expect(JSON.stringify(templates)).toBe(before);
+  });
+});

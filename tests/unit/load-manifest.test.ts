@@ -1,0 +1,119 @@
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadTemplate, ManifestError } from "@dockerize-python/harness";
+import { makeTempDir, validDockerfile, validManifest, writeTemplate } from "./fixtures/template-fixture.ts";
+
+let temp: Awaited<ReturnType<typeof makeTempDir>>;
+beforeEach(async () => (temp = await makeTempDir()));
+afterEach(async () => temp.remove());
+
+/** The ManifestError loadTemplate throws for the template in `dir`. */
+async function manifestError(dir: string): Promise<ManifestError> {
+  const error = await loadTemplate(dir).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(ManifestError);
+  return error as ManifestError;
+}
+
+const problemLines = (error: ManifestError) => error.problems.map((problem) => `${problem.path}: ${problem.message}`);
+
+describe("loadTemplate", () => {
+  it("loads a valid template with its package version, folders and defaults applied", async () => {
+    const dir = await writeTemplate(temp.dir, "slim");
+    const template = await loadTemplate(dir);
+    expect(template).toMatchObject({ name: "slim", version: "1.2.3", dir, filesDir: join(dir, "files") });
+    expect(template.manifest.variants[0]?.buildArgs).toEqual({});
+    expect(template.manifest.companions).toEqual([]);
+  });
+
+  it("lists every schema problem with its JSON path, naming the file and the fix", async () => {
+    const manifest = validManifest("slim") as { variants: Array<Record<string, unknown>>; [key: string]: unknown };
+    manifest.port = "8000";
+    manifest.colour = "blue";
+    manifest.user = { uid: 0, gid: 0 };
+    manifest.variants[1] = { ...manifest.variants[1], sizeBudgetMB: "260" };
+    manifest.variants[0] = { ...manifest.variants[0], baseImages: { PYTHON_IMAGE: "python:latest" } };
+    delete manifest.description;
+    const dir = await writeTemplate(temp.dir, "slim", { manifest });
+
+    const error = await manifestError(dir);
+    expect(problemLines(error)).toEqual(
+      expect.arrayContaining([
+        "port: expected number, got string",
+        "colour: unknown field (the schema does not allow it)",
+        "user.uid: the runtime user must not be root (uid 0)",
+        "variants[1].sizeBudgetMB: expected number, got string",
+        "variants[0].baseImages.PYTHON_IMAGE: the tag must be pinned, not latest",
+        "description: missing (expected string)",
+      ]),
+    );
+    expect(error.problems).toHaveLength(6);
+    expect(error.message).toContain(`${join(dir, "template.json")} is not a valid template (6 problems)`);
+    expect(error.message).toContain("  - variants[1].sizeBudgetMB: expected number, got string");
+    expect(error.message).toContain("Fix:");
+  });
+
+  it("reports the schema's cross-field rules (undeclared args, duplicate variants, missing stack)", async () => {
+    const manifest = validManifest("slim") as { variants: Array<Record<string, unknown>>; [key: string]: unknown };
+    manifest.variants[1] = { ...manifest.variants[1], id: "py3.13", buildArgs: { NOT_DECLARED: "x" } };
+    delete manifest.stack;
+    const dir = await writeTemplate(temp.dir, "slim", { manifest });
+
+    expect(problemLines(await manifestError(dir))).toEqual(
+      expect.arrayContaining([
+        'variants[1].id: duplicate variant id "py3.13"',
+        'variants[1].buildArgs.NOT_DECLARED: "NOT_DECLARED" is not declared in buildArgs',
+        "stack: an app template names the database image and proxy template it is verified with",
+        'checks: check "http-through-caddy" needs a stack',
+      ]),
+    );
+  });
+
+  it("explains a build arg name that is not UPPER_SNAKE_CASE", async () => {
+    const manifest = validManifest("slim") as { buildArgs: Record<string, unknown> };
+    manifest.buildArgs["pip-index"] = { description: "lower case", role: "option" };
+    const dir = await writeTemplate(temp.dir, "slim", { manifest });
+    expect(problemLines(await manifestError(dir))).toContain('buildArgs["pip-index"]: invalid key: build args are UPPER_SNAKE_CASE');
+  });
+
+  it("flags a build arg the Dockerfile does not declare with ARG", async () => {
+    const dockerfile = validDockerfile.replace("ARG PIP_INDEX_URL WORKERS=2", "ARG WORKERS=2\nENV PIP_INDEX_URL=x");
+    const dir = await writeTemplate(temp.dir, "slim", { files: { "docker/Dockerfile": dockerfile, "compose.yaml": "" } });
+
+    const error = await manifestError(dir);
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]?.path).toBe("buildArgs.PIP_INDEX_URL");
+    expect(error.problems[0]?.message).toContain('files/docker/Dockerfile has no "ARG PIP_INDEX_URL"');
+    expect(error.problems[0]?.message).toContain("remove it from buildArgs");
+  });
+
+  it("flags a missing Dockerfile and compose file", async () => {
+    const dir = await writeTemplate(temp.dir, "slim", { files: {} });
+    expect(problemLines(await manifestError(dir))).toEqual([
+      'compose: files/compose.yaml does not exist; add it or correct "compose"',
+      'dockerfile: files/docker/Dockerfile does not exist; add it or correct "dockerfile"',
+    ]);
+  });
+
+  it("flags a name that differs from the folder, and a package that is not the template's", async () => {
+    const dir = await writeTemplate(temp.dir, "slim", { manifest: validManifest("fat"), packageJson: { name: "slim", version: "one" } });
+    const error = await manifestError(dir);
+    expect(problemLines(error)).toEqual([
+      'name: "fat" differs from the template\'s directory name "slim"; make them the same',
+      'name: expected "@dockerize-python/template-slim", got "slim"',
+      'version: expected a semver version such as "1.0.0", got "one"',
+    ]);
+    expect(error.message).toContain(`${join(dir, "package.json")} is not a valid template (2 problems)`);
+  });
+
+  it("reports invalid JSON and a missing package.json together", async () => {
+    const dir = await writeTemplate(temp.dir, "slim", { manifestText: "{ not json", packageJson: null });
+    const error = await manifestError(dir);
+    expect(error.problems.map((problem) => [problem.file, problem.message.split(":")[0]])).toEqual([
+      [join(dir, "template.json"), "not valid JSON"],
+      [join(dir, "package.json"), "the file does not exist"],
+    ]);
+  });
+});

@@ -1,0 +1,124 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type CellReport, type MatrixReport, summarizeReport, writeReport } from "@dockerize-python/harness";
+import { makeTempDir } from "./fixtures/template-fixture.ts";
+
+let temp: Awaited<ReturnType<typeof makeTempDir>>;
+beforeEach(async () => (temp = await makeTempDir()));
+afterEach(async () => temp.remove());
+
+function cell(template: string, variant: string, overrides: Partial<CellReport> = {}): CellReport {
+  return {
+    id: `${template}/${variant}`,
+    template,
+    templateVersion: "0.1.0",
+    python: "3.13",
+    variant,
+    image: `dockerize-python-cell/${template}:${variant}-run1`,
+    baseImages: { PYTHON_IMAGE: "python:3.13-slim-trixie" },
+    sizeBytes: 181_300_000,
+    sizeBudgetBytes: 250_000_000,
+    user: "10001:10001",
+    buildSeconds: 42.04,
+    status: "pass",
+    reason: null,
+    checks: [
+      { name: "non-root", status: "pass", detail: "runs as 10001:10001" },
+      { name: "size-budget", status: "pass", detail: "181.3 MB of 250 MB" },
+    ],
+    ...overrides,
+  };
+}
+
+const report: MatrixReport = {
+  mode: "hermetic",
+  modeReason: "auto: python:3.13-slim-trixie cannot be pulled",
+  startedAt: "2026-05-01T10:00:00.000Z",
+  finishedAt: "2026-05-01T10:03:05.000Z",
+  complete: true,
+  engine: "Docker 26.1.5",
+  hermetic: {
+    standins: [{ official: "python:3.13-slim-trixie", image: "dockerize-python-standin-python:3.13-abc123", reused: true }],
+    packageIndexes: [{ suite: "trixie", reused: false, packages: 42 }],
+  },
+  cells: [
+    cell("slim-uwsgi", "py3.13"),
+    cell("slim-uwsgi", "py3.11", {
+      python: "3.11",
+      status: "fail",
+      reason: "Building dockerize-python-cell/slim-uwsgi:py3.11 failed at step [builder 3/5] RUN pip install.\nERROR: no matching distribution",
+      sizeBytes: null,
+      user: null,
+      buildSeconds: null,
+      checks: [
+        { name: "non-root", status: "skip", detail: "not run: the image did not build" },
+        { name: "size-budget", status: "skip", detail: "not run: the image did not build" },
+      ],
+    }),
+    cell("caddy", "caddy2", {
+      python: null,
+      checks: [
+        { name: "non-root", status: "pass", detail: "runs as 10001:10001" },
+        { name: "caddy-validate", status: "fail", detail: "caddy validate: unknown directive | foo" },
+      ],
+      status: "fail",
+      reason: "check caddy-validate failed",
+    }),
+  ],
+};
+
+describe("writeReport", () => {
+  it("writes matrix.json as the MatrixReport, exactly", async () => {
+    const files = await writeReport(report, join(temp.dir, "reports"));
+    expect(files).toEqual({ jsonFile: join(temp.dir, "reports", "matrix.json"), markdownFile: join(temp.dir, "reports", "matrix.md") });
+    expect(JSON.parse(await readFile(files.jsonFile, "utf8"))).toEqual(report);
+    expect((await readdir(join(temp.dir, "reports"))).sort()).toEqual(["matrix.json", "matrix.md"]);
+  });
+
+  it("writes matrix.md with the run's facts, a table per template and the detail of what did not pass", async () => {
+    const markdown = await readFile((await writeReport(report, temp.dir)).markdownFile, "utf8");
+    expect(markdown).toContain("**Result: complete.** Cells: 1 passed, 2 failed, 0 skipped. Checks: 3 passed, 1 failed, 2 skipped.");
+    expect(markdown).toContain("- Mode: **hermetic** (auto: python:3.13-slim-trixie cannot be pulled)");
+    expect(markdown).toContain("- Engine: Docker 26.1.5");
+    expect(markdown).toContain("(3 min 05 s)");
+    expect(markdown).toContain("`python:3.13-slim-trixie` → `dockerize-python-standin-python:3.13-abc123` (reused)");
+    expect(markdown).toContain("trixie: 42 packages (built)");
+
+    expect(markdown).toContain("## slim-uwsgi 0.1.0");
+    expect(markdown).toContain("| Variant | Python | Status | Size / budget (MB) | User | Build (s) | non-root | size-budget |");
+    expect(markdown).toContain("| py3.13 | 3.13 | ✅ pass | 181.3 / 250.0 | 10001:10001 | 42.0 | ✅ | ✅ |");
+    expect(markdown).toContain("| py3.11 | 3.11 | ❌ fail | — / 250.0 | — | — | ⏭ | ⏭ |");
+    expect(markdown).toContain("## caddy 0.1.0");
+    expect(markdown).toContain("| caddy2 | — | ❌ fail | 181.3 / 250.0 | 10001:10001 | 42.0 | ✅ | ❌ |");
+
+    expect(markdown).toContain("- `py3.11` ❌ fail:\n\n  ```\n  Building dockerize-python-cell/slim-uwsgi:py3.11 failed");
+    expect(markdown).toContain("- `py3.11` › `non-root` ⏭ skip: not run: the image did not build");
+    expect(markdown).toContain("- `caddy2` › `caddy-validate` ❌ fail: caddy validate: unknown directive | foo");
+    expect(markdown.indexOf("## slim-uwsgi")).toBeLessThan(markdown.indexOf("## caddy"));
+  });
+
+  it("marks an interrupted run INCOMPLETE, and an online run has no stand-ins", async () => {
+    const interrupted: MatrixReport = { ...report, complete: false, mode: "online", hermetic: null, cells: [cell("slim", "py3.13")] };
+    const markdown = await readFile((await writeReport(interrupted, temp.dir)).markdownFile, "utf8");
+    expect(markdown).toContain("**Result: INCOMPLETE.** The run was interrupted; only the 1 cell below finished.");
+    expect(markdown).not.toContain("Stand-in");
+    expect(summarizeReport(interrupted)).toMatch(/^Matrix INCOMPLETE/);
+  });
+
+  it("replaces an earlier report", async () => {
+    await writeReport(report, temp.dir);
+    const { jsonFile } = await writeReport({ ...report, cells: [] }, temp.dir);
+    expect(JSON.parse(await readFile(jsonFile, "utf8")).cells).toEqual([]);
+    expect(await readdir(temp.dir)).toHaveLength(2);
+  });
+});
+
+describe("summarizeReport", () => {
+  it("counts cells and checks, and names the failed cells", () => {
+    expect(summarizeReport(report)).toBe(
+      "Matrix finished (hermetic mode, 3 min 05 s): 3 cells, 1 passed, 2 failed, 0 skipped; " +
+        "checks: 3 passed, 1 failed, 2 skipped. Failed: slim-uwsgi/py3.11, caddy/caddy2.",
+    );
+  });
+});
