@@ -1,0 +1,172 @@
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { buildImage } from "../docker/build-image.ts";
+import { imageExists } from "../docker/inspect-image.ts";
+import { type DebianSuite, type EnsuredImage, ensureDebianRootfs, hermeticRecipeDir } from "./debian-rootfs.ts";
+import { hashRecipe } from "./recipe-hash.ts";
+
+/**
+ * Stand-ins for the official images templates name, built from Debian packages because hermetic
+ * mode can pull nothing. Which official image maps to which recipe is data: hermetic/standins.json.
+ */
+
+export const standinRecipes = ["python", "postgres", "caddy"] as const;
+export type StandinRecipe = (typeof standinRecipes)[number];
+
+export interface StandinSpec {
+  /** The official image reference a template names, exactly as written (`python:3.13-slim-trixie`). */
+  official: string;
+  /** The directory under hermetic/ that builds the stand-in. */
+  recipe: StandinRecipe;
+  /** The Debian suite it is built on. */
+  suite: DebianSuite;
+  /** The version the recipe installs and checks at build time; a major (`17`) means any 17.x. */
+  version: string;
+  /** How the stand-in differs from the official image, for people reading reports. */
+  note: string;
+}
+
+/** Every image this module creates is named with this prefix, so none can pass for an official one. */
+export const standinImagePrefix = "dockerize-python-standin-";
+
+/** The label that says which official image a stand-in replaces. */
+export const standinLabel = "dockerize-python.standin-for";
+
+/** The build arg through which each recipe's Dockerfile receives the catalogue's version. */
+const versionBuildArg: Record<StandinRecipe, string> = {
+  python: "PYTHON_VERSION",
+  postgres: "PG_MAJOR",
+  caddy: "CADDY_VERSION",
+};
+
+export const catalogueFile = join(hermeticRecipeDir, "standins.json");
+
+const standinSpecSchema = z.strictObject({
+  official: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "an image reference with a tag, such as python:3.13-slim-trixie"),
+  recipe: z.enum(standinRecipes),
+  suite: z.enum(["bookworm", "trixie"]),
+  version: z.string().regex(/^\d+(\.\d+){0,2}$/, "a version such as 3.13.5, 2.6.2 or 17"),
+  note: z.string().min(1),
+});
+
+const catalogueSchema = z
+  .strictObject({
+    $comment: z.string().optional(),
+    standins: z.array(standinSpecSchema).min(1),
+  })
+  .refine((catalogue) => new Set(catalogue.standins.map((s) => s.official)).size === catalogue.standins.length, {
+    message: "each official image may appear only once",
+    path: ["standins"],
+  });
+
+/** Validates a stand-in catalogue; `source` names where it came from, for the error message. */
+export function parseStandinCatalogue(json: unknown, source: string): StandinSpec[] {
+  const result = catalogueSchema.safeParse(json);
+  if (!result.success) {
+    throw new Error(
+      `The stand-in catalogue ${source} is invalid:\n${z.prettifyError(result.error)}\n` +
+        "Fix: correct that file; each entry needs official, recipe, suite, version and note.",
+    );
+  }
+  return result.data.standins;
+}
+
+let catalogue: StandinSpec[] | undefined;
+
+/** The catalogue shipped with the harness, read and validated once. */
+export function standinCatalogue(): readonly StandinSpec[] {
+  if (!catalogue) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(catalogueFile, "utf8"));
+    } catch (error) {
+      throw new Error(`Cannot read the stand-in catalogue ${catalogueFile}: ${(error as Error).message}`);
+    }
+    catalogue = parseStandinCatalogue(json, catalogueFile);
+  }
+  return catalogue;
+}
+
+/** The stand-in for an official image reference, or undefined when hermetic mode has none. */
+export function standinFor(official: string): StandinSpec | undefined {
+  return standinCatalogue().find((spec) => spec.official === official);
+}
+
+/** The error for an official image hermetic mode cannot replace: names the ones it can, and the fix. */
+export class NoStandinError extends Error {
+  readonly official: string;
+
+  constructor(official: string, known: readonly string[]) {
+    super(
+      `Hermetic mode cannot stand in for ${official}: no image can be pulled here and no stand-in recipe ` +
+        `builds a replacement for it. Known official images: ${known.join(", ")}.\n` +
+        "Fix: run with --mode online where a registry can be reached, or add a recipe under " +
+        "packages/harness/hermetic/ and an entry for it in hermetic/standins.json.",
+    );
+    this.name = "NoStandinError";
+    this.official = official;
+  }
+}
+
+/** The local image name of a stand-in: its recipe, version, suite and a hash of what built it. */
+export async function standinImageName(spec: StandinSpec, rootfsImage: string): Promise<string> {
+  const hash = await hashRecipe([join(hermeticRecipeDir, spec.recipe)], [rootfsImage, spec.suite, spec.version]);
+  return `${standinImagePrefix}${spec.recipe}:${spec.version}-${spec.suite}-${hash}`;
+}
+
+const inFlight = new Map<string, Promise<EnsuredImage & { official: string }>>();
+const rootfsInFlight = new Map<DebianSuite, Promise<EnsuredImage>>();
+
+/** ensureDebianRootfs, shared by concurrent stand-ins of the same suite (one debootstrap, not two). */
+function sharedRootfs(suite: DebianSuite, log: (line: string) => void): Promise<EnsuredImage> {
+  let pending = rootfsInFlight.get(suite);
+  if (!pending) {
+    pending = ensureDebianRootfs(suite, log).finally(() => rootfsInFlight.delete(suite));
+    rootfsInFlight.set(suite, pending);
+  }
+  return pending;
+}
+
+/**
+ * The local stand-in for `official`, built from its recipe on a debootstrap rootfs, or reused when
+ * an image from the same recipe, rootfs and suite exists already. Concurrent calls for the same
+ * image share one build.
+ */
+export function ensureStandin(
+  official: string,
+  log: (line: string) => void = () => {},
+): Promise<EnsuredImage & { official: string }> {
+  const spec = standinFor(official);
+  if (!spec) return Promise.reject(new NoStandinError(official, standinCatalogue().map((s) => s.official)));
+  let pending = inFlight.get(official);
+  if (!pending) {
+    pending = buildStandin(spec, log).finally(() => inFlight.delete(official));
+    inFlight.set(official, pending);
+  }
+  return pending;
+}
+
+async function buildStandin(spec: StandinSpec, log: (line: string) => void): Promise<EnsuredImage & { official: string }> {
+  const rootfs = await sharedRootfs(spec.suite, log);
+  const image = await standinImageName(spec, rootfs.image);
+  if (await imageExists(image)) return { image, reused: true, official: spec.official };
+
+  log(`building ${image} as the stand-in for ${spec.official} (Debian ${spec.suite}; usually under a minute)`);
+  const built = await buildImage({
+    context: join(hermeticRecipeDir, spec.recipe),
+    tag: image,
+    buildArgs: { ROOTFS_IMAGE: rootfs.image, [versionBuildArg[spec.recipe]]: spec.version },
+    labels: { [standinLabel]: spec.official },
+    logFile: join(tmpdir(), "dockerize-python", "standins", `${image.replace(/[/:]/g, "_")}.log`),
+    // Only the step headers: enough to show progress without flooding the caller.
+    onLine: (line) => {
+      if (/^#\d+ \[/.test(line)) log(`${spec.recipe}: ${line.replace(/^#\d+ /, "").slice(0, 120)}`);
+    },
+  });
+  log(`built ${image} in ${built.seconds.toFixed(1)} s`);
+  return { image, reused: false, official: spec.official };
+}
