@@ -81,7 +81,7 @@ PREFS
 start_dockerd() {
   say "starting dockerd (log: $dockerd_log)"
   # setsid: the daemon must outlive this script and the shell that ran it.
-  setsid dockerd >"$dockerd_log" 2>&1 </dev/null &
+  setsid dockerd >>"$dockerd_log" 2>&1 </dev/null &
   local tries=60
   until engine_answers; do
     ((tries--)) || die "dockerd did not answer within 60 s; its log ends with: $(tail -n 5 "$dockerd_log")" "read $dockerd_log, fix the cause, and run this again."

@@ -56,7 +56,9 @@ export class BuildFailedError extends Error {
 
 /** Builds an image with BuildKit through the docker CLI, keeping the whole plain-progress log. */
 export async function buildImage(request: BuildImageRequest): Promise<BuiltImage> {
-  const args = ["buildx", "build", "--load", "--progress=plain", "--tag", request.tag];
+  // No provenance attestation: a --load image cannot carry one, and capturing it for concurrent
+  // builds that share steps crashes dockerd 26.1's BuildKit (a nil pointer in walkProvenance).
+  const args = ["buildx", "build", "--load", "--provenance=false", "--progress=plain", "--tag", request.tag];
   if (request.dockerfile) args.push("--file", request.dockerfile);
   for (const [name, value] of Object.entries(request.buildArgs ?? {})) args.push("--build-arg", `${name}=${value}`);
   for (const [name, value] of Object.entries(request.labels ?? {})) args.push("--label", `${name}=${value}`);

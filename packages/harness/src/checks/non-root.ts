@@ -1,0 +1,42 @@
+import { runDocker } from "../docker/run-docker.ts";
+import { runResourceName } from "../stack/run-labels.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
+
+const rootNames = new Set(["", "root", "0"]);
+
+/**
+ * The image is configured to run as a non-root user, and a container started from it really runs as
+ * the manifest's uid (not 0): the configured USER can say one thing and an entrypoint do another.
+ */
+export const nonRoot: Check = async (context) => {
+  const configured = context.facts.user;
+  if (rootNames.has(configured.split(":")[0] ?? "")) {
+    return fail(`the image's configured user is ${configured ? `"${configured}"` : "unset"}, so it runs as root; add a USER with a numeric non-zero uid`);
+  }
+  const uid = await runningUid(context);
+  if (uid === 0) return fail(`configured user "${configured}", but the running container's id -u is 0`);
+  if (uid !== context.expectedUser.uid) {
+    return fail(`the running container's id -u is ${uid}; the manifest promises ${context.expectedUser.uid}`);
+  }
+  return pass(`configured user "${configured}"; id -u in the running container is ${uid}`);
+};
+
+async function runningUid(context: CheckContext): Promise<number> {
+  if (context.kind === "app") {
+    const { app } = await context.stack();
+    const result = await app.exec(["id", "-u"]);
+    if (result.exitCode !== 0) throw new Error(`id -u in the app container failed: ${result.output}`);
+    return Number(result.stdout.trim());
+  }
+  // A proxy cell has no stack of its own: start its image alone, with its own command.
+  const name = runResourceName(context.run, `${context.cellId}-nonroot`);
+  const labels = Object.entries(context.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+  await runDocker(["run", "-d", "--name", name, ...labels, context.image]);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const { stdout } = await runDocker(["exec", name, "id", "-u"]);
+    return Number(stdout.trim());
+  } finally {
+    await runDocker(["rm", "-fv", name]);
+  }
+}

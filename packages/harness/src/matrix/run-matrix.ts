@@ -1,0 +1,110 @@
+import { join } from "node:path";
+import { assertDockerEngine } from "../docker/run-docker.ts";
+import { prepareBuildEnvironment } from "../hermetic/prepare-build-environment.ts";
+import { chooseMode } from "../hermetic/choose-mode.ts";
+import type { BuildEnvironment } from "../hermetic/build-environment.ts";
+import { discoverTemplates } from "../manifest/discover-templates.ts";
+import type { LoadedTemplate } from "../manifest/load-manifest.ts";
+import type { CellReport, MatrixReport } from "../report/report-types.ts";
+import { writeReport } from "../report/write-report.ts";
+import { newRunIdentity, removeRunResources } from "../stack/run-labels.ts";
+import type { Cell } from "./cell.ts";
+import { expandMatrix } from "./expand-matrix.ts";
+import type { MatrixProgressListener, MatrixRunResult, RunMatrixOptions } from "./run-matrix-types.ts";
+import { type CellToVerify, verifyCell } from "./verify-cell.ts";
+
+/** What the sample app answers at `/`; an app given with --app may answer something else. */
+export const sampleAppGreeting = "Hello World From Docker!";
+
+/**
+ * Builds and verifies every cell of the matrix, one at a time (they share one engine and two cores),
+ * and writes the report. An abort stops after the current step; the report then lists the cells
+ * that finished and is marked incomplete. Whatever the run started is removed, even on failure.
+ */
+export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgressListener): Promise<MatrixRunResult> {
+  const startedAt = new Date().toISOString();
+  const engine = await assertDockerEngine();
+  const templates = await discoverTemplates(options.templatesDir);
+  const cells = expandMatrix(templates, options.templates).map((cell) => withCompanions(cell, templates));
+  const log = (message: string) => progress({ kind: "log", message });
+
+  progress({ kind: "phase", message: `${cells.length} cells from ${new Set(cells.map((c) => c.template.name)).size} templates; engine ${engine}` });
+  const choice = await chooseMode(options.mode, probeImage(cells), log);
+  progress({ kind: "phase", message: `mode ${choice.mode}: ${choice.reason}` });
+
+  const run = newRunIdentity();
+  const reports: CellReport[] = [];
+  let environment: BuildEnvironment | undefined;
+  let complete = false;
+  try {
+    progress({ kind: "phase", message: choice.mode === "hermetic" ? "preparing stand-in images and the package index" : "pulling base images" });
+    environment = await prepareBuildEnvironment(choice, imagesNeeded(cells), log);
+    for (const [index, cell] of cells.entries()) {
+      options.signal?.throwIfAborted();
+      progress({ kind: "cell-start", cell, index, total: cells.length });
+      const report = await verifyCell(cell, {
+        appDir: options.appDir,
+        environment,
+        run,
+        logDir: join(options.reportDir, "logs"),
+        expectedGreeting: options.expectedGreeting ?? sampleAppGreeting,
+        step: (message) => progress({ kind: "cell-step", cell, message }),
+        signal: options.signal,
+      });
+      reports.push(report);
+      progress({ kind: "cell-done", cell, report, index, total: cells.length });
+    }
+    complete = true;
+  } catch (error) {
+    if (!options.signal?.aborted) throw error;
+  } finally {
+    progress({ kind: "phase", message: "removing the run's containers and networks" });
+    await environment?.close();
+    const cleanup = await removeRunResources(run);
+    for (const problem of cleanup.problems) log(`could not remove ${problem}; remove it by hand`);
+  }
+
+  const report: MatrixReport = {
+    mode: choice.mode,
+    modeReason: choice.reason,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    complete,
+    engine,
+    hermetic: environment?.summary ?? null,
+    cells: reports,
+  };
+  return { report, ...(await writeReport(report, options.reportDir)) };
+}
+
+/** Adds to a cell the templates its manifest names as companions and as its proxy. */
+function withCompanions(cell: Cell, templates: readonly LoadedTemplate[]): CellToVerify {
+  const named = (name: string) => {
+    const found = templates.find((template) => template.name === name);
+    if (!found) throw new Error(`${cell.template.name}'s manifest names "${name}", which is not a template in this run's templates folder`);
+    return found;
+  };
+  const manifest = cell.template.manifest;
+  return {
+    ...cell,
+    companions: manifest.companions.map(named),
+    proxy: manifest.kind === "app" && manifest.stack ? named(manifest.stack.proxy) : undefined,
+  };
+}
+
+/** Every image any cell builds FROM or runs: its base images, its companions', its database. */
+function imagesNeeded(cells: readonly CellToVerify[]): string[] {
+  const images = new Set<string>();
+  for (const cell of cells) {
+    for (const ref of Object.values(cell.baseImages)) images.add(ref);
+    for (const companion of cell.companions) for (const ref of Object.values(companion.manifest.variants[0]!.baseImages)) images.add(ref);
+    if (cell.template.manifest.stack) images.add(cell.template.manifest.stack.database);
+  }
+  return [...images].sort();
+}
+
+/** The image whose pull decides `auto`: a Python base image when there is one. */
+function probeImage(cells: readonly Cell[]): string {
+  const refs = cells.flatMap((cell) => Object.values(cell.baseImages));
+  return refs.find((ref) => ref.startsWith("python:")) ?? refs[0] ?? "python:3.13-slim-trixie";
+}

@@ -1,0 +1,169 @@
+import {
+  GenericContainer,
+  PostgreSqlContainer,
+  PullPolicy,
+  type StartedPostgreSqlContainer,
+  type StartedTestContainer,
+  Wait,
+} from "./testcontainers-runtime.ts";
+import type { Readable } from "node:stream";
+import { runDocker } from "../docker/run-docker.ts";
+import { type RunIdentity, runResourceName } from "./run-labels.ts";
+
+/**
+ * The database credentials every stack uses. The password holds the characters that break naive
+ * connection URIs (the seed article's `P@ssw0rd` is one), so every stack proves they work.
+ */
+export const stackDatabase = {
+  name: "app",
+  user: "app",
+  password: "P@ss:w/o%rd #?x",
+} as const;
+
+export interface StackRequest {
+  run: RunIdentity;
+  /** Names this stack's containers and network. */
+  name: string;
+  databaseImage: string;
+  appImage: string;
+  appPort: number;
+  /** Extra environment for the app (the WSGI target, say). */
+  appEnv?: Record<string, string>;
+  proxyImage: string;
+  proxyPort: number;
+  /** How long each container may take to become ready. */
+  startupTimeoutMs?: number;
+}
+
+export interface RunningStack {
+  network: string;
+  database: StartedPostgreSqlContainer;
+  app: StartedTestContainer;
+  proxy: StartedTestContainer;
+  /** The proxy's address on this machine: `http://127.0.0.1:<port>`. */
+  proxyUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * PostgreSQL, the app and the proxy on a private network, as compose would run them: the app reaches
+ * the database as `db`, the proxy reaches the app as `app`. Each container is labelled with the run
+ * so that an interrupted run can still remove it.
+ */
+export async function startStack(request: StackRequest): Promise<RunningStack> {
+  const network = runResourceName(request.run, `${request.name}-net`);
+  const labelArgs = Object.entries(request.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+  await runDocker(["network", "create", ...labelArgs, network]);
+  const started: StartedTestContainer[] = [];
+  const stop = async () => {
+    for (const container of started.reverse()) await container.stop({ timeout: 5, removeVolumes: true }).catch(() => {});
+    await runDocker(["network", "rm", network]).catch(() => {});
+  };
+  const timeout = request.startupTimeoutMs ?? 120_000;
+  const tails = { db: new LogTail(), app: new LogTail(), proxy: new LogTail() };
+  const names = {
+    db: runResourceName(request.run, `${request.name}-db`),
+    app: runResourceName(request.run, `${request.name}-app`),
+    proxy: runResourceName(request.run, `${request.name}-proxy`),
+  };
+  try {
+    const database = await startExplained("database", names.db, tails.db, timeout, new PostgreSqlContainer(request.databaseImage)
+      .withName(names.db)
+      .withLogConsumer(tails.db.consume)
+      // Never pull: every image is built or stood in locally before a stack starts.
+      .withPullPolicy(PullPolicy.neverPull())
+      .withLabels(request.run.labels)
+      .withNetworkMode(network)
+      .withNetworkAliases("db")
+      .withDatabase(stackDatabase.name)
+      .withUsername(stackDatabase.user)
+      .withPassword(stackDatabase.password)
+      // PostgreSqlContainer's own health check puts the password unquoted into a shell command,
+      // which this password (a space, a #) breaks; pg_isready needs no password at all.
+      .withHealthCheck({ test: ["CMD", "pg_isready", "--host", "localhost", "--username", stackDatabase.user, "--dbname", stackDatabase.name], interval: 250, timeout: 1000, retries: 1000 })
+      .withStartupTimeout(timeout), "check that the image is PostgreSQL with the official image's environment contract (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB)");
+    started.push(database);
+
+    const app = await startExplained("app", names.app, tails.app, timeout, new GenericContainer(request.appImage)
+      .withName(names.app)
+      .withLogConsumer(tails.app.consume)
+      .withPullPolicy(PullPolicy.neverPull())
+      .withLabels(request.run.labels)
+      .withNetworkMode(network)
+      .withNetworkAliases("app")
+      .withEnvironment({
+        DATABASE_HOST: "db",
+        DATABASE_PORT: "5432",
+        DATABASE_NAME: stackDatabase.name,
+        DATABASE_USER: stackDatabase.user,
+        DATABASE_PASSWORD: stackDatabase.password,
+        ...request.appEnv,
+      })
+      .withExposedPorts(request.appPort)
+      // The image's own HEALTHCHECK decides when the app is ready, as compose's depends_on does.
+      .withWaitStrategy(Wait.forHealthCheck())
+      .withStartupTimeout(timeout), "the app must answer its HEALTHCHECK; its log above says why it did not (a wrong WSGI target, a failed import, a database it could not reach)");
+    started.push(app);
+
+    const proxy = await startExplained("proxy", names.proxy, tails.proxy, timeout, new GenericContainer(request.proxyImage)
+      .withName(names.proxy)
+      .withLogConsumer(tails.proxy.consume)
+      .withPullPolicy(PullPolicy.neverPull())
+      .withLabels(request.run.labels)
+      .withNetworkMode(network)
+      .withEnvironment({ APP_UPSTREAM: `app:${request.appPort}` })
+      .withExposedPorts(request.proxyPort)
+      .withWaitStrategy(Wait.forListeningPorts())
+      .withStartupTimeout(timeout), `the proxy must listen on ${request.proxyPort}; its log above says why it did not (often a Caddyfile error)`);
+    started.push(proxy);
+
+    return {
+      network,
+      database,
+      app,
+      proxy,
+      proxyUrl: `http://${proxy.getHost()}:${proxy.getMappedPort(request.proxyPort)}`,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A stack container that did not start or become ready; carries the end of its own log. */
+export class StackStartError extends Error {
+  constructor(role: string, name: string, cause: unknown, log: string, fix: string) {
+    super(
+      `The ${role} container ${name} did not become ready: ${cause instanceof Error ? cause.message : String(cause)}\n` +
+        `--- last lines of its log ---\n${log || "(no output)"}\n---\nFix: ${fix}.`,
+      { cause },
+    );
+    this.name = "StackStartError";
+  }
+}
+
+async function startExplained<T>(role: string, name: string, tail: LogTail, timeoutMs: number, container: { start(): Promise<T> }, fix: string): Promise<T> {
+  try {
+    return await container.start();
+  } catch (error) {
+    throw new StackStartError(role, name, error, tail.text(), `${fix} (waited up to ${Math.round(timeoutMs / 1000)} s)`);
+  }
+}
+
+/**
+ * The last lines a container printed, kept as they stream: testcontainers removes a container that
+ * fails to start before anyone could ask the engine for its log.
+ */
+class LogTail {
+  private lines: string[] = [];
+  readonly consume = (stream: Readable) => {
+    stream.on("data", (chunk: Buffer | string) => {
+      this.lines.push(...chunk.toString().split("\n").filter((line) => line.trim()));
+      this.lines = this.lines.slice(-40);
+    });
+  };
+  text(): string {
+    return this.lines.join("\n");
+  }
+}
