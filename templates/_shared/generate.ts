@@ -1,0 +1,151 @@
+/**
+ * Writes the files the Python app templates share into each template's files/, from one source:
+ * templates/_shared/src (whole files) and templates/_shared/fragments (the parts that differ by OS
+ * family or WSGI server). As docker-library/python's apply-templates.sh: idempotent, every output
+ * headed "generated ... do not edit", and a test (tests/unit/generated-templates.test.ts) fails when
+ * the committed output differs from a fresh generation.
+ *
+ *   node templates/_shared/generate.ts          write every template's generated files
+ *   node templates/_shared/generate.ts --check  only compare; exit 1 and list the files that differ
+ *
+ * In a source file, `%%os:NAME%%` or `%%server:NAME%%` on a line of its own is replaced by the file
+ * fragments/os-<os>/NAME or fragments/server-<server>/NAME (an empty fragment removes the line);
+ * inside a line, by that file's text without its final newline. `%%KEY%%` anywhere is replaced by a
+ * value of the target (see `values` in render).
+ */
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const sharedDir = dirname(fileURLToPath(import.meta.url));
+const templatesDir = dirname(sharedDir);
+const repoRoot = dirname(templatesDir);
+
+/** A template whose files are generated: its OS family and WSGI server. */
+export interface Target {
+  template: string;
+  os: "debian" | "alpine";
+  server: "uwsgi" | "gunicorn";
+  /** The Dockerfile's first line. */
+  title: string;
+}
+
+/** Every generated template. Its Python image default is read from its template.json. */
+export const targets: readonly Target[] = [
+  { template: "slim-uwsgi", os: "debian", server: "uwsgi", title: "A Python WSGI app served by uWSGI, on a Debian slim Python image." },
+  { template: "slim-gunicorn", os: "debian", server: "gunicorn", title: "A Python WSGI app served by Gunicorn, on a Debian slim Python image." },
+  { template: "alpine", os: "alpine", server: "gunicorn", title: "A Python WSGI app served by Gunicorn, on an Alpine (musl) Python image. Read the README first." },
+];
+
+/** Which source becomes which file under files/, for a target. */
+function outputsOf(target: Target): Array<{ source: string; file: string; executable: boolean }> {
+  return [
+    { source: "Dockerfile", file: "docker/Dockerfile", executable: false },
+    { source: "docker-entrypoint.sh", file: "docker/docker-entrypoint.sh", executable: true },
+    { source: "install-dependencies.sh", file: "docker/install-dependencies.sh", executable: true },
+    ...(target.server === "gunicorn" ? [{ source: "gunicorn.conf.py", file: "docker/gunicorn.conf.py", executable: false }] : []),
+    { source: "compose.yaml", file: "compose.yaml", executable: false },
+    { source: ".env.example", file: ".env.example", executable: false },
+    { source: ".dockerignore", file: ".dockerignore", executable: false },
+  ];
+}
+
+/** One generated file: its path from the repository root, its text, and whether it is executable. */
+export interface GeneratedFile {
+  path: string;
+  content: string;
+  executable: boolean;
+}
+
+/** Every generated file, rendered in memory; nothing is written. */
+export function renderTemplates(): GeneratedFile[] {
+  return targets.flatMap((target) =>
+    outputsOf(target).map(({ source, file, executable }) => ({
+      path: relative(repoRoot, join(templatesDir, target.template, "files", file)),
+      content: withHeader(render(read(join(sharedDir, "src", source)), target), source),
+      executable,
+    })),
+  );
+}
+
+function render(text: string, target: Target): string {
+  const values: Record<string, string> = {
+    title: target.title,
+    server: target.server,
+    server_name: target.server === "uwsgi" ? "uWSGI" : "Gunicorn",
+    python_image: pythonImageOf(target.template),
+  };
+  const fragment = (axis: "os" | "server", name: string) => read(join(sharedDir, "fragments", `${axis}-${target[axis]}`, name));
+  return text
+    .replace(/^%%(os|server):([a-z-]+)%%\n/gm, (_, axis: "os" | "server", name: string) => fragment(axis, name))
+    .replace(/%%(os|server):([a-z-]+)%%/g, (_, axis: "os" | "server", name: string) => fragment(axis, name).trimEnd())
+    .replace(/%%([a-z_]+)%%/g, (_, key: string) => {
+      const value = values[key];
+      if (value === undefined) throw new Error(`unknown placeholder %%${key}%% (known: ${Object.keys(values).join(", ")})`);
+      return value;
+    });
+}
+
+/** The "generated, do not edit" line: first, or right after a #! line. */
+function withHeader(text: string, source: string): string {
+  const header = `# generated from templates/_shared/src/${source} by templates/_shared/generate.ts, do not edit\n`;
+  if (!text.startsWith("#!")) return header + text;
+  const lineEnd = text.indexOf("\n") + 1;
+  return text.slice(0, lineEnd) + header + text.slice(lineEnd);
+}
+
+/** PYTHON_IMAGE's default in the template's manifest: the one place a template's base image is named. */
+function pythonImageOf(template: string): string {
+  const manifest = JSON.parse(read(join(templatesDir, template, "template.json"))) as { buildArgs?: { PYTHON_IMAGE?: { default?: string } } };
+  const image = manifest.buildArgs?.PYTHON_IMAGE?.default;
+  if (!image) throw new Error(`templates/${template}/template.json has no buildArgs.PYTHON_IMAGE.default`);
+  return image;
+}
+
+function read(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read ${relative(repoRoot, file)}: ${(error as Error).message}`);
+  }
+}
+
+/** The generated files whose committed copy is missing or differs (text or executable bit). */
+export function findDrift(files: readonly GeneratedFile[] = renderTemplates()): string[] {
+  return files
+    .filter((file) => {
+      const path = join(repoRoot, file.path);
+      let committed: string;
+      try {
+        committed = readFileSync(path, "utf8");
+      } catch {
+        return true;
+      }
+      const executable = (statSync(path).mode & 0o111) !== 0;
+      return committed !== file.content || executable !== file.executable;
+    })
+    .map((file) => file.path);
+}
+
+function writeTemplates(): void {
+  for (const file of renderTemplates()) {
+    const path = join(repoRoot, file.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, file.content);
+    chmodSync(path, file.executable ? 0o755 : 0o644);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv.includes("--check")) {
+    const drift = findDrift();
+    if (drift.length > 0) {
+      console.error(`These generated files differ from templates/_shared:\n  ${drift.join("\n  ")}\nFix: node templates/_shared/generate.ts`);
+      process.exit(1);
+    }
+    console.log("generated template files are up to date");
+  } else {
+    writeTemplates();
+    console.log(`wrote ${renderTemplates().length} files for ${targets.map((t) => t.template).join(", ")}`);
+  }
+}
