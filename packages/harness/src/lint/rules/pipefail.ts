@@ -1,0 +1,41 @@
+import type { Instruction } from "dockerfile-ast";
+import type { DockerfileRule } from "../dockerfile-rule.ts";
+import type { LintFinding } from "../lint-finding.ts";
+import { effectiveInstructions, lineOf, shellScript, type Stage, stageChain, withoutQuotedText } from "../parse-dockerfile.ts";
+
+/**
+ * A RUN with a pipe fails when any command of the pipe fails: `set -o pipefail` in the same RUN, or
+ * a SHELL with `-o pipefail` in effect. Without it `curl ... | tar x` "succeeds" on a failed download.
+ */
+export const pipefail: DockerfileRule = {
+  id: "pipefail",
+  summary: "a RUN that pipes sets -o pipefail (or runs under a SHELL with -o pipefail)",
+  check(dockerfile) {
+    const findings: LintFinding[] = [];
+    for (const stage of dockerfile.stages) {
+      const instructions = effectiveInstructions(stage);
+      instructions.forEach((instruction, position) => {
+        if (instruction.getKeyword() !== "RUN") return;
+        const script = shellScript(instruction);
+        if (!script || !/(^|[^|])\|(?!\|)/.test(withoutQuotedText(script))) return;
+        if (/\bset\s+(-[a-zA-Z]+\s+)*-[a-zA-Z]*o\s+pipefail\b|\bset\s+-o\s+pipefail\b/.test(script)) return;
+        if (shellHasPipefail(stage, instructions.slice(0, position))) return;
+        findings.push({
+          rule: this.id,
+          file: dockerfile.file,
+          line: lineOf(instruction),
+          message: "this RUN pipes one command into another without pipefail, so a failure before the last | goes unnoticed",
+          fix: "start the RUN with `set -eu -o pipefail;` (dash and busybox sh support it), or add SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"] before it",
+        });
+      });
+    }
+    return findings;
+  },
+};
+
+/** The SHELL in effect at this point (the stage's last one so far, else an ancestor's) has pipefail. */
+function shellHasPipefail(stage: Stage, before: Instruction[]): boolean {
+  const lastShell = (instructions: Instruction[]) => instructions.filter((instruction) => instruction.getKeyword() === "SHELL").at(-1);
+  const shell = lastShell(before) ?? stageChain(stage).slice(1).map((ancestor) => lastShell(effectiveInstructions(ancestor))).find(Boolean);
+  return !!shell && /pipefail/.test(shell.getArgumentsContent() ?? "");
+}
