@@ -1,0 +1,80 @@
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { ejectOnbuild } from "@dockerize-python/harness";
+import type { Command } from "../command.ts";
+import { findRepoRoot } from "../find-repo-root.ts";
+import { UsageError } from "../usage-error.ts";
+
+const usage = `Usage: dockerize-python eject onbuild [options] <app-dir>
+
+Writes into the app the explicit Dockerfile its one-line child Dockerfile (FROM .../onbuild:<x.y>)
+amounts to: the onbuild base's Dockerfile with its ONBUILD triggers turned into plain instructions,
+then the child's own instructions. Writes <app-dir>/docker/Dockerfile and the entrypoint it copies,
+docker/docker-entrypoint.sh. Build it with: docker build -f docker/Dockerfile <app-dir>
+
+Options:
+      --python X.Y      The Python of the base image (default: the tag the app's docker/Dockerfile
+                        builds FROM, else the template's default)
+      --force           Overwrite docker/Dockerfile and docker/docker-entrypoint.sh if they exist
+      --templates DIR   The folder of templates (default: the repository's templates)
+  -h, --help            Show this help
+
+Exit status: 0 written; 1 refused (a file exists) or failed; 2 the command line is wrong.`;
+
+/** What can be ejected; only the onbuild template has triggers to make explicit. */
+const ejectable = ["onbuild"];
+
+export const ejectCommand: Command = {
+  name: "eject",
+  summary: "Write the explicit Dockerfile of an app built FROM the onbuild base",
+  usage,
+  async run(args) {
+    const { values, positionals } = parseEjectArgs(args);
+    if (values.help) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    const [what, appDir, ...extra] = positionals;
+    if (!what) throw new UsageError(`say what to eject: ${ejectable.join(", ")}.`, usage);
+    if (!ejectable.includes(what)) throw new UsageError(`cannot eject "${what}"; only ${ejectable.join(", ")}.`, usage);
+    if (!appDir) throw new UsageError("the app directory is missing.", usage);
+    if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(" ")}.`, usage);
+    if (values.python !== undefined && !/^3\.\d+$/.test(values.python)) throw new UsageError(`--python must look like 3.13, not "${values.python}".`, usage);
+
+    const repoRoot = findRepoRoot();
+    const templatesDir = values.templates !== undefined ? resolve(values.templates) : repoRoot ? resolve(repoRoot, "templates") : undefined;
+    if (!templatesDir) {
+      throw new UsageError("--templates DIR is required: this dockerize-python is not running from its repository, so there is no default templates folder.", usage);
+    }
+    const app = resolve(appDir);
+    const result = await ejectOnbuild({ appDir: app, templateDir: resolve(templatesDir, what), force: values.force, python: values.python });
+    for (const file of result.files) {
+      process.stdout.write(`${file.replaced ? "replaced" : "wrote"} ${resolve(app, file.path)}: ${file.what}\n`);
+    }
+    process.stdout.write(`It builds FROM ${result.pythonImage} by default (--build-arg PYTHON_IMAGE=... changes it).\n`);
+    if (result.carriedOver) process.stdout.write(`Carried over from the old child Dockerfile:\n  ${result.carriedOver.split("\n").join("\n  ")}\n`);
+    process.stdout.write(`Build it: docker build -f docker/Dockerfile ${appDir}\n`);
+    return 0;
+  },
+};
+
+function parseEjectArgs(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: {
+        python: { type: "string" },
+        force: { type: "boolean", default: false },
+        templates: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS_")) {
+      throw new UsageError(error.message, usage);
+    }
+    throw error;
+  }
+}

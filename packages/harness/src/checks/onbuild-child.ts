@@ -1,0 +1,109 @@
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { request } from "undici";
+import { buildImage } from "../docker/build-image.ts";
+import { inspectImage } from "../docker/inspect-image.ts";
+import { runDocker } from "../docker/run-docker.ts";
+import { triggerStageName } from "../eject/derive-ejected-dockerfile.ts";
+import { standinImagePrefix } from "../hermetic/standins.ts";
+import { declaredArgs } from "../manifest/dockerfile-args.ts";
+import { ensureRegistryImage, pushImage, startLocalRegistry } from "../registry/start-local-registry.ts";
+import { type RunningStack, startStackLike } from "../stack/start-stack.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
+
+/** The child Dockerfile the check writes into the staged app, beside the template's files. */
+const childDockerfile = "docker/onbuild-child.Dockerfile";
+/** Build args a child may pass to the base's triggers (ONBUILD ARG), when the cell has values. */
+const childBuildArgs = ["PIP_INDEX_URL", "PIP_TRUSTED_HOST"];
+
+/**
+ * The cell's Dockerfile declares ONBUILD triggers; this proves the base works as users take it:
+ * its trigger stage is pushed to a real registry (CNCF distribution, on 127.0.0.1), the local tag is
+ * removed, a two-line child Dockerfile (FROM the registry reference, ENV) is built, which pulls
+ * it and runs its triggers, and the child serves GET / through Caddy with PostgreSQL.
+ */
+export const onbuildChild: Check = async (context) => {
+  const found = await findOnbuildDockerfile(context.stageDir);
+  if (!found) return fail("no Dockerfile under docker/ in the staged app declares ONBUILD triggers in a named stage");
+  const cellStack = await context.stack();
+  const hermetic = cellStack.request.databaseImage.startsWith(standinImagePrefix);
+  const args = cellBuildArgs(context, found.text);
+  const variant = context.cellId.split("/").pop()!;
+  const baseTag = `${context.image}-onbuild-base`;
+  const childTag = `${context.image}-onbuild-child`;
+
+  context.log(`building the base (--target ${found.stage})`);
+  await buildImage({ context: context.stageDir, dockerfile: join(context.stageDir, found.path), target: found.stage, tag: baseTag, buildArgs: args });
+  const base = await inspectImage(baseTag);
+  if (!base.labels || !Object.keys(base.labels).some((key) => key.startsWith("org.dockerize-python.onbuild."))) {
+    return fail(`the base stage "${found.stage}" has no org.dockerize-python.onbuild.* labels describing its trigger contract`);
+  }
+
+  context.log("starting a local registry");
+  const registry = await startLocalRegistry({ run: context.run, name: `${context.cellId}-registry`, image: await ensureRegistryImage(hermetic, context.log) });
+  const ref = `${registry.host}/dockerize-python/onbuild:${variant}`;
+  let childStack: RunningStack | undefined;
+  try {
+    context.log(`pushing ${ref}`);
+    const pushed = await pushImage(baseTag, ref);
+    // Neither name stays local, so the child's FROM can only be satisfied by pulling.
+    await runDocker(["rmi", ref, baseTag]);
+
+    await writeFile(join(context.stageDir, childDockerfile), `FROM ${ref}\nENV UWSGI_MODULE=wsgi:app\n`);
+    context.log(`building a two-line child FROM ${ref}`);
+    const child = await buildImage({
+      context: context.stageDir,
+      dockerfile: join(context.stageDir, childDockerfile),
+      tag: childTag,
+      buildArgs: Object.fromEntries(childBuildArgs.filter((name) => args[name]).map((name) => [name, args[name]!])),
+    });
+    const pulled = child.log.match(new RegExp(`FROM ${escapeRegExp(ref)}@(sha256:[0-9a-f]{64})`))?.[1];
+    if (!pulled) return fail(`the child build did not resolve ${ref} through the registry (no "FROM ${ref}@sha256:..." in its log)`);
+    if (pulled !== pushed) return fail(`the child pulled ${ref}@${pulled}, but the push reported ${pushed}`);
+    const facts = await inspectImage(childTag);
+    if (facts.user !== `${context.expectedUser.uid}:${context.expectedUser.gid}`) {
+      return fail(`the child image's user is "${facts.user}"; the base's ONBUILD USER should have made it ${context.expectedUser.uid}:${context.expectedUser.gid}`);
+    }
+
+    childStack = await startStackLike(cellStack, { name: `${context.cellId}-child`, appImage: childTag });
+    const page = await request(`${childStack.proxyUrl}/`, { headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const body = await page.body.text();
+    if (page.statusCode !== 200 || !body.includes(context.expectedGreeting)) {
+      return fail(`the child runs, but GET / through Caddy answered ${page.statusCode}: ${body.slice(0, 300)}`);
+    }
+    return pass(
+      `pushed the base (${mb(base.sizeBytes)}) and pulled ${ref}@${pulled} from ${hermetic ? "the registry:2 stand-in (Debian's distribution 2.8)" : "registry:2"}; ` +
+        `a two-line child built in ${child.seconds.toFixed(1)} s runs as ${facts.user}; GET / through Caddy -> 200 with "${context.expectedGreeting}"`,
+    );
+  } finally {
+    await childStack?.stop();
+    await registry.stop();
+    // Only the names this check made; a name already removed above is no error.
+    for (const name of [childTag, ref, baseTag]) await runDocker(["rmi", name]).catch(() => {});
+  }
+};
+
+/** The first Dockerfile under the staged app's docker/ whose named stage declares ONBUILD triggers. */
+async function findOnbuildDockerfile(stageDir: string): Promise<{ path: string; stage: string; text: string } | undefined> {
+  const files = (await readdir(join(stageDir, "docker"), { recursive: true }))
+    .filter((path) => /(^|\/)Dockerfile$/.test(path))
+    .sort();
+  for (const file of files) {
+    const text = await readFile(join(stageDir, "docker", file), "utf8");
+    const stage = triggerStageName(text);
+    if (stage) return { path: `docker/${file}`, stage, text };
+  }
+  return undefined;
+}
+
+/**
+ * The cell's resolved build args, as the compose environment carries them (every build arg by its
+ * own name), limited to those the Dockerfile declares.
+ */
+function cellBuildArgs(context: CheckContext, dockerfile: string): Record<string, string> {
+  const declared = declaredArgs(dockerfile);
+  return Object.fromEntries(Object.entries(context.compose?.env ?? {}).filter(([name, value]) => declared.has(name) && value !== ""));
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;

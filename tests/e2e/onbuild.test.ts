@@ -1,0 +1,95 @@
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ejectOnbuild, type MatrixRunResult, runMatrix } from "@dockerize-python/harness";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inspectImage } from "../../packages/harness/src/docker/inspect-image.ts";
+
+const repo = resolve(import.meta.dirname, "..", "..");
+
+/**
+ * The onbuild template end to end, in hermetic mode: its cells (the base, and the sample app built
+ * through its triggers; the onbuild-child check pushes the base to a real local registry and builds
+ * a two-line child FROM it), and the Dockerfile `eject onbuild` writes, run as a template of its own
+ * through the same harness and checks.
+ */
+describe("onbuild: the base, a child through a registry, and the ejected Dockerfile", () => {
+  let work: string;
+  let result: MatrixRunResult;
+  let ejectedDockerfile: string;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "dockerize-python-onbuild-test-"));
+    const templates = join(work, "templates");
+    await cp(join(repo, "templates", "onbuild"), join(templates, "onbuild"), { recursive: true });
+    await cp(join(repo, "templates", "caddy"), join(templates, "caddy"), { recursive: true });
+
+    // An app as a user of the onbuild base has it (the sample app and the template's files, with the
+    // one-line child docker/Dockerfile), then ejected: --force, since the child Dockerfile is there.
+    const app = join(work, "app");
+    await cp(join(repo, "sample-app"), app, { recursive: true });
+    await cp(join(repo, "templates", "onbuild", "files"), app, { recursive: true });
+    const ejected = await ejectOnbuild({ appDir: app, templateDir: join(templates, "onbuild"), force: true });
+    expect(ejected.pythonImage).toBe("python:3.13-slim-trixie");
+    ejectedDockerfile = await readFile(join(app, "docker", "Dockerfile"), "utf8");
+
+    // The ejected output as a template: its files are exactly what eject wrote (plus the app's
+    // .dockerignore); its manifest is onbuild's, without the compose file and the onbuild check.
+    const ejectedTemplate = join(templates, "onbuild-ejected");
+    await mkdir(join(ejectedTemplate, "files", "docker"), { recursive: true });
+    for (const file of ["docker/Dockerfile", "docker/docker-entrypoint.sh", ".dockerignore"]) await cp(join(app, file), join(ejectedTemplate, "files", file));
+    const manifest = JSON.parse(await readFile(join(templates, "onbuild", "template.json"), "utf8"));
+    delete manifest.compose;
+    Object.assign(manifest, {
+      name: "onbuild-ejected",
+      description: "The Dockerfile `dockerize-python eject onbuild` writes, verified like a template.",
+      dockerfile: "docker/Dockerfile",
+      variants: manifest.variants.filter((variant: { id: string }) => variant.id === "py3.13"),
+      checks: ["http-through-caddy", "non-root", "size-budget", "deps-layer-cached"],
+    });
+    await writeFile(join(ejectedTemplate, "template.json"), JSON.stringify(manifest, null, 2));
+    await writeFile(join(ejectedTemplate, "package.json"), JSON.stringify({ name: "@dockerize-python/template-onbuild-ejected", version: "0.1.0" }));
+
+    result = await runMatrix(
+      { templatesDir: templates, appDir: join(repo, "sample-app"), reportDir: join(work, "reports"), templates: ["onbuild", "onbuild-ejected"], mode: "hermetic" },
+      () => {},
+    );
+  });
+
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it("ejects a Dockerfile with no ONBUILD left and the child's instruction carried over", () => {
+    expect(ejectedDockerfile).not.toMatch(/^\s*ONBUILD/m);
+    expect(ejectedDockerfile.split("the app's own instructions")[1]).toContain("\nENV UWSGI_MODULE=wsgi:app\n");
+    expect(ejectedDockerfile.trimEnd().endsWith("USER 10001:10001")).toBe(true);
+  });
+
+  it.each(["onbuild/py3.11", "onbuild/py3.13", "onbuild-ejected/py3.13"])("%s passes every check its manifest lists", (id) => {
+    const cell = result.report.cells.find((c) => c.id === id);
+    expect(cell, `cell ${id} missing; cells: ${result.report.cells.map((c) => c.id).join(", ")}`).toBeDefined();
+    const failing = cell!.checks.filter((check) => check.status !== "pass");
+    expect(failing, JSON.stringify(failing, null, 2)).toEqual([]);
+    expect(cell!.status).toBe("pass");
+  });
+
+  it("pulls the base from the local registry by digest and serves the child through Caddy", () => {
+    for (const id of ["onbuild/py3.11", "onbuild/py3.13"]) {
+      const detail = result.report.cells.find((c) => c.id === id)?.checks.find((c) => c.name === "onbuild-child")?.detail ?? "";
+      const variant = id.split("/")[1]!.replace(".", "\\.");
+      expect(detail).toMatch(new RegExp(`pulled 127\\.0\\.0\\.1:\\d+/dockerize-python/onbuild:${variant}@sha256:[0-9a-f]{64}`));
+      expect(detail).toMatch(/runs as 10001:10001; GET \/ through Caddy -> 200/);
+    }
+  });
+
+  it("builds the same image from the ejected Dockerfile as through the triggers", async () => {
+    const through = await inspectImage("dockerize-python-cell/onbuild:py3.13");
+    const ejected = await inspectImage("dockerize-python-cell/onbuild-ejected:py3.13");
+    expect(ejected.user).toBe(through.user);
+    expect([...ejected.env].sort()).toEqual([...through.env].sort());
+    expect(ejected.healthcheck).toEqual(through.healthcheck);
+    // The same files: within a few MB (layer metadata and timestamps differ, content does not).
+    expect(Math.abs(ejected.sizeBytes - through.sizeBytes)).toBeLessThan(5e6);
+  });
+});

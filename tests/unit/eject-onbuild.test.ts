@@ -1,0 +1,130 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DockerfileParser, Onbuild } from "dockerfile-ast";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { deriveEjectedDockerfile, EjectDerivationError, triggerStageName } from "../../packages/harness/src/eject/derive-ejected-dockerfile.ts";
+import { ejectOnbuild, EjectWouldOverwriteError, parseChild, UnknownPythonError } from "../../packages/harness/src/eject/eject-onbuild.ts";
+import { declaredArgs } from "../../packages/harness/src/manifest/dockerfile-args.ts";
+
+const repo = resolve(import.meta.dirname, "..", "..");
+const templateDir = join(repo, "templates", "onbuild");
+const baseFile = join(templateDir, "files", "docker", "onbuild", "Dockerfile");
+const cli = fileURLToPath(new URL("../../packages/cli/dist/main.js", import.meta.url));
+
+/** Instructions as `KEYWORD args` with continuations joined, comments and blank lines dropped. */
+function instructionsOf(text: string): string[] {
+  return DockerfileParser.parse(text)
+    .getInstructions()
+    .map((instruction) => instruction.toString().replace(/\\\n/g, " ").replace(/\s+/g, " ").trim());
+}
+
+describe("the onbuild base's Dockerfile", () => {
+  it("declares its triggers in the onbuild stage, copying requirements.txt before the code and ending as the app user", async () => {
+    const text = await readFile(baseFile, "utf8");
+    expect(triggerStageName(text)).toBe("onbuild");
+    const triggers = DockerfileParser.parse(text).getInstructions().filter((i): i is Onbuild => i instanceof Onbuild);
+    const words = instructionsOf(text).filter((i) => i.startsWith("ONBUILD ")).map((i) => i.split(" ").slice(1, 3).join(" "));
+    expect(triggers.map((t) => t.getTriggerWord())).toEqual(["ARG", "ARG", "ARG", "COPY", "RUN", "COPY", "USER"]);
+    expect(words).toEqual([
+      "ARG PIP_INDEX_URL",
+      "ARG PIP_TRUSTED_HOST",
+      'ARG EXTRA_BUILD_PACKAGES=""',
+      "COPY requirements.txt",
+      "RUN set",
+      "COPY .",
+      "USER 10001:10001",
+    ]);
+    // A cache mount in a trigger does not build (BuildKit), and the label states the contract.
+    expect(text).not.toMatch(/^ONBUILD RUN --mount/m);
+    expect(text).toMatch(/org\.dockerize-python\.onbuild\.triggers="ARG PIP_INDEX_URL PIP_TRUSTED_HOST EXTRA_BUILD_PACKAGES; COPY requirements\.txt; RUN [^"]*; COPY \. \/app; USER 10001:10001"/);
+    expect(declaredArgs(text)).toEqual(new Set(["PYTHON_IMAGE", "PIP_INDEX_URL", "PIP_TRUSTED_HOST", "UWSGI_REQUIREMENT", "EXTRA_BUILD_PACKAGES"]));
+  });
+});
+
+describe("deriveEjectedDockerfile", () => {
+  it("is the base's instructions up to its trigger stage, then the triggers as plain instructions, then the child's", async () => {
+    const base = await readFile(baseFile, "utf8");
+    const ejected = deriveEjectedDockerfile({ baseDockerfile: base, source: "test 1.0.0", childInstructions: "ENV UWSGI_MODULE=myapp.wsgi:app" });
+
+    const baseInstructions = instructionsOf(base);
+    const selfTest = baseInstructions.findIndex((i) => /^FROM onbuild AS app$/.test(i));
+    expect(selfTest).toBeGreaterThan(0);
+    const beforeSelfTest = baseInstructions.slice(0, selfTest);
+    const plain = beforeSelfTest.filter((i) => !i.startsWith("ONBUILD ") && !i.startsWith("LABEL org.dockerize-python.onbuild."));
+    const triggers = beforeSelfTest.filter((i) => i.startsWith("ONBUILD ")).map((i) => i.slice("ONBUILD ".length));
+    const expected = [...plain.map((i) => i.replace(/ AS onbuild$/, " AS app")), ...triggers, "ENV UWSGI_MODULE=myapp.wsgi:app"];
+    expect(instructionsOf(ejected)).toEqual(expected);
+
+    expect(ejected).not.toMatch(/^\s*ONBUILD/m);
+    expect(ejected).not.toMatch(/^#\s*syntax=/m);
+    expect(ejected).toContain("test 1.0.0");
+    // Comments stay: every non-obvious line of the base keeps its explanation.
+    expect(ejected).toContain("# 3. One layer that compiles and cleans up after itself");
+    // No blank-line runs left where blocks were cut out.
+    expect(ejected).not.toMatch(/\n\n\n/);
+  });
+
+  it("sets the Python image default when asked", async () => {
+    const ejected = deriveEjectedDockerfile({ baseDockerfile: await readFile(baseFile, "utf8"), source: "t", pythonImage: "python:3.11-slim-bookworm" });
+    expect(ejected).toMatch(/^ARG PYTHON_IMAGE=python:3\.11-slim-bookworm$/m);
+  });
+
+  it("refuses a Dockerfile without triggers, or with triggers before any FROM", () => {
+    expect(() => deriveEjectedDockerfile({ baseDockerfile: "FROM x\nRUN true\n", source: "t" })).toThrow(EjectDerivationError);
+    expect(() => deriveEjectedDockerfile({ baseDockerfile: "FROM x AS a\nONBUILD RUN a\nFROM y AS b\nONBUILD RUN b\n", source: "t" })).toThrow(/more than one stage/);
+  });
+});
+
+describe("parseChild", () => {
+  it("reads the Python and the child's own instructions from a one-line child Dockerfile", () => {
+    expect(parseChild("# comment\nFROM 127.0.0.1:5000/dockerize-python/onbuild:3.11\nENV UWSGI_MODULE=x:app\n")).toEqual({ python: "3.11", instructions: "ENV UWSGI_MODULE=x:app" });
+    expect(parseChild("FROM python:3.13-slim\nRUN true\n")).toBeUndefined();
+    expect(parseChild("FROM a/onbuild:3.13 AS x\nFROM y\n")).toBeUndefined();
+  });
+});
+
+describe("ejectOnbuild", () => {
+  let app: string;
+  beforeEach(async () => {
+    app = await mkdtemp(join(tmpdir(), "dockerize-python-eject-test-"));
+  });
+  afterEach(async () => {
+    await rm(app, { recursive: true, force: true });
+  });
+
+  it("writes the Dockerfile and the entrypoint, carrying over the child's instructions and Python", async () => {
+    await mkdir(join(app, "docker"));
+    await writeFile(join(app, "docker", "Dockerfile"), "FROM 127.0.0.1:5000/dockerize-python/onbuild:3.11\nENV UWSGI_MODULE=myapp.wsgi:app\n");
+    await expect(ejectOnbuild({ appDir: app, templateDir })).rejects.toThrow(EjectWouldOverwriteError);
+    expect(await readFile(join(app, "docker", "Dockerfile"), "utf8")).toMatch(/^FROM 127/);
+
+    const result = await ejectOnbuild({ appDir: app, templateDir, force: true });
+    expect(result.files.map((f) => [f.path, f.replaced])).toEqual([["docker/Dockerfile", true], ["docker/docker-entrypoint.sh", false]]);
+    expect(result.pythonImage).toBe("python:3.11-slim-bookworm");
+    const dockerfile = await readFile(join(app, "docker", "Dockerfile"), "utf8");
+    expect(dockerfile).toMatch(/^ARG PYTHON_IMAGE=python:3\.11-slim-bookworm$/m);
+    expect(dockerfile.trimEnd().endsWith("ENV UWSGI_MODULE=myapp.wsgi:app")).toBe(true);
+    expect(await readFile(join(app, "docker", "docker-entrypoint.sh"), "utf8")).toBe(await readFile(join(templateDir, "files", "docker", "docker-entrypoint.sh"), "utf8"));
+  });
+
+  it("refuses a Python the template has no variant for", async () => {
+    await expect(ejectOnbuild({ appDir: app, templateDir, python: "3.9" })).rejects.toThrow(UnknownPythonError);
+  });
+
+  it("is a CLI command that says what it wrote and refuses to overwrite without --force", () => {
+    if (!existsSync(cli)) throw new Error(`${cli} does not exist. Fix: build first (pnpm exec turbo run build).`);
+    const first = spawnSync(process.execPath, [cli, "eject", "onbuild", app], { encoding: "utf8" });
+    expect(first.stderr).toBe("");
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain(`wrote ${join(app, "docker", "Dockerfile")}`);
+    const again = spawnSync(process.execPath, [cli, "eject", "onbuild", app], { encoding: "utf8" });
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/Refusing to overwrite docker\/Dockerfile and docker\/docker-entrypoint\.sh[\s\S]*--force/);
+    const usage = spawnSync(process.execPath, [cli, "eject", "slim-uwsgi", app], { encoding: "utf8" });
+    expect(usage.status).toBe(2);
+  });
+});
