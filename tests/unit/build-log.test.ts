@@ -52,4 +52,22 @@ describe("parseSteps", () => {
       { stage: "", instruction: "RUN pip install flask", cached: false },
     ]);
   });
+
+  it("reads the steps of a base image's ONBUILD triggers, which have no [stage i/n] prefix", () => {
+    const steps = parseSteps(`#13 [onbuild 5/6] COPY --from=builder /opt/venv /opt/venv
+#13 CACHED
+#14 COPY requirements.txt /app/requirements.txt
+#14 CACHED
+#15 RUN set -eux; pip install -r requirements.txt
+#15 CACHED
+#16 COPY . /app
+#16 DONE 0.0s
+#17 exporting to image`);
+    expect(steps).toEqual([
+      { stage: "onbuild", instruction: "COPY --from=builder /opt/venv /opt/venv", cached: true },
+      { stage: "ONBUILD trigger", instruction: "COPY requirements.txt /app/requirements.txt", cached: true },
+      { stage: "ONBUILD trigger", instruction: "RUN set -eux; pip install -r requirements.txt", cached: true },
+      { stage: "ONBUILD trigger", instruction: "COPY . /app", cached: false },
+    ]);
+  });
 });

@@ -33,7 +33,7 @@ describe("dockerize-python command line", () => {
 
   it.each([
     { args: [], message: "no command given." },
-    { args: ["build"], message: 'unknown command "build". Commands: matrix.' },
+    { args: ["build"], message: 'unknown command "build". Commands: matrix, ' },
     { args: ["--verbose"], message: 'unknown option "--verbose".' },
     { args: ["matrix", "--bogus"], message: "Unknown option '--bogus'" },
     { args: ["matrix", "--template"], message: "Option '-t, --template <value>' argument missing" },

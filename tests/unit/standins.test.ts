@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { discoverTemplates } from "@dockerize-python/harness";
 import {
   catalogueFile,
   ensureStandin,
@@ -35,13 +36,6 @@ function catalogueError(json: unknown): string {
 }
 
 /** Every string in a template manifest that is an image reference (name:tag), wherever it sits. */
-function imageReferences(value: unknown): string[] {
-  if (typeof value === "string") return /^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(value) ? [value] : [];
-  if (Array.isArray(value)) return value.flatMap(imageReferences);
-  if (value && typeof value === "object") return Object.values(value).flatMap(imageReferences);
-  return [];
-}
-
 describe("the stand-in catalogue", () => {
   it("is valid and maps each official image the templates use", () => {
     expect(standinCatalogue().map((spec) => spec.official)).toEqual([
@@ -49,14 +43,17 @@ describe("the stand-in catalogue", () => {
       "python:3.13-slim-trixie",
       "postgres:17-trixie",
       "caddy:2.10",
+      "registry:2",
     ]);
   });
 
-  it("has a stand-in for every image any template names", () => {
-    const templatesDir = join(repo, "templates");
-    const referenced = readdirSync(templatesDir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory())
-      .flatMap((entry) => imageReferences(JSON.parse(readFileSync(join(templatesDir, entry.name, "template.json"), "utf8"))));
+  it("has a stand-in for every image a template builds on or runs in hermetic mode", async () => {
+    // Variants skipped in hermetic mode (Alpine, Caddy with plugins) need none: they never build here.
+    const templates = await discoverTemplates(join(repo, "templates"));
+    const referenced = templates.flatMap(({ manifest }) => [
+      ...manifest.variants.filter((variant) => !variant.hermeticSkip).flatMap((variant) => Object.values(variant.baseImages)),
+      ...(manifest.stack ? [manifest.stack.database] : []),
+    ]);
     expect(referenced.length).toBeGreaterThan(0);
     for (const official of new Set(referenced)) expect(standinFor(official), `no stand-in for ${official}`).toBeDefined();
   });
@@ -70,7 +67,7 @@ describe("the stand-in catalogue", () => {
     expect(standinFor("caddy:2.10")?.version).toBe("2.6.2");
   });
 
-  it.each(["python", "postgres", "caddy"])("has a %s recipe that builds only FROM the rootfs it is given", (recipe) => {
+  it.each(["python", "postgres", "caddy", "registry"])("has a %s recipe that builds only FROM the rootfs it is given", (recipe) => {
     const dockerfile = readFileSync(join(recipesDir, recipe, "Dockerfile"), "utf8");
     expect(dockerfile.match(/^FROM .*$/gm)).toEqual(["FROM ${ROOTFS_IMAGE}"]);
     expect(dockerfile).toMatch(/^ARG ROOTFS_IMAGE$/m);
@@ -90,6 +87,21 @@ describe("the stand-in catalogue", () => {
 
   it("is the file the harness ships", () => {
     expect(catalogueFile).toBe(join(recipesDir, "standins.json"));
+  });
+});
+
+describe("the registry stand-in", () => {
+  it("stands in for registry:2 with the official image's shape and no auth", () => {
+    expect(standinFor("registry:2")).toMatchObject({ recipe: "registry", suite: "trixie", version: "2.8.3" });
+    const dockerfile = readFileSync(join(recipesDir, "registry", "Dockerfile"), "utf8");
+    expect(dockerfile).toMatch(/^VOLUME \/var\/lib\/registry$/m);
+    expect(dockerfile).toMatch(/^EXPOSE 5000$/m);
+    expect(dockerfile).toMatch(/--no-install-recommends docker-registry/);
+    const config = readFileSync(join(recipesDir, "registry", "config.yml"), "utf8");
+    // Debian's default config turns on htpasswd auth; docker push would then need a login.
+    expect(config).not.toMatch(/^auth:/m);
+    expect(config).toMatch(/^  addr: :5000$/m);
+    expect(config).toMatch(/rootdirectory: \/var\/lib\/registry$/m);
   });
 });
 

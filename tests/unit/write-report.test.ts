@@ -17,8 +17,12 @@ function cell(template: string, variant: string, overrides: Partial<CellReport> 
     variant,
     image: `dockerize-python-cell/${template}:${variant}-run1`,
     baseImages: { PYTHON_IMAGE: "python:3.13-slim-trixie" },
+    dependencyStyle: "requirements",
     sizeBytes: 181_300_000,
     sizeBudgetBytes: 250_000_000,
+    layers: 12,
+    addedLayers: 5,
+    addedBytes: 52_100_000,
     user: "10001:10001",
     buildSeconds: 42.04,
     status: "pass",
@@ -49,6 +53,9 @@ const report: MatrixReport = {
       status: "fail",
       reason: "Building dockerize-python-cell/slim-uwsgi:py3.11 failed at step [builder 3/5] RUN pip install.\nERROR: no matching distribution",
       sizeBytes: null,
+      layers: null,
+      addedLayers: null,
+      addedBytes: null,
       user: null,
       buildSeconds: null,
       checks: [
@@ -58,6 +65,7 @@ const report: MatrixReport = {
     }),
     cell("caddy", "caddy2", {
       python: null,
+      dependencyStyle: null,
       checks: [
         { name: "non-root", status: "pass", detail: "runs as 10001:10001" },
         { name: "caddy-validate", status: "fail", detail: "caddy validate: unknown directive | foo" },
@@ -86,11 +94,11 @@ describe("writeReport", () => {
     expect(markdown).toContain("trixie: 42 packages (built)");
 
     expect(markdown).toContain("## slim-uwsgi 0.1.0");
-    expect(markdown).toContain("| Variant | Python | Status | Size / budget (MB) | User | Build (s) | non-root | size-budget |");
-    expect(markdown).toContain("| py3.13 | 3.13 | ✅ pass | 181.3 / 250.0 | 10001:10001 | 42.0 | ✅ | ✅ |");
-    expect(markdown).toContain("| py3.11 | 3.11 | ❌ fail | — / 250.0 | — | — | ⏭ | ⏭ |");
+    expect(markdown).toContain("| Variant | Python | Deps | Status | Size / budget (MB) | Layers (added) | Added (MB) | User | Build (s) | non-root | size-budget |");
+    expect(markdown).toContain("| py3.13 | 3.13 | requirements | ✅ pass | 181.3 / 250.0 | 12 (5) | 52.1 | 10001:10001 | 42.0 | ✅ | ✅ |");
+    expect(markdown).toContain("| py3.11 | 3.11 | requirements | ❌ fail | — / 250.0 | — | — | — | — | ⏭ | ⏭ |");
     expect(markdown).toContain("## caddy 0.1.0");
-    expect(markdown).toContain("| caddy2 | — | ❌ fail | 181.3 / 250.0 | 10001:10001 | 42.0 | ✅ | ❌ |");
+    expect(markdown).toContain("| caddy2 | — | — | ❌ fail | 181.3 / 250.0 | 12 (5) | 52.1 | 10001:10001 | 42.0 | ✅ | ❌ |");
 
     expect(markdown).toContain("- `py3.11` ❌ fail:\n\n  ```\n  Building dockerize-python-cell/slim-uwsgi:py3.11 failed");
     expect(markdown).toContain("- `py3.11` › `non-root` ⏭ skip: not run: the image did not build");

@@ -1,29 +1,22 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
-import {
-  BuildFailedError,
-  DockerEngineUnavailableError,
-  ManifestError,
-  NoTemplatesError,
-  UnknownTemplateError,
-} from "@dockerize-python/harness";
+import { ExplainedError } from "@dockerize-python/harness";
 import type { Command } from "./command.ts";
+import { ejectCommand } from "./commands/eject.ts";
 import { matrixCommand } from "./commands/matrix.ts";
+import { mergeReportsCommand } from "./commands/merge-reports.ts";
 import { UsageError } from "./usage-error.ts";
 
-const commands: readonly Command[] = [matrixCommand];
+const commands: readonly Command[] = [matrixCommand, mergeReportsCommand, ejectCommand];
 
 const usage = `Usage: dockerize-python <command> [options]
 
 Commands:
-${commands.map((command) => `  ${command.name.padEnd(10)}${command.summary}`).join("\n")}
+${commands.map((command) => `  ${command.name.padEnd(15)}${command.summary}`).join("\n")}
 
 Options:
   -h, --help     Show this help (dockerize-python <command> --help for a command's options)
   -v, --version  Print the version`;
-
-/** Errors whose message already says what went wrong and how to fix it: shown without a stack. */
-const explainedErrors = [ManifestError, UnknownTemplateError, NoTemplatesError, DockerEngineUnavailableError, BuildFailedError];
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -46,7 +39,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`dockerize-python: ${error.message}\n\n${error.usage}\n`);
       return 2;
     }
-    if (explainedErrors.some((type) => error instanceof type)) {
+    // Its message already says what went wrong and how to fix it: no stack.
+    if (error instanceof ExplainedError) {
       process.stderr.write(`dockerize-python: ${(error as Error).message}\n`);
       return 1;
     }

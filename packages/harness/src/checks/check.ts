@@ -24,7 +24,37 @@ export interface CheckContext {
   expectedGreeting: string;
   run: RunIdentity;
   log(message: string): void;
+  /** The template's own files as shipped (not the staged copy): what static checks (`lint`) read. */
+  templateFiles: TemplateFiles;
+  /** The cell's build args as this run resolved them (base images, package index, options). */
+  buildArgs: Record<string, string>;
+  /**
+   * An image with a `caddy` binary, to validate Caddyfiles without building anything: the proxy
+   * template's base image as this run resolved it (the stand-in in hermetic mode). A proxy cell
+   * falls back to its own image.
+   */
+  caddyImage?: string;
 }
+
+/** A template's files as shipped, and where its manifest points inside them. */
+export interface TemplateFiles {
+  /** `templates/<name>/files`. */
+  dir: string;
+  /** The manifest's Dockerfile and compose file, as paths inside `dir`. */
+  dockerfile: string;
+  compose?: string;
+  /** The folder holding every template (`templates/`): checks over all the project ships read it. */
+  templatesDir: string;
+}
+
+/**
+ * What a static check needs: no image, no stack. A runner can build this for a cell it cannot
+ * build (skipped in hermetic mode) and still run the static checks.
+ */
+export type StaticCheckContext = Pick<CheckContext, "cellId" | "kind" | "compose" | "log" | "caddyImage" | "templateFiles"> & {
+  /** The built image, when there is one (a proxy cell validates its Caddyfiles with it). */
+  image?: string;
+};
 
 export interface CheckOutcome {
   status: Status;

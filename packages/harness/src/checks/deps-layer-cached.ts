@@ -39,6 +39,9 @@ export function parseSteps(log: string): BuildStep[] {
     // An unnamed single stage prints `[2/6]`, a named one `[builder 2/6]`.
     const header = line.match(/^#(\d+) \[(?:(.+?) )?\d+\/\d+\] (.*)$/);
     if (header) steps.set(header[1]!, { stage: header[2] ?? "", instruction: header[3]!, cached: false });
+    // A base image's ONBUILD triggers run as steps without a `[stage i/n]` prefix: `#N COPY . /app`.
+    const trigger = header ? undefined : line.match(/^#(\d+) ((?:RUN|COPY|ADD) .*)$/);
+    if (trigger && !steps.has(trigger[1]!)) steps.set(trigger[1]!, { stage: "ONBUILD trigger", instruction: trigger[2]!, cached: false });
     const hit = line.match(/^#(\d+) CACHED$/);
     if (hit) cached.add(hit[1]!);
   }

@@ -2,6 +2,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { DockerCommandError, runDocker } from "./run-docker.ts";
+import { ExplainedError } from "../explained-error.ts";
 
 export interface BuildImageRequest {
   /** The build context directory. */
@@ -31,7 +32,7 @@ export interface BuiltImage {
 }
 
 /** A build step failed. The message names the step and shows the end of its own log. */
-export class BuildFailedError extends Error {
+export class BuildFailedError extends ExplainedError {
   readonly tag: string;
   readonly failedStep: string | undefined;
   readonly stepLog: string;
@@ -46,7 +47,6 @@ export class BuildFailedError extends Error {
         (logFile ? `Full build log: ${logFile}\n` : "") +
         "Fix: read the step's output above; the Dockerfile line it names is the one that failed.",
     );
-    this.name = "BuildFailedError";
     this.tag = tag;
     this.failedStep = failure.step;
     this.stepLog = failure.tail;

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { ExplainedError } from "../explained-error.ts";
 
 /** What a finished `docker` command printed. */
 export interface DockerOutput {
@@ -33,14 +34,13 @@ export class DockerCommandError extends Error {
 }
 
 /** No Docker engine answers: the one error every command can meet first. */
-export class DockerEngineUnavailableError extends Error {
+export class DockerEngineUnavailableError extends ExplainedError {
   constructor(detail: string) {
     super(
       `No Docker engine answers (${detail.trim() || "no detail"}).\n` +
         "Fix: start your Docker engine, or on a Debian machine where you are root run scripts/setup.sh, " +
         "which installs one and starts it. DOCKER_HOST selects a different engine.",
     );
-    this.name = "DockerEngineUnavailableError";
   }
 }
 

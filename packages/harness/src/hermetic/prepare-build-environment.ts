@@ -1,4 +1,5 @@
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
+import { ExplainedError } from "../explained-error.ts";
 import type { BuildEnvironment } from "./build-environment.ts";
 import type { ModeChoice } from "./choose-mode.ts";
 import type { DebianSuite } from "./debian-rootfs.ts";
@@ -21,7 +22,7 @@ async function prepareOnline(choice: ModeChoice, images: readonly string[], log:
       await runDocker(["pull", "--quiet", image]);
     } catch (error) {
       if (!(error instanceof DockerCommandError)) throw error;
-      throw new Error(`Online mode could not pull ${image}: ${error.output.stderr.trim().split("\n").pop()}\nFix: check this machine's access to the registry, or run with --mode hermetic.`);
+      throw new ExplainedError(`Online mode could not pull ${image}: ${error.output.stderr.trim().split("\n").pop()}\nFix: check this machine's access to the registry, or run with --mode hermetic.`);
     }
   }
   return {

@@ -6,13 +6,14 @@ import { buildImage } from "../docker/build-image.ts";
 import { imageExists } from "../docker/inspect-image.ts";
 import { type DebianSuite, type EnsuredImage, ensureDebianRootfs, hermeticRecipeDir } from "./debian-rootfs.ts";
 import { hashRecipe } from "./recipe-hash.ts";
+import { ExplainedError } from "../explained-error.ts";
 
 /**
  * Stand-ins for the official images templates name, built from Debian packages because hermetic
  * mode can pull nothing. Which official image maps to which recipe is data: hermetic/standins.json.
  */
 
-export const standinRecipes = ["python", "postgres", "caddy"] as const;
+export const standinRecipes = ["python", "postgres", "caddy", "registry"] as const;
 export type StandinRecipe = (typeof standinRecipes)[number];
 
 export interface StandinSpec {
@@ -39,6 +40,7 @@ const versionBuildArg: Record<StandinRecipe, string> = {
   python: "PYTHON_VERSION",
   postgres: "PG_MAJOR",
   caddy: "CADDY_VERSION",
+  registry: "REGISTRY_VERSION",
 };
 
 export const catalogueFile = join(hermeticRecipeDir, "standins.json");
@@ -97,7 +99,7 @@ export function standinFor(official: string): StandinSpec | undefined {
 }
 
 /** The error for an official image hermetic mode cannot replace: names the ones it can, and the fix. */
-export class NoStandinError extends Error {
+export class NoStandinError extends ExplainedError {
   readonly official: string;
 
   constructor(official: string, known: readonly string[]) {
@@ -107,7 +109,6 @@ export class NoStandinError extends Error {
         "Fix: run with --mode online where a registry can be reached, or add a recipe under " +
         "packages/harness/hermetic/ and an entry for it in hermetic/standins.json.",
     );
-    this.name = "NoStandinError";
     this.official = official;
   }
 }

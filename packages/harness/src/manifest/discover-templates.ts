@@ -3,9 +3,10 @@ import { access, readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type LoadedTemplate, loadTemplate } from "./load-manifest.ts";
 import { ManifestError, type ManifestProblem } from "./manifest-error.ts";
+import { ExplainedError } from "../explained-error.ts";
 
 /** The templates folder is missing or holds no template. */
-export class NoTemplatesError extends Error {
+export class NoTemplatesError extends ExplainedError {
   readonly templatesDir: string;
 
   constructor(templatesDir: string, cause: string) {
@@ -14,13 +15,12 @@ export class NoTemplatesError extends Error {
         "Fix: point at the folder whose subfolders each hold a template.json (the repository's templates/), " +
         "e.g. dockerize-python matrix --templates DIR.",
     );
-    this.name = "NoTemplatesError";
     this.templatesDir = templatesDir;
   }
 }
 
 /** A template was asked for by a name no template has. */
-export class UnknownTemplateError extends Error {
+export class UnknownTemplateError extends ExplainedError {
   readonly unknown: readonly string[];
   readonly known: readonly string[];
 
@@ -30,7 +30,6 @@ export class UnknownTemplateError extends Error {
       return `Unknown template "${name}".${nearest ? ` Did you mean "${nearest}"?` : ""}`;
     });
     super(`${lines.join("\n")}\nKnown templates: ${known.join(", ")}.\nFix: name one of the known templates.`);
-    this.name = "UnknownTemplateError";
     this.unknown = unknown;
     this.known = known;
   }

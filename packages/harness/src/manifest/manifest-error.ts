@@ -1,3 +1,4 @@
+import { ExplainedError } from "../explained-error.ts";
 /** One thing wrong with a template: the file it is in, where in that file, and what is wrong. */
 export interface ManifestProblem {
   file: string;
@@ -10,12 +11,11 @@ export interface ManifestProblem {
  * One or more templates are invalid. Lists every problem found, grouped by file, so that a broken
  * manifest is fixed in one pass rather than one error at a time.
  */
-export class ManifestError extends Error {
+export class ManifestError extends ExplainedError {
   readonly problems: readonly ManifestProblem[];
 
   constructor(problems: readonly ManifestProblem[]) {
     super(describeProblems(problems));
-    this.name = "ManifestError";
     this.problems = problems;
   }
 }

@@ -14,6 +14,10 @@ export const checkNames = [
   "deps-layer-cached",
   "compose-up",
   "caddy-validate",
+  "onbuild-child",
+  "lint",
+  "caddy-modules",
+  "caddy-http",
 ] as const;
 export type CheckName = (typeof checkNames)[number];
 
@@ -30,6 +34,14 @@ const filePath = z
   .refine((path) => !path.startsWith("/") && !path.split("/").includes(".."), "a relative path inside files/");
 
 export const buildArgRoles = ["base-image", "package-index", "package-index-host", "option"] as const;
+
+/**
+ * How an app declares its Python dependencies: requirements.txt (pip), Pipfile + Pipfile.lock
+ * (pipenv install --deploy) or pyproject.toml (PEP 621, pip). A template that supports several is
+ * verified with each: the matrix gets one cell per style.
+ */
+export const dependencyStyles = ["requirements", "pipenv", "pyproject"] as const;
+export type DependencyStyle = (typeof dependencyStyles)[number];
 
 export const buildArgSchema = z.strictObject({
   description: z.string().min(1),
@@ -53,6 +65,11 @@ export const variantSchema = z.strictObject({
   buildArgs: z.record(argName, z.string()).default({}),
   /** The largest uncompressed image size this variant may have, in MB (10^6 bytes). */
   sizeBudgetMB: z.number().positive(),
+  /**
+   * Why this variant cannot be built in hermetic mode (no Alpine packages, no Go module proxy...).
+   * Its cells are then reported as skip with this reason, never as pass; online they run in full.
+   */
+  hermeticSkip: z.string().min(1).optional(),
 });
 
 export const templateManifestSchema = z
@@ -82,6 +99,8 @@ export const templateManifestSchema = z
         proxy: z.string().regex(/^[a-z][a-z0-9-]*$/),
       })
       .optional(),
+    /** The dependency styles the template supports; absent for images with no Python (a proxy). */
+    dependencyStyles: z.array(z.enum(dependencyStyles)).min(1).optional(),
     /** Every ARG the Dockerfile declares that a user may set. */
     buildArgs: z.record(argName, buildArgSchema),
     variants: z.array(variantSchema).min(1),

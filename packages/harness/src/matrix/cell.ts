@@ -1,5 +1,5 @@
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
-import type { CheckName, Variant } from "../manifest/schema.ts";
+import type { CheckName, DependencyStyle, Variant } from "../manifest/schema.ts";
 
 /** One template variant to build and verify: the unit of the matrix and of its report. */
 export interface Cell {
@@ -9,6 +9,8 @@ export interface Cell {
   variant: Variant;
   /** The variant's Python (major.minor), or null for an image with no Python. */
   python: string | null;
+  /** How the app declares its dependencies in this cell; null for images with no Python. */
+  dependencyStyle: DependencyStyle | null;
   /**
    * Every build arg of an online build: the manifest's defaults, then the variant's own values,
    * then its base images. Hermetic mode overrides the base-image and package-index ones.

@@ -6,8 +6,10 @@ import type { Cell } from "./cell.ts";
 const bytesPerMB = 1_000_000;
 
 /**
- * One cell per variant of each template, in template then variant order. With `names`, only those
- * templates (an unknown name throws UnknownTemplateError).
+ * One cell per variant and dependency style of each template, in template, variant, style order;
+ * the id is `<template>/<variant>` or, for a template with dependency styles,
+ * `<template>/<variant>-<style>`. With `names`, only those templates (an unknown name throws
+ * UnknownTemplateError).
  */
 export function expandMatrix(templates: readonly LoadedTemplate[], names?: readonly string[]): Cell[] {
   const selected = names && names.length > 0 ? selectTemplates(templates, names) : templates;
@@ -15,15 +17,17 @@ export function expandMatrix(templates: readonly LoadedTemplate[], names?: reado
     const defaults = Object.fromEntries(
       Object.entries(template.manifest.buildArgs).flatMap(([name, arg]) => (arg.default === undefined ? [] : [[name, arg.default]])),
     );
-    return template.manifest.variants.map((variant) => ({
-      id: `${template.name}/${variant.id}`,
+    const styles = template.manifest.dependencyStyles ?? [null];
+    return template.manifest.variants.flatMap((variant) => styles.map((dependencyStyle) => ({
+      id: `${template.name}/${variant.id}${dependencyStyle ? `-${dependencyStyle}` : ""}`,
       template,
       variant,
       python: variant.python ?? null,
+      dependencyStyle,
       buildArgs: { ...defaults, ...variant.buildArgs, ...variant.baseImages },
       baseImages: { ...variant.baseImages },
       sizeBudgetBytes: Math.round(variant.sizeBudgetMB * bytesPerMB),
       checks: [...template.manifest.checks],
-    }));
+    })));
   });
 }

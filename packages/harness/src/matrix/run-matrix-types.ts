@@ -11,6 +11,11 @@ export interface RunMatrixOptions {
   reportDir: string;
   /** Only these templates' cells; all templates when absent or empty. */
   templates?: string[];
+  /**
+   * Only the cells whose id matches one of these patterns (`*` matches any run of characters,
+   * e.g. `slim-uwsgi/py3.13-*`); every cell of the selected templates when absent or empty.
+   */
+  cells?: string[];
   /** auto: online when the base images and the package index can be reached, hermetic otherwise. */
   mode: "auto" | Mode;
   /** What the app must answer at `/`; the sample app's greeting when absent. */

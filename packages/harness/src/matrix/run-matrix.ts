@@ -7,6 +7,7 @@ import { discoverTemplates } from "../manifest/discover-templates.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CellReport, MatrixReport } from "../report/report-types.ts";
 import { writeReport } from "../report/write-report.ts";
+import { ExplainedError } from "../explained-error.ts";
 import { newRunIdentity, removeRunResources } from "../stack/run-labels.ts";
 import type { Cell } from "./cell.ts";
 import { expandMatrix } from "./expand-matrix.ts";
@@ -25,7 +26,7 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
   const startedAt = new Date().toISOString();
   const engine = await assertDockerEngine();
   const templates = await discoverTemplates(options.templatesDir);
-  const cells = expandMatrix(templates, options.templates).map((cell) => withCompanions(cell, templates));
+  const cells = selectCells(expandMatrix(templates, options.templates), options.cells ?? []).map((cell) => withCompanions(cell, templates));
   const log = (message: string) => progress({ kind: "log", message });
 
   progress({ kind: "phase", message: `${cells.length} cells from ${new Set(cells.map((c) => c.template.name)).size} templates; engine ${engine}` });
@@ -38,7 +39,7 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
   let complete = false;
   try {
     progress({ kind: "phase", message: choice.mode === "hermetic" ? "preparing stand-in images and the package index" : "pulling base images" });
-    environment = await prepareBuildEnvironment(choice, imagesNeeded(cells), log);
+    environment = await prepareBuildEnvironment(choice, imagesNeeded(cells, choice.mode), log);
     for (const [index, cell] of cells.entries()) {
       options.signal?.throwIfAborted();
       progress({ kind: "cell-start", cell, index, total: cells.length });
@@ -77,11 +78,22 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
   return { report, ...(await writeReport(report, options.reportDir)) };
 }
 
+/** The cells matching any of `patterns` (all of them when there is none); none matching is an error. */
+export function selectCells(cells: readonly Cell[], patterns: readonly string[]): Cell[] {
+  if (!patterns.length) return [...cells];
+  const matchers = patterns.map((pattern) => new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`));
+  const selected = cells.filter((cell) => matchers.some((matcher) => matcher.test(cell.id)));
+  if (!selected.length) {
+    throw new ExplainedError(`No cell matches ${patterns.map((p) => `"${p}"`).join(", ")}.\nFix: use one of: ${cells.map((cell) => cell.id).join(", ")}`);
+  }
+  return selected;
+}
+
 /** Adds to a cell the templates its manifest names as companions and as its proxy. */
 function withCompanions(cell: Cell, templates: readonly LoadedTemplate[]): CellToVerify {
   const named = (name: string) => {
     const found = templates.find((template) => template.name === name);
-    if (!found) throw new Error(`${cell.template.name}'s manifest names "${name}", which is not a template in this run's templates folder`);
+    if (!found) throw new ExplainedError(`${cell.template.name}'s manifest names "${name}", which is not a template in this run's templates folder`);
     return found;
   };
   const manifest = cell.template.manifest;
@@ -92,10 +104,14 @@ function withCompanions(cell: Cell, templates: readonly LoadedTemplate[]): CellT
   };
 }
 
-/** Every image any cell builds FROM or runs: its base images, its companions', its database. */
-function imagesNeeded(cells: readonly CellToVerify[]): string[] {
+/**
+ * Every image any cell builds FROM or runs: its base images, its companions', its database. In
+ * hermetic mode, not those of cells that are skipped there (there is no stand-in for them).
+ */
+function imagesNeeded(cells: readonly CellToVerify[], mode: "hermetic" | "online"): string[] {
   const images = new Set<string>();
   for (const cell of cells) {
+    if (mode === "hermetic" && cell.variant.hermeticSkip) continue;
     for (const ref of Object.values(cell.baseImages)) images.add(ref);
     for (const companion of cell.companions) for (const ref of Object.values(companion.manifest.variants[0]!.baseImages)) images.add(ref);
     if (cell.template.manifest.stack) images.add(cell.template.manifest.stack.database);
@@ -106,5 +122,7 @@ function imagesNeeded(cells: readonly CellToVerify[]): string[] {
 /** The image whose pull decides `auto`: a Python base image when there is one. */
 function probeImage(cells: readonly Cell[]): string {
   const refs = cells.flatMap((cell) => Object.values(cell.baseImages));
-  return refs.find((ref) => ref.startsWith("python:")) ?? refs[0] ?? "python:3.13-slim-trixie";
+  const probe = refs.find((ref) => ref.startsWith("python:")) ?? refs[0];
+  if (!probe) throw new Error("no cell to verify: the selected templates declare no variants");
+  return probe;
 }

@@ -1,15 +1,18 @@
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
-import type { CheckContext } from "../checks/check.ts";
-import { checks } from "../checks/registry.ts";
+import { dirname, join } from "node:path";
+import type { CheckContext, StaticCheckContext } from "../checks/check.ts";
+import { checks, staticCheckNames } from "../checks/registry.ts";
 import { BuildFailedError, buildImage, type BuildImageRequest } from "../docker/build-image.ts";
-import { inspectImage } from "../docker/inspect-image.ts";
+import { type ImageFacts, inspectImage } from "../docker/inspect-image.ts";
+import { DockerCommandError } from "../docker/run-docker.ts";
 import type { BuildEnvironment } from "../hermetic/build-environment.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import type { CellReport, CheckResult } from "../report/report-types.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import { type RunningStack, startStack } from "../stack/start-stack.ts";
+import { keepOnlyDependencyStyle } from "../staging/dependency-files.ts";
+import { lockPipfile } from "../staging/lock-pipfile.ts";
 import { stageApp } from "../staging/stage-app.ts";
 import type { Cell } from "./cell.ts";
 import { expandMatrix } from "./expand-matrix.ts";
@@ -44,18 +47,25 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
   const { template } = cell;
   const { environment } = options;
   const manifest = template.manifest;
-  const baseImages = Object.fromEntries(Object.entries(cell.baseImages).map(([arg, ref]) => [arg, environment.imageFor(ref)]));
-  const image = `dockerize-python-cell/${template.name}:${cell.variant.id}`;
+  const image = `dockerize-python-cell/${template.name}:${cell.variant.id}${cell.dependencyStyle ? `-${cell.dependencyStyle}` : ""}`;
+  const skipReason = environment.mode === "hermetic" && cell.variant.hermeticSkip ? `hermetic mode: ${cell.variant.hermeticSkip}` : undefined;
+  // A skipped cell's base images have no stand-in: it reports the official ones it would use.
+  const resolve = (ref: string) => (skipReason ? ref : environment.imageFor(ref));
+  const baseImages = Object.fromEntries(Object.entries(cell.baseImages).map(([arg, ref]) => [arg, resolve(ref)]));
   const report: CellReport = {
     id: cell.id,
     template: template.name,
     templateVersion: template.version,
     python: cell.python,
     variant: cell.variant.id,
+    dependencyStyle: cell.dependencyStyle,
     image,
     baseImages,
     sizeBytes: null,
     sizeBudgetBytes: cell.sizeBudgetBytes,
+    layers: null,
+    addedLayers: null,
+    addedBytes: null,
     user: null,
     buildSeconds: null,
     status: "fail",
@@ -63,15 +73,46 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
     checks: [],
   };
   const listed = (Object.keys(checks) as CheckName[]).filter((name) => cell.checks.includes(name));
+  const staticContext: StaticCheckContext = {
+    cellId: cell.id,
+    kind: manifest.kind,
+    templateFiles: { dir: template.filesDir, dockerfile: manifest.dockerfile, compose: manifest.compose, templatesDir: dirname(template.dir) },
+    compose: manifest.compose ? { file: manifest.compose, env: composeEnvironment(cell, resolve, environment) } : undefined,
+    caddyImage: caddyImageFor(cell, environment),
+    log: options.step,
+  };
+  /** The cell ends before its image exists: the static checks still run, the others are skipped. */
+  const endWithoutImage = async (status: "fail" | "skip", reason: string, skipped: string): Promise<CellReport> => {
+    for (const name of listed) {
+      report.checks.push(staticCheckNames.has(name) ? await runCheck(name, staticContext) : { name, status: "skip", detail: `not run: ${skipped}` });
+    }
+    const failed = report.checks.some((check) => check.status === "fail");
+    report.status = failed ? "fail" : status;
+    report.reason = reason;
+    return report;
+  };
+  if (skipReason) return endWithoutImage("skip", skipReason, skipReason);
 
   const stageDir = await stageApp(options.appDir, [template.filesDir, ...cell.companions.map((c) => c.filesDir)], cell.id);
   let stack: Promise<RunningStack> | undefined;
   try {
+    if (cell.dependencyStyle) await keepOnlyDependencyStyle(stageDir, cell.dependencyStyle, options.appDir);
+    if (cell.dependencyStyle === "pipenv") {
+      options.step("locking the Pipfile against this run's package index");
+      try {
+        const logFile = join(options.logDir, `${cell.id.replace("/", "--")}--pipenv-lock.log`);
+        await lockPipfile(stageDir, pythonImageOf(cell, environment), environment.packageIndexFor(Object.values(cell.baseImages)), options.run, logFile);
+      } catch (error) {
+        if (!(error instanceof DockerCommandError || error instanceof BuildFailedError)) throw error;
+        return endWithoutImage("fail", `pipenv lock failed before the build: ${error.message}`, "the Pipfile could not be locked");
+      }
+    }
+    const buildArgs = resolvedBuildArgs(cell, environment);
     const buildRequest: BuildImageRequest = {
       context: stageDir,
       dockerfile: join(stageDir, manifest.dockerfile),
       tag: image,
-      buildArgs: resolvedBuildArgs(cell, environment),
+      buildArgs,
       labels: templateLabels(template),
       logFile: join(options.logDir, `${cell.id.replace("/", "--")}.log`),
       signal: options.signal,
@@ -82,14 +123,16 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
       built = await buildImage(buildRequest);
     } catch (error) {
       if (!(error instanceof BuildFailedError)) throw error;
-      report.reason = error.message;
-      report.checks = listed.map((name) => ({ name, status: "skip", detail: "not run: the image did not build" }));
-      return report;
+      return endWithoutImage("fail", error.message, "the image did not build");
     }
     report.buildSeconds = round(built.seconds);
     const facts = await inspectImage(image);
     report.sizeBytes = facts.sizeBytes;
     report.user = facts.user;
+    const base = await closestBase(facts, Object.values(baseImages));
+    report.layers = facts.layers.length;
+    report.addedLayers = base ? facts.layers.length - base.layers.length : null;
+    report.addedBytes = base ? facts.sizeBytes - base.sizeBytes : null;
 
     let proxyImage: string | undefined;
     const needsProxy = listed.some((name) => name === "http-through-caddy" || name === "non-root") && manifest.kind === "app";
@@ -109,13 +152,13 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
     }
 
     const context: CheckContext = {
-      cellId: cell.id,
-      kind: manifest.kind,
+      ...staticContext,
       image,
       facts,
       expectedUser: manifest.user,
       sizeBudgetBytes: report.sizeBudgetBytes,
       stageDir,
+      buildArgs,
       rebuild: () => buildImage(buildRequest),
       stack: () => {
         if (!manifest.stack || !cell.proxy || !proxyImage) {
@@ -132,10 +175,8 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
         });
         return stack;
       },
-      compose: manifest.compose ? { file: manifest.compose, env: composeEnvironment(cell, environment) } : undefined,
       expectedGreeting: options.expectedGreeting,
       run: options.run,
-      log: options.step,
     };
 
     for (const name of listed) {
@@ -152,10 +193,11 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
   }
 }
 
-async function runCheck(name: CheckName, context: CheckContext): Promise<CheckResult> {
+/** Runs one check; a static context only ever reaches the static checks (see endWithoutImage). */
+async function runCheck(name: CheckName, context: CheckContext | StaticCheckContext): Promise<CheckResult> {
   const started = performance.now();
   try {
-    const outcome = await checks[name](context);
+    const outcome = await checks[name](context as CheckContext);
     return { name, ...outcome, detail: `${outcome.detail} (${round((performance.now() - started) / 1000)} s)` };
   } catch (error) {
     return { name, status: "fail", detail: error instanceof Error ? error.message : String(error) };
@@ -166,12 +208,49 @@ async function runCheck(name: CheckName, context: CheckContext): Promise<CheckRe
 export function resolvedBuildArgs(cell: Cell, environment: BuildEnvironment): Record<string, string> {
   const args = { ...cell.buildArgs };
   for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref);
+  return { ...args, ...packageIndexArgs(cell, environment) };
+}
+
+/** Values for the build args the manifest gives the package-index roles; none online. */
+function packageIndexArgs(cell: Cell, environment: BuildEnvironment): Record<string, string> {
   const index = environment.packageIndexFor(Object.values(cell.baseImages));
+  const args: Record<string, string> = {};
   for (const [arg, declared] of Object.entries(cell.template.manifest.buildArgs)) {
     if (index && declared.role === "package-index") args[arg] = index.url;
     if (index && declared.role === "package-index-host") args[arg] = index.trustedHost;
   }
   return args;
+}
+
+/** The base image the final stage was built FROM: the one whose layers start the image's, longest first. */
+async function closestBase(image: ImageFacts, bases: readonly string[]): Promise<ImageFacts | undefined> {
+  const candidates = await Promise.all(bases.map((base) => inspectImage(base)));
+  return candidates
+    .filter((base) => base.layers.every((layer, index) => image.layers[index] === layer))
+    .sort((a, b) => b.layers.length - a.layers.length)[0];
+}
+
+/** The cell's Python image (the one Pipfile.lock is made in): its python:* base image, resolved. */
+function pythonImageOf(cell: Cell, environment: BuildEnvironment): string {
+  const official = Object.values(cell.baseImages).find((ref) => ref.startsWith("python:"));
+  if (!official) throw new Error(`${cell.id} uses the pipenv style but builds on no python:* image to lock its Pipfile in`);
+  return environment.imageFor(official);
+}
+
+/**
+ * An image with the `caddy` binary, for validating Caddyfiles without a build: the proxy template's
+ * first variant's base image (for a proxy cell, its own template's), as this run resolves it.
+ */
+function caddyImageFor(cell: CellToVerify, environment: BuildEnvironment): string | undefined {
+  const proxy = cell.proxy ?? (cell.template.manifest.kind === "proxy" ? cell.template : undefined);
+  const official = proxy && Object.values(proxyCell(proxy).baseImages)[0];
+  if (!official) return undefined;
+  try {
+    return environment.imageFor(official);
+  } catch {
+    // Not prepared in this run (all of the proxy's variants are skipped here): nothing to validate with.
+    return undefined;
+  }
 }
 
 /** A companion (the proxy) is built as its first variant. */
@@ -184,11 +263,14 @@ function proxyCell(template: LoadedTemplate): Cell {
  * compose file passes them through), the companions' too (it builds them), and the database image
  * as POSTGRES_IMAGE.
  */
-function composeEnvironment(cell: CellToVerify, environment: BuildEnvironment): Record<string, string> {
+function composeEnvironment(cell: CellToVerify, resolve: (official: string) => string, environment: BuildEnvironment): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const companion of cell.companions) Object.assign(env, resolvedBuildArgs(proxyCell(companion), environment));
-  Object.assign(env, resolvedBuildArgs(cell, environment));
-  if (cell.template.manifest.stack) env.POSTGRES_IMAGE = environment.imageFor(cell.template.manifest.stack.database);
+  for (const companion of [...cell.companions.map(proxyCell), cell]) {
+    Object.assign(env, companion.buildArgs);
+    for (const [arg, ref] of Object.entries(companion.baseImages)) env[arg] = resolve(ref);
+    Object.assign(env, packageIndexArgs(companion, environment));
+  }
+  if (cell.template.manifest.stack) env.POSTGRES_IMAGE = resolve(cell.template.manifest.stack.database);
   return env;
 }
 

@@ -51,13 +51,16 @@ function renderTemplate(cells: CellReport[]): string {
   if (!first) return "";
   const present = new Set(cells.flatMap((cell) => cell.checks.map((check) => check.name)));
   const columns = checkNames.filter((name) => present.has(name));
-  const header = ["Variant", "Python", "Status", "Size / budget (MB)", "User", "Build (s)", ...columns];
-  const align = ["---", "---", "---", "---:", "---", "---:", ...columns.map(() => ":---:")];
+  const header = ["Variant", "Python", "Deps", "Status", "Size / budget (MB)", "Layers (added)", "Added (MB)", "User", "Build (s)", ...columns];
+  const align = ["---", "---", "---", "---", "---:", "---:", "---:", "---", "---:", ...columns.map(() => ":---:")];
   const rows = cells.map((cell) => [
     cell.variant,
     cell.python ?? "—",
+    cell.dependencyStyle ?? "—",
     mark(cell.status),
     `${cell.sizeBytes === null ? "—" : megabytes(cell.sizeBytes)} / ${megabytes(cell.sizeBudgetBytes)}`,
+    cell.layers === null ? "—" : `${cell.layers} (${cell.addedLayers ?? "?"})`,
+    cell.addedBytes === null ? "—" : megabytes(cell.addedBytes),
     cell.user ?? "—",
     cell.buildSeconds === null ? "—" : cell.buildSeconds.toFixed(1),
     ...columns.map((name) => checkMark(cell, name)),

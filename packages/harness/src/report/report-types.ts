@@ -17,12 +17,18 @@ export interface CellReport {
   templateVersion: string;
   python: string | null;
   variant: string;
+  /** How the app declared its dependencies in this cell (requirements, pipenv, pyproject). */
+  dependencyStyle: string | null;
   /** The image tag the harness built. */
   image: string;
   /** The base images the build used, by build arg (stand-ins in hermetic mode). */
   baseImages: Record<string, string>;
   sizeBytes: number | null;
   sizeBudgetBytes: number;
+  /** How many layers the image has, and how many (and how many bytes) it adds over its base. */
+  layers: number | null;
+  addedLayers: number | null;
+  addedBytes: number | null;
   /** The configured user of the image, as `docker inspect` shows it. */
   user: string | null;
   buildSeconds: number | null;

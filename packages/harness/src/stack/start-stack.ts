@@ -9,6 +9,7 @@ import {
 import type { Readable } from "node:stream";
 import { runDocker } from "../docker/run-docker.ts";
 import { type RunIdentity, runResourceName } from "./run-labels.ts";
+import { ExplainedError } from "../explained-error.ts";
 
 /**
  * The database credentials every stack uses. The password holds the characters that break naive
@@ -42,6 +43,8 @@ export interface RunningStack {
   proxy: StartedTestContainer;
   /** The proxy's address on this machine: `http://127.0.0.1:<port>`. */
   proxyUrl: string;
+  /** What the stack was started with: another app image can be run the same way (see startStackLike). */
+  request: StackRequest;
   stop(): Promise<void>;
 }
 
@@ -123,6 +126,7 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
       app,
       proxy,
       proxyUrl: `http://${proxy.getHost()}:${proxy.getMappedPort(request.proxyPort)}`,
+      request,
       stop,
     };
   } catch (error) {
@@ -131,15 +135,22 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
   }
 }
 
+/**
+ * Another stack with the same database image, proxy, ports and run as `like`, for a different app
+ * image (a child image built FROM the cell's, say). It has its own name, network and containers.
+ */
+export function startStackLike(like: RunningStack, changes: { name: string; appImage: string; appEnv?: Record<string, string> }): Promise<RunningStack> {
+  return startStack({ ...like.request, ...changes });
+}
+
 /** A stack container that did not start or become ready; carries the end of its own log. */
-export class StackStartError extends Error {
+export class StackStartError extends ExplainedError {
   constructor(role: string, name: string, cause: unknown, log: string, fix: string) {
     super(
       `The ${role} container ${name} did not become ready: ${cause instanceof Error ? cause.message : String(cause)}\n` +
         `--- last lines of its log ---\n${log || "(no output)"}\n---\nFix: ${fix}.`,
       { cause },
     );
-    this.name = "StackStartError";
   }
 }
 

@@ -1,0 +1,74 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { ExplainedError, type MatrixReport, mergeReports, summarizeReport, writeReport } from "@dockerize-python/harness";
+import type { Command } from "../command.ts";
+import { findRepoRoot } from "../find-repo-root.ts";
+import { UsageError } from "../usage-error.ts";
+
+const usage = `Usage: dockerize-python merge-reports [--report-dir DIR] MATRIX_JSON...
+
+Merges matrix.json files written by separate runs (one per template, as \`turbo run verify\` makes
+them) into one matrix.json and matrix.md, a table per template. A file that does not exist (its run
+failed before writing it) makes the merged report incomplete.
+
+Options:
+      --report-dir DIR  Where the merged reports go (default: the repository's reports, else ./reports)
+  -h, --help            Show this help
+
+Exit status: 0 every merged cell passed or was skipped with a reason; 1 a cell failed or a report
+could not be read; 2 the command line is wrong.`;
+
+export const mergeReportsCommand: Command = {
+  name: "merge-reports",
+  summary: "Merge per-template matrix.json files into reports/matrix.{json,md}",
+  usage,
+  async run(args) {
+    const { values, positionals } = parse(args);
+    if (values.help) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    if (!positionals.length) throw new UsageError("no matrix.json given.", usage);
+    const repoRoot = findRepoRoot();
+    const reportDir = resolve(values["report-dir"] ?? (repoRoot ? `${repoRoot}/reports` : "reports"));
+    const read = await Promise.all(positionals.map(readReport));
+    const missing = positionals.filter((_, index) => !read[index]);
+    for (const file of missing) process.stderr.write(`dockerize-python: no report at ${file}: that run failed before writing one (see its output above)\n`);
+    const merged = mergeReports(read.filter((report) => report !== undefined));
+    // A template whose run wrote no report is a hole in the matrix: the merged report says so.
+    if (missing.length) merged.complete = false;
+    const files = await writeReport(merged, reportDir);
+    process.stdout.write(`${summarizeReport(merged)}\nReports: ${files.markdownFile}\n         ${files.jsonFile}\n`);
+    return merged.complete && merged.cells.every((cell) => cell.status !== "fail") ? 0 : 1;
+  },
+};
+
+/** The report in `file`; undefined when there is none. A file that is there but unreadable is an error. */
+async function readReport(file: string): Promise<MatrixReport | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as MatrixReport;
+  } catch (error) {
+    throw new ExplainedError(`The report ${file} is not valid JSON: ${(error as Error).message}\nFix: run the matrix that writes it again.`);
+  }
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: { "report-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, usage);
+  }
+}
