@@ -10,6 +10,7 @@ import {
   readCompleteIndex,
   routeIndexPath,
   servePackageIndexes,
+  preferredIndexPort,
 } from "../../packages/harness/src/hermetic/package-index.ts";
 
 describe("harnessCacheDir", () => {
@@ -89,6 +90,18 @@ describe("servePackageIndexes on loopback", () => {
   afterAll(async () => {
     await server.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it("keeps one port across runs (a build arg in every layer key), and takes another when it is busy", async () => {
+    const port = Number(new URL(server.urlFor("bookworm")).port);
+    const second = await servePackageIndexes([{ suite: "bookworm", dir, reused: true, packages: 1 }], { host: "127.0.0.1", port });
+    try {
+      expect(port).toBe(preferredIndexPort);
+      expect(Number(new URL(second.urlFor("bookworm")).port)).not.toBe(port);
+      expect((await fetch(second.urlFor("bookworm"))).status).toBe(200);
+    } finally {
+      await second.close();
+    }
   });
 
   it("serves pages, files, redirects and 404s over HTTP", async () => {

@@ -1,6 +1,6 @@
 import type { BuiltImage } from "../docker/build-image.ts";
 import type { ImageFacts } from "../docker/inspect-image.ts";
-import type { Status } from "../report/report-types.ts";
+import type { Mode, Status } from "../report/report-types.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import type { RunningStack } from "../stack/start-stack.ts";
 
@@ -28,6 +28,8 @@ export interface CheckContext {
   templateFiles: TemplateFiles;
   /** The cell's build args as this run resolved them (base images, package index, options). */
   buildArgs: Record<string, string>;
+  /** hermetic: stand-ins and the local package index; online: official images and PyPI. */
+  mode: Mode;
   /**
    * An image with a `caddy` binary, to validate Caddyfiles without building anything: the proxy
    * template's base image as this run resolved it (the stand-in in hermetic mode). A proxy cell

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { DockerComposeEnvironment } from "../stack/testcontainers-runtime.ts";
 import { request } from "undici";
 import { lastLines, runDocker } from "../docker/run-docker.ts";
-import { runResourceName } from "../stack/run-labels.ts";
+import { removeComposeImages, runResourceName } from "../stack/run-labels.ts";
 import { freePort } from "../stack/free-port.ts";
 import { type Check, fail, pass } from "./check.ts";
 
@@ -37,6 +37,7 @@ export const composeUp: Check = async (context) => {
       () => "(no logs)",
     );
     await runDocker(["compose", "--project-name", project, "down", "--volumes", "--timeout", "5"]).catch(() => {});
+    await removeComposeImages(project);
     context.run.composeProjects.delete(project);
     const reason = error instanceof Error ? lastLines(error.message, 8) : String(error);
     return fail(`docker compose up did not bring the services up healthy:\n${reason}\n--- service logs ---\n${lastLines(logs, 40)}`);
@@ -58,6 +59,7 @@ export const composeUp: Check = async (context) => {
   } finally {
     // The project and its volumes are this check's own throwaway data.
     await environment.down({ timeout: 5_000, removeVolumes: true });
+    await removeComposeImages(project);
     context.run.composeProjects.delete(project);
   }
 };

@@ -143,7 +143,14 @@ export interface PackageIndexServer {
  * (BuildKit cannot join user-defined networks) and containers on the default bridge reach that
  * address with no extra flags.
  */
-export async function servePackageIndexes(indexes: PackageIndex[], options: { host?: string } = {}): Promise<PackageIndexServer> {
+/**
+ * The port the index is served on when it is free. The index URL is a build arg, and BuildKit keys
+ * every layer after `ARG PIP_INDEX_URL` on its value: a new port each run would rebuild every
+ * dependency layer of every template on every run. Taken, another port is used (a concurrent run).
+ */
+export const preferredIndexPort = 47_321;
+
+export async function servePackageIndexes(indexes: PackageIndex[], options: { host?: string; port?: number } = {}): Promise<PackageIndexServer> {
   const dirs = new Map<string, string>(indexes.map((index) => [index.suite, index.dir]));
   // Another address (127.0.0.1 in unit tests) serves only what can reach it; builds need the gateway.
   const host = options.host ?? (await dockerBridgeGateway());
@@ -153,7 +160,7 @@ export async function servePackageIndexes(indexes: PackageIndex[], options: { ho
       response.end(`${String(error)}\n`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
+  const listen = (port: number) => new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       reject(
         error.code === "EADDRNOTAVAIL"
@@ -164,8 +171,15 @@ export async function servePackageIndexes(indexes: PackageIndex[], options: { ho
           : error,
       );
     });
-    server.listen(0, host, resolve);
+    server.listen(port, host, resolve);
   });
+  try {
+    await listen(options.port ?? preferredIndexPort);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    server.removeAllListeners("error");
+    await listen(0);
+  }
   const { port } = server.address() as AddressInfo;
   return {
     trustedHost: host,

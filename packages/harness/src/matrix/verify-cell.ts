@@ -159,6 +159,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
       sizeBudgetBytes: report.sizeBudgetBytes,
       stageDir,
       buildArgs,
+      mode: environment.mode,
       rebuild: () => buildImage(buildRequest),
       stack: () => {
         if (!manifest.stack || !cell.proxy || !proxyImage) {

@@ -42,6 +42,7 @@ export async function removeRunResources(run: RunIdentity): Promise<{ removed: n
   for (const project of run.composeProjects) {
     // Their volumes are this run's throwaway test data, created by the run itself.
     await attempt(`compose project ${project}`, ["compose", "--project-name", project, "down", "--volumes", "--remove-orphans", "--timeout", "5"]);
+    await removeComposeImages(project).catch((error: unknown) => problems.push(`images of ${project}: ${String(error)}`));
   }
   run.composeProjects.clear();
   const filter = `label=${runLabelKey}=${run.id}`;
@@ -49,4 +50,10 @@ export async function removeRunResources(run: RunIdentity): Promise<{ removed: n
   for (const container of await listed(["ps", "-aq", "--filter", filter])) await attempt(`container ${container}`, ["rm", "-fv", container]);
   for (const network of await listed(["network", "ls", "-q", "--filter", filter])) await attempt(`network ${network}`, ["network", "rm", network]);
   return { removed, problems };
+}
+
+/** The images `docker compose up --build` built for a project of this run (named `<project>-<service>`). */
+export async function removeComposeImages(project: string): Promise<void> {
+  const images = (await runDocker(["images", "--quiet", "--filter", `reference=${project}-*`])).stdout.split("\n").filter(Boolean);
+  if (images.length) await runDocker(["rmi", "--force", ...new Set(images)]);
 }
