@@ -5,14 +5,15 @@ import type { Command } from "./command.ts";
 import { ejectCommand } from "./commands/eject.ts";
 import { matrixCommand } from "./commands/matrix.ts";
 import { mergeReportsCommand } from "./commands/merge-reports.ts";
+import { templatesTableCommand } from "./commands/templates-table.ts";
 import { UsageError } from "./usage-error.ts";
 
-const commands: readonly Command[] = [matrixCommand, mergeReportsCommand, ejectCommand];
+const commands: readonly Command[] = [matrixCommand, mergeReportsCommand, ejectCommand, templatesTableCommand];
 
 const usage = `Usage: dockerize-python <command> [options]
 
 Commands:
-${commands.map((command) => `  ${command.name.padEnd(15)}${command.summary}`).join("\n")}
+${commands.map((command) => `  ${command.name.padEnd(17)}${command.summary}`).join("\n")}
 
 Options:
   -h, --help     Show this help (dockerize-python <command> --help for a command's options)
