@@ -34,6 +34,11 @@ async function main(argv: string[]): Promise<number> {
     if (first.startsWith("-")) throw new UsageError(`unknown option "${first}".`, usage);
     const command = commands.find((candidate) => candidate.name === first);
     if (!command) throw new UsageError(`unknown command "${first}". Commands: ${commands.map((c) => c.name).join(", ")}.`, usage);
+    // Every command answers --help the same way, before its own arguments are parsed.
+    if (rest.includes("-h") || rest.includes("--help")) {
+      process.stdout.write(`${command.usage}\n\nOptions common to every command:\n  -h, --help  Show this help\n`);
+      return 0;
+    }
     return await command.run(rest);
   } catch (error) {
     if (error instanceof UsageError) {

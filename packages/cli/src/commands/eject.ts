@@ -1,8 +1,7 @@
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { ejectOnbuild } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
-import { findRepoRoot } from "../find-repo-root.ts";
+import { parseCommandArgs, repoPath } from "../command-args.ts";
 import { UsageError } from "../usage-error.ts";
 
 const usage = `Usage: dockerize-python eject onbuild [options] <app-dir>
@@ -17,7 +16,6 @@ Options:
                         builds FROM, else the template's default)
       --force           Overwrite docker/Dockerfile and docker/docker-entrypoint.sh if they exist
       --templates DIR   The folder of templates (default: the repository's templates)
-  -h, --help            Show this help
 
 Exit status: 0 written; 1 refused (a file exists) or failed; 2 the command line is wrong.`;
 
@@ -29,11 +27,12 @@ export const ejectCommand: Command = {
   summary: "Write the explicit Dockerfile of an app built FROM the onbuild base",
   usage,
   async run(args) {
-    const { values, positionals } = parseEjectArgs(args);
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { python: { type: "string" }, force: { type: "boolean", default: false }, templates: { type: "string" } },
+      usage,
+      true,
+    );
     const [what, appDir, ...extra] = positionals;
     if (!what) throw new UsageError(`say what to eject: ${ejectable.join(", ")}.`, usage);
     if (!ejectable.includes(what)) throw new UsageError(`cannot eject "${what}"; only ${ejectable.join(", ")}.`, usage);
@@ -41,11 +40,7 @@ export const ejectCommand: Command = {
     if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(" ")}.`, usage);
     if (values.python !== undefined && !/^3\.\d+$/.test(values.python)) throw new UsageError(`--python must look like 3.13, not "${values.python}".`, usage);
 
-    const repoRoot = findRepoRoot();
-    const templatesDir = values.templates !== undefined ? resolve(values.templates) : repoRoot ? resolve(repoRoot, "templates") : undefined;
-    if (!templatesDir) {
-      throw new UsageError("--templates DIR is required: this dockerize-python is not running from its repository, so there is no default templates folder.", usage);
-    }
+    const templatesDir = repoPath(values.templates, "--templates DIR", "templates", usage);
     const app = resolve(appDir);
     const result = await ejectOnbuild({ appDir: app, templateDir: resolve(templatesDir, what), force: values.force, python: values.python });
     for (const file of result.files) {
@@ -57,24 +52,3 @@ export const ejectCommand: Command = {
     return 0;
   },
 };
-
-function parseEjectArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        python: { type: "string" },
-        force: { type: "boolean", default: false },
-        templates: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS_")) {
-      throw new UsageError(error.message, usage);
-    }
-    throw error;
-  }
-}

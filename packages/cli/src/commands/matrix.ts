@@ -1,8 +1,6 @@
-import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { runMatrix, summarizeReport } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
-import { findRepoRoot } from "../find-repo-root.ts";
+import { parseCommandArgs, repoPath, reportDirOption } from "../command-args.ts";
 import { renderProgress } from "../progress.ts";
 import { UsageError } from "../usage-error.ts";
 
@@ -19,7 +17,6 @@ Options:
       --app DIR         The app to verify the templates with (default: the repository's sample-app)
       --templates DIR   The folder of templates (default: the repository's templates)
       --report-dir DIR  Where the reports go (default: the repository's reports, else ./reports)
-  -h, --help            Show this help
 
 Exit status: 0 no cell failed (each passed, or was skipped with its reason); 1 a cell failed or
 the run could not start;
@@ -33,16 +30,22 @@ export const matrixCommand: Command = {
   summary: "Build and verify every template variant; write reports/matrix.{json,md}",
   usage,
   async run(args) {
-    const values = parseMatrixArgs(args);
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
-    const repoRoot = findRepoRoot();
+    const { values } = parseCommandArgs(
+      args,
+      {
+        template: { type: "string", short: "t", multiple: true },
+        cell: { type: "string", short: "c", multiple: true },
+        mode: { type: "string", default: "auto" },
+        app: { type: "string" },
+        templates: { type: "string" },
+        "report-dir": { type: "string" },
+      },
+      usage,
+    );
     const options = {
-      templatesDir: pathOption(values.templates, "--templates", repoRoot, "templates"),
-      appDir: pathOption(values.app, "--app", repoRoot, "sample-app"),
-      reportDir: resolve(values["report-dir"] ?? (repoRoot ? `${repoRoot}/reports` : "reports")),
+      templatesDir: repoPath(values.templates, "--templates DIR", "templates", usage),
+      appDir: repoPath(values.app, "--app DIR", "sample-app", usage),
+      reportDir: reportDirOption(values["report-dir"]),
       templates: values.template ?? [],
       cells: values.cell ?? [],
       mode: modeOption(values.mode),
@@ -67,42 +70,8 @@ export const matrixCommand: Command = {
   },
 };
 
-function parseMatrixArgs(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        template: { type: "string", short: "t", multiple: true },
-        cell: { type: "string", short: "c", multiple: true },
-        mode: { type: "string", default: "auto" },
-        app: { type: "string" },
-        templates: { type: "string" },
-        "report-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: false,
-      strict: true,
-    }).values;
-  } catch (error) {
-    if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS_")) {
-      throw new UsageError(error.message, usage);
-    }
-    throw error;
-  }
-}
-
 function modeOption(value: string): ModeOption {
   const mode = modes.find((known) => known === value);
   if (!mode) throw new UsageError(`--mode must be one of ${modes.join(", ")}, not "${value}".`, usage);
   return mode;
-}
-
-/** A folder given on the command line, or its default inside the repository the CLI runs from. */
-function pathOption(value: string | undefined, flag: string, repoRoot: string | undefined, inRepo: string): string {
-  if (value !== undefined) return resolve(value);
-  if (repoRoot) return resolve(repoRoot, inRepo);
-  throw new UsageError(
-    `${flag} DIR is required: this dockerize-python is not running from its repository (no pnpm-workspace.yaml above it), so there is no default ${inRepo} folder.`,
-    usage,
-  );
 }

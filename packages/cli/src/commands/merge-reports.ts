@@ -1,9 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { ExplainedError, type MatrixReport, mergeReports, summarizeReport, writeReport } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
-import { findRepoRoot } from "../find-repo-root.ts";
+import { parseCommandArgs, reportDirOption } from "../command-args.ts";
 import { UsageError } from "../usage-error.ts";
 
 const usage = `Usage: dockerize-python merge-reports [--report-dir DIR] MATRIX_JSON...
@@ -14,7 +12,6 @@ failed before writing it) makes the merged report incomplete.
 
 Options:
       --report-dir DIR  Where the merged reports go (default: the repository's reports, else ./reports)
-  -h, --help            Show this help
 
 Exit status: 0 every merged cell passed or was skipped with a reason; 1 a cell failed or a report
 could not be read; 2 the command line is wrong.`;
@@ -24,14 +21,9 @@ export const mergeReportsCommand: Command = {
   summary: "Merge per-template matrix.json files into reports/matrix.{json,md}",
   usage,
   async run(args) {
-    const { values, positionals } = parse(args);
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
+    const { values, positionals } = parseCommandArgs(args, { "report-dir": { type: "string" } }, usage, true);
     if (!positionals.length) throw new UsageError("no matrix.json given.", usage);
-    const repoRoot = findRepoRoot();
-    const reportDir = resolve(values["report-dir"] ?? (repoRoot ? `${repoRoot}/reports` : "reports"));
+    const reportDir = reportDirOption(values["report-dir"]);
     const read = await Promise.all(positionals.map(readReport));
     const missing = positionals.filter((_, index) => !read[index]);
     for (const file of missing) process.stderr.write(`dockerize-python: no report at ${file}: that run failed before writing one (see its output above)\n`);
@@ -57,18 +49,5 @@ async function readReport(file: string): Promise<MatrixReport | undefined> {
     return JSON.parse(text) as MatrixReport;
   } catch (error) {
     throw new ExplainedError(`The report ${file} is not valid JSON: ${(error as Error).message}\nFix: run the matrix that writes it again.`);
-  }
-}
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: { "report-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, usage);
   }
 }

@@ -1,10 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { discoverTemplates, renderTemplatesTable, replaceTemplatesTable } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
-import { findRepoRoot } from "../find-repo-root.ts";
-import { UsageError } from "../usage-error.ts";
+import { parseCommandArgs, repoPath } from "../command-args.ts";
 
 const usage = `Usage: dockerize-python templates-table [--templates DIR] [--write FILE]
 
@@ -13,27 +11,15 @@ between the templates-table markers in FILE (the README) instead.
 
 Options:
       --templates DIR  The folder of templates (default: the repository's templates)
-      --write FILE     Update FILE in place
-  -h, --help           Show this help`;
+      --write FILE     Update FILE in place`;
 
 export const templatesTableCommand: Command = {
   name: "templates-table",
   summary: "Print (or write into the README) the table of templates, from their manifests",
   usage,
   async run(args) {
-    let values;
-    try {
-      ({ values } = parseArgs({ args, options: { templates: { type: "string" }, write: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
-    } catch (error) {
-      throw new UsageError((error as Error).message, usage);
-    }
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
-    const repoRoot = findRepoRoot();
-    if (!values.templates && !repoRoot) throw new UsageError("--templates DIR is required outside the repository.", usage);
-    const table = renderTemplatesTable(await discoverTemplates(resolve(values.templates ?? `${repoRoot}/templates`)));
+    const { values } = parseCommandArgs(args, { templates: { type: "string" }, write: { type: "string" } }, usage);
+    const table = renderTemplatesTable(await discoverTemplates(repoPath(values.templates, "--templates DIR", "templates", usage)));
     if (!values.write) {
       process.stdout.write(`${table}\n`);
       return 0;
