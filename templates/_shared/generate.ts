@@ -1,15 +1,17 @@
 /**
  * Writes the files the Python app templates share into each template's files/, from one source:
  * templates/_shared/src (whole files) and templates/_shared/fragments (the parts that differ by OS
- * family or WSGI server). As docker-library/python's apply-templates.sh: idempotent, every output
+ * family, WSGI server or Dockerfile layout: multi-stage, or the onbuild base's ONBUILD triggers).
+ * As docker-library/python's apply-templates.sh: idempotent, every output
  * headed "generated ... do not edit", and a test (tests/unit/generated-templates.test.ts) fails when
  * the committed output differs from a fresh generation.
  *
  *   node templates/_shared/generate.ts          write every template's generated files
  *   node templates/_shared/generate.ts --check  only compare; exit 1 and list the files that differ
  *
- * In a source file, `%%os:NAME%%` or `%%server:NAME%%` on a line of its own is replaced by the file
- * fragments/os-<os>/NAME or fragments/server-<server>/NAME (an empty fragment removes the line);
+ * In a source file, `%%os:NAME%%`, `%%server:NAME%%` or `%%layout:NAME%%` on a line of its own is
+ * replaced by the file fragments/os-<os>/NAME, fragments/server-<server>/NAME or
+ * fragments/layout-<layout>/NAME (an empty fragment removes the line);
  * inside a line, by that file's text without its final newline. `%%KEY%%` anywhere is replaced by a
  * value of the target (see `values` in render).
  */
@@ -21,26 +23,35 @@ export const sharedDir = dirname(fileURLToPath(import.meta.url));
 const templatesDir = dirname(sharedDir);
 const repoRoot = dirname(templatesDir);
 
-/** A template whose files are generated: its OS family and WSGI server. */
+/** A template whose files are generated: its OS family, WSGI server and Dockerfile layout. */
 export interface Target {
   template: string;
   os: "debian" | "alpine";
   server: "uwsgi" | "gunicorn";
+  /**
+   * multi-stage: an app's own docker/Dockerfile (src/Dockerfile, builder + runtime stages).
+   * onbuild: a base image with ONBUILD triggers at docker/onbuild/Dockerfile (src/onbuild/Dockerfile);
+   * its one-line child docker/Dockerfile is the template's own, written by hand.
+   */
+  layout: "multi-stage" | "onbuild";
   /** The Dockerfile's first line. */
   title: string;
 }
 
 /** Every generated template. Its Python image default is read from its template.json. */
 export const targets: readonly Target[] = [
-  { template: "slim-uwsgi", os: "debian", server: "uwsgi", title: "A Python WSGI app served by uWSGI, on a Debian slim Python image." },
-  { template: "slim-gunicorn", os: "debian", server: "gunicorn", title: "A Python WSGI app served by Gunicorn, on a Debian slim Python image." },
-  { template: "alpine", os: "alpine", server: "gunicorn", title: "A Python WSGI app served by Gunicorn, on an Alpine (musl) Python image. Read the README first." },
+  { template: "slim-uwsgi", os: "debian", server: "uwsgi", layout: "multi-stage", title: "A Python WSGI app served by uWSGI, on a Debian slim Python image." },
+  { template: "slim-gunicorn", os: "debian", server: "gunicorn", layout: "multi-stage", title: "A Python WSGI app served by Gunicorn, on a Debian slim Python image." },
+  { template: "alpine", os: "alpine", server: "gunicorn", layout: "multi-stage", title: "A Python WSGI app served by Gunicorn, on an Alpine (musl) Python image. Read the README first." },
+  { template: "onbuild", os: "debian", server: "uwsgi", layout: "onbuild", title: "A base image with ONBUILD triggers for Python WSGI apps served by uWSGI, on a Debian slim Python image." },
 ];
 
 /** Which source becomes which file under files/, for a target. */
 function outputsOf(target: Target): Array<{ source: string; file: string; executable: boolean }> {
   return [
-    { source: "Dockerfile", file: "docker/Dockerfile", executable: false },
+    target.layout === "onbuild"
+      ? { source: "onbuild/Dockerfile", file: "docker/onbuild/Dockerfile", executable: false }
+      : { source: "Dockerfile", file: "docker/Dockerfile", executable: false },
     { source: "docker-entrypoint.sh", file: "docker/docker-entrypoint.sh", executable: true },
     { source: "install-dependencies.sh", file: "docker/install-dependencies.sh", executable: true },
     ...(target.server === "gunicorn" ? [{ source: "gunicorn.conf.py", file: "docker/gunicorn.conf.py", executable: false }] : []),
@@ -68,6 +79,9 @@ export function renderTemplates(): GeneratedFile[] {
   );
 }
 
+/** What a fragment varies by: fragments/<axis>-<the target's value>/. */
+type Axis = "os" | "server" | "layout";
+
 function render(text: string, target: Target): string {
   const values: Record<string, string> = {
     title: target.title,
@@ -75,10 +89,10 @@ function render(text: string, target: Target): string {
     server_name: target.server === "uwsgi" ? "uWSGI" : "Gunicorn",
     python_image: pythonImageOf(target.template),
   };
-  const fragment = (axis: "os" | "server", name: string) => read(join(sharedDir, "fragments", `${axis}-${target[axis]}`, name));
+  const fragment = (axis: Axis, name: string) => read(join(sharedDir, "fragments", `${axis}-${target[axis]}`, name));
   return text
-    .replace(/^%%(os|server):([a-z-]+)%%\n/gm, (_, axis: "os" | "server", name: string) => fragment(axis, name))
-    .replace(/%%(os|server):([a-z-]+)%%/g, (_, axis: "os" | "server", name: string) => fragment(axis, name).trimEnd())
+    .replace(/^%%(os|server|layout):([a-z-]+)%%\n/gm, (_, axis: Axis, name: string) => fragment(axis, name))
+    .replace(/%%(os|server|layout):([a-z-]+)%%/g, (_, axis: Axis, name: string) => fragment(axis, name).trimEnd())
     .replace(/%%([a-z_]+)%%/g, (_, key: string) => {
       const value = values[key];
       if (value === undefined) throw new Error(`unknown placeholder %%${key}%% (known: ${Object.keys(values).join(", ")})`);

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { ejectOnbuild, type MatrixRunResult, runMatrix } from "@dockerize-python/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspectImage } from "../../packages/harness/src/docker/inspect-image.ts";
+import { runDocker } from "../../packages/harness/src/docker/run-docker.ts";
 
 const repo = resolve(import.meta.dirname, "..", "..");
 
@@ -11,8 +12,12 @@ const repo = resolve(import.meta.dirname, "..", "..");
  * The onbuild template end to end, in hermetic mode: its cells (the base, and the sample app built
  * through its triggers; the onbuild-child check pushes the base to a real local registry and builds
  * a two-line child FROM it), and the Dockerfile `eject onbuild` writes, run as a template of its own
- * through the same harness and checks.
+ * through the same harness and checks. Every dependency style once, through the triggers and through
+ * the ejected file (the main job and `matrix -t onbuild` run the whole cross-product).
  */
+const throughTriggers = ["onbuild/py3.11-requirements", "onbuild/py3.13-requirements", "onbuild/py3.13-pipenv", "onbuild/py3.13-pyproject"];
+const ejectedCells = ["onbuild-ejected/py3.13-requirements", "onbuild-ejected/py3.13-pipenv", "onbuild-ejected/py3.13-pyproject"];
+
 describe("onbuild: the base, a child through a registry, and the ejected Dockerfile", () => {
   let work: string;
   let result: MatrixRunResult;
@@ -34,10 +39,13 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     ejectedDockerfile = await readFile(join(app, "docker", "Dockerfile"), "utf8");
 
     // The ejected output as a template: its files are exactly what eject wrote (plus the app's
-    // .dockerignore); its manifest is onbuild's, without the compose file and the onbuild check.
+    // .dockerignore); its manifest is onbuild's (the same dependency styles), without the compose
+    // file and the onbuild check.
     const ejectedTemplate = join(templates, "onbuild-ejected");
     await mkdir(join(ejectedTemplate, "files", "docker"), { recursive: true });
-    for (const file of ["docker/Dockerfile", "docker/docker-entrypoint.sh", ".dockerignore"]) await cp(join(app, file), join(ejectedTemplate, "files", file));
+    for (const file of ["docker/Dockerfile", "docker/docker-entrypoint.sh", "docker/install-dependencies.sh", ".dockerignore"]) {
+      await cp(join(app, file), join(ejectedTemplate, "files", file));
+    }
     const manifest = JSON.parse(await readFile(join(templates, "onbuild", "template.json"), "utf8"));
     delete manifest.compose;
     Object.assign(manifest, {
@@ -51,7 +59,7 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     await writeFile(join(ejectedTemplate, "package.json"), JSON.stringify({ name: "@dockerize-python/template-onbuild-ejected", version: "0.1.0" }));
 
     result = await runMatrix(
-      { templatesDir: templates, appDir: join(repo, "sample-app"), reportDir: join(work, "reports"), templates: ["onbuild", "onbuild-ejected"], mode: "hermetic" },
+      { templatesDir: templates, appDir: join(repo, "sample-app"), reportDir: join(work, "reports"), cells: [...throughTriggers, ...ejectedCells], mode: "hermetic" },
       () => {},
     );
   });
@@ -62,11 +70,15 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
 
   it("ejects a Dockerfile with no ONBUILD left and the child's instruction carried over", () => {
     expect(ejectedDockerfile).not.toMatch(/^\s*ONBUILD/m);
-    expect(ejectedDockerfile.split("the app's own instructions")[1]).toContain("\nENV UWSGI_MODULE=wsgi:app\n");
+    expect(ejectedDockerfile.split("the app's own instructions")[1]).toContain("\nENV WSGI_APP=wsgi:app\n");
     expect(ejectedDockerfile.trimEnd().endsWith("USER 10001:10001")).toBe(true);
+    // The former triggers: every style's files, then the shared install script.
+    const formerTriggers = ejectedDockerfile.split("formerly ONBUILD")[1]!;
+    expect(formerTriggers).toMatch(/^COPY requirements\*\.txt Pipfil\[e\] Pipfile\.loc\[k\] pyproject\.tom\[l\] \/app\/$/m);
+    expect(formerTriggers).toContain("install-dependencies;");
   });
 
-  it.each(["onbuild/py3.11", "onbuild/py3.13", "onbuild-ejected/py3.13"])("%s passes every check its manifest lists", (id) => {
+  it.each([...throughTriggers, ...ejectedCells])("%s passes every check its manifest lists", (id) => {
     const cell = result.report.cells.find((c) => c.id === id);
     expect(cell, `cell ${id} missing; cells: ${result.report.cells.map((c) => c.id).join(", ")}`).toBeDefined();
     const failing = cell!.checks.filter((check) => check.status !== "pass");
@@ -74,22 +86,30 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     expect(cell!.status).toBe("pass");
   });
 
-  it("pulls the base from the local registry by digest and serves the child through Caddy", () => {
-    for (const id of ["onbuild/py3.11", "onbuild/py3.13"]) {
+  it("pulls the base from the local registry by digest and serves a child of each style through Caddy", () => {
+    for (const id of throughTriggers) {
       const detail = result.report.cells.find((c) => c.id === id)?.checks.find((c) => c.name === "onbuild-child")?.detail ?? "";
-      const variant = id.split("/")[1]!.replace(".", "\\.");
-      expect(detail).toMatch(new RegExp(`pulled 127\\.0\\.0\\.1:\\d+/dockerize-python/onbuild:${variant}@sha256:[0-9a-f]{64}`));
+      const [, variant, style] = id.match(/^onbuild\/(py\d+\.\d+)-(\w+)$/)!;
+      expect(detail).toMatch(new RegExp(`^${style} style: `));
+      expect(detail).toMatch(new RegExp(`pulled 127\\.0\\.0\\.1:\\d+/dockerize-python/onbuild:${variant!.replace(".", "\\.")}@sha256:[0-9a-f]{64}`));
       expect(detail).toMatch(/runs as 10001:10001; GET \/ through Caddy -> 200/);
     }
   });
 
-  it("builds the same image from the ejected Dockerfile as through the triggers", async () => {
-    const through = await inspectImage("dockerize-python-cell/onbuild:py3.13");
-    const ejected = await inspectImage("dockerize-python-cell/onbuild-ejected:py3.13");
-    expect(ejected.user).toBe(through.user);
-    expect([...ejected.env].sort()).toEqual([...through.env].sort());
-    expect(ejected.healthcheck).toEqual(through.healthcheck);
-    // The same files: within a few MB (layer metadata and timestamps differ, content does not).
-    expect(Math.abs(ejected.sizeBytes - through.sizeBytes)).toBeLessThan(5e6);
+  it("builds the same image from the ejected Dockerfile as through the triggers, for each style", async () => {
+    for (const style of ["requirements", "pipenv", "pyproject"]) {
+      const ejected = await inspectImage(`dockerize-python-cell/onbuild-ejected:py3.13-${style}`);
+      const through = await inspectImage(`dockerize-python-cell/onbuild:py3.13-${style}`);
+      expect(ejected.user, style).toBe(through.user);
+      expect([...ejected.env].sort(), style).toEqual([...through.env].sort());
+      expect(ejected.healthcheck, style).toEqual(through.healthcheck);
+      // The same files: within a few MB (layer metadata and timestamps differ, content does not).
+      expect(Math.abs(ejected.sizeBytes - through.sizeBytes), style).toBeLessThan(5e6);
+    }
+    // No pipenv, no compiler, no pip cache in either form.
+    for (const image of ["dockerize-python-cell/onbuild:py3.13-pipenv", "dockerize-python-cell/onbuild-ejected:py3.13-pipenv"]) {
+      const leftovers = await runDocker(["run", "--rm", "--user", "0", "--entrypoint", "sh", image, "-c", "ls -d /opt/pipenv /root/.cache /opt/venv/bin/pipenv 2>/dev/null; command -v gcc || true"]);
+      expect(leftovers.stdout.trim(), image).toBe("");
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,32 +23,44 @@ function instructionsOf(text: string): string[] {
 }
 
 describe("the onbuild base's Dockerfile", () => {
-  it("declares its triggers in the onbuild stage, copying requirements.txt before the code and ending as the app user", async () => {
+  it("declares its triggers in the onbuild stage, copying the dependency files before the code and ending as the app user", async () => {
     const text = await readFile(baseFile, "utf8");
     expect(triggerStageName(text)).toBe("onbuild");
     const triggers = DockerfileParser.parse(text).getInstructions().filter((i): i is Onbuild => i instanceof Onbuild);
     const words = instructionsOf(text).filter((i) => i.startsWith("ONBUILD ")).map((i) => i.split(" ").slice(1, 3).join(" "));
-    expect(triggers.map((t) => t.getTriggerWord())).toEqual(["ARG", "ARG", "ARG", "COPY", "RUN", "COPY", "USER"]);
+    expect(triggers.map((t) => t.getTriggerWord())).toEqual(["ARG", "ARG", "ARG", "ARG", "ARG", "COPY", "RUN", "COPY", "USER"]);
     expect(words).toEqual([
       "ARG PIP_INDEX_URL",
       "ARG PIP_TRUSTED_HOST",
+      "ARG DEPENDENCY_STYLE=auto",
+      "ARG PIPENV_REQUIREMENT=pipenv>=2022.12",
       'ARG EXTRA_BUILD_PACKAGES=""',
-      "COPY requirements.txt",
+      "COPY requirements*.txt",
       "RUN set",
       "COPY .",
       "USER 10001:10001",
     ]);
+    // Every style's files in one COPY, each a pattern so that a missing one is skipped (the slim
+    // templates' trick); the install is the shared script, and pipenv leaves with its caches.
+    expect(text).toMatch(/^ONBUILD COPY requirements\*\.txt Pipfil\[e\] Pipfile\.loc\[k\] pyproject\.tom\[l\] \/app\/$/m);
+    expect(text).toMatch(/^COPY --chmod=0755 docker\/install-dependencies\.sh \/usr\/local\/bin\/install-dependencies$/m);
+    const install = instructionsOf(text).find((i) => i.startsWith("ONBUILD RUN"))!;
+    expect(install).toMatch(/install-dependencies;.*rm -rf \/opt\/pipenv \/root\/\.cache/);
+    expect(install).toMatch(/ldd .*apt-get purge -y --auto-remove/);
     // A cache mount in a trigger does not build (BuildKit), and the label states the contract.
     expect(text).not.toMatch(/^ONBUILD RUN --mount/m);
-    expect(text).toMatch(/org\.dockerize-python\.onbuild\.triggers="ARG PIP_INDEX_URL PIP_TRUSTED_HOST EXTRA_BUILD_PACKAGES; COPY requirements\.txt; RUN [^"]*; COPY \. \/app; USER 10001:10001"/);
-    expect(declaredArgs(text)).toEqual(new Set(["PYTHON_IMAGE", "PIP_INDEX_URL", "PIP_TRUSTED_HOST", "UWSGI_REQUIREMENT", "EXTRA_BUILD_PACKAGES"]));
+    expect(text).toMatch(
+      /org\.dockerize-python\.onbuild\.triggers="ARG PIP_INDEX_URL PIP_TRUSTED_HOST DEPENDENCY_STYLE PIPENV_REQUIREMENT EXTRA_BUILD_PACKAGES; COPY requirements\*\.txt Pipfile Pipfile\.lock pyproject\.toml \/app\/; RUN [^"]*; COPY \. \/app; USER 10001:10001"/,
+    );
+    expect(text).toMatch(/org\.dockerize-python\.onbuild\.dependency-styles="requirements [^"]*pipenv [^"]*pyproject [^"]*DEPENDENCY_STYLE[^"]*"/);
+    expect(declaredArgs(text)).toEqual(new Set(["PYTHON_IMAGE", "PIP_INDEX_URL", "PIP_TRUSTED_HOST", "UWSGI_REQUIREMENT", "DEPENDENCY_STYLE", "PIPENV_REQUIREMENT", "EXTRA_BUILD_PACKAGES"]));
   });
 });
 
 describe("deriveEjectedDockerfile", () => {
   it("is the base's instructions up to its trigger stage, then the triggers as plain instructions, then the child's", async () => {
     const base = await readFile(baseFile, "utf8");
-    const ejected = deriveEjectedDockerfile({ baseDockerfile: base, source: "test 1.0.0", childInstructions: "ENV UWSGI_MODULE=myapp.wsgi:app" });
+    const ejected = deriveEjectedDockerfile({ baseDockerfile: base, source: "test 1.0.0", childInstructions: "ENV WSGI_APP=myapp.wsgi:app" });
 
     const baseInstructions = instructionsOf(base);
     const selfTest = baseInstructions.findIndex((i) => /^FROM onbuild AS app$/.test(i));
@@ -56,7 +68,7 @@ describe("deriveEjectedDockerfile", () => {
     const beforeSelfTest = baseInstructions.slice(0, selfTest);
     const plain = beforeSelfTest.filter((i) => !i.startsWith("ONBUILD ") && !i.startsWith("LABEL org.dockerize-python.onbuild."));
     const triggers = beforeSelfTest.filter((i) => i.startsWith("ONBUILD ")).map((i) => i.slice("ONBUILD ".length));
-    const expected = [...plain.map((i) => i.replace(/ AS onbuild$/, " AS app")), ...triggers, "ENV UWSGI_MODULE=myapp.wsgi:app"];
+    const expected = [...plain.map((i) => i.replace(/ AS onbuild$/, " AS app")), ...triggers, "ENV WSGI_APP=myapp.wsgi:app"];
     expect(instructionsOf(ejected)).toEqual(expected);
 
     expect(ejected).not.toMatch(/^\s*ONBUILD/m);
@@ -96,19 +108,29 @@ describe("ejectOnbuild", () => {
     await rm(app, { recursive: true, force: true });
   });
 
-  it("writes the Dockerfile and the entrypoint, carrying over the child's instructions and Python", async () => {
+  it("writes the Dockerfile and the scripts it copies, carrying over the child's instructions and Python", async () => {
     await mkdir(join(app, "docker"));
-    await writeFile(join(app, "docker", "Dockerfile"), "FROM 127.0.0.1:5000/dockerize-python/onbuild:3.11\nENV UWSGI_MODULE=myapp.wsgi:app\n");
+    await writeFile(join(app, "docker", "Dockerfile"), "FROM 127.0.0.1:5000/dockerize-python/onbuild:3.11\nENV WSGI_APP=myapp.wsgi:app\n");
     await expect(ejectOnbuild({ appDir: app, templateDir })).rejects.toThrow(EjectWouldOverwriteError);
     expect(await readFile(join(app, "docker", "Dockerfile"), "utf8")).toMatch(/^FROM 127/);
 
     const result = await ejectOnbuild({ appDir: app, templateDir, force: true });
-    expect(result.files.map((f) => [f.path, f.replaced])).toEqual([["docker/Dockerfile", true], ["docker/docker-entrypoint.sh", false]]);
+    expect(result.files.map((f) => [f.path, f.replaced])).toEqual([
+      ["docker/Dockerfile", true],
+      ["docker/docker-entrypoint.sh", false],
+      ["docker/install-dependencies.sh", false],
+    ]);
     expect(result.pythonImage).toBe("python:3.11-slim-bookworm");
     const dockerfile = await readFile(join(app, "docker", "Dockerfile"), "utf8");
     expect(dockerfile).toMatch(/^ARG PYTHON_IMAGE=python:3\.11-slim-bookworm$/m);
-    expect(dockerfile.trimEnd().endsWith("ENV UWSGI_MODULE=myapp.wsgi:app")).toBe(true);
-    expect(await readFile(join(app, "docker", "docker-entrypoint.sh"), "utf8")).toBe(await readFile(join(templateDir, "files", "docker", "docker-entrypoint.sh"), "utf8"));
+    expect(dockerfile.trimEnd().endsWith("ENV WSGI_APP=myapp.wsgi:app")).toBe(true);
+    for (const script of ["docker-entrypoint.sh", "install-dependencies.sh"]) {
+      const path = join(app, "docker", script);
+      expect(await readFile(path, "utf8")).toBe(await readFile(join(templateDir, "files", "docker", script), "utf8"));
+      expect((await stat(path)).mode & 0o111, script).not.toBe(0);
+      // The ejected Dockerfile copies each script it is given.
+      expect(dockerfile).toContain(`COPY --chmod=0755 docker/${script} `);
+    }
   });
 
   it("refuses a Python the template has no variant for", async () => {
@@ -123,7 +145,7 @@ describe("ejectOnbuild", () => {
     expect(first.stdout).toContain(`wrote ${join(app, "docker", "Dockerfile")}`);
     const again = spawnSync(process.execPath, [cli, "eject", "onbuild", app], { encoding: "utf8" });
     expect(again.status).toBe(1);
-    expect(again.stderr).toMatch(/Refusing to overwrite docker\/Dockerfile and docker\/docker-entrypoint\.sh[\s\S]*--force/);
+    expect(again.stderr).toMatch(/Refusing to overwrite docker\/Dockerfile, docker\/docker-entrypoint\.sh and docker\/install-dependencies\.sh[\s\S]*--force/);
     const usage = spawnSync(process.execPath, [cli, "eject", "slim-uwsgi", app], { encoding: "utf8" });
     expect(usage.status).toBe(2);
   });

@@ -10,10 +10,24 @@ describe("generated template files", () => {
   const files = renderTemplates();
 
   it("are generated for every target template", () => {
-    for (const { template } of targets) {
-      expect(files.map((file) => file.path)).toContain(`templates/${template}/files/docker/Dockerfile`);
-      expect(files.map((file) => file.path)).toContain(`templates/${template}/files/docker/docker-entrypoint.sh`);
+    const paths = files.map((file) => file.path);
+    for (const { template, layout } of targets) {
+      expect(paths).toContain(`templates/${template}/files/docker/${layout === "onbuild" ? "onbuild/" : ""}Dockerfile`);
+      expect(paths).toContain(`templates/${template}/files/docker/docker-entrypoint.sh`);
+      expect(paths).toContain(`templates/${template}/files/docker/install-dependencies.sh`);
     }
+  });
+
+  it("include the onbuild base's shared files, and leave its one-line child Dockerfile to the template", () => {
+    const paths = files.map((file) => file.path);
+    for (const file of ["docker/onbuild/Dockerfile", "docker/docker-entrypoint.sh", "docker/install-dependencies.sh", "compose.yaml", ".env.example", ".dockerignore"]) {
+      expect(paths).toContain(`templates/onbuild/files/${file}`);
+    }
+    expect(paths).not.toContain("templates/onbuild/files/docker/Dockerfile");
+    // The same install script as the multi-stage templates: one source, not a copy.
+    const text = (path: string) => files.find((file) => file.path === path)!.content;
+    expect(text("templates/onbuild/files/docker/install-dependencies.sh")).toBe(text("templates/slim-uwsgi/files/docker/install-dependencies.sh"));
+    expect(text("templates/onbuild/files/docker/docker-entrypoint.sh")).toBe(text("templates/slim-uwsgi/files/docker/docker-entrypoint.sh"));
   });
 
   it("each say where they come from and that they must not be edited", () => {

@@ -8,13 +8,14 @@ const usage = `Usage: dockerize-python eject onbuild [options] <app-dir>
 
 Writes into the app the explicit Dockerfile its one-line child Dockerfile (FROM .../onbuild:<x.y>)
 amounts to: the onbuild base's Dockerfile with its ONBUILD triggers turned into plain instructions,
-then the child's own instructions. Writes <app-dir>/docker/Dockerfile and the entrypoint it copies,
-docker/docker-entrypoint.sh. Build it with: docker build -f docker/Dockerfile <app-dir>
+then the child's own instructions. Writes <app-dir>/docker/Dockerfile and the scripts it copies,
+docker/docker-entrypoint.sh and docker/install-dependencies.sh (requirements.txt, Pipfile.lock or
+pyproject.toml, as the triggers did). Build it with: docker build -f docker/Dockerfile <app-dir>
 
 Options:
       --python X.Y      The Python of the base image (default: the tag the app's docker/Dockerfile
                         builds FROM, else the template's default)
-      --force           Overwrite docker/Dockerfile and docker/docker-entrypoint.sh if they exist
+      --force           Overwrite docker/Dockerfile and the two scripts if they exist
       --templates DIR   The folder of templates (default: the repository's templates)
 
 Exit status: 0 written; 1 refused (a file exists) or failed; 2 the command line is wrong.`;

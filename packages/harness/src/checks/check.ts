@@ -1,5 +1,6 @@
 import type { BuiltImage } from "../docker/build-image.ts";
 import type { ImageFacts } from "../docker/inspect-image.ts";
+import type { DependencyStyle } from "../manifest/schema.ts";
 import type { Mode, Status } from "../report/report-types.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import type { RunningStack } from "../stack/start-stack.ts";
@@ -30,6 +31,11 @@ export interface CheckContext {
   buildArgs: Record<string, string>;
   /** hermetic: stand-ins and the local package index; online: official images and PyPI. */
   mode: Mode;
+  /**
+   * The cell's dependency style, for a template that declares several: `stageDir` then holds only
+   * that style's files (and, for pipenv, a Pipfile.lock made against this run's index). Null otherwise.
+   */
+  dependencyStyle: DependencyStyle | null;
   /**
    * An image with a `caddy` binary, to validate Caddyfiles without building anything: the proxy
    * template's base image as this run resolved it (the stand-in in hermetic mode). A proxy cell

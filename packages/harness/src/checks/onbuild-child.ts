@@ -5,30 +5,34 @@ import { buildImage } from "../docker/build-image.ts";
 import { inspectImage } from "../docker/inspect-image.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { triggerStageName } from "../eject/derive-ejected-dockerfile.ts";
-import { standinImagePrefix } from "../hermetic/standins.ts";
 import { declaredArgs } from "../manifest/dockerfile-args.ts";
 import { ensureRegistryImage, pushImage, startLocalRegistry } from "../registry/start-local-registry.ts";
 import { type RunningStack, startStackLike } from "../stack/start-stack.ts";
-import { type Check, type CheckContext, fail, pass } from "./check.ts";
+import { type Check, fail, pass } from "./check.ts";
 
 /** The child Dockerfile the check writes into the staged app, beside the template's files. */
 const childDockerfile = "docker/onbuild-child.Dockerfile";
-/** Build args a child may pass to the base's triggers (ONBUILD ARG), when the cell has values. */
-const childBuildArgs = ["PIP_INDEX_URL", "PIP_TRUSTED_HOST"];
 
 /**
  * The cell's Dockerfile declares ONBUILD triggers; this proves the base works as users take it:
  * its trigger stage is pushed to a real registry (CNCF distribution, on 127.0.0.1), the local tag is
  * removed, a two-line child Dockerfile (FROM the registry reference, ENV) is built, which pulls
  * it and runs its triggers, and the child serves GET / through Caddy with PostgreSQL.
+ *
+ * The child builds from the staged app, which holds only the cell's dependency style's files (and,
+ * for pipenv, a Pipfile.lock made against this run's index), so the triggers must find that style
+ * themselves; the check reads the child's build log to see that they did.
  */
 export const onbuildChild: Check = async (context) => {
   const found = await findOnbuildDockerfile(context.stageDir);
   if (!found) return fail("no Dockerfile under docker/ in the staged app declares ONBUILD triggers in a named stage");
   const cellStack = await context.stack();
-  const hermetic = cellStack.request.databaseImage.startsWith(standinImagePrefix);
-  const args = cellBuildArgs(context, found.text);
-  const variant = context.cellId.split("/").pop()!;
+  const hermetic = context.mode === "hermetic";
+  const args = declaredBuildArgs(context.buildArgs, declaredArgs(found.text));
+  const childArgs = declaredBuildArgs(context.buildArgs, triggerArgs(found.text));
+  // Tagged by variant (py3.13), as a user tags the base by Python: the style is the child's, not the base's.
+  const cellName = context.cellId.split("/").pop()!;
+  const variant = context.dependencyStyle ? cellName.replace(new RegExp(`-${context.dependencyStyle}$`), "") : cellName;
   const baseTag = `${context.image}-onbuild-base`;
   const childTag = `${context.image}-onbuild-child`;
 
@@ -49,14 +53,21 @@ export const onbuildChild: Check = async (context) => {
     // Neither name stays local, so the child's FROM can only be satisfied by pulling.
     await runDocker(["rmi", ref, baseTag]);
 
-    await writeFile(join(context.stageDir, childDockerfile), `FROM ${ref}\nENV UWSGI_MODULE=wsgi:app\n`);
-    context.log(`building a two-line child FROM ${ref}`);
+    await writeFile(join(context.stageDir, childDockerfile), `FROM ${ref}\nENV WSGI_APP=wsgi:app\n`);
+    context.log(`building a two-line child FROM ${ref}${context.dependencyStyle ? ` (${context.dependencyStyle} style)` : ""}`);
     const child = await buildImage({
       context: context.stageDir,
       dockerfile: join(context.stageDir, childDockerfile),
       tag: childTag,
-      buildArgs: Object.fromEntries(childBuildArgs.filter((name) => args[name]).map((name) => [name, args[name]!])),
+      buildArgs: childArgs,
+      // The triggers must really run: a child of the same base and dependency files built before
+      // (an earlier run) would otherwise come from the cache, proving nothing about this base.
+      noCache: true,
     });
+    if (context.dependencyStyle && !child.log.includes(`found the ${context.dependencyStyle} style`)) {
+      const said = child.log.match(/install-dependencies: [^\n]*/)?.[0] ?? "nothing from install-dependencies";
+      return fail(`the child's triggers did not install the ${context.dependencyStyle} style its staged app has (its build log says: ${said})`);
+    }
     const pulled = child.log.match(new RegExp(`FROM ${escapeRegExp(ref)}@(sha256:[0-9a-f]{64})`))?.[1];
     if (!pulled) return fail(`the child build did not resolve ${ref} through the registry (no "FROM ${ref}@sha256:..." in its log)`);
     if (pulled !== pushed) return fail(`the child pulled ${ref}@${pulled}, but the push reported ${pushed}`);
@@ -72,7 +83,7 @@ export const onbuildChild: Check = async (context) => {
       return fail(`the child runs, but GET / through Caddy answered ${page.statusCode}: ${body.slice(0, 300)}`);
     }
     return pass(
-      `pushed the base (${mb(base.sizeBytes)}) and pulled ${ref}@${pulled} from ${hermetic ? "the registry:2 stand-in (Debian's distribution 2.8)" : "registry:2"}; ` +
+      `${context.dependencyStyle ? `${context.dependencyStyle} style: ` : ""}pushed the base (${mb(base.sizeBytes)}) and pulled ${ref}@${pulled} from ${hermetic ? "the registry:2 stand-in (Debian's distribution 2.8)" : "registry:2"}; ` +
         `a two-line child built in ${child.seconds.toFixed(1)} s runs as ${facts.user}; GET / through Caddy -> 200 with "${context.expectedGreeting}"`,
     );
   } finally {
@@ -96,13 +107,15 @@ async function findOnbuildDockerfile(stageDir: string): Promise<{ path: string; 
   return undefined;
 }
 
-/**
- * The cell's resolved build args, as the compose environment carries them (every build arg by its
- * own name), limited to those the Dockerfile declares.
- */
-function cellBuildArgs(context: CheckContext, dockerfile: string): Record<string, string> {
-  const declared = declaredArgs(dockerfile);
-  return Object.fromEntries(Object.entries(context.compose?.env ?? {}).filter(([name, value]) => declared.has(name) && value !== ""));
+/** The cell's build args (as this run resolved them) that `declared` names and that have a value. */
+function declaredBuildArgs(buildArgs: Record<string, string>, declared: ReadonlySet<string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(buildArgs).filter(([name, value]) => declared.has(name) && value !== ""));
+}
+
+/** The build args the base's triggers declare (ONBUILD ARG): what a child may pass. */
+function triggerArgs(dockerfile: string): Set<string> {
+  const names = [...dockerfile.matchAll(/^\s*ONBUILD\s+ARG\s+([A-Za-z_][A-Za-z0-9_]*)/gim)].map((match) => match[1]!);
+  return new Set(names);
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -1,4 +1,4 @@
-import { access, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
 import { loadTemplate } from "../manifest/load-manifest.ts";
@@ -39,7 +39,7 @@ export interface EjectOnbuildResult {
 export class EjectWouldOverwriteError extends ExplainedError {
   constructor(paths: readonly string[], appDir: string) {
     super(
-      `Refusing to overwrite ${paths.join(" and ")} in ${appDir}.\n` +
+      `Refusing to overwrite ${listed(paths)} in ${appDir}.\n` +
         "Fix: pass --force to replace them (the Dockerfile's own instructions after FROM are carried over), or move them away first.",
     );
   }
@@ -53,11 +53,15 @@ export class UnknownPythonError extends ExplainedError {
 }
 
 const dockerfilePath = "docker/Dockerfile";
-const entrypointPath = "docker/docker-entrypoint.sh";
+/** The scripts the explicit Dockerfile copies, as the base did: the template's own (generated) files. */
+const copiedScripts = [
+  { path: "docker/docker-entrypoint.sh", what: "the entrypoint it copies (waits for PostgreSQL, then runs uWSGI)" },
+  { path: "docker/install-dependencies.sh", what: "the script it runs to install the dependencies (requirements.txt, Pipfile.lock or pyproject.toml)" },
+];
 
 /**
  * Writes into an app the explicit Dockerfile equivalent to building it FROM the onbuild base
- * (derived from the template's own base Dockerfile), and the entrypoint that Dockerfile copies.
+ * (derived from the template's own base Dockerfile), and the scripts that Dockerfile copies.
  * Writes nothing when a file exists and `force` is not set.
  */
 export async function ejectOnbuild(options: EjectOnbuildOptions): Promise<EjectOnbuildResult> {
@@ -74,10 +78,7 @@ export async function ejectOnbuild(options: EjectOnbuildOptions): Promise<EjectO
   const pythonImage = variant?.baseImages.PYTHON_IMAGE ?? template.manifest.buildArgs.PYTHON_IMAGE?.default;
   if (!pythonImage) throw new Error(`the onbuild template at ${options.templateDir} declares no PYTHON_IMAGE default`);
 
-  const targets = [
-    { path: dockerfilePath, what: "the explicit Dockerfile (the onbuild base with its triggers as plain instructions)" },
-    { path: entrypointPath, what: "the entrypoint it copies (waits for PostgreSQL, then runs uWSGI)" },
-  ];
+  const targets = [{ path: dockerfilePath, what: "the explicit Dockerfile (the onbuild base with its triggers as plain instructions)" }, ...copiedScripts];
   const existing: string[] = [];
   for (const target of targets) if (await exists(join(options.appDir, target.path))) existing.push(target.path);
   if (existing.length && !options.force) throw new EjectWouldOverwriteError(existing, options.appDir);
@@ -90,7 +91,10 @@ export async function ejectOnbuild(options: EjectOnbuildOptions): Promise<EjectO
   });
   await mkdir(join(options.appDir, "docker"), { recursive: true });
   await writeFile(join(options.appDir, dockerfilePath), dockerfile);
-  await copyFile(join(template.filesDir, entrypointPath), join(options.appDir, entrypointPath));
+  for (const script of copiedScripts) {
+    await copyFile(join(template.filesDir, script.path), join(options.appDir, script.path));
+    await chmod(join(options.appDir, script.path), 0o755);
+  }
   return {
     files: targets.map((target) => ({ ...target, replaced: existing.includes(target.path) })),
     pythonImage,
@@ -123,3 +127,6 @@ async function readOptional(file: string): Promise<string | undefined> {
 }
 
 const exists = (path: string) => access(path).then(() => true, () => false);
+
+/** "a", "a and b", "a, b and c". */
+const listed = (items: readonly string[]) => (items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`);

@@ -160,6 +160,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
       stageDir,
       buildArgs,
       mode: environment.mode,
+      dependencyStyle: cell.dependencyStyle,
       rebuild: () => buildImage(buildRequest),
       stack: () => {
         if (!manifest.stack || !cell.proxy || !proxyImage) {

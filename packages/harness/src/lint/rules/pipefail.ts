@@ -25,7 +25,10 @@ export const pipefail: DockerfileRule = {
           file: dockerfile.file,
           line: lineOf(instruction),
           message: "this RUN pipes one command into another without pipefail, so a failure before the last | goes unnoticed",
-          fix: "start the RUN with `set -eu -o pipefail;` (dash and busybox sh support it), or add SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"] before it",
+          fix:
+            "add SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"] before it (bash is in every Debian image), or start the RUN with " +
+            "`set -eu -o pipefail;` only where /bin/sh accepts it: BusyBox sh (Alpine) and Debian trixie's dash (0.5.12-12) do, " +
+            "Debian bookworm's dash (0.5.12-2) stops with \"Illegal option -o pipefail\"",
         });
       });
     }
