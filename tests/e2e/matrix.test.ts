@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -92,6 +93,46 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     const markdown = await readFile(result.markdownFile, "utf8");
     for (const template of ["slim-uwsgi", "slim-gunicorn", "onbuild", "alpine", "caddy"]) expect(markdown).toContain(`## ${template} `);
     expect(markdown).not.toMatch(/INCOMPLETE/);
+  });
+
+  describe("the entrypoint and servers of the images the matrix built", () => {
+    const imageOf = (id: string) => result.report.cells.find((c) => c.id === id)!.image;
+    const docker = (...args: string[]) => spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
+    const labels = ["--label", "dockerize-python.test=matrix-entrypoint"];
+
+    it.each(["slim-uwsgi/py3.11-requirements", "slim-gunicorn/py3.13-requirements"])(
+      "%s: a failing prestart hook stops the container with its exit code, its output in the log",
+      (id) => {
+        const run = docker("run", "--rm", ...labels, "-e", "DB_WAIT_TIMEOUT=0", "-e", "PRESTART_CMD=echo prestart-hook-ran; exit 7", imageOf(id));
+        expect(run.status).toBe(7);
+        expect(run.stdout + run.stderr).toContain("prestart-hook-ran");
+      },
+    );
+
+    it.each(["slim-uwsgi/py3.13-pipenv", "slim-gunicorn/py3.11-pyproject"])(
+      "%s: serves an app factory (WSGI_APP=package:create_app()) on a read-only root filesystem",
+      async (id) => {
+        const name = `dp-test-factory-${id.replace(/[^a-z0-9]+/g, "-")}`;
+        const started = docker(
+          "run", "-d", "--name", name, ...labels, "--read-only", "--tmpfs", "/tmp",
+          "-e", "DATABASE_HOST=", "-e", "WSGI_APP=sample_app:create_app()", imageOf(id),
+        );
+        expect(started.status, started.stderr).toBe(0);
+        try {
+          let health = "";
+          for (let tries = 0; tries < 60 && health !== "healthy" && health !== "unhealthy"; tries += 1) {
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            health = docker("inspect", "--format", "{{.State.Health.Status}}", name).stdout.trim();
+          }
+          expect(health, docker("logs", name).stderr).toBe("healthy");
+          // The one writable place the image gives its user, with the rest read-only.
+          const write = docker("exec", name, "sh", "-c", 'touch "$APP_DATA_DIR/probe" && ! touch /app/probe 2>/dev/null');
+          expect(write.status, write.stderr).toBe(0);
+        } finally {
+          docker("rm", "-fv", name);
+        }
+      },
+    );
   });
 
   it("shows progress for every cell it builds", () => {
