@@ -110,11 +110,13 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     );
 
     it.each(["slim-uwsgi/py3.13-pipenv", "slim-gunicorn/py3.11-pyproject"])(
-      "%s: serves an app factory (WSGI_APP=package:create_app()) on a read-only root filesystem",
+      "%s: serves an app factory (WSGI_APP=package:create_app()) read-only, writing only to its data volume",
       async (id) => {
         const name = `dp-test-factory-${id.replace(/[^a-z0-9]+/g, "-")}`;
         const started = docker(
-          "run", "-d", "--name", name, ...labels, "--read-only", "--tmpfs", "/tmp",
+          // As the compose file runs it: read-only, with a volume at APP_DATA_DIR (a new volume takes
+          // the image directory's owner, the app user). rm -fv below removes that volume.
+          "run", "-d", "--name", name, ...labels, "--read-only", "--tmpfs", "/tmp", "--mount", "type=volume,dst=/var/lib/app",
           "-e", "DATABASE_HOST=", "-e", "WSGI_APP=sample_app:create_app()", imageOf(id),
         );
         expect(started.status, started.stderr).toBe(0);
@@ -125,7 +127,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
             health = docker("inspect", "--format", "{{.State.Health.Status}}", name).stdout.trim();
           }
           expect(health, docker("logs", name).stderr).toBe("healthy");
-          // The one writable place the image gives its user, with the rest read-only.
+          // The one writable place, with the rest (the app's code too) read-only.
           const write = docker("exec", name, "sh", "-c", 'touch "$APP_DATA_DIR/probe" && ! touch /app/probe 2>/dev/null');
           expect(write.status, write.stderr).toBe(0);
         } finally {
