@@ -144,6 +144,8 @@ describe.each(suites)("the $suite package index (Python $python)", ({ suite, off
         buildArgs: { PYTHON_IMAGE: standin, PIP_INDEX_URL: server.urlFor(suite), PIP_TRUSTED_HOST: server.trustedHost },
         labels: ownerLabel,
         logFile: join(context, "build.log"),
+        // The log must show the sdists compiling now, not a cached layer from an earlier run.
+        noCache: true,
       });
       builtImages.push(tag);
       // pip 23 (bookworm) installs legacy sdists with setup.py; pip 25 (trixie) builds wheels.
