@@ -1,8 +1,9 @@
 """A small Flask + SQLAlchemy + PostgreSQL app, configured from environment variables."""
 
 import logging
+import time
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -37,5 +38,28 @@ def create_app() -> Flask:
     def healthz() -> Response:
         # Liveness of this process only: it must not fail because the database is briefly away.
         return Response("ok\n", mimetype="text/plain")
+
+    @app.get("/slow")
+    def slow() -> Response:
+        # A request that takes a while (?seconds=, at most 30): what a graceful shutdown must let finish.
+        seconds = min(max(request.args.get("seconds", default=2.0, type=float), 0.0), 30.0)
+        time.sleep(seconds)
+        return Response(f"slept {seconds:g}s\n", mimetype="text/plain")
+
+    def visits(record: bool) -> int:
+        # Rows in the database, one per POST: data that must survive a restart of the stack.
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE IF NOT EXISTS visits (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())"))
+            if record:
+                connection.execute(text("INSERT INTO visits DEFAULT VALUES"))
+            return connection.execute(text("SELECT count(*) FROM visits")).scalar_one()
+
+    @app.post("/visits")
+    def add_visit() -> Response:
+        return Response(f"{visits(record=True)}\n", status=201, mimetype="text/plain")
+
+    @app.get("/visits")
+    def count_visits() -> Response:
+        return Response(f"{visits(record=False)}\n", mimetype="text/plain")
 
     return app
