@@ -25,6 +25,30 @@ describe("renderProgress", () => {
       "[2/4] slim-uwsgi/py3.13 building... (+1.2 s)",
       "    stand-in reused",
       "[2/4] slim-uwsgi/py3.13 ❌ fail in 48.0 s, 181.3 of 250.0 MB: check non-root failed",
+      "    more",
+    ]);
+  });
+
+  it("shows under a failed cell the rest of its reason (a build's step and log tail) and each failing check", () => {
+    const lines: string[] = [];
+    const progress = renderProgress((line) => lines.push(line), () => 0);
+    const buildLog = Array.from({ length: 65 }, (_, index) => `log line ${index + 1}`);
+    const failed = {
+      ...report,
+      reason: `Building x failed at step [builder 3/4] RUN pip install (Dockerfile:12).\n${buildLog.join("\n")}`,
+      checks: [
+        { name: "lint", status: "fail", detail: "DL3008 pin versions\nsecond line" },
+        { name: "non-root", status: "skip", detail: "not run: the image did not build" },
+      ],
+    } as unknown as CellReport;
+    progress({ kind: "cell-start", cell, index: 0, total: 1 });
+    progress({ kind: "cell-done", cell, report: failed, index: 0, total: 1 });
+
+    expect(lines[1]).toBe("[1/1] slim-uwsgi/py3.13 ❌ fail in 0.0 s, 181.3 of 250.0 MB: Building x failed at step [builder 3/4] RUN pip install (Dockerfile:12).");
+    expect(lines.slice(2)).toEqual([
+      ...buildLog.slice(0, 60).map((line) => `    ${line}`),
+      "    ... (5 more lines in the report)",
+      "    check lint: DL3008 pin versions",
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { type CheckName, checkNames } from "@dockerize-python/harness";
 import { findRepoRoot } from "./find-repo-root.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -35,4 +36,36 @@ export function repoPath(value: string | undefined, flag: string, inRepo: string
 export function reportDirOption(value: string | undefined): string {
   const repoRoot = findRepoRoot();
   return resolve(value ?? (repoRoot ? `${repoRoot}/reports` : "reports"));
+}
+
+/**
+ * A TCP port given with `flag` (`--proxy-port 8080`), or undefined when the flag is absent. Anything
+ * but a whole number from 1 to 65535 is a UsageError. Whether the port is free is the harness's
+ * check (assertPortFree), made before anything starts.
+ */
+export function portOption(value: string | undefined, flag: string, usage: string): number | undefined {
+  if (value === undefined) return undefined;
+  const port = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new UsageError(`${flag} must be a port number from 1 to 65535, not "${value}".`, usage);
+  }
+  return port;
+}
+
+const modes = ["auto", "hermetic", "online"] as const;
+
+/** `--mode`: auto (online when registries answer, hermetic otherwise), hermetic or online. */
+/** `--check NAME` values: each must be a check the harness knows. */
+export function checkOptions(values: readonly string[] | undefined, usage: string): CheckName[] {
+  return (values ?? []).map((value) => {
+    const name = checkNames.find((known) => known === value);
+    if (!name) throw new UsageError(`--check ${value}: not a check the harness knows. Checks: ${checkNames.join(", ")}.`, usage);
+    return name;
+  });
+}
+
+export function modeOption(value: string, usage: string): (typeof modes)[number] {
+  const mode = modes.find((known) => known === value);
+  if (!mode) throw new UsageError(`--mode must be one of ${modes.join(", ")}, not "${value}".`, usage);
+  return mode;
 }

@@ -1,8 +1,8 @@
-import { runMatrix, summarizeReport } from "@dockerize-python/harness";
+import { leftoverRemovalCommands, newRunIdentity, runMatrix, summarizeReport } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
-import { parseCommandArgs, repoPath, reportDirOption } from "../command-args.ts";
+import { checkOptions, modeOption, parseCommandArgs, portOption, repoPath, reportDirOption } from "../command-args.ts";
+import { interruptedExitCode, interruptOnCtrlC } from "../interrupt-on-ctrl-c.ts";
 import { renderProgress } from "../progress.ts";
-import { UsageError } from "../usage-error.ts";
 
 const usage = `Usage: dockerize-python matrix [options]
 
@@ -12,18 +12,23 @@ HTTP through Caddy, ...) and writes matrix.json and matrix.md to the report fold
 Options:
   -t, --template NAME   Only this template's variants (repeat for several; default: all)
   -c, --cell PATTERN    Only the cells whose id matches (e.g. 'slim-uwsgi/py3.13-*'; repeatable)
+      --check NAME      Only this check in each cell (repeatable; default: every check the
+                        manifests list); the report names the selection
       --mode MODE       auto (default): online when registries answer, hermetic otherwise;
                         hermetic: local stand-in images and package index; online: as published
       --app DIR         The app to verify the templates with (default: the repository's sample-app)
       --templates DIR   The folder of templates (default: the repository's templates)
       --report-dir DIR  Where the reports go (default: the repository's reports, else ./reports)
+      --proxy-port PORT Publish each cell's proxy (Caddy) on this port of this machine, to open the
+                        app in a browser while its checks run (default: a free port each time)
+
+Ctrl-C stops after the current step, removes the run's containers and networks and writes the
+report, marked incomplete; a second Ctrl-C quits at once and prints how to remove what is left.
 
 Exit status: 0 no cell failed (each passed, or was skipped with its reason); 1 a cell failed or
-the run could not start;
-2 the command line is wrong; 130 interrupted (the report lists the cells that finished).`;
-
-const modes = ["auto", "hermetic", "online"] as const;
-type ModeOption = (typeof modes)[number];
+the run could not start (nothing is started or written then) or stopped on an error (the report
+lists the cells that finished); 2 the command line is wrong; 130 interrupted (the report lists
+the cells that finished).`;
 
 export const matrixCommand: Command = {
   name: "matrix",
@@ -35,10 +40,12 @@ export const matrixCommand: Command = {
       {
         template: { type: "string", short: "t", multiple: true },
         cell: { type: "string", short: "c", multiple: true },
+        check: { type: "string", multiple: true },
         mode: { type: "string", default: "auto" },
         app: { type: "string" },
         templates: { type: "string" },
         "report-dir": { type: "string" },
+        "proxy-port": { type: "string" },
       },
       usage,
     );
@@ -48,30 +55,21 @@ export const matrixCommand: Command = {
       reportDir: reportDirOption(values["report-dir"]),
       templates: values.template ?? [],
       cells: values.cell ?? [],
-      mode: modeOption(values.mode),
+      checks: checkOptions(values.check, usage),
+      mode: modeOption(values.mode, usage),
+      proxyPort: portOption(values["proxy-port"], "--proxy-port", usage),
     };
 
-    const interrupt = new AbortController();
-    const onInterrupt = () => {
-      if (interrupt.signal.aborted) process.exit(130);
-      process.stderr.write("\nInterrupted: stopping after the current step and writing the report (Ctrl-C again to quit at once).\n");
-      interrupt.abort();
-    };
-    process.on("SIGINT", onInterrupt);
+    const run = newRunIdentity();
+    const interrupt = interruptOnCtrlC(() => leftoverRemovalCommands(run));
     try {
-      const result = await runMatrix({ ...options, signal: interrupt.signal }, renderProgress());
+      const result = await runMatrix({ ...options, run, signal: interrupt.signal }, renderProgress());
       process.stdout.write(`${summarizeReport(result.report)}\nReports: ${result.markdownFile}\n         ${result.jsonFile}\n`);
-      if (!result.report.complete) return 130;
+      if (!result.report.complete) return interruptedExitCode;
       // A cell skipped with its reason (hermetic mode cannot build Alpine, say) is not a failure.
       return result.report.cells.some((cell) => cell.status === "fail") ? 1 : 0;
     } finally {
-      process.off("SIGINT", onInterrupt);
+      interrupt.dispose();
     }
   },
 };
-
-function modeOption(value: string): ModeOption {
-  const mode = modes.find((known) => known === value);
-  if (!mode) throw new UsageError(`--mode must be one of ${modes.join(", ")}, not "${value}".`, usage);
-  return mode;
-}

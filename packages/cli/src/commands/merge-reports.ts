@@ -29,7 +29,14 @@ export const mergeReportsCommand: Command = {
     for (const file of missing) process.stderr.write(`dockerize-python: no report at ${file}: that run failed before writing one (see its output above)\n`);
     const merged = mergeReports(read.filter((report) => report !== undefined));
     // A template whose run wrote no report is a hole in the matrix: the merged report says so.
-    if (missing.length) merged.complete = false;
+    if (missing.length) {
+      merged.complete = false;
+      const reason = `no report from ${missing.join(", ")}`;
+      merged.incomplete = {
+        reason: merged.incomplete ? `${merged.incomplete.reason}; ${reason}` : reason,
+        cellsNotFinished: merged.incomplete?.cellsNotFinished ?? [],
+      };
+    }
     const files = await writeReport(merged, reportDir);
     process.stdout.write(`${summarizeReport(merged)}\nReports: ${files.markdownFile}\n         ${files.jsonFile}\n`);
     return merged.complete && merged.cells.every((cell) => cell.status !== "fail") ? 0 : 1;

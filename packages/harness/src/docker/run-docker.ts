@@ -33,15 +33,42 @@ export class DockerCommandError extends Error {
   }
 }
 
-/** No Docker engine answers: the one error every command can meet first. */
+/** No Docker engine answers (or there is no docker command): the one error every command can meet first. */
 export class DockerEngineUnavailableError extends ExplainedError {
-  constructor(detail: string) {
+  /** The engine that was asked, as a person names it: DOCKER_HOST's value, a context, or the current context. */
+  readonly engine: string;
+
+  constructor(detail: string, env: NodeJS.ProcessEnv = process.env, cliMissing = false) {
+    const engine = engineAskedFor(env);
     super(
-      `No Docker engine answers (${detail.trim() || "no detail"}).\n` +
-        "Fix: start your Docker engine, or on a Debian machine where you are root run scripts/setup.sh, " +
-        "which installs one and starts it. DOCKER_HOST selects a different engine.",
+      cliMissing
+        ? `No Docker: ${detail}.\nFix: install Docker, its docker CLI and an engine (${setupHint}), or put the docker command on PATH.`
+        : `No Docker engine answers at ${engine.where}: ${detail.trim() || "no detail"}\nFix: ${engine.fix}`,
     );
+    this.engine = engine.where;
   }
+}
+
+const setupHint = "on a Debian machine where you are root, scripts/setup.sh installs an engine and starts it";
+
+/** Where the docker CLI looks for its engine, named as a person would check it, and how to point it elsewhere. */
+function engineAskedFor(env: NodeJS.ProcessEnv): { where: string; fix: string } {
+  if (env.DOCKER_HOST) {
+    return {
+      where: `${env.DOCKER_HOST} (from DOCKER_HOST)`,
+      fix: `start the engine DOCKER_HOST names, point DOCKER_HOST at one that runs, or unset it to use the default engine (${setupHint}).`,
+    };
+  }
+  if (env.DOCKER_CONTEXT) {
+    return {
+      where: `the docker context "${env.DOCKER_CONTEXT}" (from DOCKER_CONTEXT)`,
+      fix: `start that context's engine (\`docker context inspect ${env.DOCKER_CONTEXT}\` shows where it is), or unset DOCKER_CONTEXT (${setupHint}).`,
+    };
+  }
+  return {
+    where: "the docker CLI's current context (`docker context ls` shows its endpoint)",
+    fix: `start your Docker engine (${setupHint}), or set DOCKER_HOST to an engine that runs.`,
+  };
 }
 
 /** Runs the docker CLI with `args` and resolves with its output; rejects with DockerCommandError. */
@@ -70,7 +97,7 @@ export function runDocker(args: readonly string[], options: RunDockerOptions = {
     child.stderr.on("data", collect(stderr));
     child.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") {
-        reject(new DockerEngineUnavailableError("the docker command is not installed"));
+        reject(new DockerEngineUnavailableError("the docker command is not installed (not found on PATH)", options.env, true));
       } else {
         reject(error);
       }

@@ -64,7 +64,7 @@ export function selectTemplates(all: readonly LoadedTemplate[], names: readonly 
 }
 
 /** The subfolders of `root` that hold a template.json. */
-async function templateDirs(root: string): Promise<string[]> {
+export async function templateDirs(root: string): Promise<string[]> {
   let entries: Dirent[];
   try {
     entries = await readdir(root, { withFileTypes: true });

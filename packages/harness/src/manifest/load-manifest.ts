@@ -4,6 +4,7 @@ import { checkTemplateFiles } from "./check-template-files.ts";
 import { ManifestError, type ManifestProblem } from "./manifest-error.ts";
 import { schemaProblems } from "./schema-problems.ts";
 import { type TemplateManifest, templateManifestSchema } from "./schema.ts";
+import { templatePackageName } from "./template-package-name.ts";
 
 /** A template read from disk and validated: its manifest, its version and where its files are. */
 export interface LoadedTemplate {
@@ -50,7 +51,7 @@ export async function loadTemplate(templateDir: string): Promise<LoadedTemplate>
 /** The template package's version; records a problem when the package is not the template's. */
 function packageVersion(file: string, raw: unknown, dirName: string, problems: ManifestProblem[]): string | undefined {
   const { name, version } = (typeof raw === "object" && raw !== null ? raw : {}) as { name?: unknown; version?: unknown };
-  const expectedName = `@dockerize-python/template-${dirName}`;
+  const expectedName = templatePackageName(dirName);
   if (name !== expectedName) {
     problems.push({ file, path: "name", message: `expected "${expectedName}", got ${JSON.stringify(name)}` });
   }

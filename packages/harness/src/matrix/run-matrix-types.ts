@@ -1,5 +1,7 @@
+import type { CheckName } from "../manifest/schema.ts";
 import type { CellReport, MatrixReport, Mode } from "../report/report-types.ts";
 import type { ReportFiles } from "../report/write-report.ts";
+import type { RunIdentity } from "../stack/run-labels.ts";
 import type { Cell } from "./cell.ts";
 
 export interface RunMatrixOptions {
@@ -16,11 +18,36 @@ export interface RunMatrixOptions {
    * e.g. `slim-uwsgi/py3.13-*`); every cell of the selected templates when absent or empty.
    */
   cells?: string[];
+  /**
+   * Only these checks, in every selected cell that lists them; the manifests' other checks are not
+   * run, and the report says so. Every check each manifest lists when absent or empty.
+   */
+  checks?: CheckName[];
   /** auto: online when the base images and the package index can be reached, hermetic otherwise. */
   mode: "auto" | Mode;
   /** What the app must answer at `/`; the sample app's greeting when absent. */
   expectedGreeting?: string;
-  /** Aborting stops the run after the current step; the report is written marked incomplete. */
+  /** Environment for the app's container in each cell's stack (a user's WSGI_APP, say). */
+  appEnv?: Record<string, string>;
+  /**
+   * Checks reported as skip with this reason instead of run: they need something the app lacks
+   * (the sample app's routes, for a user's app). Never a pass.
+   */
+  skipChecks?: Partial<Record<CheckName, string>>;
+  /**
+   * Publish each cell's proxy (Caddy) on this host port instead of a free one. Checked before
+   * anything starts: a port in use is a PortInUseError.
+   */
+  proxyPort?: number;
+  /**
+   * The label its containers and networks carry; a new one when absent. A caller that may quit
+   * before the run cleans up (a second Ctrl-C) passes its own, to say what to remove by hand.
+   */
+  run?: RunIdentity;
+  /**
+   * Aborting stops the run after the current step; the report is written marked incomplete, with
+   * the abort's reason (a string or an Error's message, e.g. "interrupted by Ctrl-C (SIGINT)").
+   */
   signal?: AbortSignal;
 }
 

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { assertDockerEngine } from "../docker/run-docker.ts";
+import { countOf } from "../report/count-statuses.ts";
 import { prepareBuildEnvironment } from "../hermetic/prepare-build-environment.ts";
 import { chooseMode } from "../hermetic/choose-mode.ts";
 import type { BuildEnvironment } from "../hermetic/build-environment.ts";
@@ -8,7 +9,9 @@ import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CellReport, MatrixReport } from "../report/report-types.ts";
 import { writeReport } from "../report/write-report.ts";
 import { ExplainedError } from "../explained-error.ts";
-import { newRunIdentity, removeRunResources } from "../stack/run-labels.ts";
+import { assertPortFree } from "../stack/free-port.ts";
+import { leftoverRemovalCommands, newRunIdentity, removeRunResources, runLabelKey } from "../stack/run-labels.ts";
+import { assertAppDependencyFiles } from "../staging/dependency-files.ts";
 import type { Cell } from "./cell.ts";
 import { expandMatrix } from "./expand-matrix.ts";
 import type { MatrixProgressListener, MatrixRunResult, RunMatrixOptions } from "./run-matrix-types.ts";
@@ -19,24 +22,31 @@ export const sampleAppGreeting = "Hello World From Docker!";
 
 /**
  * Builds and verifies every cell of the matrix, one at a time (they share one engine and two cores),
- * and writes the report. An abort stops after the current step; the report then lists the cells
- * that finished and is marked incomplete. Whatever the run started is removed, even on failure.
+ * and writes the report. Everything the user gave (manifests, names, patterns, the app, a port) is
+ * checked before anything starts. An abort stops after the current step; an error stops the run;
+ * either way the report lists the cells that finished, marked incomplete with the reason and the
+ * cells that did not. Whatever the run started is removed, even on failure.
  */
 export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgressListener): Promise<MatrixRunResult> {
   const startedAt = new Date().toISOString();
-  const engine = await assertDockerEngine();
   const templates = await discoverTemplates(options.templatesDir);
-  const cells = selectCells(expandMatrix(templates, options.templates), options.cells ?? []).map((cell) => withCompanions(cell, templates));
+  const cells = selectCells(expandMatrix(templates, options.templates), options.cells ?? [])
+    .map((cell) => withCompanions(cell, templates))
+    .map((cell) => (options.checks?.length ? { ...cell, checks: cell.checks.filter((name) => options.checks!.includes(name)) } : cell));
+  await assertAppDependencyFiles(options.appDir, cells);
+  if (options.proxyPort !== undefined) await assertPortFree(options.proxyPort, "the proxy (Caddy) of each cell", "--proxy-port");
+  const engine = await assertDockerEngine();
   const log = (message: string) => progress({ kind: "log", message });
+  const run = options.run ?? newRunIdentity();
 
-  progress({ kind: "phase", message: `${cells.length} cells from ${new Set(cells.map((c) => c.template.name)).size} templates; engine ${engine}` });
+  progress({ kind: "phase", message: `${cells.length} cells from ${new Set(cells.map((c) => c.template.name)).size} templates; engine ${engine}; run ${run.id} (label ${runLabelKey}=${run.id})` });
   const choice = await chooseMode(options.mode, probeImage(cells), log);
   progress({ kind: "phase", message: `mode ${choice.mode}: ${choice.reason}` });
 
-  const run = newRunIdentity();
   const reports: CellReport[] = [];
   let environment: BuildEnvironment | undefined;
-  let complete = false;
+  let stoppedBecause: string | undefined;
+  let failure: unknown;
   try {
     progress({ kind: "phase", message: choice.mode === "hermetic" ? "preparing stand-in images and the package index" : "pulling base images" });
     environment = await prepareBuildEnvironment(choice, imagesNeeded(cells, choice.mode), log);
@@ -49,20 +59,31 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
         run,
         logDir: join(options.reportDir, "logs"),
         expectedGreeting: options.expectedGreeting ?? sampleAppGreeting,
+        appEnv: options.appEnv,
+        skipChecks: options.skipChecks,
         step: (message) => progress({ kind: "cell-step", cell, message }),
+        proxyPort: options.proxyPort,
         signal: options.signal,
       });
+      // Interrupted while the cell ran: a failure may be the interruption's doing (a stopped build), not the cell's.
+      options.signal?.throwIfAborted();
       reports.push(report);
       progress({ kind: "cell-done", cell, report, index, total: cells.length });
     }
-    complete = true;
   } catch (error) {
-    if (!options.signal?.aborted) throw error;
+    if (options.signal?.aborted) {
+      stoppedBecause = abortReason(options.signal);
+    } else {
+      stoppedBecause = `stopped by an error: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`;
+      failure = error;
+    }
   } finally {
     progress({ kind: "phase", message: "removing the run's containers and networks" });
     await environment?.close();
-    const cleanup = await removeRunResources(run);
-    for (const problem of cleanup.problems) log(`could not remove ${problem}; remove it by hand`);
+    // A failed cleanup (the engine gone, say) is reported, never allowed to lose the report.
+    const cleanup = await removeRunResources(run).catch((error: unknown) => ({ removed: 0, problems: [`the run's resources: ${String(error)}`] }));
+    for (const problem of cleanup.problems) log(`could not remove ${problem}`);
+    if (cleanup.problems.length) log(`remove what is left by hand:\n      ${leftoverRemovalCommands(run).join("\n      ")}`);
   }
 
   const report: MatrixReport = {
@@ -70,12 +91,28 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
     modeReason: choice.reason,
     startedAt,
     finishedAt: new Date().toISOString(),
-    complete,
+    complete: stoppedBecause === undefined,
+    ...(stoppedBecause === undefined ? {} : { incomplete: { reason: stoppedBecause, cellsNotFinished: cells.slice(reports.length).map((cell) => cell.id) } }),
     engine,
+    ...(options.checks?.length ? { checksSelected: options.checks } : {}),
     hermetic: environment?.summary ?? null,
     cells: reports,
   };
-  return { report, ...(await writeReport(report, options.reportDir)) };
+  const files = await writeReport(report, options.reportDir);
+  if (failure !== undefined) {
+    log(`the report of the ${countOf(reports.length, "cell")} that finished, marked incomplete: ${files.markdownFile}`);
+    throw failure;
+  }
+  return { report, ...files };
+}
+
+/** What an abort's reason says, for the report: a string or an Error's message; "interrupted" otherwise. */
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (typeof reason === "string" && reason) return reason;
+  // AbortController.abort() with no reason gives a DOMException named AbortError, whose message says nothing.
+  if (reason instanceof Error && reason.name !== "AbortError" && reason.message) return reason.message;
+  return "interrupted";
 }
 
 /** The cells matching any of `patterns` (all of them when there is none); none matching is an error. */

@@ -1,15 +1,17 @@
 import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { CheckContext, StaticCheckContext } from "../checks/check.ts";
-import { checks, staticCheckNames } from "../checks/registry.ts";
+import { checks, stackCheckNames, staticCheckNames } from "../checks/registry.ts";
 import { BuildFailedError, buildImage, type BuildImageRequest } from "../docker/build-image.ts";
 import { type ImageFacts, inspectImage } from "../docker/inspect-image.ts";
 import { DockerCommandError } from "../docker/run-docker.ts";
 import type { BuildEnvironment } from "../hermetic/build-environment.ts";
+import { buildProvenance, provenanceBuildArgs } from "../labels/build-provenance.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import type { CellReport, CheckResult } from "../report/report-types.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
+import { composeProjectOnFirstUse } from "../stack/compose-project.ts";
 import { type RunningStack, startStack } from "../stack/start-stack.ts";
 import { keepOnlyDependencyStyle } from "../staging/dependency-files.ts";
 import { lockPipfile } from "../staging/lock-pipfile.ts";
@@ -35,6 +37,13 @@ export interface VerifyCellOptions {
   expectedGreeting: string;
   /** Progress within the cell: "building", "check non-root", ... */
   step(message: string): void;
+  /** Publish the stack's proxy on this host port (a user's --proxy-port); a free port when absent. */
+  proxyPort?: number;
+  /** Environment for the stack's app container (a user's WSGI_APP, say). */
+  appEnv?: Record<string, string>;
+  /** Checks reported as skip with this reason instead of run (they need something the app lacks). */
+  skipChecks?: Partial<Record<CheckName, string>>;
+  /** Aborted: the cell stops at its next step (a running docker command is stopped at once). */
   signal?: AbortSignal;
 }
 
@@ -95,6 +104,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
 
   const stageDir = await stageApp(options.appDir, [template.filesDir, ...cell.companions.map((c) => c.filesDir)], cell.id);
   let stack: Promise<RunningStack> | undefined;
+  const composeProject = staticContext.compose ? composeProjectOnFirstUse({ run: options.run, cellId: cell.id, stageDir, compose: staticContext.compose }) : undefined;
   try {
     if (cell.dependencyStyle) await keepOnlyDependencyStyle(stageDir, cell.dependencyStyle, options.appDir);
     if (cell.dependencyStyle === "pipenv") {
@@ -107,7 +117,9 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
         return endWithoutImage("fail", `pipenv lock failed before the build: ${error.message}`, "the Pipfile could not be locked");
       }
     }
-    const buildArgs = resolvedBuildArgs(cell, environment);
+    // When and from which commit: the images' OCI labels (the oci-labels check reads them back).
+    const provenance = await buildProvenance(options.appDir);
+    const buildArgs = { ...resolvedBuildArgs(cell, environment), ...provenanceBuildArgs(manifest, provenance) };
     const buildRequest: BuildImageRequest = {
       context: stageDir,
       dockerfile: join(stageDir, manifest.dockerfile),
@@ -135,25 +147,33 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
     report.addedBytes = base ? facts.sizeBytes - base.sizeBytes : null;
 
     let proxyImage: string | undefined;
-    const needsProxy = listed.some((name) => name === "http-through-caddy" || name === "non-root") && manifest.kind === "app";
+    const needsProxy = listed.some((name) => stackCheckNames.has(name)) && manifest.kind === "app";
     if (needsProxy && cell.proxy) {
       options.step(`building the ${cell.proxy.name} proxy for this app`);
       proxyImage = `${image}-proxy`;
-      await buildImage({
+      const proxyBuilt = await buildImage({
         // Built from the app's staged copy: the proxy serves the app's static files itself.
         context: stageDir,
         dockerfile: join(stageDir, cell.proxy.manifest.dockerfile),
         tag: proxyImage,
-        buildArgs: resolvedBuildArgs(proxyCell(cell.proxy), environment),
+        buildArgs: { ...resolvedBuildArgs(proxyCell(cell.proxy), environment), ...provenanceBuildArgs(cell.proxy.manifest, provenance) },
         labels: templateLabels(cell.proxy),
         logFile: join(options.logDir, `${cell.id.replace("/", "--")}--proxy.log`),
         signal: options.signal,
+      }).catch((error: unknown) => {
+        if (error instanceof BuildFailedError) return error;
+        throw error;
       });
+      if (proxyBuilt instanceof BuildFailedError) {
+        return endWithoutImage("fail", `The ${cell.proxy.name} proxy for this app did not build. ${proxyBuilt.message}`, "the proxy image did not build");
+      }
     }
 
     const context: CheckContext = {
       ...staticContext,
+      template: { name: template.name, version: template.version },
       image,
+      port: manifest.port,
       facts,
       expectedUser: manifest.user,
       sizeBudgetBytes: report.sizeBudgetBytes,
@@ -161,7 +181,13 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
       buildArgs,
       mode: environment.mode,
       dependencyStyle: cell.dependencyStyle,
-      rebuild: () => buildImage(buildRequest),
+      rebuild: (changes = {}) =>
+        buildImage({
+          ...buildRequest,
+          ...changes,
+          // Another tag is another image: its log goes beside the cell's, which stays the cell's own build.
+          logFile: changes.tag ? join(options.logDir, `${cell.id.replace("/", "--")}--${changes.tag.split(":").pop()}.log`) : buildRequest.logFile,
+        }),
       stack: () => {
         if (!manifest.stack || !cell.proxy || !proxyImage) {
           throw new Error(`${template.name} names no stack (database and proxy) to run its app in`);
@@ -174,14 +200,27 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
           appPort: manifest.port,
           proxyImage,
           proxyPort: cell.proxy.manifest.port,
+          proxyHostPort: options.proxyPort,
+          appEnv: options.appEnv,
         });
         return stack;
+      },
+      composeProject: () => {
+        if (!composeProject) throw new Error(`${template.name} names no compose file to bring up`);
+        return composeProject.get();
       },
       expectedGreeting: options.expectedGreeting,
       run: options.run,
     };
 
     for (const name of listed) {
+      // Between checks, not within one: a check always cleans up what it started.
+      options.signal?.throwIfAborted();
+      const skip = options.skipChecks?.[name];
+      if (skip) {
+        report.checks.push({ name, status: "skip", detail: skip });
+        continue;
+      }
       options.step(`check ${name}`);
       report.checks.push(await runCheck(name, context));
     }
@@ -191,6 +230,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
     return report;
   } finally {
     if (stack) await (await stack.catch(() => undefined))?.stop();
+    await composeProject?.remove();
     await rm(stageDir, { recursive: true, force: true });
   }
 }

@@ -32,8 +32,21 @@ export function mergeReports(reports: readonly MatrixReport[]): MatrixReport {
     startedAt: reports.map((report) => report.startedAt).sort()[0]!,
     finishedAt: reports.map((report) => report.finishedAt).sort().at(-1)!,
     complete: reports.every((report) => report.complete),
+    ...mergeIncomplete(reports),
     engine: [...new Set(reports.map((report) => report.engine))].join(", "),
     hermetic: first.mode === "hermetic" ? { standins: [...standins.values()].sort((a, b) => a.official.localeCompare(b.official)), packageIndexes: [...indexes.values()] } : null,
     cells: reports.flatMap((report) => report.cells).sort((a, b) => a.id.localeCompare(b.id)),
+  };
+}
+
+/** The runs that stopped early: their reasons, and every cell they did not finish. */
+function mergeIncomplete(reports: readonly MatrixReport[]): Pick<MatrixReport, "incomplete"> {
+  const stopped = reports.filter((report) => !report.complete);
+  if (!stopped.length) return {};
+  return {
+    incomplete: {
+      reason: [...new Set(stopped.map((report) => report.incomplete?.reason ?? "interrupted"))].join("; "),
+      cellsNotFinished: stopped.flatMap((report) => report.incomplete?.cellsNotFinished ?? []).sort(),
+    },
   };
 }

@@ -17,18 +17,21 @@ export function renderMarkdown(report: MatrixReport): string {
 function renderHeader(report: MatrixReport): string[] {
   const { cells, checks } = countStatuses(report);
   const seconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
+  const notFinished = report.incomplete?.cellsNotFinished ?? [];
   const result = report.complete
     ? `**Result: complete.** Cells: ${describeCounts(cells)}. Checks: ${describeCounts(checks)}.`
-    : `**Result: INCOMPLETE.** The run was interrupted; only the ${countOf(report.cells.length, "cell")} below finished. ` +
-      `Cells: ${describeCounts(cells)}. Checks: ${describeCounts(checks)}.`;
+    : `> **Result: INCOMPLETE.** The run ${report.incomplete ? `stopped early (${report.incomplete.reason})` : "was interrupted"}; ` +
+      `only the ${countOf(report.cells.length, "cell")} below finished. Cells: ${describeCounts(cells)}. Checks: ${describeCounts(checks)}.` +
+      (notFinished.length ? `\n>\n> Not finished, so not in this report: ${notFinished.map((id) => `\`${id}\``).join(", ")}.` : "");
   const facts = [
     `- Mode: **${report.mode}** (${report.modeReason})`,
     `- Engine: ${report.engine}`,
+    ...(report.checksSelected ? [`- Checks: only ${report.checksSelected.map((name) => `\`${name}\``).join(", ")} were selected; the manifests' other checks did not run`] : []),
     `- Started ${report.startedAt}, finished ${report.finishedAt} (${formatDuration(seconds)})`,
     ...renderHermetic(report.hermetic),
   ];
   const legend = `Legend: ${statusMarks.pass} pass · ${statusMarks.fail} fail · ${statusMarks.skip} skip · — no result. Sizes in MB (10^6 bytes).`;
-  return ["# dockerize-python template matrix", result, facts.join("\n"), legend];
+  return [`# dockerize-python template matrix${report.complete ? "" : " (INCOMPLETE)"}`, result, facts.join("\n"), legend];
 }
 
 function renderHermetic(hermetic: MatrixReport["hermetic"]): string[] {

@@ -48,8 +48,20 @@ export interface MatrixReport {
   finishedAt: string;
   /** False when the run was interrupted: the cells listed are the ones that finished. */
   complete: boolean;
+  /** Present when `complete` is false: why the run stopped early and which selected cells did not finish. */
+  incomplete?: IncompleteRun;
   engine: string;
+  /** Present when the run was told to run only these checks (--check): the manifests' others did not run. */
+  checksSelected?: CheckName[];
   /** Stand-ins and package indexes: built or reused, and their names. */
   hermetic: { standins: Array<{ official: string; image: string; reused: boolean }>; packageIndexes: Array<{ suite: string; reused: boolean; packages: number }> } | null;
   cells: CellReport[];
+}
+
+/** Why a run stopped before every cell finished, and what is therefore missing from its report. */
+export interface IncompleteRun {
+  /** "interrupted by Ctrl-C (SIGINT)", "stopped by an error: ...", "no report from ...". */
+  reason: string;
+  /** The ids of the selected cells with no result (the one running when it stopped among them). */
+  cellsNotFinished: string[];
 }

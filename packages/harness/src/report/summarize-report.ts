@@ -6,11 +6,12 @@ import type { MatrixReport } from "./report-types.ts";
 export function summarizeReport(report: MatrixReport): string {
   const { cells, checks } = countStatuses(report);
   const seconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
-  const state = report.complete ? "Matrix finished" : "Matrix INCOMPLETE, interrupted";
+  const state = report.complete ? "Matrix finished (" : `Matrix INCOMPLETE (${report.incomplete?.reason ?? "interrupted"}; `;
   const failed = report.cells.filter((cell) => cell.status === "fail").map((cell) => cell.id);
   return (
-    `${state} (${report.mode} mode, ${formatDuration(seconds)}): ${countOf(report.cells.length, report.complete ? "cell" : "finished cell")}, ` +
+    `${state}${report.mode} mode, ${formatDuration(seconds)}): ${countOf(report.cells.length, report.complete ? "cell" : "finished cell")}, ` +
     `${describeCounts(cells)}; checks: ${describeCounts(checks)}.` +
-    (failed.length > 0 ? ` Failed: ${failed.join(", ")}.` : "")
+    (failed.length > 0 ? ` Failed: ${failed.join(", ")}.` : "") +
+    (report.incomplete?.cellsNotFinished.length ? ` Not finished: ${report.incomplete.cellsNotFinished.join(", ")}.` : "")
   );
 }

@@ -52,6 +52,22 @@ export async function removeRunResources(run: RunIdentity): Promise<{ removed: n
   return { removed, problems };
 }
 
+/**
+ * Shell commands that remove by hand what a run may have left when it could not clean up (a second
+ * Ctrl-C, a failed removal): its compose projects, then every container and network with its label.
+ */
+export function leftoverRemovalCommands(run: RunIdentity): string[] {
+  const filter = `label=${runLabelKey}=${run.id}`;
+  return [
+    ...[...run.composeProjects].flatMap((project) => [
+      `docker compose --project-name ${project} down --volumes --remove-orphans`,
+      `docker images --quiet --filter 'reference=${project}-*' | xargs -r docker rmi --force`,
+    ]),
+    `docker ps --all --quiet --filter ${filter} | xargs -r docker rm --force --volumes`,
+    `docker network ls --quiet --filter ${filter} | xargs -r docker network rm`,
+  ];
+}
+
 /** The images `docker compose up --build` built for a project of this run (named `<project>-<service>`). */
 export async function removeComposeImages(project: string): Promise<void> {
   const images = (await runDocker(["images", "--quiet", "--filter", `reference=${project}-*`])).stdout.split("\n").filter(Boolean);
