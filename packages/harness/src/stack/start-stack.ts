@@ -10,6 +10,7 @@ import type { Readable } from "node:stream";
 import { runDocker } from "../docker/run-docker.ts";
 import { type RunIdentity, runResourceName } from "./run-labels.ts";
 import { ExplainedError } from "../explained-error.ts";
+import { assertPortFree } from "./free-port.ts";
 
 /**
  * The database credentials every stack uses. The password holds the characters that break naive
@@ -32,6 +33,8 @@ export interface StackRequest {
   appEnv?: Record<string, string>;
   proxyImage: string;
   proxyPort: number;
+  /** Publish the proxy on this port of the host (a user's --proxy-port); a free port when absent. */
+  proxyHostPort?: number;
   /** How long each container may take to become ready. */
   startupTimeoutMs?: number;
 }
@@ -94,20 +97,15 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
       .withLabels(request.run.labels)
       .withNetworkMode(network)
       .withNetworkAliases("app")
-      .withEnvironment({
-        DATABASE_HOST: "db",
-        DATABASE_PORT: "5432",
-        DATABASE_NAME: stackDatabase.name,
-        DATABASE_USER: stackDatabase.user,
-        DATABASE_PASSWORD: stackDatabase.password,
-        ...request.appEnv,
-      })
+      .withEnvironment(stackAppEnvironment(request))
       .withExposedPorts(request.appPort)
       // The image's own HEALTHCHECK decides when the app is ready, as compose's depends_on does.
       .withWaitStrategy(Wait.forHealthCheck())
       .withStartupTimeout(timeout), "the app must answer its HEALTHCHECK; its log above says why it did not (a wrong WSGI target, a failed import, a database it could not reach)");
     started.push(app);
 
+    // Checked again here, not only before the run: something may have taken it since.
+    if (request.proxyHostPort) await assertPortFree(request.proxyHostPort, "the proxy (Caddy) of each cell", "--proxy-port");
     const proxy = await startExplained("proxy", names.proxy, tails.proxy, timeout, new GenericContainer(request.proxyImage)
       .withName(names.proxy)
       .withLogConsumer(tails.proxy.consume)
@@ -115,7 +113,7 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
       .withLabels(request.run.labels)
       .withNetworkMode(network)
       .withEnvironment({ APP_UPSTREAM: `app:${request.appPort}` })
-      .withExposedPorts(request.proxyPort)
+      .withExposedPorts(request.proxyHostPort ? { container: request.proxyPort, host: request.proxyHostPort } : request.proxyPort)
       .withWaitStrategy(Wait.forListeningPorts())
       .withStartupTimeout(timeout), `the proxy must listen on ${request.proxyPort}; its log above says why it did not (often a Caddyfile error)`);
     started.push(proxy);
@@ -135,12 +133,25 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
   }
 }
 
+/** The app's environment in a stack: the database as `db` with the stack's credentials, then the request's own. */
+export function stackAppEnvironment(request: StackRequest): Record<string, string> {
+  return {
+    DATABASE_HOST: "db",
+    DATABASE_PORT: "5432",
+    DATABASE_NAME: stackDatabase.name,
+    DATABASE_USER: stackDatabase.user,
+    DATABASE_PASSWORD: stackDatabase.password,
+    ...request.appEnv,
+  };
+}
+
 /**
  * Another stack with the same database image, proxy, ports and run as `like`, for a different app
  * image (a child image built FROM the cell's, say). It has its own name, network and containers.
  */
 export function startStackLike(like: RunningStack, changes: { name: string; appImage: string; appEnv?: Record<string, string> }): Promise<RunningStack> {
-  return startStack({ ...like.request, ...changes });
+  // Not on `like`'s fixed proxy port: `like` is still running and holds it.
+  return startStack({ ...like.request, proxyHostPort: undefined, ...changes });
 }
 
 /** A stack container that did not start or become ready; carries the end of its own log. */

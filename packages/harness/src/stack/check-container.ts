@@ -1,0 +1,145 @@
+import { DockerCommandError, lastLines, runDocker } from "../docker/run-docker.ts";
+import type { RunIdentity } from "./run-labels.ts";
+
+/** A container a check starts by itself (with the docker CLI), beside or instead of the cell's stack. */
+export interface CheckContainerRequest {
+  run: RunIdentity;
+  /** The container's whole name (see runResourceName); on a user network it is also its host name. */
+  name: string;
+  image: string;
+  network?: string;
+  /** More names it is reached by on `network` (a DNS label has at most 63 characters; whole names can be longer). */
+  aliases?: readonly string[];
+  env?: Record<string, string>;
+  /** A container port to publish on 127.0.0.1, on a port the engine picks. */
+  publish?: number;
+  /** More `docker run` options: --read-only, --user, --cap-drop ... */
+  options?: readonly string[];
+  /** Replaces the image's CMD (the entrypoint stays). */
+  command?: readonly string[];
+}
+
+/**
+ * A container a check started did not start, exited, or did not answer as it should: what the
+ * check measures went wrong, so the check fails with this message (see failOnContainerProblem).
+ */
+export class ContainerProblem extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ContainerProblem";
+  }
+}
+
+export interface ContainerState {
+  running: boolean;
+  exitCode: number;
+  /** When the engine last started it (a restart changes it), and when it last stopped (RFC 3339). */
+  startedAt: string;
+  finishedAt: string;
+  restartCount: number;
+}
+
+export interface CheckContainer {
+  name: string;
+  /** `http://127.0.0.1:<port>` of the published port, read again after start(); undefined when nothing is published. */
+  url: string | undefined;
+  state(): Promise<ContainerState>;
+  /** The last lines of its output (stdout and stderr together). */
+  logs(lines?: number): Promise<string>;
+  /** Runs a command in it as its own user; never rejects for the command's exit code. */
+  exec(command: readonly string[]): Promise<{ exitCode: number; output: string }>;
+  /** `docker stop --time <graceSeconds>`: resolves with the seconds until the container had stopped. */
+  stop(graceSeconds: number): Promise<number>;
+  start(): Promise<void>;
+  /** Polls until it is no longer running; resolves with its state, or undefined when it still runs after `timeoutMs`. */
+  waitForExit(timeoutMs: number, whileRunning?: () => Promise<void>): Promise<ContainerState | undefined>;
+  /** Removes it with its anonymous volumes; never rejects (it may be gone already). */
+  remove(): Promise<void>;
+}
+
+/**
+ * `docker run -d` with the run's labels (so that cleanup by label finds it even when the check is
+ * interrupted). Rejects with ContainerProblem when the engine cannot start it; a container that
+ * starts and then exits is the caller's to examine (state(), logs()).
+ */
+export async function startCheckContainer(request: CheckContainerRequest): Promise<CheckContainer> {
+  const labels = Object.entries(request.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+  const env = Object.entries(request.env ?? {}).flatMap(([key, value]) => ["--env", `${key}=${value}`]);
+  const { name } = request;
+  const args = [
+    "run", "--detach", "--name", name, ...labels,
+    ...(request.network ? ["--network", request.network] : []),
+    ...(request.aliases ?? []).flatMap((alias) => ["--network-alias", alias]),
+    ...env,
+    ...(request.publish ? ["--publish", `127.0.0.1::${request.publish}`] : []),
+    ...(request.options ?? []),
+    request.image,
+    ...(request.command ?? []),
+  ];
+  try {
+    await runDocker(args);
+  } catch (error) {
+    if (!(error instanceof DockerCommandError)) throw error;
+    // Created but not started (the runtime could not exec the entrypoint, say): ours to remove, and
+    // only if it is ours (the run's label), never another container that holds the name.
+    const label = Object.entries(request.run.labels).map(([key, value]) => `label=${key}=${value}`);
+    const created = await runDocker(["ps", "--all", "--quiet", "--filter", `name=^/${name}$`, ...label.flatMap((filter) => ["--filter", filter])]).catch(() => undefined);
+    for (const id of created?.stdout.split("\n").filter(Boolean) ?? []) await runDocker(["rm", "--force", "--volumes", id]).catch(() => {});
+    throw new ContainerProblem(`the engine could not start ${name} from ${request.image}: ${lastLines(error.output.stderr.trim(), 5)}`);
+  }
+  const publishedUrl = async () => {
+    if (!request.publish) return undefined;
+    // A container that exited at once has no port; its state and log say why.
+    const port = await runDocker(["port", name, `${request.publish}/tcp`]).catch(() => undefined);
+    const address = port?.stdout.trim().split("\n")[0];
+    return address ? `http://${address}` : undefined;
+  };
+  const container: CheckContainer = {
+    name,
+    url: await publishedUrl(),
+    async state() {
+      const { stdout } = await runDocker(["inspect", "--format", "{{json .State}}|{{.RestartCount}}", name]);
+      const [json, restarts] = stdout.trim().split("|");
+      const state = JSON.parse(json!) as { Running: boolean; ExitCode: number; StartedAt: string; FinishedAt: string };
+      return { running: state.Running, exitCode: state.ExitCode, startedAt: state.StartedAt, finishedAt: state.FinishedAt, restartCount: Number(restarts) };
+    },
+    async logs(lines = 30) {
+      const output = await runDocker(["logs", "--tail", String(lines), name]).catch((error: unknown) =>
+        error instanceof DockerCommandError ? { stdout: "", stderr: `(no log: ${error.output.stderr.trim()})` } : Promise.reject(error),
+      );
+      return lastLines(`${output.stdout}${output.stderr}`, lines) || "(no output)";
+    },
+    async exec(command) {
+      try {
+        const output = await runDocker(["exec", name, ...command]);
+        return { exitCode: 0, output: output.stdout + output.stderr };
+      } catch (error) {
+        if (!(error instanceof DockerCommandError)) throw error;
+        return { exitCode: error.exitCode ?? -1, output: error.output.stdout + error.output.stderr };
+      }
+    },
+    async stop(graceSeconds) {
+      const started = performance.now();
+      await runDocker(["stop", "--time", String(graceSeconds), name]);
+      return (performance.now() - started) / 1000;
+    },
+    async start() {
+      await runDocker(["start", name]);
+      container.url = await publishedUrl();
+    },
+    async waitForExit(timeoutMs, whileRunning) {
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        const state = await container.state();
+        if (!state.running) return state;
+        if (performance.now() > deadline) return undefined;
+        await whileRunning?.();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async remove() {
+      await runDocker(["rm", "--force", "--volumes", name]).catch(() => {});
+    },
+  };
+  return container;
+}

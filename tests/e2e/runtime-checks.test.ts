@@ -1,0 +1,228 @@
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { arbitraryUid } from "../../packages/harness/src/checks/arbitrary-uid.ts";
+import { capDropAll } from "../../packages/harness/src/checks/cap-drop-all.ts";
+import type { Check, CheckContext } from "../../packages/harness/src/checks/check.ts";
+import { dbWait } from "../../packages/harness/src/checks/db-wait.ts";
+import { overrideCmd } from "../../packages/harness/src/checks/override-cmd.ts";
+import { passwordSpecialChars } from "../../packages/harness/src/checks/password-special-chars.ts";
+import { proxyUpstreamDown } from "../../packages/harness/src/checks/proxy-upstream-down.ts";
+import { readOnlyRootfs } from "../../packages/harness/src/checks/read-only-rootfs.ts";
+import { sigtermGraceful } from "../../packages/harness/src/checks/sigterm-graceful.ts";
+import { runDocker } from "../../packages/harness/src/docker/run-docker.ts";
+import type { BuildEnvironment } from "../../packages/harness/src/hermetic/build-environment.ts";
+import { prepareBuildEnvironment } from "../../packages/harness/src/hermetic/prepare-build-environment.ts";
+import { discoverTemplates } from "../../packages/harness/src/manifest/discover-templates.ts";
+import type { CheckName } from "../../packages/harness/src/manifest/schema.ts";
+import { removeRunResources, type RunIdentity, runLabelKey } from "../../packages/harness/src/stack/run-labels.ts";
+import { type RunningStack, stackDatabase, startStack } from "../../packages/harness/src/stack/start-stack.ts";
+import { type BuiltCell, buildCell, buildFixture, checkContextFor } from "./fixtures/runtime-checks/check-context.ts";
+
+/**
+ * The runtime checks (signals, database outages, secrets, read-only and arbitrary-uid runs,
+ * capabilities, a proxy whose upstream is down), called directly as the matrix runner calls them:
+ * they pass on the templates' real images (slim-uwsgi and slim-gunicorn on Python 3.13, the caddy
+ * template), and each fails, saying why, on a fixture image broken on purpose in exactly the way the
+ * check exists to catch (tests/e2e/fixtures/runtime-checks). Hermetic mode: stand-ins, local index.
+ */
+
+const repo = resolve(import.meta.dirname, "..", "..");
+const appDir = join(repo, "sample-app");
+// The run's names (dp-h5a-<id>-...) and label, so that cleanup by label removes what a failed test left.
+const id = `h5a-${randomBytes(3).toString("hex")}`;
+const run: RunIdentity = { id, labels: { [runLabelKey]: id }, composeProjects: new Set() };
+const tag = (what: string) => `dp-h5a-runtime-checks/${what}:${id}`;
+
+let environment: BuildEnvironment;
+let uwsgi: BuiltCell;
+let gunicorn: BuiltCell;
+let caddy: BuiltCell;
+/** The caddy template built FROM a Caddy with the official image's file capability on its binary. */
+let caddyOnCapabilityBase: BuiltCell;
+let stack: Promise<RunningStack> | undefined;
+const images: string[] = [];
+const contexts: Record<string, CheckContext> = {};
+
+/** The one stack every app context runs beside: PostgreSQL, its network, the caddy template's image. */
+const sharedStack = () =>
+  (stack ??= startStack({
+    run,
+    name: "runtime-checks",
+    databaseImage: environment.imageFor("postgres:17-trixie"),
+    appImage: uwsgi.image,
+    appPort: 8000,
+    proxyImage: caddy.image,
+    proxyPort: 8080,
+  }));
+
+/** A context for `image` as an app cell of slim-uwsgi (its manifest, the shared stack). */
+const appContext = (name: string, image: string) =>
+  checkContextFor({ cellId: name, kind: "app", image, port: 8000, template: uwsgi.template, stageDir: uwsgi.stageDir, run, stack: sharedStack });
+/** A context for `image` as the caddy template's proxy cell. */
+const proxyContext = (name: string, image: string) =>
+  checkContextFor({ cellId: name, kind: "proxy", image, port: 8080, template: caddy.template, stageDir: caddy.stageDir, run });
+
+beforeAll(async () => {
+  environment = await prepareBuildEnvironment({ mode: "hermetic", reason: "runtime-checks e2e" }, ["python:3.13-slim-trixie", "postgres:17-trixie", "caddy:2.10"], () => {});
+  const templates = await discoverTemplates(join(repo, "templates"));
+  // Each image is listed for removal as soon as it exists: a later failure must not leave it behind.
+  caddy = await buildCell(templates, "caddy/caddy2", tag("caddy"), environment, appDir);
+  images.push(caddy.image);
+  uwsgi = await buildCell(templates, "slim-uwsgi/py3.13-requirements", tag("slim-uwsgi"), environment, appDir);
+  images.push(uwsgi.image);
+  gunicorn = await buildCell(templates, "slim-gunicorn/py3.13-requirements", tag("slim-gunicorn"), environment, appDir);
+  images.push(gunicorn.image);
+
+  const pythonImage = environment.imageFor("python:3.13-slim-trixie");
+  const fromTemplates = { PYTHON_IMAGE: pythonImage, APP_IMAGE: uwsgi.image, CADDY_IMAGE: caddy.image, CADDY_BASE_IMAGE: environment.imageFor("caddy:2.10") };
+  const fixtures: Array<[string, string, Record<string, string>]> = [
+    ...["no-exec", "no-slow-route", "dsn-in-log", "password-in-argv", "always-waits", "writes-app-dir", "fixed-uid", "chowns-as-root"].map(
+      (target): [string, string, Record<string, string>] => ["Dockerfile", target, { PYTHON_IMAGE: pythonImage }],
+    ),
+    ...["caddy-file-capability", "caddy-base-file-capability", "caddy-slow-502", "naive-database-url"].map((target): [string, string, Record<string, string>] => ["Dockerfile.from-templates", target, fromTemplates]),
+  ];
+  for (const [dockerfile, target, buildArgs] of fixtures) images.push(await buildFixture(dockerfile, target, tag(target), buildArgs));
+  caddyOnCapabilityBase = await buildCell(templates, "caddy/caddy2", tag("caddy-on-capability-base"), environment, appDir, { CADDY_IMAGE: tag("caddy-base-file-capability") });
+  images.push(caddyOnCapabilityBase.image);
+
+  contexts.uwsgi = await appContext("slim-uwsgi", uwsgi.image);
+  contexts.gunicorn = await appContext("slim-gunicorn", gunicorn.image);
+  contexts.caddy = await proxyContext("caddy", caddy.image);
+  contexts.caddyOnCapabilityBase = await proxyContext("caddy-capability-base", caddyOnCapabilityBase.image);
+  for (const target of ["no-exec", "no-slow-route", "dsn-in-log", "password-in-argv", "always-waits", "writes-app-dir", "fixed-uid", "chowns-as-root", "naive-database-url"]) {
+    contexts[target] = await appContext(`fixture-${target}`, tag(target));
+  }
+  for (const target of ["caddy-file-capability", "caddy-slow-502"]) contexts[target] = await proxyContext(`fixture-${target}`, tag(target));
+});
+
+afterAll(async () => {
+  await (await stack?.catch(() => undefined))?.stop();
+  await removeRunResources(run);
+  for (const image of images) await runDocker(["rmi", "--force", image]).catch(() => {});
+  for (const cell of [uwsgi, gunicorn, caddy, caddyOnCapabilityBase]) if (cell) await rm(cell.stageDir, { recursive: true, force: true });
+  await environment?.close();
+});
+
+const byName: Partial<Record<CheckName, Check>> = {
+  "sigterm-graceful": sigtermGraceful,
+  "db-wait": dbWait,
+  "password-special-chars": passwordSpecialChars,
+  "override-cmd": overrideCmd,
+  "read-only-rootfs": readOnlyRootfs,
+  "cap-drop-all": capDropAll,
+  "arbitrary-uid": arbitraryUid,
+  "proxy-upstream-down": proxyUpstreamDown,
+};
+
+/** What a pass must also have measured, beyond its status. */
+const passDetail: Partial<Record<CheckName, RegExp>> = {
+  "sigterm-graceful": /the request completed \(200 after 2\.\d s\), the container exited [0-4]\.\d s after the stop began, with status 0/,
+  "password-special-chars": /the password holds "@", ":", "\/", "%", "#", "\?", a space; .* GET \/ with it -> 200 with "PostgreSQL \d+\.\d+"/,
+  "db-wait": /exited 1 after \d\.\d s, naming db-wait-absent .* served GET \/ \d+\.\d s after its database came up/,
+  "override-cmd": /exited 0 within \d\.\d s, printing "override-cmd [0-9a-f]+"; no database wait, no prestart hook/,
+  "cap-drop-all": /CapBnd 0x0000000000000000/,
+  "proxy-upstream-down": /502 in \d+ ms, 502 in \d+ ms, 502 in \d+ ms; served again/,
+};
+
+describe("on the templates' own images, every runtime check passes", () => {
+  const passes = async (context: CheckContext, name: CheckName) => {
+    const outcome = await byName[name]!(context);
+    expect(outcome.status, outcome.detail).toBe("pass");
+    if (passDetail[name]) expect(outcome.detail).toMatch(passDetail[name]);
+  };
+
+  it("uses a stack password holding every character the password check needs", () => {
+    for (const character of ["@", ":", "/", "%", "#", "?", " "]) expect(stackDatabase.password).toContain(character);
+  });
+
+  it.each(Object.keys(byName) as CheckName[])("slim-uwsgi (uWSGI): %s", (name) => passes(contexts.uwsgi!, name));
+
+  it.each(["sigterm-graceful", "read-only-rootfs", "arbitrary-uid", "cap-drop-all"] as CheckName[])("slim-gunicorn (Gunicorn): %s", (name) =>
+    passes(contexts.gunicorn!, name),
+  );
+
+  it.each(["cap-drop-all", "proxy-upstream-down"] as CheckName[])("caddy (the proxy cell): %s", (name) => passes(contexts.caddy!, name));
+
+  it("caddy built FROM a Caddy whose binary has the official image's file capability: cap-drop-all", async () => {
+    // The fixture base itself cannot run with --cap-drop ALL (see the failing case below); the template drops the capability.
+    await passes(contexts.caddyOnCapabilityBase!, "cap-drop-all");
+  });
+});
+
+describe("on images broken on purpose, each check fails and says why", () => {
+  it("sigterm-graceful: an entrypoint without exec (SIGTERM never reaches the server)", async () => {
+    const outcome = await sigtermGraceful(contexts["no-exec"]!);
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/the container took 1\d\.\d s to exit \(at most 5 s\)/);
+    expect(outcome.detail).toMatch(/exited with 137 \(SIGKILLed after docker stop's 10 s: SIGTERM never reached the server/);
+  });
+
+  it("sigterm-graceful: an app without GET /slow is skipped with the reason, never passed", async () => {
+    const outcome = await sigtermGraceful(contexts["no-slow-route"]!);
+    expect(outcome.status).toBe("skip");
+    expect(outcome.detail).toMatch(/no GET \/slow\?seconds=N route/);
+  });
+
+  it("db-wait: an entrypoint that prints the connection URI with the password", async () => {
+    const outcome = await dbWait(contexts["dsn-in-log"]!);
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/the database password appears in the log of \S+never/);
+    // The report shows where, never the password itself.
+    expect(outcome.detail).toContain("postgresql://app:<the password>@db-wait-absent");
+    expect(outcome.detail).not.toContain(stackDatabase.password);
+  });
+
+  it("db-wait: a password passed on the server's command line (what ps shows)", async () => {
+    const outcome = await dbWait(contexts["password-in-argv"]!);
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/a process's command line in \S+ \(while waiting\): ".*--password <the password>/);
+  });
+
+  it("password-special-chars: an app that formats its database URL as a string", async () => {
+    const outcome = await passwordSpecialChars(contexts["naive-database-url"]!);
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/GET \/ with the password answered 503 without "PostgreSQL \d+|exited with code \d+ before serving/);
+  });
+
+  it("override-cmd: an entrypoint that waits for the database before any command", async () => {
+    const outcome = await overrideCmd(contexts["always-waits"]!);
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/still ran after 10 s: the entrypoint held the command back/);
+  });
+
+  it("read-only-rootfs: an entrypoint that writes next to the code at start", async () => {
+    const outcome = await readOnlyRootfs(contexts["writes-app-dir"]!);
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/--read-only --tmpfs \/tmp: \S+ exited with code [1-9]\d* before serving/);
+    expect(outcome.detail).toMatch(/cannot create \/app\/started-at: Read-only file system/);
+  });
+
+  it("arbitrary-uid: an image whose data directory only its fixed uid can write", async () => {
+    const outcome = await arbitraryUid(contexts["fixed-uid"]!);
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/as --user 1000770000:0: \S+ exited with code 1 before serving/);
+    expect(outcome.detail).toMatch(/PermissionError: .*\/var\/lib\/app\/server\.pid/);
+  });
+
+  it("cap-drop-all: an app entrypoint that needs CAP_CHOWN", async () => {
+    const outcome = await capDropAll(contexts["chowns-as-root"]!);
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/exited with code 1 before serving/);
+    expect(outcome.detail).toMatch(/chown: changing ownership of '\/var\/lib\/app': Operation not permitted/);
+  });
+
+  it("cap-drop-all: a Caddy binary with the official image's file capability", async () => {
+    const outcome = await capDropAll(contexts["caddy-file-capability"]!);
+    expect(outcome.status).toBe("fail");
+    // The runtime's refusal to exec the binary: as the engine's error, or as the container's only output.
+    expect(outcome.detail).toMatch(/(could not start \S+ from|exited with code \d+ before serving)[\s\S]*exec \/usr\/bin\/caddy: operation not permitted/);
+  });
+
+  it("proxy-upstream-down: a Caddy that retries a down upstream for 3 s", async () => {
+    const outcome = await proxyUpstreamDown(contexts["caddy-slow-502"]!);
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/with its upstream stopped, GET \/ through the proxy answered 502 in 3\d{3} ms/);
+  });
+});
