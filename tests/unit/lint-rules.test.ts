@@ -22,6 +22,7 @@ describe("Dockerfile lint rules", () => {
     ["broken-untagged-arg.Dockerfile", "pinned-base-image"],
     ["broken-secret-arg.Dockerfile", "no-secret-names"],
     ["broken-credentials-url.Dockerfile", "no-secret-names"],
+    ["broken-secret-file.Dockerfile", "no-secret-files"],
     ["broken-add-url.Dockerfile", "no-add-url"],
     ["broken-apt-cleanup.Dockerfile", "apt-get-install"],
     ["broken-apt-recommends.Dockerfile", "apt-get-install"],

@@ -1,24 +1,39 @@
-import type { BuiltImage } from "../docker/build-image.ts";
+import type { BuildImageRequest, BuiltImage } from "../docker/build-image.ts";
 import type { ImageFacts } from "../docker/inspect-image.ts";
 import type { DependencyStyle } from "../manifest/schema.ts";
 import type { Mode, Status } from "../report/report-types.ts";
+import type { ComposeProject } from "../stack/compose-project.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import type { RunningStack } from "../stack/start-stack.ts";
 
 /** Everything a check may look at or use for one cell. Built once per cell by the matrix runner. */
 export interface CheckContext {
   cellId: string;
+  /** The template the cell builds, and its package's version (what the image's labels must say). */
+  template: { name: string; version: string };
   kind: "app" | "proxy";
   image: string;
+  /** The port the image's server listens on (the manifest's `port`). */
+  port: number;
   facts: ImageFacts;
   expectedUser: { uid: number; gid: number };
   sizeBudgetBytes: number;
   /** The app with the template's files laid over it; the image was built from here. */
   stageDir: string;
-  /** Builds the cell's image again from `stageDir`, with the same arguments. */
-  rebuild(): Promise<BuiltImage>;
+  /**
+   * Builds the cell's image again from `stageDir`, with the same arguments, plus `changes`: another
+   * tag (its build log then goes beside the cell's), BuildKit secrets and ssh keys, stages to run
+   * again without the cache.
+   */
+  rebuild(changes?: RebuildChanges): Promise<BuiltImage>;
   /** The cell's stack (database, app, proxy), started on first use and shared by the checks. */
   stack(): Promise<RunningStack>;
+  /**
+   * The template's compose project (`compose`, in `stageDir`), brought up with `up --build` on first
+   * use and shared by the compose checks; removed with its volumes when the cell ends. Rejects with
+   * ComposeUpFailedError when it does not come up.
+   */
+  composeProject(): Promise<ComposeProject>;
   /** The template's compose file inside `stageDir`, and the environment it is run with. */
   compose: { file: string; env: Record<string, string> } | undefined;
   /** What the app must answer at `/` (the sample app's greeting). */
@@ -64,6 +79,9 @@ export type StaticCheckContext = Pick<CheckContext, "cellId" | "kind" | "compose
   image?: string;
 };
 
+/** What a check may change when it builds the cell's image again. */
+export type RebuildChanges = Partial<Pick<BuildImageRequest, "tag" | "secretFiles" | "ssh" | "noCache" | "noCacheStages">>;
+
 export interface CheckOutcome {
   status: Status;
   detail: string;
@@ -73,3 +91,5 @@ export type Check = (context: CheckContext) => Promise<CheckOutcome>;
 
 export const pass = (detail: string): CheckOutcome => ({ status: "pass", detail });
 export const fail = (detail: string): CheckOutcome => ({ status: "fail", detail });
+/** The check cannot apply to this cell (the app lacks what it needs); the detail says why. Never a pass. */
+export const skip = (detail: string): CheckOutcome => ({ status: "skip", detail });

@@ -1,31 +1,61 @@
 import type { CheckName } from "../manifest/schema.ts";
+import { arbitraryUid } from "./arbitrary-uid.ts";
 import { caddyHttp } from "./caddy-http.ts";
 import { caddyModules } from "./caddy-modules.ts";
 import { caddyValidate } from "./caddy-validate.ts";
+import { capDropAll } from "./cap-drop-all.ts";
 import type { Check } from "./check.ts";
 import { composeUp } from "./compose-up.ts";
+import { dataSurvivesRestart } from "./data-survives-restart.ts";
+import { dbWait } from "./db-wait.ts";
 import { depsLayerCached } from "./deps-layer-cached.ts";
 import { httpThroughCaddy } from "./http-through-caddy.ts";
 import { lint } from "./lint.ts";
+import { noSecretsInImage } from "./no-secrets-in-image.ts";
 import { nonRoot } from "./non-root.ts";
+import { ociLabels } from "./oci-labels.ts";
 import { onbuildChild } from "./onbuild-child.ts";
+import { overrideCmd } from "./override-cmd.ts";
+import { passwordSpecialChars } from "./password-special-chars.ts";
+import { proxyUpstreamDown } from "./proxy-upstream-down.ts";
+import { readOnlyRootfs } from "./read-only-rootfs.ts";
+import { sigtermGraceful } from "./sigterm-graceful.ts";
 import { sizeBudget } from "./size-budget.ts";
+import { staticRefresh } from "./static-refresh.ts";
 
 /**
  * Every check the harness knows, by the name manifests and reports use. The order is the order they
- * run in: the ones that change the staged app (deps-layer-cached) or rebuild (compose-up) come last.
+ * run in: the ones that change the staged app (deps-layer-cached, static-refresh) or rebuild (compose-up)
+ * come last.
  */
 export const checks: Record<CheckName, Check> = {
   lint,
   "size-budget": sizeBudget,
   "non-root": nonRoot,
+  "oci-labels": ociLabels,
   "caddy-validate": caddyValidate,
   "caddy-modules": caddyModules,
   "caddy-http": caddyHttp,
+  "cap-drop-all": capDropAll,
+  "proxy-upstream-down": proxyUpstreamDown,
   "http-through-caddy": httpThroughCaddy,
+  // Each runs the cell's image in containers of its own (beside the stack, or instead of it): the
+  // stack's app is left as the other checks find it.
+  "override-cmd": overrideCmd,
+  "password-special-chars": passwordSpecialChars,
+  "db-wait": dbWait,
+  "read-only-rootfs": readOnlyRootfs,
+  "arbitrary-uid": arbitraryUid,
+  "sigterm-graceful": sigtermGraceful,
   "onbuild-child": onbuildChild,
+  // Builds under its own tag: the cell's image and the staged app stay as they are.
+  "no-secrets-in-image": noSecretsInImage,
   "deps-layer-cached": depsLayerCached,
+  // These three share the cell's compose project, started by the first of them to run.
   "compose-up": composeUp,
+  "data-survives-restart": dataSurvivesRestart,
+  // Changes a static file of the staged app and rebuilds: last.
+  "static-refresh": staticRefresh,
 };
 
 /**
@@ -33,3 +63,35 @@ export const checks: Record<CheckName, Check> = {
  * only (CheckContext.templateFiles), so a runner may run them for a cell it cannot build.
  */
 export const staticCheckNames: ReadonlySet<CheckName> = new Set<CheckName>(["lint"]);
+
+/**
+ * The checks that request the sample app's routes (GET / answering its greeting and, through the
+ * app, the PostgreSQL version): on an app without them (`dockerize-python verify` on a user's app)
+ * they are reported as skip with the reason, never run against routes that are not there.
+ */
+export const sampleAppCheckNames: ReadonlySet<CheckName> = new Set<CheckName>([
+  "http-through-caddy",
+  "onbuild-child",
+  "compose-up",
+  // They know the app serves (under their constraint) by its greeting at GET /.
+  "password-special-chars",
+  "db-wait",
+  "read-only-rootfs",
+  "arbitrary-uid",
+  "cap-drop-all",
+  "sigterm-graceful",
+  "proxy-upstream-down",
+]);
+
+/** The checks that use the cell's stack (context.stack()) on an app cell: the runner builds the proxy image for them. */
+export const stackCheckNames: ReadonlySet<CheckName> = new Set<CheckName>([
+  "http-through-caddy",
+  "non-root",
+  "password-special-chars",
+  "db-wait",
+  "read-only-rootfs",
+  "arbitrary-uid",
+  "cap-drop-all",
+  "sigterm-graceful",
+  "proxy-upstream-down",
+]);

@@ -15,8 +15,12 @@ export interface BuildImageRequest {
   labels?: Record<string, string>;
   /** BuildKit secrets: id -> file path, used by `RUN --mount=type=secret,id=...`. */
   secretFiles?: Record<string, string>;
+  /** BuildKit ssh forwarding: id -> an agent socket or private key file, used by `RUN --mount=type=ssh`. */
+  ssh?: Record<string, string>;
   target?: string;
   noCache?: boolean;
+  /** Stages whose steps run again instead of coming from the cache (`--no-cache-filter`). */
+  noCacheStages?: readonly string[];
   /** Where the full plain-progress build log is written. */
   logFile?: string;
   /** Called with each log line as BuildKit prints it (for progress displays). */
@@ -41,11 +45,14 @@ export class BuildFailedError extends ExplainedError {
   constructor(tag: string, log: string, logFile: string | undefined) {
     const failure = findFailedStep(log);
     const where = failure.step ? `step ${failure.step}` : "an unnamed step";
+    const line = failure.dockerfileLine ? ` (${failure.dockerfileLine})` : "";
     super(
-      `Building ${tag} failed at ${where}.\n` +
+      `Building ${tag} failed at ${where}${line}.\n` +
         `--- last lines of that step ---\n${failure.tail}\n---\n` +
         (logFile ? `Full build log: ${logFile}\n` : "") +
-        "Fix: read the step's output above; the Dockerfile line it names is the one that failed.",
+        `Fix: correct what the step's output above names (a missing package, file or command) in the app or in the Dockerfile${
+          failure.dockerfileLine ? ` at ${failure.dockerfileLine}` : ""
+        }, then run again.`,
     );
     this.tag = tag;
     this.failedStep = failure.step;
@@ -63,8 +70,10 @@ export async function buildImage(request: BuildImageRequest): Promise<BuiltImage
   for (const [name, value] of Object.entries(request.buildArgs ?? {})) args.push("--build-arg", `${name}=${value}`);
   for (const [name, value] of Object.entries(request.labels ?? {})) args.push("--label", `${name}=${value}`);
   for (const [id, path] of Object.entries(request.secretFiles ?? {})) args.push("--secret", `id=${id},src=${path}`);
+  for (const [id, path] of Object.entries(request.ssh ?? {})) args.push("--ssh", `${id}=${path}`);
   if (request.target) args.push("--target", request.target);
   if (request.noCache) args.push("--no-cache");
+  if (request.noCacheStages?.length) args.push("--no-cache-filter", request.noCacheStages.join(","));
   args.push(request.context);
 
   let logStream: ReturnType<typeof createWriteStream> | undefined;
@@ -91,15 +100,16 @@ export async function buildImage(request: BuildImageRequest): Promise<BuiltImage
 }
 
 /**
- * Finds, in a BuildKit plain-progress log, the step that failed and the end of its own output.
- * Steps are numbered `#N`; a step's header is `#N [stage i/n] INSTRUCTION` and its failure `#N ERROR: ...`.
+ * Finds, in a BuildKit plain-progress log, the step that failed, the end of its own output and the
+ * Dockerfile line BuildKit blames (`Dockerfile:12`). Steps are numbered `#N`; a step's header is
+ * `#N [stage i/n] INSTRUCTION` and its failure `#N ERROR: ...`.
  */
-export function findFailedStep(log: string): { step: string | undefined; tail: string } {
+export function findFailedStep(log: string): { step: string | undefined; tail: string; dockerfileLine: string | undefined } {
   const lines = log.split("\n");
   const errorLine = lines.find((line) => /^#\d+ ERROR:/.test(line));
   const stepNumber = errorLine?.match(/^#(\d+) /)?.[1];
   if (!stepNumber) {
-    return { step: undefined, tail: lines.filter((l) => l.trim()).slice(-25).join("\n") };
+    return { step: undefined, tail: lines.filter((l) => l.trim()).slice(-25).join("\n"), dockerfileLine: undefined };
   }
   const own = lines.filter((line) => line.startsWith(`#${stepNumber} `));
   const header = own.find((line) => /^#\d+ \[/.test(line));
@@ -108,7 +118,9 @@ export function findFailedStep(log: string): { step: string | undefined; tail: s
     .slice(-25)
     .map((line) => line.replace(new RegExp(`^#${stepNumber} (\\d+\\.\\d+ )?`), ""))
     .join("\n");
-  // BuildKit repeats the failing instruction after the step's output; keep that context too.
-  const after = lines.slice(lines.lastIndexOf(errorLine ?? "") + 1).filter((l) => /^\s*(>>>|-{4,}|\d+ \|)/.test(l));
-  return { step, tail: after.length ? `${tail}\n${after.slice(0, 12).join("\n")}` : tail };
+  // After the steps, BuildKit names the failing Dockerfile line and quotes it with its neighbours.
+  const after = lines.slice(lines.lastIndexOf(errorLine ?? "") + 1);
+  const dockerfileLine = after.find((line) => /^\S*Dockerfile\S*:\d+$/.test(line.trim()))?.trim();
+  const quoted = after.filter((line) => /^\s*\d+ \|/.test(line)).slice(0, 12);
+  return { step, tail: [tail, ...(dockerfileLine ? [dockerfileLine] : []), ...quoted].join("\n"), dockerfileLine };
 }

@@ -5,6 +5,7 @@ import { aptGetCleanup } from "./rules/apt-get-cleanup.ts";
 import { execFormCommand } from "./rules/exec-form-command.ts";
 import { finalStageNonRoot } from "./rules/final-stage-non-root.ts";
 import { noAddUrl } from "./rules/no-add-url.ts";
+import { noSecretFiles } from "./rules/no-secret-files.ts";
 import { noSecretNames } from "./rules/no-secret-names.ts";
 import { pinnedBaseImage } from "./rules/pinned-base-image.ts";
 import { pipNoCache } from "./rules/pip-no-cache.ts";
@@ -20,6 +21,7 @@ export const dockerfileRules: readonly DockerfileRule[] = [
   pipNoCache,
   pipefail,
   noSecretNames,
+  noSecretFiles,
 ];
 
 /** Every finding of every rule for one Dockerfile; `file` is the name the findings use. */

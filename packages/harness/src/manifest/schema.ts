@@ -18,6 +18,18 @@ export const checkNames = [
   "lint",
   "caddy-modules",
   "caddy-http",
+  "oci-labels",
+  "no-secrets-in-image",
+  "data-survives-restart",
+  "static-refresh",
+  "sigterm-graceful",
+  "db-wait",
+  "password-special-chars",
+  "override-cmd",
+  "read-only-rootfs",
+  "cap-drop-all",
+  "arbitrary-uid",
+  "proxy-upstream-down",
 ] as const;
 export type CheckName = (typeof checkNames)[number];
 
@@ -131,14 +143,15 @@ export const templateManifestSchema = z
     if (manifest.kind === "app" && !manifest.stack) {
       context.addIssue({ code: "custom", path: ["stack"], message: "an app template names the database image and proxy template it is verified with" });
     }
-    const needsStack: CheckName[] = ["http-through-caddy", "compose-up"];
+    const composeChecks: CheckName[] = ["compose-up", "data-survives-restart", "static-refresh"];
+    const needsStack: CheckName[] = ["http-through-caddy", ...composeChecks, "sigterm-graceful", "db-wait", "password-special-chars", "read-only-rootfs", "arbitrary-uid"];
     for (const check of needsStack) {
       if (manifest.checks.includes(check) && !manifest.stack) {
         context.addIssue({ code: "custom", path: ["checks"], message: `check "${check}" needs a stack` });
       }
     }
-    if (manifest.checks.includes("compose-up") && !manifest.compose) {
-      context.addIssue({ code: "custom", path: ["checks"], message: 'check "compose-up" needs a compose file' });
+    for (const check of composeChecks.filter((name) => manifest.checks.includes(name) && !manifest.compose)) {
+      context.addIssue({ code: "custom", path: ["checks"], message: `check "${check}" needs a compose file` });
     }
   });
 

@@ -1,0 +1,96 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runDocker } from "../docker/run-docker.ts";
+import { lintDockerfile } from "../lint/dockerfile-rules.ts";
+import { formatFinding } from "../lint/lint-finding.ts";
+import { parseDockerfile } from "../lint/parse-dockerfile.ts";
+import { noSecretFiles } from "../lint/rules/no-secret-files.ts";
+import { noSecretNames } from "../lint/rules/no-secret-names.ts";
+import { templateFileKinds } from "../lint/template-file-kinds.ts";
+import { type Needle, writeProbeCredentials } from "../secrets/probe-credentials.ts";
+import { searchSavedImage, type Sighting } from "../secrets/search-image.ts";
+import { secretMounts } from "../secrets/secret-mounts.ts";
+import { type Check, fail, pass } from "./check.ts";
+import { parseSteps } from "./deps-layer-cached.ts";
+
+/**
+ * The template's safe way to give a build credentials (BuildKit secret and ssh mounts) leaves no
+ * trace of them. First, statically, no Dockerfile the cell builds takes a secret as ARG or ENV or
+ * copies a credential file (the lint rules no-secret-names and no-secret-files). Then the image is
+ * built again with a random marker in every secret the Dockerfile mounts (and a fresh ssh key for
+ * every ssh mount), the steps that mount them run again without the cache (a cached step never saw
+ * the marker), and the marker is looked for in every file of every layer (`docker save`), the image
+ * config, its history, the build cache records (`docker buildx du --verbose`) and the build log.
+ */
+export const noSecretsInImage: Check = async (context) => {
+  const dockerfileDir = context.templateFiles.dockerfile.split("/")[0]!;
+  const dockerfiles = (await templateFileKinds(join(context.stageDir, dockerfileDir)).catch(() => ({ dockerfiles: [] }))).dockerfiles.map((file) => `${dockerfileDir}/${file}`);
+  const findings = [];
+  for (const file of new Set([context.templateFiles.dockerfile, ...dockerfiles])) {
+    findings.push(...lintDockerfile(file, await readFile(join(context.stageDir, file), "utf8"), [noSecretNames, noSecretFiles]));
+  }
+  if (findings.length) return fail(`${findings.length} way(s) to bake a secret into an image:\n${findings.map(formatFinding).join("\n")}`);
+
+  const dockerfile = parseDockerfile(context.templateFiles.dockerfile, await readFile(join(context.stageDir, context.templateFiles.dockerfile), "utf8"));
+  const mounts = secretMounts(dockerfile);
+  if (!mounts.secretIds.length && !mounts.sshIds.length) {
+    return fail(
+      `${context.templateFiles.dockerfile} mounts no BuildKit secret or ssh agent, so an app with private dependencies has no safe way to build and ends up baking its credentials into an ARG or a COPY. ` +
+        "Fix: give the dependency install step RUN --mount=type=secret,id=netrc,target=/root/.netrc and --mount=type=ssh (both optional unless required=true)",
+    );
+  }
+
+  const dir = await mkdtemp(join(tmpdir(), "dockerize-python-secret-probe-"));
+  const tag = `${context.image}-secrets-probe`;
+  try {
+    const credentials = await writeProbeCredentials(dir, mounts.secretIds, mounts.sshIds);
+    // Only the stages that mount the credentials run again; an unnamed one cannot be named to
+    // --no-cache-filter, so then the whole build does.
+    const stageNames = mounts.stages.map((stage) => stage.name);
+    const named = stageNames.every((name) => name !== undefined);
+    context.log(`building again with a marker in ${[...mounts.secretIds.map((id) => `secret ${id}`), ...mounts.sshIds.map((id) => `ssh ${id}`)].join(", ")}`);
+    const built = await context.rebuild({
+      tag,
+      secretFiles: credentials.secretFiles,
+      ssh: credentials.ssh,
+      ...(named ? { noCacheStages: stageNames as string[] } : { noCache: true }),
+    });
+    const mounting = parseSteps(built.log).filter((step) => step.instruction.startsWith("RUN") && /--mount=\S*type=(secret|ssh)/.test(step.instruction));
+    if (!mounting.length) return fail("the build log shows no RUN step that mounts a secret or the ssh agent: nothing was proven");
+    const cached = mounting.filter((step) => step.cached);
+    if (cached.length) {
+      return fail(`the build reused cached results of ${cached.map((step) => `[${step.stage}] ${step.instruction.slice(0, 80)}`).join("; ")}, which never saw the marker: nothing was proven`);
+    }
+
+    context.log("searching the image's layers, config and history");
+    const image = await searchSavedImage(tag, credentials.needles);
+    const cache = (await runDocker(["buildx", "du", "--verbose"])).stdout;
+    const sightings: Sighting[] = [
+      ...image.sightings,
+      ...textSightings(cache, credentials.needles, "the build cache records (docker buildx du --verbose)"),
+      ...textSightings(built.log, credentials.needles, "the build log"),
+    ];
+    if (sightings.length) {
+      return fail(
+        `found ${sightings.length} time(s):\n${sightings.map((s) => `${s.needle} in ${s.where}`).join("\n")}\n` +
+          "Anyone with the image (or its build cache, or the CI log) can read it. Fix: read a credential only inside the RUN that mounts it " +
+          "(--mount=type=secret / --mount=type=ssh) and never copy it to a file, print it, or pass it as ARG or ENV",
+      );
+    }
+    const records = cache.split("\n").filter((line) => line.startsWith("ID:")).length;
+    const sent = [...mounts.secretIds.map((id) => `--secret id=${id}`), ...mounts.sshIds.map((id) => `--ssh ${id} (a new key)`)].join(", ");
+    return pass(
+      `${sent} carried a random marker into ${mounting.length} RUN step(s) that ran again uncached (${mounting.map((step) => step.stage || "trigger").join(", ")}); ` +
+        `not found in ${image.layers} layers (${image.files} files, ${(image.bytes / 1e6).toFixed(0)} MB), the image config, its ${image.historyEntries} history entries, ` +
+        `${records} build cache records or the build log`,
+    );
+  } finally {
+    await runDocker(["rmi", tag]).catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  }
+};
+
+function textSightings(text: string, needles: readonly Needle[], where: string): Sighting[] {
+  return needles.filter((needle) => text.includes(needle.bytes.toString())).map((needle) => ({ needle: needle.label, where }));
+}

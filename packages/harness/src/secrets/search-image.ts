@@ -1,0 +1,204 @@
+import { spawn } from "node:child_process";
+import { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { DockerCommandError } from "../docker/run-docker.ts";
+import type { Needle } from "./probe-credentials.ts";
+import { tarEntries } from "./tar-entries.ts";
+
+/** Where a needle was found. */
+export interface Sighting {
+  needle: string;
+  where: string;
+}
+
+export interface ImageSearch {
+  layers: number;
+  /** Files (and links and directories) read inside the layers. */
+  files: number;
+  /** Bytes of file content read inside the layers. */
+  bytes: number;
+  historyEntries: number;
+  sightings: Sighting[];
+}
+
+/** Blobs of `docker save` above this size are layers, never JSON to keep and read back. */
+const largestMetadata = 8 * 1024 * 1024;
+
+/**
+ * Streams `docker save <image>` and looks for every needle in every file of every layer (its content,
+ * its path and a link's target), in the image config and in each history entry. Layers are read as
+ * the tars they are (gzip-compressed too, as an engine with the containerd image store saves them),
+ * so a sighting names the layer, the instruction that made it (from the history) and the file.
+ */
+export async function searchSavedImage(image: string, needles: readonly Needle[]): Promise<ImageSearch> {
+  const args = ["save", image];
+  const child = spawn("docker", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
+
+  /** Sightings per blob of the saved image (its path inside the tar), with the file inside a layer. */
+  const found: Array<{ blob: string; file: string | undefined; needle: string }> = [];
+  const kept = new Map<string, Buffer>();
+  const layerBlobs = new Set<string>();
+  let files = 0;
+  let bytes = 0;
+  let readToEnd = false;
+  // One iterator over the output, for the archive and then for what follows its end.
+  const output = (async function* () {
+    for await (const chunk of child.stdout) yield chunk as Buffer;
+  })();
+  try {
+    for await (const blob of tarEntries(output)) {
+      if (blob.kind !== "file") continue;
+      const { head, all } = await peek(blob.content, 512);
+      const gzipped = head[0] === 0x1f && head[1] === 0x8b;
+      const content = gzipped ? await peek(Readable.from(all).pipe(createGunzip()), 512) : { head, all };
+      if (isTarHeader(content.head)) {
+        layerBlobs.add(blob.path);
+        for await (const entry of tarEntries(content.all)) {
+          files += 1;
+          const names = Buffer.from(`${entry.path}\n${entry.linkTarget}`);
+          const scanner = new NeedleScanner(needles);
+          scanner.feed(names);
+          const nameHits = scanner.found();
+          const contentScanner = new NeedleScanner(needles);
+          for await (const chunk of entry.content) {
+            bytes += chunk.length;
+            contentScanner.feed(chunk);
+          }
+          for (const needle of new Set([...nameHits, ...contentScanner.found()])) found.push({ blob: blob.path, file: entry.path, needle });
+        }
+        // Whatever follows the layer's end-of-archive blocks is drained, never left for the outer reader.
+        for await (const _rest of content.all);
+      } else {
+        const scanner = new NeedleScanner(needles);
+        const small: Buffer[] = [];
+        for await (const chunk of content.all) {
+          scanner.feed(chunk);
+          if (blob.size <= largestMetadata) small.push(chunk);
+        }
+        if (blob.size <= largestMetadata) kept.set(blob.path, Buffer.concat(small));
+        for (const needle of scanner.found()) found.push({ blob: blob.path, file: undefined, needle });
+      }
+    }
+    // The padding after the archive's end: the output stream (and so the process) ends only once it is read.
+    for await (const _rest of output);
+    readToEnd = true;
+  } finally {
+    // Stopped by an error: docker save would otherwise block on a pipe nobody reads.
+    if (!readToEnd) {
+      child.kill();
+      child.stdout.destroy();
+    }
+  }
+  const code = await exited;
+  if (code !== 0) throw new DockerCommandError(args, code, { stdout: "", stderr });
+
+  const layout = savedLayout(kept);
+  const config = layout.config ? parseJson<ImageConfig>(kept.get(layout.config)) : undefined;
+  const history = config?.history ?? [];
+  const layerHistory = history.filter((entry) => !entry.empty_layer);
+  const sightings: Sighting[] = [];
+  for (const hit of found) {
+    const layerIndex = layout.layers.indexOf(hit.blob);
+    if (layerIndex >= 0) {
+      const made = layerHistory[layerIndex]?.created_by;
+      sightings.push({
+        needle: hit.needle,
+        where: `layer ${layerIndex + 1} of ${layout.layers.length}${made ? ` (${shorten(made)})` : ""}: /${hit.file!.replace(/^\.?\//, "")}`,
+      });
+    } else if (hit.blob === layout.config && config) {
+      // Which part of the config: a history entry (an ARG's value in a RUN's record, say) or the rest.
+      const needle = needles.find((n) => n.label === hit.needle)!.bytes.toString();
+      history.forEach((entry, index) => {
+        if (JSON.stringify(entry).includes(needle)) sightings.push({ needle: hit.needle, where: `history entry ${index + 1} of ${history.length} (${shorten(entry.created_by ?? "")})` });
+      });
+      const { history: _history, ...rest } = config;
+      if (JSON.stringify(rest).includes(needle)) sightings.push({ needle: hit.needle, where: "the image config (Env, Labels, Cmd, ...)" });
+    } else {
+      sightings.push({ needle: hit.needle, where: `${hit.blob}${hit.file ? `: ${hit.file}` : ""} in the saved image` });
+    }
+  }
+  return { layers: layerBlobs.size, files, bytes, historyEntries: history.length, sightings };
+}
+
+interface ImageConfig {
+  history?: Array<{ created_by?: string; empty_layer?: boolean }>;
+  [key: string]: unknown;
+}
+
+/** manifest.json of `docker save`: which blob is the config and which are the layers, in order. */
+function savedLayout(kept: ReadonlyMap<string, Buffer>): { config: string | undefined; layers: string[] } {
+  const manifest = parseJson<Array<{ Config?: string; Layers?: string[] }>>(kept.get("manifest.json"))?.[0];
+  return { config: manifest?.Config, layers: manifest?.Layers ?? [] };
+}
+
+function parseJson<T>(bytes: Buffer | undefined): T | undefined {
+  if (!bytes) return undefined;
+  try {
+    return JSON.parse(bytes.toString("utf8")) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+const shorten = (text: string) => (text.length > 120 ? `${text.slice(0, 117)}...` : text);
+
+/** A tar header block: "ustar" at offset 257 (POSIX and GNU), or an empty archive (all zeros). */
+function isTarHeader(block: Buffer): boolean {
+  if (block.length < 512) return false;
+  return block.toString("latin1", 257, 262) === "ustar" || block.every((byte) => byte === 0);
+}
+
+/** The first `length` bytes of a stream (fewer when it is shorter), and the whole stream again. */
+async function peek(source: AsyncIterable<Buffer>, length: number): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const taken: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  while (size < length) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    taken.push(next.value);
+    size += next.value.length;
+  }
+  const head = Buffer.concat(taken);
+  async function* all(): AsyncGenerator<Buffer> {
+    if (head.length) yield head;
+    if (done) return;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  }
+  return { head, all: all() };
+}
+
+/** Finds needles in a stream of chunks, also one that spans two chunks. */
+export class NeedleScanner {
+  private readonly needles: readonly Needle[];
+  private readonly seen = new Set<string>();
+  private readonly overlap: number;
+  private carry = Buffer.alloc(0);
+
+  constructor(needles: readonly Needle[]) {
+    this.needles = needles;
+    this.overlap = Math.max(0, ...needles.map((needle) => needle.bytes.length - 1));
+  }
+
+  feed(chunk: Buffer): void {
+    const window = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    for (const needle of this.needles) if (!this.seen.has(needle.label) && window.includes(needle.bytes)) this.seen.add(needle.label);
+    // A copy: a slice would keep the whole chunk alive.
+    this.carry = Buffer.from(window.subarray(Math.max(0, window.length - this.overlap)));
+  }
+
+  /** The labels of the needles seen so far. */
+  found(): string[] {
+    return [...this.seen];
+  }
+}

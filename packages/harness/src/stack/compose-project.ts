@@ -1,0 +1,138 @@
+import { access, copyFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { lastLines, runDocker } from "../docker/run-docker.ts";
+import { freePort } from "./free-port.ts";
+import { removeComposeImages, type RunIdentity, runResourceName } from "./run-labels.ts";
+import { DockerComposeEnvironment } from "./testcontainers-runtime.ts";
+
+export interface ComposeProjectRequest {
+  run: RunIdentity;
+  cellId: string;
+  /** The staged app, holding the template's compose file. */
+  stageDir: string;
+  /** The compose file inside `stageDir`, and the environment it is run with. */
+  compose: { file: string; env: Record<string, string> };
+}
+
+export interface ComposeService {
+  service: string;
+  state: string;
+  health: string;
+}
+
+/**
+ * A template's compose file brought up as a user does (`cp .env.example .env && docker compose up
+ * --build`), under a project name of this run, so that `down --volumes` can only ever remove this
+ * project's own throwaway volumes, never a user's.
+ */
+export interface ComposeProject {
+  name: string;
+  /** The published HTTP port (HTTP_PORT) on 127.0.0.1: Caddy, in front of the app. */
+  url: string;
+  /** How long the first `up --build` took, in seconds. */
+  firstUpSeconds: number;
+  /** `docker compose up --build` again: rebuilds what changed, recreates what must be; resolves with its seconds. */
+  up(): Promise<number>;
+  /** `docker compose down`; with `removeVolumes`, `down --volumes`. */
+  down(options: { removeVolumes: boolean }): Promise<void>;
+  services(): Promise<ComposeService[]>;
+  /** The project's volumes that exist now (compose labels them with the project's name). */
+  volumes(): Promise<string[]>;
+  /** `down --volumes`, and the images compose built for the project. Safe to call twice. */
+  remove(): Promise<void>;
+}
+
+/** `docker compose up` failed, or a service did not become healthy. The message has the services' logs. */
+export class ComposeUpFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ComposeUpFailedError";
+  }
+}
+
+/** Brings the project up for the first time; when that fails, removes it again and throws ComposeUpFailedError. */
+export async function startComposeProject(request: ComposeProjectRequest): Promise<ComposeProject> {
+  const { file, env } = request.compose;
+  const projectDir = dirname(join(request.stageDir, file));
+  const dotEnv = join(projectDir, ".env");
+  if (!(await exists(dotEnv)) && (await exists(`${dotEnv}.example`))) await copyFile(`${dotEnv}.example`, dotEnv);
+
+  const name = runResourceName(request.run, `${request.cellId}-compose`);
+  const port = await freePort();
+  // No default provenance attestation for compose's builds either (see buildImage).
+  const environment = { ...env, HTTP_PORT: String(port), BUILDX_NO_DEFAULT_ATTESTATIONS: "1" };
+  const composeFile = basename(file);
+  const builder = new DockerComposeEnvironment(projectDir, composeFile).withProjectName(name).withEnvironment(environment).withBuild().withStartupTimeout(180_000);
+  /** Commands that need the compose file (down reads its volumes from it), run as `up` runs them. */
+  const compose = (args: string[]) =>
+    runDocker(["compose", "--project-name", name, "--file", composeFile, ...args], { cwd: projectDir, env: { ...process.env, ...environment } });
+  request.run.composeProjects.add(name);
+
+  let removed = false;
+  const project: ComposeProject = {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    firstUpSeconds: 0,
+    async up() {
+      const started = performance.now();
+      try {
+        await builder.up();
+      } catch (error) {
+        const logs = await compose(["logs", "--no-color", "--tail", "15"]).then(
+          (output) => output.stdout + output.stderr,
+          () => "(no logs)",
+        );
+        const reason = error instanceof Error ? lastLines(error.message, 8) : String(error);
+        throw new ComposeUpFailedError(`docker compose up did not bring the services up healthy:\n${reason}\n--- service logs ---\n${lastLines(logs, 40)}`);
+      }
+      return (performance.now() - started) / 1000;
+    },
+    async down({ removeVolumes }) {
+      await compose(["down", "--timeout", "5", ...(removeVolumes ? ["--volumes"] : [])]);
+    },
+    async services() {
+      const { stdout } = await compose(["ps", "--all", "--format", "json"]);
+      // compose 2.2x prints one JSON object per line.
+      return stdout
+        .split("\n")
+        .filter((line) => line.trim())
+        .map((line) => JSON.parse(line) as { Service: string; State: string; Health: string })
+        .map((entry) => ({ service: entry.Service, state: entry.State, health: entry.Health }));
+    },
+    async volumes() {
+      const { stdout } = await runDocker(["volume", "ls", "--quiet", "--filter", `label=com.docker.compose.project=${name}`]);
+      return stdout.split("\n").filter(Boolean).sort();
+    },
+    async remove() {
+      if (removed) return;
+      removed = true;
+      // The project and its volumes are the harness's own throwaway data.
+      await compose(["down", "--volumes", "--remove-orphans", "--timeout", "5"]).catch(() => {});
+      await removeComposeImages(name);
+      request.run.composeProjects.delete(name);
+    },
+  };
+  try {
+    project.firstUpSeconds = await project.up();
+  } catch (error) {
+    await project.remove();
+    throw error;
+  }
+  return project;
+}
+
+/**
+ * The project of one cell, started on first use and shared by every check that uses it (compose-up,
+ * data-survives-restart, static-refresh): one build and one start instead of one per check.
+ */
+export function composeProjectOnFirstUse(request: ComposeProjectRequest): { get(): Promise<ComposeProject>; remove(): Promise<void> } {
+  let started: Promise<ComposeProject> | undefined;
+  return {
+    get: () => (started ??= startComposeProject(request)),
+    async remove() {
+      if (started) await (await started.catch(() => undefined))?.remove();
+    },
+  };
+}
+
+const exists = (path: string) => access(path).then(() => true, () => false);

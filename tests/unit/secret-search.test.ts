@@ -1,0 +1,199 @@
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lintDockerfile } from "@dockerize-python/harness";
+import { parseDockerfile } from "../../packages/harness/src/lint/parse-dockerfile.ts";
+import { writeProbeCredentials } from "../../packages/harness/src/secrets/probe-credentials.ts";
+import { NeedleScanner } from "../../packages/harness/src/secrets/search-image.ts";
+import { secretMounts } from "../../packages/harness/src/secrets/secret-mounts.ts";
+import { type TarEntry, tarEntries } from "../../packages/harness/src/secrets/tar-entries.ts";
+
+let scratch: string;
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "dockerize-python-secret-search-"));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** A tar made by GNU tar in `format` from the files under `dir`. */
+function tarOf(dir: string, format: "posix" | "gnu" | "ustar"): Buffer {
+  const made = spawnSync("tar", [`--format=${format}`, "-cf", "-", "-C", dir, "."], { maxBuffer: 64 * 1024 * 1024 });
+  if (made.status !== 0) throw new Error(made.stderr.toString());
+  return made.stdout;
+}
+
+/** The archive fed in pieces of `size` bytes, as a pipe delivers it. */
+async function* inPieces(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
+}
+
+async function readAll(archive: AsyncIterable<Buffer>, read: (entry: TarEntry) => boolean = () => true): Promise<Map<string, { kind: string; text: string; link: string }>> {
+  const entries = new Map<string, { kind: string; text: string; link: string }>();
+  for await (const entry of tarEntries(archive)) {
+    if (entry.kind === "metadata") continue;
+    const chunks: Buffer[] = [];
+    // Leaving an entry unread must not disturb the next one.
+    if (read(entry)) for await (const chunk of entry.content) chunks.push(chunk);
+    entries.set(entry.path.replace(/^\.\//, "").replace(/\/$/, ""), { kind: entry.kind, text: Buffer.concat(chunks).toString(), link: entry.linkTarget });
+  }
+  return entries;
+}
+
+describe("tarEntries", () => {
+  // 140 characters: beyond the 100 of a ustar name field, split into folders ustar can put in its prefix.
+  const longDir = Array.from({ length: 5 }, (_, index) => `a-rather-long-folder-name-${index}`).join("/");
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = join(scratch, "tree");
+    await mkdir(join(dir, "root", ".ssh"), { recursive: true });
+    await mkdir(join(dir, longDir), { recursive: true });
+    await writeFile(join(dir, "root", ".netrc"), "machine x login y password z\n");
+    await writeFile(join(dir, longDir, "file-with-a-long-path.txt"), "deep\n");
+    await writeFile(join(dir, "big.bin"), Buffer.alloc(70_000, 7));
+    await writeFile(join(dir, "empty"), "");
+    await symlink("/root/.netrc", join(dir, "root", ".ssh", "link"));
+  });
+
+  it.each(["posix", "gnu", "ustar"] as const)("reads every path, content and link target of a %s archive, in pieces of any size", async (format) => {
+    expect(`${longDir}/file-with-a-long-path.txt`.length).toBeGreaterThan(100);
+    const archive = tarOf(dir, format);
+    for (const size of [1, 7, 512, 4096, archive.length]) {
+      const entries = await readAll(inPieces(archive, size), (entry) => entry.path !== "./big.bin" || size !== 7);
+      expect(entries.get("root/.netrc")).toEqual({ kind: "file", text: "machine x login y password z\n", link: "" });
+      expect(entries.get(`${longDir}/file-with-a-long-path.txt`)?.text).toBe("deep\n");
+      expect(entries.get("root/.ssh/link")).toMatchObject({ kind: "link", link: "/root/.netrc" });
+      expect(entries.get("empty")).toMatchObject({ kind: "file", text: "" });
+      expect(entries.get("root/.ssh")?.kind).toBe("directory");
+      if (size !== 7) expect(entries.get("big.bin")?.text.length).toBe(70_000);
+    }
+  });
+
+  it.each(["posix", "gnu"] as const)("reads a file name longer than ustar can hold from a %s archive (PAX path, GNU long name)", async (format) => {
+    const longName = `${"n".repeat(120)}.txt`;
+    const named = join(scratch, `long-name-${format}`);
+    await mkdir(named);
+    await writeFile(join(named, longName), "long\n");
+    const entries = await readAll(inPieces(tarOf(named, format), 300));
+    expect(entries.get(longName)?.text).toBe("long\n");
+  });
+
+  it("reads a tar inside a tar (a layer inside `docker save`)", async () => {
+    const inner = tarOf(dir, "posix");
+    const outerDir = join(scratch, "outer");
+    await mkdir(join(outerDir, "blobs", "sha256"), { recursive: true });
+    await writeFile(join(outerDir, "blobs", "sha256", "layer"), inner);
+    await writeFile(join(outerDir, "manifest.json"), "[]");
+    const found: string[] = [];
+    for await (const blob of tarEntries(inPieces(tarOf(outerDir, "posix"), 1000))) {
+      if (blob.path.endsWith("layer")) for await (const entry of tarEntries(blob.content)) found.push(entry.path);
+    }
+    expect(found).toContain("./root/.netrc");
+    expect(found).toContain(`./${longDir}/file-with-a-long-path.txt`);
+  });
+
+  it("says an archive cut inside an entry or a header is cut", async () => {
+    const single = join(scratch, "single");
+    await mkdir(single);
+    await writeFile(join(single, "big.bin"), Buffer.alloc(70_000, 7));
+    const archive = tarOf(single, "ustar");
+    // The folder's header, then big.bin's header at 512, its content from 1024.
+    await expect(readAll(inPieces(archive.subarray(0, 1024 + 100), 100))).rejects.toThrow(/ends inside an entry/);
+    await expect(readAll(inPieces(archive.subarray(0, 512 + 100), 100))).rejects.toThrow(/ends inside a header/);
+  });
+});
+
+describe("NeedleScanner", () => {
+  const needle = { label: "the marker", bytes: Buffer.from("secret-marker-0123456789") };
+
+  it("finds a needle split across any two chunks, and only a whole one", () => {
+    const text = Buffer.from(`prefix ${needle.bytes.toString()} suffix`);
+    for (let cut = 1; cut < text.length; cut += 1) {
+      const scanner = new NeedleScanner([needle]);
+      scanner.feed(text.subarray(0, cut));
+      scanner.feed(text.subarray(cut));
+      expect(scanner.found(), `cut at ${cut}`).toEqual(["the marker"]);
+    }
+    const partial = new NeedleScanner([needle]);
+    partial.feed(Buffer.from("secret-marker-01234"));
+    partial.feed(Buffer.from("x6789"));
+    expect(partial.found()).toEqual([]);
+  });
+});
+
+describe("secretMounts", () => {
+  it("finds secret and ssh ids, defaulting as BuildKit does, and the stages their steps run in", () => {
+    const dockerfile = parseDockerfile(
+      "Dockerfile",
+      [
+        "FROM python:3.13-slim-trixie AS builder",
+        "RUN --mount=type=cache,target=/root/.cache \\",
+        "    --mount=type=secret,id=netrc,target=/root/.netrc \\",
+        "    --mount=type=secret,target=/etc/pip.conf \\",
+        "    --mount=type=ssh \\",
+        "    pip install -r requirements.txt",
+        "FROM python:3.13-slim-trixie AS base",
+        "ONBUILD RUN --mount=type=ssh,id=deploy git clone git@example.invalid:x.git",
+        "FROM base AS app",
+        "RUN --mount=type=cache,target=/root/.cache true",
+        "FROM python:3.13-slim-trixie",
+        "RUN true",
+      ].join("\n"),
+    );
+    expect(secretMounts(dockerfile)).toEqual({
+      secretIds: ["netrc", "pip.conf"],
+      sshIds: ["default", "deploy"],
+      // base declares the trigger, app is where it runs; the last stage mounts nothing.
+      stages: [
+        { name: "builder", line: 1 },
+        { name: "app", line: 9 },
+      ],
+    });
+  });
+
+  it("finds the mounts of every template's install step", async () => {
+    for (const file of ["slim-uwsgi/files/docker/Dockerfile", "alpine/files/docker/Dockerfile", "onbuild/files/docker/onbuild/Dockerfile"]) {
+      const text = await readFile(join(import.meta.dirname, "..", "..", "templates", file), "utf8");
+      const mounts = secretMounts(parseDockerfile(file, text));
+      expect(mounts.secretIds, file).toEqual(["known_hosts", "netrc", "pip_conf"]);
+      expect(mounts.sshIds, file).toEqual(["default"]);
+      expect(mounts.stages.map((stage) => stage.name), file).toEqual([file.includes("onbuild") ? "app" : "builder"]);
+    }
+  });
+});
+
+describe("writeProbeCredentials", () => {
+  it("writes a private file per secret carrying one random marker, and a new ssh key per ssh id", async () => {
+    const dir = await mkdtemp(join(scratch, "probe-"));
+    const probe = await writeProbeCredentials(dir, ["netrc", "pip_conf"], ["default"]);
+    expect(probe.marker).toMatch(/^dockerize-python-secret-probe-[0-9a-f]{32}$/);
+    expect(await readFile(probe.secretFiles.netrc!, "utf8")).toBe(`machine secret-probe.invalid login probe password ${probe.marker}\n`);
+    // A comment: pip reads the file as INI and must not fail on it.
+    expect(await readFile(probe.secretFiles.pip_conf!, "utf8")).toBe(`# ${probe.marker}\n`);
+    expect((await stat(probe.secretFiles.netrc!)).mode & 0o777).toBe(0o600);
+    const key = await readFile(probe.ssh.default!, "utf8");
+    expect(key).toMatch(/^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=]+\n-----END PRIVATE KEY-----\n$/);
+    expect(probe.needles.map((needle) => needle.label)).toEqual(["the marker passed in --secret id=netrc, id=pip_conf", "the private key forwarded with --ssh default"]);
+    expect(key).toContain(probe.needles[1]!.bytes.toString());
+    const again = await writeProbeCredentials(await mkdtemp(join(scratch, "probe-")), ["netrc"], []);
+    expect(again.marker).not.toBe(probe.marker);
+  });
+});
+
+describe("the no-secret-files lint rule", () => {
+  const rules = (text: string) => lintDockerfile("Dockerfile", `${text}\nUSER 10001:10001\nCMD ["python"]\n`).map((finding) => `${finding.line} ${finding.rule}`);
+
+  it("flags a credential file copied from the context or another stage, also in a trigger", () => {
+    expect(rules("FROM python:3.13-slim-trixie\nCOPY .netrc /root/.netrc")).toEqual(["2 no-secret-files"]);
+    expect(rules("FROM python:3.13-slim-trixie\nCOPY --from=keys /root/.ssh/ /root/.ssh/")).toEqual(["2 no-secret-files"]);
+    expect(rules("FROM python:3.13-slim-trixie\nONBUILD COPY deploy/id_rsa /tmp/key")).toEqual(["2 no-secret-files"]);
+    expect(rules("FROM python:3.13-slim-trixie\nADD .env /app/.env")).toEqual(["2 no-secret-files"]);
+  });
+
+  it("leaves the app's code, example files and public keys alone", () => {
+    expect(rules("FROM python:3.13-slim-trixie\nCOPY . /app\nCOPY .env.example id_ed25519.pub /app/")).toEqual([]);
+  });
+});
