@@ -14,6 +14,11 @@
  * fragments/layout-<layout>/NAME (an empty fragment removes the line);
  * inside a line, by that file's text without its final newline. `%%KEY%%` anywhere is replaced by a
  * value of the target (see `values` in render).
+ *
+ * The template's package version goes into its image's OCI labels (`%%template_version%%`), so the
+ * release flow (`pnpm run version-packages`: `changeset version`, then this) regenerates after every
+ * bump. A hand-written Dockerfile that states its version too (caddy's, see `versionStamped`) has
+ * that one label value kept in step, and is checked for drift like a generated file.
  */
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -83,8 +88,12 @@ export function renderTemplates(): GeneratedFile[] {
 type Axis = "os" | "server" | "layout";
 
 function render(text: string, target: Target): string {
+  const origin = templatePackageOf(target.template);
   const values: Record<string, string> = {
     title: target.title,
+    template: target.template,
+    template_version: origin.version,
+    template_source: origin.source,
     server: target.server,
     server_name: target.server === "uwsgi" ? "uWSGI" : "Gunicorn",
     python_image: pythonImageOf(target.template),
@@ -116,6 +125,34 @@ function pythonImageOf(template: string): string {
   return image;
 }
 
+/** What a template's image labels say of its origin: the template package's version and source repository. */
+function templatePackageOf(template: string): { version: string; source: string } {
+  const file = join(templatesDir, template, "package.json");
+  const manifest = JSON.parse(read(file)) as { version?: string; repository?: { url?: string } };
+  const url = manifest.repository?.url;
+  if (!manifest.version || !url) throw new Error(`${relative(repoRoot, file)} needs "version" and "repository.url" (they become the image's OCI labels)`);
+  // npm's form (git+https://host/owner/repo.git) to the URL a person opens.
+  return { version: manifest.version, source: url.replace(/^git\+/, "").replace(/\.git$/, "") };
+}
+
+/** Hand-written files that state their template's version and source in OCI labels: kept in step here. */
+export const versionStamped: ReadonlyArray<{ template: string; file: string }> = [{ template: "caddy", file: "docker/caddy/Dockerfile" }];
+
+/** Each version-stamped file as it is, with its version and source labels set from its package.json. */
+export function renderVersionStamps(): GeneratedFile[] {
+  return versionStamped.map(({ template, file }) => {
+    const path = join(templatesDir, template, "files", file);
+    const origin = templatePackageOf(template);
+    let content = read(path);
+    for (const [key, value] of [["version", origin.version], ["source", origin.source]] as const) {
+      const label = new RegExp(`(org\\.opencontainers\\.image\\.${key}=)"[^"]*"`);
+      if (!label.test(content)) throw new Error(`${relative(repoRoot, path)} has no org.opencontainers.image.${key}="..." label to keep in step with its package.json`);
+      content = content.replace(label, `$1"${value}"`);
+    }
+    return { path: relative(repoRoot, path), content, executable: (statSync(path).mode & 0o111) !== 0 };
+  });
+}
+
 function read(file: string): string {
   try {
     return readFileSync(file, "utf8");
@@ -125,7 +162,7 @@ function read(file: string): string {
 }
 
 /** The generated files whose committed copy is missing or differs (text or executable bit). */
-export function findDrift(files: readonly GeneratedFile[] = renderTemplates()): string[] {
+export function findDrift(files: readonly GeneratedFile[] = [...renderTemplates(), ...renderVersionStamps()]): string[] {
   return files
     .filter((file) => {
       const path = join(repoRoot, file.path);
@@ -142,7 +179,7 @@ export function findDrift(files: readonly GeneratedFile[] = renderTemplates()): 
 }
 
 function writeTemplates(): void {
-  for (const file of renderTemplates()) {
+  for (const file of [...renderTemplates(), ...renderVersionStamps()]) {
     const path = join(repoRoot, file.path);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, file.content);
@@ -160,6 +197,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.log("generated template files are up to date");
   } else {
     writeTemplates();
-    console.log(`wrote ${renderTemplates().length} files for ${targets.map((t) => t.template).join(", ")}`);
+    console.log(`wrote ${renderTemplates().length} files for ${targets.map((t) => t.template).join(", ")}; versions stamped in ${versionStamped.map((s) => `${s.template}/files/${s.file}`).join(", ")}`);
   }
 }

@@ -36,7 +36,7 @@ describe("the onbuild base's Dockerfile", () => {
       "ARG PIPENV_REQUIREMENT=pipenv>=2022.12",
       'ARG EXTRA_BUILD_PACKAGES=""',
       "COPY requirements*.txt",
-      "RUN set",
+      "RUN --mount=type=secret,id=netrc,target=/root/.netrc",
       "COPY .",
       "USER 10001:10001",
     ]);
@@ -47,13 +47,17 @@ describe("the onbuild base's Dockerfile", () => {
     const install = instructionsOf(text).find((i) => i.startsWith("ONBUILD RUN"))!;
     expect(install).toMatch(/install-dependencies;.*rm -rf \/opt\/pipenv \/root\/\.cache/);
     expect(install).toMatch(/ldd .*apt-get purge -y --auto-remove/);
-    // A cache mount in a trigger does not build (BuildKit), and the label states the contract.
-    expect(text).not.toMatch(/^ONBUILD RUN --mount/m);
+    // A cache mount in a trigger does not build (BuildKit); the credentials' secret and ssh mounts
+    // do, and the label states the contract.
+    expect(install).not.toMatch(/--mount=type=cache/);
+    expect(install).toMatch(/^ONBUILD RUN (--mount=type=(secret|ssh)\S* )+set -eux;/);
     expect(text).toMatch(
       /org\.dockerize-python\.onbuild\.triggers="ARG PIP_INDEX_URL PIP_TRUSTED_HOST DEPENDENCY_STYLE PIPENV_REQUIREMENT EXTRA_BUILD_PACKAGES; COPY requirements\*\.txt Pipfile Pipfile\.lock pyproject\.toml \/app\/; RUN [^"]*; COPY \. \/app; USER 10001:10001"/,
     );
     expect(text).toMatch(/org\.dockerize-python\.onbuild\.dependency-styles="requirements [^"]*pipenv [^"]*pyproject [^"]*DEPENDENCY_STYLE[^"]*"/);
-    expect(declaredArgs(text)).toEqual(new Set(["PYTHON_IMAGE", "PIP_INDEX_URL", "PIP_TRUSTED_HOST", "UWSGI_REQUIREMENT", "DEPENDENCY_STYLE", "PIPENV_REQUIREMENT", "EXTRA_BUILD_PACKAGES"]));
+    expect(declaredArgs(text)).toEqual(
+      new Set(["PYTHON_IMAGE", "PIP_INDEX_URL", "PIP_TRUSTED_HOST", "UWSGI_REQUIREMENT", "BUILD_DATE", "VCS_REF", "DEPENDENCY_STYLE", "PIPENV_REQUIREMENT", "EXTRA_BUILD_PACKAGES"]),
+    );
   });
 });
 
@@ -66,9 +70,13 @@ describe("deriveEjectedDockerfile", () => {
     const selfTest = baseInstructions.findIndex((i) => /^FROM onbuild AS app$/.test(i));
     expect(selfTest).toBeGreaterThan(0);
     const beforeSelfTest = baseInstructions.slice(0, selfTest);
-    const plain = beforeSelfTest.filter((i) => !i.startsWith("ONBUILD ") && !i.startsWith("LABEL org.dockerize-python.onbuild."));
+    // The OCI labels and the ARGs that fill them move after the former triggers (no cache miss for a new date).
+    const provenance = (i: string) => /^ARG (BUILD_DATE|VCS_REF)$/.test(i) || i.startsWith("LABEL org.opencontainers.image.version=");
+    const plain = beforeSelfTest.filter((i) => !i.startsWith("ONBUILD ") && !i.startsWith("LABEL org.dockerize-python.onbuild.") && !provenance(i));
     const triggers = beforeSelfTest.filter((i) => i.startsWith("ONBUILD ")).map((i) => i.slice("ONBUILD ".length));
-    const expected = [...plain.map((i) => i.replace(/ AS onbuild$/, " AS app")), ...triggers, "ENV WSGI_APP=myapp.wsgi:app"];
+    const labels = beforeSelfTest.filter(provenance);
+    expect(labels).toHaveLength(3);
+    const expected = [...plain.map((i) => i.replace(/ AS onbuild$/, " AS app")), ...triggers, ...labels, "ENV WSGI_APP=myapp.wsgi:app"];
     expect(instructionsOf(ejected)).toEqual(expected);
 
     expect(ejected).not.toMatch(/^\s*ONBUILD/m);

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { findDrift, renderTemplates, targets } from "../../templates/_shared/generate.ts";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { findDrift, renderTemplates, renderVersionStamps, targets, versionStamped } from "../../templates/_shared/generate.ts";
+
+const repo = resolve(import.meta.dirname, "..", "..");
 
 /**
  * The Python app templates' shared files are generated from templates/_shared (as
@@ -47,5 +51,28 @@ describe("generated template files", () => {
 
   it("are committed exactly as generated (else: node templates/_shared/generate.ts)", () => {
     expect(findDrift(files)).toEqual([]);
+  });
+
+  it("label every image with its template's name, package version and repository (what a release bumps)", () => {
+    const dockerfiles = [
+      ...targets.map(({ template, layout }) => ({ template, path: `templates/${template}/files/docker/${layout === "onbuild" ? "onbuild/" : ""}Dockerfile` })),
+      ...versionStamped.map(({ template, file }) => ({ template, path: `templates/${template}/files/${file}` })),
+    ];
+    const rendered = [...files, ...renderVersionStamps()];
+    for (const { template, path } of dockerfiles) {
+      const pkg = JSON.parse(readFileSync(join(repo, "templates", template, "package.json"), "utf8")) as { version: string; repository: { url: string } };
+      const text = rendered.find((file) => file.path === path)!.content;
+      expect(text, path).toContain(`org.opencontainers.image.version="${pkg.version}"`);
+      expect(text, path).toContain(`org.opencontainers.image.source="${pkg.repository.url.replace(/^git\+/, "").replace(/\.git$/, "")}"`);
+      expect(text, path).toContain(`org.dockerize-python.template="${template}"`);
+      // Filled from build args declared right above, after the last RUN (a new date rebuilds no layer).
+      expect(text, path).toMatch(/^ARG BUILD_DATE\nARG VCS_REF\nLABEL [^]*?org\.opencontainers\.image\.revision="\$\{VCS_REF\}" \\\n\s+org\.opencontainers\.image\.created="\$\{BUILD_DATE\}"/m);
+      const restOfStage = text.slice(text.indexOf("\nARG BUILD_DATE")).split("\nFROM ")[0];
+      expect(restOfStage, path).not.toMatch(/^(ONBUILD )?RUN /m);
+    }
+  });
+
+  it("keep the hand-written caddy Dockerfile's version label in step too (else: node templates/_shared/generate.ts)", () => {
+    expect(findDrift(renderVersionStamps())).toEqual([]);
   });
 });

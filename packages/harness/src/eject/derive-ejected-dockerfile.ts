@@ -1,4 +1,5 @@
 import { DockerfileParser, type Instruction, Label, Onbuild } from "dockerfile-ast";
+import { provenanceArgs } from "../labels/build-provenance.ts";
 
 /**
  * The ONBUILD base's Dockerfile made explicit, for an app that wants to own its Dockerfile: the
@@ -71,6 +72,14 @@ export function deriveEjectedDockerfile(request: EjectRequest): string {
     }
     dropRange(first, endLine(trigger));
   }
+  // The OCI labels and the ARGs that fill them (BUILD_DATE, VCS_REF) follow the former triggers: an
+  // ARG declared before the install's RUN would rebuild it for every new date or commit.
+  const provenanceLines: string[] = [];
+  for (const instruction of instructions.filter((i) => startLine(i) > startLine(triggerStage) && startLine(i) < stageEnd && isProvenance(i))) {
+    const first = commentBlockStart(lines, startLine(instruction));
+    for (let line = first; line <= endLine(instruction); line++) provenanceLines.push(lines[line]!);
+    dropRange(first, endLine(instruction));
+  }
   // The section comment of the trigger stage speaks of the base; it is replaced too.
   dropRange(commentBlockStart(lines, startLine(triggerStage)), startLine(triggerStage) - 1);
 
@@ -94,9 +103,17 @@ export function deriveEjectedDockerfile(request: EjectRequest): string {
   }
   while (out.at(-1) === "") out.pop();
   out.push("", "# ---- formerly ONBUILD: run after everything above, as in a child build ----", ...triggerLines);
+  if (provenanceLines.length) out.push("", ...provenanceLines);
   const child = request.childInstructions?.trim();
   if (child) out.push("", "# ---- the app's own instructions (from its former one-line child Dockerfile) ----", child);
   return `${out.join("\n")}\n`;
+}
+
+/** An ARG that fills an OCI label (BUILD_DATE, VCS_REF), or the LABEL stating the image's version. */
+function isProvenance(instruction: Instruction): boolean {
+  if (instruction instanceof Label) return instruction.getProperties().some((property) => property.getName() === "org.opencontainers.image.version");
+  const name = instruction.getKeyword() === "ARG" ? instruction.getArguments()[0]?.getValue().split("=")[0] : undefined;
+  return name === provenanceArgs.created || name === provenanceArgs.revision;
 }
 
 /** `ONBUILD RUN x` -> `RUN x`, keeping the rest of the line (continuations follow unchanged). */

@@ -1,0 +1,164 @@
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { baseImageTags } from "../../packages/harness/src/publish/base-image-tags.ts";
+import { NotABaseImageTemplateError, publishBaseImage } from "../../packages/harness/src/publish/publish-base-image.ts";
+import { assertClientsUseRegistry, clientEnvironment, npmrcFor, RegistryLeakError } from "../../packages/harness/src/release/registry-clients.ts";
+import { assertPublishedLocally, NotPublishedLocallyError } from "../../packages/harness/src/release/registry-storage.ts";
+import type { LocalNpmRegistry } from "../../packages/harness/src/release/start-verdaccio.ts";
+
+const repo = resolve(import.meta.dirname, "..", "..");
+const cli = fileURLToPath(new URL("../../packages/cli/dist/main.js", import.meta.url));
+const runCli = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
+
+describe("the onbuild base image's tags", () => {
+  it("are <python>, <python>-<version> and <python>-<major>", () => {
+    expect(baseImageTags("3.13", "1.4.2")).toEqual(["3.13", "3.13-1.4.2", "3.13-1"]);
+    expect(baseImageTags("3.11", "0.2.0")).toEqual(["3.11", "3.11-0.2.0", "3.11-0"]);
+  });
+
+  it("are only the exact one for a prerelease, which must not move <python> or <python>-<major>", () => {
+    expect(baseImageTags("3.13", "2.0.0-rc.1")).toEqual(["3.13-2.0.0-rc.1"]);
+  });
+
+  it("refuse a version that is not semver", () => {
+    expect(() => baseImageTags("3.13", "latest")).toThrow('"latest" is not a semver version');
+  });
+});
+
+describe("publishBaseImage", () => {
+  it("refuses a template without ONBUILD triggers, before building anything", async () => {
+    const attempt = publishBaseImage({ templateDir: join(repo, "templates", "slim-uwsgi"), registry: "127.0.0.1:5000", mode: "hermetic", log: () => {} });
+    await expect(attempt).rejects.toThrow(NotABaseImageTemplateError);
+    await expect(attempt).rejects.toThrow("The slim-uwsgi template's docker/Dockerfile declares no ONBUILD triggers");
+  });
+});
+
+describe("dockerize-python publish-image and release: the command line", () => {
+  it.each([
+    { args: ["publish-image"], message: "say which base image to publish: onbuild." },
+    { args: ["publish-image", "slim-uwsgi", "--registry", "127.0.0.1:5000"], message: '"slim-uwsgi" has no base image to publish; only onbuild.' },
+    { args: ["publish-image", "onbuild"], message: "--registry HOST:PORT is required." },
+    { args: ["publish-image", "onbuild", "--registry", "http://127.0.0.1:5000"], message: '--registry must be a registry address such as 127.0.0.1:5000 (no scheme), not "http://127.0.0.1:5000".' },
+    { args: ["release"], message: "only --dry-run is supported: a real release is `pnpm run version-packages`, a commit, then `pnpm run release`." },
+    { args: ["release", "--dry-run", "--bump", "huge"], message: '--bump must be one of patch, minor, major, not "huge".' },
+  ])("$args exits 2 saying: $message", ({ args, message }) => {
+    const result = runCli(...args);
+    expect(result.stderr).toContain(message);
+    expect(result.status).toBe(2);
+  });
+
+  it("lists both commands in --help", () => {
+    const help = runCli("--help").stdout;
+    expect(help).toMatch(/^ {2}publish-image {4}/m);
+    expect(help).toMatch(/^ {2}release {10}/m);
+  });
+});
+
+describe("the rehearsal's registry clients", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "dockerize-python-release-unit-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const registry = (port: number): LocalNpmRegistry => ({ url: `http://127.0.0.1:${port}/`, storageDir: join(dir, "storage"), token: "t0ken", logFile: join(dir, "verdaccio.log"), stop: async () => {} });
+
+  it("name the local registry for every package and our scope, with a token only for it", () => {
+    expect(npmrcFor(registry(4873))).toBe("registry=http://127.0.0.1:4873/\n@dockerize-python:registry=http://127.0.0.1:4873/\n//127.0.0.1:4873/:_authToken=t0ken\n");
+  });
+
+  it("run without the caller's npm settings, and npm and pnpm both confirm the local registry", async () => {
+    process.env.npm_config_registry = "http://127.0.0.1:9/";
+    try {
+      const env = await clientEnvironment(registry(4873), join(dir, "npmrc"));
+      expect(env.npm_config_registry).toBe("http://127.0.0.1:4873/");
+      expect(env.pnpm_config_registry).toBe("http://127.0.0.1:4873/");
+      expect(await assertClientsUseRegistry(dir, env, registry(4873))).toEqual([
+        "npm registry = http://127.0.0.1:4873/",
+        "npm @dockerize-python:registry = http://127.0.0.1:4873/",
+        "pnpm registry = http://127.0.0.1:4873/",
+        "pnpm @dockerize-python:registry = http://127.0.0.1:4873/",
+      ]);
+    } finally {
+      delete process.env.npm_config_registry;
+    }
+  });
+
+  it("stop the rehearsal when a project's .npmrc sends our scope elsewhere", async () => {
+    const env = await clientEnvironment(registry(4873), join(dir, "npmrc"));
+    await writeFile(join(dir, ".npmrc"), "@dockerize-python:registry=http://127.0.0.1:9/\n");
+    const attempt = assertClientsUseRegistry(dir, env, registry(4873));
+    await expect(attempt).rejects.toThrow(RegistryLeakError);
+    await expect(attempt).rejects.toThrow("npm would use http://127.0.0.1:9/ for @dockerize-python:registry, not the rehearsal's local registry http://127.0.0.1:4873/");
+  });
+});
+
+describe("the proof from the local registry's storage", () => {
+  let dir: string;
+  let registry: LocalNpmRegistry;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "dockerize-python-storage-unit-"));
+    registry = { url: "http://127.0.0.1:4873/", storageDir: join(dir, "storage"), token: "t", logFile: join(dir, "verdaccio.log"), stop: async () => {} };
+    await writeFile(registry.logFile, `${JSON.stringify({ sub: "out", request: { method: "GET", url: "https://upstream.invalid/zod" } })}\n`);
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A package as Verdaccio stores one published to it (an attachment, no uplink), or one it proxied. */
+  async function store(name: string, version: string, how: "published" | "proxied", tarballBytes = Buffer.from(`${name}@${version}`)): Promise<void> {
+    const folder = join(registry.storageDir, name);
+    await mkdir(folder, { recursive: true });
+    const file = `${name.split("/").pop()}-${version}.tgz`;
+    const shasum = createHash("sha1").update(Buffer.from(`${name}@${version}`)).digest("hex");
+    await writeFile(join(folder, file), tarballBytes);
+    const metadata =
+      how === "published"
+        ? { versions: { [version]: { dist: { shasum } } }, _attachments: { [file]: { shasum, version } }, _uplinks: {}, _distfiles: {} }
+        : { versions: { [version]: { dist: { shasum } } }, _attachments: {}, _uplinks: { upstream: { fetched: 1 } }, _distfiles: { [file]: { url: "x", sha: shasum } } };
+    await writeFile(join(folder, "package.json"), JSON.stringify(metadata));
+  }
+
+  it("accepts packages published here, beside third-party ones fetched through the uplink", async () => {
+    await store("dockerize-python", "0.2.0", "published");
+    await store("@dockerize-python/harness", "0.2.0", "published");
+    await store("zod", "4.6.7", "proxied");
+    const published = await assertPublishedLocally(registry, [
+      { name: "dockerize-python", version: "0.2.0" },
+      { name: "@dockerize-python/harness", version: "0.2.0" },
+    ]);
+    expect(published.map((pkg) => `${pkg.name}@${pkg.version}`)).toEqual(["dockerize-python@0.2.0", "@dockerize-python/harness@0.2.0"]);
+  });
+
+  it("rejects a package that came through the uplink, one missing, a corrupt tarball and an extra publish", async () => {
+    await store("dockerize-python", "0.2.0", "proxied");
+    await store("@dockerize-python/harness", "0.2.0", "published", Buffer.from("not the published bytes"));
+    await store("@dockerize-python/tests", "0.1.0", "published");
+    const attempt = assertPublishedLocally(registry, [
+      { name: "dockerize-python", version: "0.2.0" },
+      { name: "@dockerize-python/harness", version: "0.2.0" },
+      { name: "@dockerize-python/template-caddy", version: "0.2.0" },
+    ]);
+    await expect(attempt).rejects.toThrow(NotPublishedLocallyError);
+    const message = await attempt.catch((error: Error) => error.message);
+    expect(message).toContain("dockerize-python: came through an uplink (upstream)");
+    expect(message).toContain("dockerize-python@0.2.0: not published here");
+    expect(message).toMatch(/@dockerize-python\/harness@0\.2\.0: the stored tarball's sha1 [0-9a-f]{40} is not the published/);
+    expect(message).toContain("@dockerize-python/template-caddy: nothing stored");
+    expect(message).toContain("@dockerize-python/tests: published here but not a public package of the workspace");
+  });
+
+  it("rejects a run in which the registry asked its uplink for one of our names", async () => {
+    await store("dockerize-python", "0.2.0", "published");
+    await writeFile(registry.logFile, `not json\n${JSON.stringify({ sub: "out", request: { method: "GET", url: "https://upstream.invalid/@dockerize-python%2fharness" } })}\n`);
+    await expect(assertPublishedLocally(registry, [{ name: "dockerize-python", version: "0.2.0" }])).rejects.toThrow(
+      "the registry asked its uplink for https://upstream.invalid/@dockerize-python%2fharness",
+    );
+  });
+});
