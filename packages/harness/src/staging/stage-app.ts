@@ -2,8 +2,11 @@ import { cp, mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 
-/** What an app directory never contributes to a build: VCS data, local environments, caches. */
-const notCopied = new Set([".git", ".venv", "venv", "node_modules", "__pycache__", ".pytest_cache", ".mypy_cache"]);
+/**
+ * What an app directory never contributes to a build: VCS data, local environments, caches, and
+ * `dockerize-python verify`'s own reports (.dockerize-python/), which change with every run.
+ */
+const notCopied = new Set([".git", ".venv", "venv", "node_modules", "__pycache__", ".pytest_cache", ".mypy_cache", ".dockerize-python"]);
 
 /**
  * Lays an app and the `files/` of one or more templates into a fresh temp directory, exactly as a

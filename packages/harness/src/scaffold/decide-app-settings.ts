@@ -1,0 +1,138 @@
+import { ExplainedError } from "../explained-error.ts";
+import type { DependencyStyle, TemplateManifest } from "../manifest/schema.ts";
+import { dependencyFiles, NoDependencyFileError } from "../staging/dependency-files.ts";
+import { type AppSettings, checkWsgiApp } from "./app-settings.ts";
+import { detectDependencyStyles } from "./detect-dependency-styles.ts";
+import { conventionalWsgiApp, detectWsgiApps } from "./detect-wsgi-apps.ts";
+
+/** A question for a person, with the answers the app suggests. */
+export interface Question {
+  /** What is asked, in a sentence. */
+  message: string;
+  /** The suggested answers, the default first. */
+  choices: string[];
+  /** Whether an answer outside `choices` may be typed (a WSGI target may; a dependency style may not). */
+  allowOther: boolean;
+  /** Checks an answer typed outside `choices`: returns it, or throws an ExplainedError saying what is wrong. */
+  check(answer: string): string;
+}
+
+/** Asks a person and resolves with the answer. Absent when no one can answer (not a terminal). */
+export type Ask = (question: Question) => Promise<string>;
+
+export interface DecideAppSettingsRequest {
+  appDir: string;
+  /** The manifest of the template being copied. */
+  manifest: TemplateManifest;
+  /** Given with --dependency-style. */
+  dependencyStyle?: DependencyStyle;
+  /** Given with --wsgi-app. */
+  wsgiApp?: string;
+  ask?: Ask;
+}
+
+export interface DecidedAppSettings {
+  settings: AppSettings;
+  /** What was found and assumed, for the person to read (a default chosen for them, a missing lock). */
+  notes: string[];
+}
+
+/** The app's files cannot be installed with the style asked for. */
+export class DependencyStyleNotFoundError extends ExplainedError {
+  constructor(style: DependencyStyle, appDir: string, reason: string) {
+    super(`--dependency-style ${style}, but the app in ${appDir} ${reason}.\nFix: add it, or pass the style of the files the app has (or leave --dependency-style out to detect it).`);
+  }
+}
+
+/** The template does not support the style asked for. */
+export class UnsupportedDependencyStyleError extends ExplainedError {
+  constructor(style: DependencyStyle, template: string, supported: readonly DependencyStyle[]) {
+    super(`The ${template} template does not support the ${style} dependency style; it supports ${supported.join(", ")}.\nFix: pass --dependency-style with one of those, or choose another template.`);
+  }
+}
+
+/** No one can be asked for the WSGI target and there is no conventional one to assume. */
+export class WsgiAppNotFoundError extends ExplainedError {
+  constructor(appDir: string, candidates: readonly string[]) {
+    const found = candidates.length ? `Its code suggests ${candidates.join(", ")}.` : "Its code suggests none (no module-level app or application).";
+    super(
+      `Cannot tell what the server should serve in ${appDir}: it has no wsgi.py defining app (the templates' convention, wsgi:app). ${found}\n` +
+        `Fix: pass --wsgi-app module:callable (e.g. --wsgi-app ${candidates[0] ?? "myapp:app"}), or package:create_app() for an app factory; or run dockerize-python new in a terminal to be asked.`,
+    );
+  }
+}
+
+/**
+ * Decides what a template is adapted to in this app: its dependency style and its WSGI target.
+ * A flag wins; else the app's files decide when they are unambiguous; else a person is asked (on a
+ * terminal); else the clear default: the first style in the templates' order (requirements.txt,
+ * Pipfile.lock, pyproject.toml) and the conventional wsgi:app, or an error naming the flag to pass.
+ * A template with no Python (a proxy) needs neither.
+ */
+export async function decideAppSettings(request: DecideAppSettingsRequest): Promise<DecidedAppSettings> {
+  const notes: string[] = [];
+  if (request.manifest.kind !== "app") return { settings: { dependencyStyle: null, wsgiApp: null }, notes };
+  const dependencyStyle = await decideDependencyStyle(request, notes);
+  const wsgiApp = await decideWsgiApp(request, notes);
+  return { settings: { dependencyStyle, wsgiApp }, notes };
+}
+
+async function decideDependencyStyle(request: DecideAppSettingsRequest, notes: string[]): Promise<DependencyStyle | null> {
+  const supported = request.manifest.dependencyStyles;
+  if (!supported) return null;
+  const { appDir } = request;
+  const detected = await detectDependencyStyles(appDir);
+  const lockNote = `The app has a Pipfile but no Pipfile.lock: run \`pipenv lock\` before building (the image installs exactly the lock).`;
+
+  if (request.dependencyStyle) {
+    const style = request.dependencyStyle;
+    if (!supported.includes(style)) throw new UnsupportedDependencyStyleError(style, request.manifest.name, supported);
+    if (style === "pipenv" && detected.unlockedPipfile) notes.push(lockNote);
+    else if (!detected.complete.includes(style)) throw new DependencyStyleNotFoundError(style, appDir, missingFor(style));
+    return style;
+  }
+
+  const usable = supported.filter((style) => detected.complete.includes(style));
+  // A Pipfile without its lock is pipenv only when nothing complete is there to use instead.
+  if (!usable.length && detected.unlockedPipfile && supported.includes("pipenv")) {
+    notes.push(lockNote);
+    return "pipenv";
+  }
+  const [first] = usable;
+  if (!first) throw new NoDependencyFileError(appDir);
+  if (usable.length === 1) return first;
+
+  const described = usable.map((style) => `${style} (${dependencyFiles[style].join(" + ")})`);
+  if (request.ask) {
+    const answer = await request.ask({
+      message: `The app declares its dependencies in several ways. Which should the image install?`,
+      choices: usable,
+      allowOther: false,
+      check: (value) => value,
+    });
+    return usable.find((style) => style === answer) ?? first;
+  }
+  notes.push(`The app declares its dependencies in several ways: ${described.join(", ")}. Using ${first}; pass --dependency-style to choose another.`);
+  return first;
+}
+
+async function decideWsgiApp(request: DecideAppSettingsRequest, notes: string[]): Promise<string> {
+  if (request.wsgiApp !== undefined) return checkWsgiApp(request.wsgiApp);
+  const candidates = await detectWsgiApps(request.appDir);
+  if (request.ask) {
+    return request.ask({
+      message: "What should the server serve? module:callable, or package:create_app() for an app factory",
+      choices: candidates.length ? candidates : [conventionalWsgiApp],
+      allowOther: true,
+      check: checkWsgiApp,
+    });
+  }
+  if (!candidates.includes(conventionalWsgiApp)) throw new WsgiAppNotFoundError(request.appDir, candidates);
+  if (candidates.length > 1) notes.push(`Serving ${conventionalWsgiApp} (the convention); the code also suggests ${candidates.slice(1).join(", ")}. Pass --wsgi-app to choose another.`);
+  return conventionalWsgiApp;
+}
+
+function missingFor(style: DependencyStyle): string {
+  if (style === "pyproject") return "has no pyproject.toml with a [project] table";
+  return `has no ${dependencyFiles[style][0]}`;
+}

@@ -1,0 +1,21 @@
+/**
+ * The value a dotenv file gives `name`, as compose reads it: the last `NAME=value` line wins; a
+ * single-quoted value is literal, a double-quoted one ends at its closing quote (`\"` and `\\`
+ * escaped), an unquoted one at ` #` (a comment). Undefined when no line sets it.
+ */
+export function dotenvValue(text: string, name: string): string | undefined {
+  let value: string | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    const match = line.match(/^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/);
+    if (match?.[1] === name) value = unquote(match[2]!);
+  }
+  return value;
+}
+
+function unquote(raw: string): string {
+  const single = raw.match(/^'([^']*)'/);
+  if (single) return single[1]!;
+  const double = raw.match(/^"((?:[^"\\]|\\.)*)"/);
+  if (double) return double[1]!.replace(/\\(["\\])/g, "$1");
+  return raw.replace(/\s+#.*$/, "").trim();
+}

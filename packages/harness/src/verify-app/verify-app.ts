@@ -1,0 +1,132 @@
+import { access, copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { ExplainedError } from "../explained-error.ts";
+import type { LoadedTemplate } from "../manifest/load-manifest.ts";
+import type { Mode } from "../report/report-types.ts";
+import { runMatrix } from "../matrix/run-matrix.ts";
+import type { MatrixProgressListener, MatrixRunResult } from "../matrix/run-matrix-types.ts";
+import type { RunIdentity } from "../stack/run-labels.ts";
+import { readScaffoldRecord, type ScaffoldRecord } from "../scaffold/scaffold-record.ts";
+import { loadTemplateSet, type TemplateSource } from "../template-source/load-template-set.ts";
+import { dotenvValue } from "./dotenv-value.ts";
+import { hasSampleAppRoutes, sampleRouteSkips } from "./sample-routes.ts";
+
+export interface VerifyAppOptions {
+  /** The app's root, holding `.dockerize-python.json`. */
+  appDir: string;
+  /** Where matrix.json and matrix.md are written. */
+  reportDir: string;
+  mode: "auto" | Mode;
+  /** Only these variants of the template (`py3.13`); all of them when absent or empty. */
+  variants?: string[];
+  /** Where to fetch the recorded templates from instead of the recorded source (a moved checkout, a registry's new URL). */
+  source?: TemplateSource;
+  /** Where fetched packages are kept; the harness's cache when absent. */
+  cacheDir?: string;
+  /** The label the run's containers and networks carry (see RunMatrixOptions.run). */
+  run?: RunIdentity;
+  signal?: AbortSignal;
+}
+
+/** The recorded template is no longer what its source has (a checkout moved on to another version). */
+export class RecordedVersionUnavailableError extends ExplainedError {
+  constructor(template: string, recorded: string, found: string, source: TemplateSource) {
+    const where = source.kind === "checkout" ? `the checkout ${source.path}` : `the registry ${source.registry}`;
+    super(
+      `The app was copied from ${template} ${recorded}, but ${where} has ${template} ${found}: its checks are not the ones your files were copied with.\n` +
+        `Fix: see what changed with dockerize-python diff, then copy the new version (dockerize-python new ${template} --force, after saving your edits), or pass --from a checkout of ${recorded}.`,
+    );
+  }
+}
+
+/** A file the template's manifest builds from is missing from the app. */
+export class MissingTemplateFileError extends ExplainedError {
+  constructor(appDir: string, path: string, template: string) {
+    super(
+      `The app in ${appDir} has no ${path}, which ${template} builds from: verify builds the app's own copies of the template's files.\n` +
+        `Fix: restore it (from version control, or dockerize-python new ${template} --force, which rewrites the template's files).`,
+    );
+  }
+}
+
+/**
+ * Runs the checks of the template recorded in the app's `.dockerize-python.json` on the app, with
+ * PostgreSQL and Caddy, through the matrix runner: one cell per variant, in the app's dependency
+ * style. The image is built from the app's own copies of the template's files (edited or not),
+ * never fresh ones: the manifest comes from the recorded package version (fetched, or from the
+ * cache), the files from the app. Checks that need the sample app's routes are reported as skip
+ * with the reason when the app does not have them.
+ */
+export async function verifyApp(options: VerifyAppOptions, progress: MatrixProgressListener): Promise<MatrixRunResult> {
+  const appDir = resolve(options.appDir);
+  const record = await readScaffoldRecord(appDir);
+  const source = options.source ?? record.source;
+  const versions = Object.fromEntries(record.templates.map((template) => [template.name, template.version]));
+  const set = await loadTemplateSet({ name: record.template, source, versions, cwd: appDir, cacheDir: options.cacheDir });
+  for (const template of set.templates) {
+    if (versions[template.name] !== undefined && versions[template.name] !== template.version) {
+      throw new RecordedVersionUnavailableError(template.name, versions[template.name]!, template.version, source);
+    }
+  }
+  const main = set.templates[0]!;
+
+  const work = await mkdtemp(join(tmpdir(), "dockerize-python-verify-"));
+  try {
+    const templatesDir = join(work, "templates");
+    for (const template of set.templates) await layOutAppCopies(template, record, appDir, join(templatesDir, template.name));
+    const style = record.settings.dependencyStyle;
+    const variants = options.variants?.length ? options.variants : ["*"];
+    const wsgiApp = await appWsgiApp(appDir, record);
+    return await runMatrix(
+      {
+        templatesDir,
+        appDir,
+        reportDir: options.reportDir,
+        templates: [main.name],
+        cells: variants.map((variant) => `${main.name}/${variant}${style ? `-${style}` : ""}`),
+        mode: options.mode,
+        appEnv: wsgiApp ? { WSGI_APP: wsgiApp } : undefined,
+        skipChecks: (await hasSampleAppRoutes(appDir)) ? undefined : sampleRouteSkips(),
+        run: options.run,
+        signal: options.signal,
+      },
+      progress,
+    );
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A template folder whose manifest and package.json are the recorded package's and whose files/
+ * are the app's own copies of that template's files: what the matrix runner lays over the app is
+ * then exactly what the app has, and `lint` reads the app's copies.
+ */
+async function layOutAppCopies(template: LoadedTemplate, record: ScaffoldRecord, appDir: string, target: string): Promise<void> {
+  await mkdir(join(target, "files"), { recursive: true });
+  for (const file of ["template.json", "package.json"]) await copyFile(join(template.dir, file), join(target, file));
+  for (const [path, copied] of Object.entries(record.files)) {
+    if (copied.template !== template.name || !copied.from.startsWith("files/")) continue;
+    const own = join(appDir, path);
+    if (!(await exists(own))) {
+      if (path === template.manifest.dockerfile || path === template.manifest.compose) throw new MissingTemplateFileError(appDir, path, template.name);
+      // A file the user removed (a .dockerignore, say): the app is verified without it, as it builds.
+      continue;
+    }
+    await mkdir(dirname(join(target, "files", path)), { recursive: true });
+    await copyFile(own, join(target, "files", path));
+  }
+}
+
+/** The WSGI target the app runs with: its .env's, else its .env.example's, else the recorded one. */
+async function appWsgiApp(appDir: string, record: ScaffoldRecord): Promise<string | undefined> {
+  for (const file of [".env", ".env.example"]) {
+    const text = await readFile(join(appDir, file), "utf8").catch(() => undefined);
+    const value = text === undefined ? undefined : dotenvValue(text, "WSGI_APP");
+    if (value) return value;
+  }
+  return record.settings.wsgiApp ?? undefined;
+}
+
+const exists = (path: string) => access(path).then(() => true, () => false);

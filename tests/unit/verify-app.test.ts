@@ -1,0 +1,128 @@
+import { PassThrough } from "node:stream";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { checkWsgiApp } from "@dockerize-python/harness";
+import { askOnTerminal } from "../../packages/cli/src/ask-on-terminal.ts";
+import { sampleAppCheckNames } from "../../packages/harness/src/checks/registry.ts";
+import { scaffoldApp } from "../../packages/harness/src/scaffold/scaffold-app.ts";
+import { NoScaffoldRecordError } from "../../packages/harness/src/scaffold/scaffold-record.ts";
+import { loadTemplateSet } from "../../packages/harness/src/template-source/load-template-set.ts";
+import { dotenvValue } from "../../packages/harness/src/verify-app/dotenv-value.ts";
+import { hasSampleAppRoutes, sampleRouteSkips } from "../../packages/harness/src/verify-app/sample-routes.ts";
+import { MissingTemplateFileError, RecordedVersionUnavailableError, verifyApp } from "../../packages/harness/src/verify-app/verify-app.ts";
+import { makeTempDir } from "./fixtures/template-fixture.ts";
+import { writeApp, writeTemplateCheckout } from "./fixtures/template-checkout.ts";
+
+describe("dockerize-python verify, before anything is built", () => {
+  let temp: { dir: string; remove: () => Promise<void> };
+  let checkout: string;
+  let app: string;
+  const verify = () => verifyApp({ appDir: app, reportDir: join(temp.dir, "reports"), mode: "hermetic" }, () => {});
+
+  beforeEach(async () => {
+    temp = await makeTempDir();
+    checkout = await writeTemplateCheckout(join(temp.dir, "repo"));
+    app = await writeApp(join(temp.dir, "app"));
+  });
+  afterEach(() => temp.remove());
+
+  const copy = async () => {
+    const set = await loadTemplateSet({ name: "web", source: { kind: "checkout", path: checkout }, cwd: app });
+    await scaffoldApp({ appDir: app, set, settings: { dependencyStyle: "requirements", wsgiApp: "wsgi:app" }, force: false });
+  };
+
+  it("needs the record new writes", async () => {
+    const error = await verify().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoScaffoldRecordError);
+    expect((error as Error).message).toContain("Fix: run dockerize-python new <template> in the app first");
+  });
+
+  it("refuses a checkout that moved on to another version: its checks are not the copied version's", async () => {
+    await copy();
+    await rm(join(checkout, "templates"), { recursive: true });
+    await writeTemplateCheckout(checkout, "1.1.0");
+    const error = await verify().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RecordedVersionUnavailableError);
+    expect((error as Error).message).toContain(`The app was copied from web 1.0.0, but the checkout ${checkout} has web 1.1.0`);
+  });
+
+  it("builds the app's own copies, so a Dockerfile removed from the app is an error, not a fresh copy", async () => {
+    await copy();
+    await rm(join(app, "docker", "Dockerfile"));
+    const error = await verify().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingTemplateFileError);
+    expect((error as Error).message).toContain("has no docker/Dockerfile, which web builds from");
+  });
+
+  it("tells an app with the sample app's routes from one without: source files only, environments ignored", async () => {
+    expect(await hasSampleAppRoutes(app)).toBe(false);
+    await writeApp(app, { ".venv/lib/site.py": 'print("Hello World From Docker!")\n', "README.md": "Hello World From Docker!\n" });
+    expect(await hasSampleAppRoutes(app)).toBe(false);
+    await writeApp(app, { "web/views.py": 'GREETING = "Hello World From Docker!"\n' });
+    expect(await hasSampleAppRoutes(app)).toBe(true);
+    const skips = sampleRouteSkips();
+    expect(Object.keys(skips).sort()).toEqual([...sampleAppCheckNames].sort());
+    for (const reason of Object.values(skips)) expect(reason).toMatch(/^skipped: this check requests the sample app's routes/);
+  });
+});
+
+describe("dotenvValue", () => {
+  it.each([
+    ["WSGI_APP=wsgi:app\n", "wsgi:app"],
+    ["WSGI_APP=wsgi:app   # the default\n", "wsgi:app"],
+    ["export WSGI_APP='app:create_app(\"x\")'\n", 'app:create_app("x")'],
+    ['WSGI_APP="a:b"\n', "a:b"],
+    ["WSGI_APP=a:b\nWSGI_APP=c:d\n", "c:d"],
+    ["# WSGI_APP=a:b\n", undefined],
+  ])("reads %j as %j", (text, expected) => {
+    expect(dotenvValue(text, "WSGI_APP")).toBe(expected);
+  });
+});
+
+describe("askOnTerminal", () => {
+  const terminal = () => {
+    const input = Object.assign(new PassThrough(), { isTTY: true }) as unknown as NodeJS.ReadStream;
+    const output = Object.assign(new PassThrough(), { isTTY: true, columns: 80 }) as unknown as NodeJS.WriteStream;
+    let shown = "";
+    (output as unknown as PassThrough).on("data", (chunk: Buffer) => (shown += chunk.toString()));
+    let typed = 0;
+    /** Types a line once the prompt for it is shown, as a person would (readline drops lines typed ahead). */
+    const type = async (line: string) => {
+      typed += 1;
+      while ((shown.match(/\[1\]: /g) ?? []).length < typed) await new Promise((resolve) => setTimeout(resolve, 5));
+      (input as unknown as PassThrough).write(`${line}\n`);
+    };
+    return { input, output, shown: () => shown, type };
+  };
+
+  it("asks nothing when there is no terminal", () => {
+    const input = new PassThrough() as unknown as NodeJS.ReadStream;
+    expect(askOnTerminal(input, process.stderr)).toBeUndefined();
+  });
+
+  it("takes Enter as the default, a number as a choice, and asks again after a wrong answer", async () => {
+    const t = terminal();
+    const ask = askOnTerminal(t.input, t.output)!;
+    const question = { message: "Which?", choices: ["requirements", "pyproject"], allowOther: false, check: (value: string) => value };
+    const first = ask(question);
+    await t.type("");
+    expect(await first).toBe("requirements");
+    const second = ask(question);
+    await t.type("3");
+    await t.type("2");
+    expect(await second).toBe("pyproject");
+    expect(t.shown()).toContain("Which?\n  1) requirements (default)\n  2) pyproject\n");
+    expect(t.shown()).toContain("Answer with a number from 1 to 2.");
+  });
+
+  // checkWsgiApp from the built harness, as the CLI has it: its errors are the CLI's ExplainedError.
+  it("takes a typed WSGI target when it is one, and says why when it is not", async () => {
+    const t = terminal();
+    const answer = askOnTerminal(t.input, t.output)!({ message: "What should the server serve?", choices: ["wsgi:app"], allowOther: true, check: checkWsgiApp });
+    await t.type("app.py");
+    await t.type("web:create_app()");
+    expect(await answer).toBe("web:create_app()");
+    expect(t.shown()).toContain('"app.py" is not a WSGI target');
+  });
+});
