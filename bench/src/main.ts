@@ -1,0 +1,343 @@
+#!/usr/bin/env node
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  assertDockerEngine,
+  type BuildEnvironment,
+  buildImage,
+  type Cell,
+  chooseMode,
+  discoverTemplates,
+  expandMatrix,
+  ExplainedError,
+  newRunIdentity,
+  prepareBuildEnvironment,
+  removeRunResources,
+  resolvedBuildArgs,
+  type RunIdentity,
+  runLabelKey,
+  sampleAppGreeting,
+  stageApp,
+} from "@dockerize-python/harness";
+import { type BenchOptions, parseBenchOptions, usage } from "./bench-options.ts";
+import { type BenchStack, runApp, startBenchStack } from "./bench-stack.ts";
+import { containerMemoryBytes, memoryMethod, peakMemoryWhile } from "./container-memory.ts";
+import { engineWentAway, waitForEngine } from "./engine-recovery.ts";
+import { runLoad } from "./load.ts";
+import { currentLoadAverage, describeMachine } from "./machine.ts";
+import { timeMatrix } from "./matrix-timing.ts";
+import { appChanges, measureBuilds } from "./measure-builds.ts";
+import { type BenchResults, computeRatios, evaluateTargets, matrixResult, type SubjectSample, subjectResult } from "./results.ts";
+import { renderRatioChart } from "./render-ratio-chart.ts";
+import { keptNotes, renderResultsMarkdown } from "./render-results-markdown.ts";
+import { summarize } from "./stats.ts";
+import { type BenchCells, benchSubjects, dependencyStyle, removeImages, selectSubjects, type Subject, workers } from "./subjects.ts";
+
+const repoDir = fileURLToPath(new URL("../../", import.meta.url));
+const benchDir = join(repoDir, "bench");
+const workDir = join(repoDir, "reports", "bench");
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).trim().split("\n")[0] ?? "";
+/** How often one sample may be taken again after the engine went away during it. */
+const maxRetakes = 2;
+
+/** What is still to undo when the run stops, newest last; Ctrl-C runs it too. */
+const cleanups: Array<() => Promise<void>> = [];
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    const options = parseBenchOptions(argv);
+    if (!options) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    const started = performance.now();
+    const results = await runBenchmark(options, `bash bench/run.sh${argv.length ? ` ${argv.join(" ")}` : ""}`);
+    const files = await writeResults(results);
+    log(`done in ${((performance.now() - started) / 60_000).toFixed(1)} min: ${files.join(", ")}`);
+    for (const target of results.targets) log(`target ${target.status}: ${target.subject}: ${target.target} (${target.margin})`);
+    return 0;
+  } catch (error) {
+    // Its message already names the cause and the fix: no stack.
+    if (error instanceof ExplainedError) {
+      process.stderr.write(`bench: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`bench: unexpected error\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  } finally {
+    await runCleanups();
+  }
+}
+
+async function runCleanups(): Promise<void> {
+  while (cleanups.length) await cleanups.pop()!().catch((error: unknown) => log(`cleanup: ${String(error)}`));
+}
+
+process.once("SIGINT", () => {
+  log("interrupted: removing what this run started");
+  void runCleanups().finally(() => process.exit(130));
+});
+
+async function runBenchmark(options: BenchOptions, command: string): Promise<BenchResults> {
+  const startedAt = new Date().toISOString();
+  await assertDockerEngine();
+  const machine = await describeMachine();
+  const templates = await discoverTemplates(join(repoDir, "templates"));
+  const cells = benchCells(expandMatrix(templates), options.python);
+  const subjects = selectSubjects(benchSubjects(repoDir, cells), options.subjects);
+  const caddyCell = expandMatrix(templates, ["caddy"])[0];
+  const database = cells.slimGunicorn.template.manifest.stack?.database;
+  if (!caddyCell || !database) throw new ExplainedError("The templates name no caddy proxy or no database stack.\nFix: restore templates/caddy and the stack of templates/slim-gunicorn/template.json.");
+  const caddyImage = Object.values(caddyCell.baseImages)[0]!;
+  await rm(join(workDir, "logs"), { recursive: true, force: true });
+  await mkdir(join(workDir, "logs"), { recursive: true });
+
+  log(`Python ${options.python} (${cells.pythonImage}); ${options.runs} run(s) of ${subjects.map((s) => s.id).join(", ")}`);
+  const choice = await chooseMode(options.mode, cells.pythonImage, log);
+  log(`mode ${choice.mode}: ${choice.reason}`);
+  const environment = await prepareBuildEnvironment(choice, [cells.pythonImage, database, caddyImage], log);
+  cleanups.push(() => environment.close());
+  await assertIndexHas(environment, cells.pythonImage, appChanges.addedDependency);
+
+  const run = benchRunIdentity();
+  const images = new Set<string>();
+  cleanups.push(() => removeImages([...images]));
+  cleanups.push(async () => void (await removeRunResources(run)));
+  const imageName = (what: string) => {
+    const name = `dp-bench-${what}:py${options.python}-${run.id.replace(/^bench-/, "")}`;
+    images.add(name);
+    return name;
+  };
+
+  log("building the Caddy image (the caddy template over the app)");
+  const proxyImage = await buildProxy(caddyCell, environment, imageName("caddy"));
+  const startStack = () =>
+    startBenchStack({
+      run,
+      databaseImage: environment.imageFor(database),
+      proxyImage,
+      proxyPort: caddyCell.template.manifest.port,
+      appPort: cells.slimGunicorn.template.manifest.port,
+    });
+  let stack = await startStack();
+  cleanups.push(() => stack.stop());
+
+  const samples = new Map<Subject["id"], SubjectSample[]>(subjects.map((subject) => [subject.id, []]));
+  let retaken = 0;
+  for (let index = 1; index <= options.runs; index += 1) {
+    for (const subject of subjects) {
+      let sample: SubjectSample | undefined;
+      for (let attempt = 1; !sample; attempt += 1) {
+        try {
+          sample = await measureSubject(subject, index, { options, environment, stack, run, imageName });
+        } catch (error) {
+          // A sample the engine's crash cut short is taken again, on a new stack; anything else ends the run.
+          if (attempt > maxRetakes || !(await engineWentAway(error))) throw error;
+          log(`[run ${index}/${options.runs}] ${subject.id}: the Docker engine went away (${firstLine(error)}); waiting for it, then measuring this run again`);
+          if (!(await waitForEngine(300_000))) throw error;
+          await stack.stop();
+          stack = await startStack();
+          retaken += 1;
+        }
+      }
+      samples.get(subject.id)!.push(sample);
+      // Every sample so far, in case the run stops before the results are written.
+      await writeFile(join(workDir, "samples.json"), `${JSON.stringify(Object.fromEntries(samples), null, 2)}\n`);
+    }
+  }
+  await runCleanups();
+
+  let matrix = null;
+  if (options.matrix) {
+    const template = templates.find((t) => t.name === options.matrixTemplate);
+    if (!template) throw new ExplainedError(`--matrix-template ${options.matrixTemplate} is not a template.\nFix: choose among ${templates.map((t) => t.name).join(", ")}.`);
+    const changedFile = `templates/${template.name}/files/${template.manifest.dockerfile}`;
+    const scenarios = await timeMatrix({
+      repoDir,
+      command: options.matrixCommand,
+      runs: options.runs,
+      changedFile,
+      cold: options.matrixCold,
+      logDir: join(workDir, "logs"),
+      log,
+    });
+    matrix = matrixResult(options.matrixCommand, changedFile, scenarios);
+  }
+
+  const subjectResults = subjects.map((subject) => subjectResult(subject, samples.get(subject.id)!));
+  return {
+    schema: 1,
+    command,
+    quick: options.quick,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    runs: options.runs,
+    machine: { ...machine, loadAverage: { ...machine.loadAverage, end: currentLoadAverage() } },
+    method: { ...method(options, cells, environment, machine.cores), "Samples taken again": `${retaken} (a sample is measured again, on a new stack, when the Docker engine goes away during it)` },
+    subjects: subjectResults,
+    ratios: computeRatios(subjectResults),
+    targets: evaluateTargets(subjectResults),
+    matrix,
+  };
+}
+
+interface MeasureContext {
+  options: BenchOptions;
+  environment: BuildEnvironment;
+  stack: BenchStack;
+  run: RunIdentity;
+  imageName(what: string): string;
+}
+
+/** One run of one subject: stage, three builds, then the app through Caddy: startup, memory, load. */
+async function measureSubject(subject: Subject, index: number, context: MeasureContext): Promise<SubjectSample> {
+  const { options, run } = context;
+  const say = (line: string) => log(`[run ${index}/${options.runs}] ${subject.id}: ${line}`);
+  const logFile = (what: string) => join(workDir, "logs", `${subject.id}-run${index}-${what}.log`);
+  say("staging");
+  const staged = await subject.stage({ appDir: join(repoDir, "sample-app"), environment: context.environment, imageName: context.imageName, logFile });
+  try {
+    const tags = { cold: context.imageName(`${subject.id}-r${index}-cold`), code: context.imageName(`${subject.id}-r${index}-code`), dependency: context.imageName(`${subject.id}-r${index}-dependency`) };
+    say("cold build (--no-cache), then rebuilds after a code-only change and after one dependency added");
+    const builds = await measureBuilds(staged, tags, `${run.id}-${index}-${Date.now()}`, logFile);
+    say(`builds ${builds.coldBuildSeconds.toFixed(1)} / ${builds.codeRebuildSeconds.toFixed(1)} / ${builds.depRebuildSeconds.toFixed(1)} s; ${(builds.imageBytes / 1e6).toFixed(1)} MB, ${builds.layers} layers; a code change pulls ${(builds.codeChangePullBytes / 1e6).toFixed(2)} MB`);
+    await removeImages([tags.code, tags.dependency]);
+
+    const app = await runApp(context.stack, { run, name: `${subject.id}-app`, image: tags.cold, greeting: sampleAppGreeting });
+    try {
+      say(`first 200 through Caddy after ${app.startupSeconds.toFixed(2)} s`);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const idle = summarize([await containerMemoryBytes(app.container), await containerMemoryBytes(app.container), await containerMemoryBytes(app.container)])!.median;
+      const url = `${context.stack.proxyUrl}/`;
+      await runLoad({ url, connections: options.connections, seconds: options.warmupSeconds });
+      const loading = runLoad({ url, connections: options.connections, seconds: options.loadSeconds });
+      const [load, peak] = await Promise.all([loading, peakMemoryWhile(app.container, loading)]);
+      say(`${load.requestsPerSecond.toFixed(0)} req/s, p50 ${load.latencyP50Ms} ms, p99 ${load.latencyP99Ms} ms; memory ${(idle / 1e6).toFixed(1)} MB idle, ${(peak / 1e6).toFixed(1)} MB under load`);
+      return {
+        run: index,
+        values: {
+          coldBuildSeconds: builds.coldBuildSeconds,
+          codeRebuildSeconds: builds.codeRebuildSeconds,
+          depRebuildSeconds: builds.depRebuildSeconds,
+          imageBytes: builds.imageBytes,
+          layers: builds.layers,
+          codeChangePullBytes: builds.codeChangePullBytes,
+          startupSeconds: app.startupSeconds,
+          requestsPerSecond: load.requestsPerSecond,
+          latencyP50Ms: load.latencyP50Ms,
+          latencyP99Ms: load.latencyP99Ms,
+          rssIdleBytes: idle,
+          rssLoadBytes: peak,
+        },
+        codeRebuildReruns: builds.codeRebuildReruns,
+        codeChangeLayers: builds.codeChangeLayers,
+        codeChangeLayerBytes: builds.codeChangeLayerBytes,
+        loadErrors: load.errors,
+        loadNon2xx: load.non2xx,
+        baseBuildSeconds: staged.baseBuildSeconds ?? null,
+      };
+    } finally {
+      await app.remove();
+      await removeImages([tags.cold]);
+    }
+  } finally {
+    await staged.remove();
+  }
+}
+
+/** The templates' cells for `python` in the requirements style, and the one Python image they share. */
+function benchCells(cells: readonly Cell[], python: string): BenchCells {
+  const find = (template: string) => {
+    const cell = cells.find((c) => c.template.name === template && c.python === python && c.dependencyStyle === dependencyStyle);
+    if (!cell) {
+      const known = [...new Set(cells.filter((c) => c.template.name === template).map((c) => c.python))].join(", ");
+      throw new ExplainedError(`The ${template} template has no variant for Python ${python}.\nFix: choose one it has with --python (${known}).`);
+    }
+    return cell;
+  };
+  const slimUwsgi = find("slim-uwsgi");
+  const slimGunicorn = find("slim-gunicorn");
+  const onbuild = find("onbuild");
+  const pythonImage = slimGunicorn.baseImages.PYTHON_IMAGE;
+  const others = [slimUwsgi, onbuild].filter((cell) => cell.baseImages.PYTHON_IMAGE !== pythonImage);
+  if (!pythonImage || others.length) {
+    throw new ExplainedError(
+      `The templates do not build Python ${python} on one base image (${[slimGunicorn, slimUwsgi, onbuild].map((c) => `${c.template.name}: ${c.baseImages.PYTHON_IMAGE}`).join(", ")}).\n` +
+        "Fix: give their variants the same PYTHON_IMAGE; the benchmark compares Dockerfiles on one base.",
+    );
+  }
+  return { pythonImage, slimUwsgi, slimGunicorn, onbuild };
+}
+
+/** This benchmark's run: the harness's labels, and names that start with dp-bench-. */
+function benchRunIdentity(): RunIdentity {
+  const base = newRunIdentity();
+  const id = `bench-${base.id}`;
+  return { ...base, id, labels: { [runLabelKey]: id } };
+}
+
+/** The caddy template laid over the app (it bakes static/ in), built as the matrix builds it. */
+async function buildProxy(caddyCell: Cell, environment: BuildEnvironment, tag: string): Promise<string> {
+  const dir = await stageApp(join(repoDir, "sample-app"), [caddyCell.template.filesDir], "bench-caddy");
+  try {
+    await buildImage({
+      context: dir,
+      dockerfile: join(dir, caddyCell.template.manifest.dockerfile),
+      tag,
+      buildArgs: resolvedBuildArgs(caddyCell, environment),
+      logFile: join(workDir, "logs", "caddy.log"),
+    });
+    return tag;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The dependency the benchmark adds must be in the index every image installs from. */
+async function assertIndexHas(environment: BuildEnvironment, pythonImage: string, project: string): Promise<void> {
+  const index = environment.packageIndexFor([pythonImage]);
+  // Online, pip's own index (PyPI) has it; only the local index is a fixed list.
+  if (!index) return;
+  const page = `${index.url}${project}/`;
+  const response = await fetch(page).catch((error: unknown) => ({ status: 0, statusText: String(error) }));
+  if (response.status !== 200) {
+    throw new ExplainedError(
+      `The local package index has no ${project} (${page} answered ${response.status} ${response.statusText}), so the "one dependency added" rebuild cannot install it.\n` +
+        "Fix: choose another small pure-Python project the index lists (its index.json) for appChanges.addedDependency in bench/src/measure-builds.ts.",
+    );
+  }
+}
+
+function method(options: BenchOptions, cells: BenchCells, environment: BuildEnvironment, cores: number): Record<string, string> {
+  const hermetic = environment.mode === "hermetic";
+  return {
+    "Python and base image": `${options.python}, ${cells.pythonImage}${hermetic ? `, stood in by ${environment.imageFor(cells.pythonImage)} (no registry here: Debian's Python, shaped like the official image)` : ""}, for every image (build arg PYTHON_IMAGE)`,
+    "Package index": hermetic
+      ? "the harness's local PEP 503 index (Debian's packages repacked as wheels, psycopg2 and uWSGI as sdists), for every image (build args PIP_INDEX_URL, PIP_TRUSTED_HOST)"
+      : "PyPI, for every image",
+    Mode: `${environment.mode} (${environment.modeReason})`,
+    Dependencies: "requirements.txt for every subject (each staged copy of the app keeps only that file); the peers install gunicorn beside it, the templates their own server requirement",
+    Workers: `every server runs ${workers.processes} worker processes × ${workers.threads} threads (Gunicorn's gthread worker, uWSGI's threads). As shipped, our images log every request (Gunicorn's access log, uWSGI's request log); the peers' Gunicorn logs none`,
+    "Cold build": "`--no-cache`: every step runs again (the base image is already local). BuildKit's cache mounts survive --no-cache, so docker-init's and our templates' pip caches are warm even then; on a fresh CI runner they would be slower. naive, ordered and the onbuild triggers use no cache mount",
+    "Code-only change": `a comment appended to sample-app's ${appChanges.codeFile} (a new one each run), then a build with the cache`,
+    "One dependency added": `${appChanges.addedDependency} (small, pure Python) appended to requirements.txt after the code change, then a build with the cache; the image is checked to import it`,
+    "Pull after a code-only change": "the code-change image's layers whose diff IDs are not in the cold image's, each gzip-compressed at the default level as a registry stores it (read from `docker save`)",
+    "First 200": "from just before the app's `docker run` to the first GET / answered 200 with the app's greeting through Caddy, polled every 20 ms; PostgreSQL and Caddy (the caddy template) already running on a private network",
+    Load: `autocannon, ${options.connections} connections, ${options.loadSeconds} s measured after ${options.warmupSeconds} s of warm-up, GET / (the app queries PostgreSQL) through Caddy on its published 127.0.0.1 port (loopback); the load generator runs in the benchmark's own Node process on the same ${cores} cores as the app, Caddy and PostgreSQL`,
+    Memory: `${memoryMethod}; idle: the median of 3 samples, 3 s after the first 200; under load: the highest sample taken during the measured load`,
+    Order: "each run measures every subject in turn (run 1: all of them, then run 2, ...), so slow phases of a shared machine spread over all of them",
+  };
+}
+
+async function writeResults(results: BenchResults): Promise<string[]> {
+  const markdownFile = join(benchDir, "results.md");
+  const previous = await readFile(markdownFile, "utf8").catch(() => undefined);
+  await writeFile(join(benchDir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(markdownFile, renderResultsMarkdown(results, keptNotes(previous)));
+  await writeFile(join(benchDir, "results.svg"), renderRatioChart(results));
+  return ["bench/results.json", "bench/results.md", "bench/results.svg"];
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,102 @@
+import { spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runDocker } from "@dockerize-python/harness";
+import { withLineAppended } from "./file-change.ts";
+
+/** One timed run of the main command. */
+export interface CommandRun {
+  seconds: number;
+  exitCode: number;
+  log: string;
+}
+
+export interface MatrixScenario {
+  id: "priming" | "warm" | "one-template-changed" | "cold";
+  description: string;
+  runs: CommandRun[];
+}
+
+export interface MatrixTimingRequest {
+  repoDir: string;
+  /** Run with `bash -c` from the repository's root. */
+  command: string;
+  runs: number;
+  /** The file a "one template changed" run appends a comment to (restored exactly afterwards). */
+  changedFile: string;
+  cold: boolean;
+  logDir: string;
+  log(line: string): void;
+}
+
+/**
+ * Times the main command: once to make the caches warm (priming, reported but not a figure), then
+ * `runs` times warm (nothing changed), `runs` times with a comment appended to one template's file,
+ * and, only when asked, `runs` times cold.
+ */
+export async function timeMatrix(request: MatrixTimingRequest): Promise<MatrixScenario[]> {
+  const scenarios: MatrixScenario[] = [];
+  const timed = async (id: MatrixScenario["id"], description: string, count: number, before?: () => Promise<NodeJS.ProcessEnv>, around?: <T>(work: () => Promise<T>) => Promise<T>) => {
+    const scenario: MatrixScenario = { id, description, runs: [] };
+    scenarios.push(scenario);
+    for (let index = 1; index <= count; index += 1) {
+      const env = before ? await before() : {};
+      const log = join(request.logDir, `matrix-${id}-${index}.log`);
+      request.log(`matrix ${id} ${index}/${count}: ${request.command} (log: ${log})`);
+      const run = await (around ?? ((work) => work()))(() => timeCommand(request.command, request.repoDir, env, log));
+      request.log(`matrix ${id} ${index}/${count}: ${run.seconds.toFixed(1)} s, exit ${run.exitCode}`);
+      scenario.runs.push(run);
+    }
+  };
+  await timed("priming", "a first run, to make the caches warm; not a figure", 1);
+  await timed("warm", "nothing changed since the previous run", request.runs);
+  const line = (index: string) => `# benchmark: one template changed (${index})`;
+  await timed("one-template-changed", `a comment appended to ${request.changedFile}, restored after the run`, request.runs, undefined, (work) =>
+    withLineAppended(join(request.repoDir, request.changedFile), line(`${Date.now()}`), work),
+  );
+  if (request.cold) {
+    const caches: string[] = [];
+    try {
+      await timed("cold", "no stand-in images, an empty harness cache, BuildKit's cache pruned, turbo forced", request.runs, async () => {
+        const cache = await mkdtemp(join(tmpdir(), "dp-bench-cold-cache-"));
+        caches.push(cache);
+        await removeWarmth(request.log);
+        return { DOCKERIZE_PYTHON_CACHE: cache, TURBO_FORCE: "true" };
+      });
+    } finally {
+      for (const cache of caches) await rm(cache, { recursive: true, force: true });
+    }
+  }
+  return scenarios;
+}
+
+/**
+ * What makes the matrix warm, removed: the stand-in images (and the pipenv lockers built on them) and
+ * BuildKit's whole build cache, every user's. Only with --matrix-cold, which says so.
+ */
+async function removeWarmth(log: (line: string) => void): Promise<void> {
+  const images = async (reference: string) =>
+    (await runDocker(["images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", `reference=${reference}`])).stdout.split("\n").filter(Boolean);
+  const warm = [...(await images("dockerize-python-pipenv-locker")), ...(await images("dockerize-python-standin-*"))];
+  log(`cold: removing ${warm.length} stand-in and locker images, then pruning BuildKit's build cache`);
+  if (warm.length) await runDocker(["rmi", "--force", ...warm]);
+  await runDocker(["builder", "prune", "--all", "--force"]);
+}
+
+/** Runs `command` with bash from `cwd`, its output to `logFile`; its wall time and exit code. */
+function timeCommand(command: string, cwd: string, env: NodeJS.ProcessEnv, logFile: string): Promise<CommandRun> {
+  return new Promise((resolve, reject) => {
+    const out = createWriteStream(logFile);
+    const started = performance.now();
+    const child = spawn("bash", ["-c", command], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.pipe(out, { end: false });
+    child.stderr.pipe(out, { end: false });
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      const seconds = (performance.now() - started) / 1000;
+      out.end(() => resolve({ seconds, exitCode: code ?? (signal ? 128 : 1), log: logFile }));
+    });
+  });
+}

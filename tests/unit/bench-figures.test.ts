@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import { DockerCommandError } from "@dockerize-python/harness";
+import { parseBenchOptions } from "../../bench/src/bench-options.ts";
+import { engineWentAway } from "../../bench/src/engine-recovery.ts";
+import { parseMemoryUsage } from "../../bench/src/container-memory.ts";
+import { metrics, type MetricId } from "../../bench/src/metrics.ts";
+import { renderRatioChart } from "../../bench/src/render-ratio-chart.ts";
+import { keptNotes, notesMarkers, renderResultsMarkdown } from "../../bench/src/render-results-markdown.ts";
+import { type BenchResults, computeRatios, evaluateTargets, type SubjectResult } from "../../bench/src/results.ts";
+import { summarize } from "../../bench/src/stats.ts";
+import type { SubjectId } from "../../bench/src/subjects.ts";
+
+describe("summarize", () => {
+  it("gives the median, min and max, the middle two averaged for an even count", () => {
+    expect(summarize([3, 1, 2])).toEqual({ median: 2, min: 1, max: 3, runs: [3, 1, 2] });
+    expect(summarize([4, 1, 3, 2])?.median).toBe(2.5);
+    expect(summarize([])).toBeNull();
+  });
+});
+
+describe("parseMemoryUsage", () => {
+  it("reads docker stats' MEM USAGE in binary and decimal units", () => {
+    expect(parseMemoryUsage("45.5MiB / 23.4GiB")).toBe(Math.round(45.5 * 2 ** 20));
+    expect(parseMemoryUsage("1.5GiB / 2GiB")).toBe(Math.round(1.5 * 2 ** 30));
+    expect(parseMemoryUsage("812kB / 1GB")).toBe(812_000);
+    expect(parseMemoryUsage("0B / 0B")).toBe(0);
+  });
+
+  it("refuses what it cannot read instead of reporting 0", () => {
+    expect(() => parseMemoryUsage("-- / --")).toThrow(/docker stats printed/);
+  });
+});
+
+describe("parseBenchOptions", () => {
+  it("defaults to 3 runs of Python 3.13 with the matrix timed", () => {
+    const options = parseBenchOptions([])!;
+    expect(options).toMatchObject({ runs: 3, quick: false, python: "3.13", matrix: true, matrixCold: false, matrixCommand: "bash scripts/main.sh" });
+  });
+
+  it("--quick is 1 run and a short load", () => {
+    expect(parseBenchOptions(["--quick"])).toMatchObject({ runs: 1, loadSeconds: 3 });
+  });
+
+  it("refuses contradictions and nonsense with the usage", () => {
+    expect(() => parseBenchOptions(["--quick", "--runs", "3"])).toThrow(/not both/);
+    expect(() => parseBenchOptions(["--skip-matrix", "--matrix-cold"])).toThrow(/--matrix-cold/);
+    expect(() => parseBenchOptions(["--runs", "two"])).toThrow(/whole number/);
+    expect(() => parseBenchOptions(["--python", "3"])).toThrow(/3\.13/);
+    expect(() => parseBenchOptions(["--frobnicate"])).toThrow(/Usage: bash bench\/run.sh/);
+  });
+});
+
+/** A subject whose every run measured `values` (a metric left out was not measured). */
+function subject(id: SubjectId, kind: "peer" | "ours", values: Partial<Record<MetricId, number>>): SubjectResult {
+  const figures = Object.fromEntries(
+    metrics.map((metric) => [metric.id, values[metric.id] === undefined ? null : summarize([values[metric.id]!])]),
+  ) as SubjectResult["figures"];
+  return { id, kind, dockerfile: `bench/peers/${id}/Dockerfile`, description: id, server: "Gunicorn", figures, samples: [] };
+}
+
+const peers = [
+  subject("naive", "peer", { codeRebuildSeconds: 40, imageBytes: 400e6, requestsPerSecond: 900 }),
+  subject("ordered", "peer", { codeRebuildSeconds: 3, imageBytes: 400e6, requestsPerSecond: 950 }),
+  subject("docker-init", "peer", { codeRebuildSeconds: 2, imageBytes: 380e6, requestsPerSecond: 1000 }),
+];
+
+describe("evaluateTargets", () => {
+  it("reports every target met, with its margin, when ours is within each limit", () => {
+    const ours = subject("slim-gunicorn", "ours", { codeRebuildSeconds: 2, imageBytes: 200e6, startupSeconds: 1.5, requestsPerSecond: 1100 });
+    const targets = evaluateTargets([...peers, ours]);
+    expect(targets.map((t) => t.status)).toEqual(["met", "met", "met", "met", "met"]);
+    expect(targets[0]!.margin).toMatch(/within by 0\.15×/);
+    expect(targets[2]!.measured).toContain("0.50×");
+    expect(targets[4]!.measured).toContain("docker-init");
+  });
+
+  it("reports a miss with by how much, never as met", () => {
+    const ours = subject("slim-uwsgi", "ours", { codeRebuildSeconds: 10, imageBytes: 300e6, startupSeconds: 2.6, requestsPerSecond: 800 });
+    const [naive, dockerInit, size, startup, throughput] = evaluateTargets([...peers, ours]);
+    expect(naive).toMatchObject({ status: "missed" });
+    expect(naive!.margin).toMatch(/missed by 0\.05× \(2\.00 s over the limit of 0\.20×\)/);
+    expect(dockerInit).toMatchObject({ status: "missed" });
+    expect(size).toMatchObject({ status: "missed" });
+    expect(startup).toMatchObject({ status: "missed", margin: "0.60 s over 2 s" });
+    expect(throughput).toMatchObject({ status: "missed" });
+    expect(throughput!.margin).toMatch(/200 req\/s below/);
+  });
+
+  it("says not measured when the peer a target compares with was not run", () => {
+    const ours = subject("onbuild", "ours", { codeRebuildSeconds: 1 });
+    expect(evaluateTargets([ours])[0]).toMatchObject({ status: "not measured" });
+  });
+});
+
+function results(subjects: SubjectResult[]): BenchResults {
+  return {
+    schema: 1,
+    command: "bash bench/run.sh",
+    quick: false,
+    startedAt: "2026-11-29T10:00:00.000Z",
+    finishedAt: "2026-11-29T11:00:00.000Z",
+    runs: 3,
+    machine: { cpuModel: "CPU <x>", cores: 2, ramBytes: 2 ** 33, kernel: "6.1", docker: "26.1", node: "v24", loadAverage: { start: 0.1, end: 0.2 } },
+    method: { Load: "autocannon" },
+    subjects,
+    ratios: computeRatios(subjects),
+    targets: evaluateTargets(subjects),
+    matrix: null,
+  };
+}
+
+describe("the results files", () => {
+  const ours = subject("slim-gunicorn", "ours", { codeRebuildSeconds: 2, imageBytes: 200e6, startupSeconds: 1.5, requestsPerSecond: 1100 });
+
+  it("computes ours/peer for every pair and figure both have", () => {
+    const ratios = computeRatios([...peers, ours]);
+    expect(ratios.find((r) => r.peer === "naive" && r.metric === "codeRebuildSeconds")?.ratio).toBe(0.05);
+    expect(ratios.some((r) => r.metric === "latencyP99Ms")).toBe(false);
+  });
+
+  it("draws a bar and a label per ratio in an SVG with escaped text", () => {
+    const svg = renderRatioChart(results([...peers, ours]));
+    expect(svg.startsWith("<svg ")).toBe(true);
+    expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+    expect(svg).toContain("slim-gunicorn / naive");
+    expect(svg).toContain(">0.050×<");
+    expect((svg.match(/fill="#2e7d32"\/>/g) ?? []).length).toBeGreaterThan(0);
+    expect(svg).not.toMatch(/<text[^>]*>[^<]*[<&][^<]*<\/text>/);
+  });
+
+  it("keeps the hand-written notes of the previous results.md", () => {
+    const first = renderResultsMarkdown(results([...peers, ours]), undefined);
+    expect(keptNotes(first)).toBeUndefined();
+    const edited = first.replace(/(<!-- notes[^>]*-->\n)[^]*?(\n<!-- \/notes -->)/, "$1The uWSGI miss is the request log.$2");
+    expect(keptNotes(edited)).toBe("The uWSGI miss is the request log.");
+    expect(renderResultsMarkdown(results([...peers, ours]), keptNotes(edited))).toContain(`${notesMarkers.start}\nThe uWSGI miss is the request log.\n${notesMarkers.end}`);
+  });
+
+  it("states the machine and each target's status in results.md", () => {
+    const markdown = renderResultsMarkdown(results([...peers, ours]), undefined);
+    expect(markdown).toContain("| CPU <x> | 2 | 8.0 GiB | 6.1 | 26.1 |");
+    expect(markdown).toContain("✅ met");
+    expect(markdown).toContain("Not measured in this run (--skip-matrix).");
+  });
+});
+
+describe("engineWentAway", () => {
+  it("recognises the engine's crash in a docker command's output and in a failed build's message", async () => {
+    const crashed = new DockerCommandError(["stats"], 1, { stdout: "", stderr: "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n" });
+    expect(await engineWentAway(crashed)).toBe(true);
+    expect(await engineWentAway(new Error("Building x failed at an unnamed step.\nERROR: failed to solve: Unavailable: error reading from server: EOF"))).toBe(true);
+  });
+});
