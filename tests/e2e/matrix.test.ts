@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type MatrixRunResult, runMatrix } from "@dockerize-python/harness";
+import { type CellReport, type CheckName, type MatrixRunResult, runMatrix } from "@dockerize-python/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const repo = resolve(import.meta.dirname, "..", "..");
@@ -11,33 +11,38 @@ const repo = resolve(import.meta.dirname, "..", "..");
  * The matrix end to end, as the main job runs it, on a sample of its cells: every template, every
  * check, and every dependency style once per Python version (the main job runs the whole
  * cross-product). Hermetic mode: no registry and no PyPI can be reached here.
+ *
+ * Two runs, to stay within CI's time: one cell per server and Python version (uWSGI on 3.11,
+ * Gunicorn on 3.13) and the proxy run every check their manifests list; the other cells, which
+ * bring the other Python versions, dependency styles and the onbuild template, run the checks that
+ * depend on those (--check): build, image, serving, cache and the server's shutdown.
  */
-const built = [
-  "slim-uwsgi/py3.11-requirements",
-  "slim-uwsgi/py3.13-pipenv",
-  "slim-gunicorn/py3.11-pyproject",
-  "slim-gunicorn/py3.13-requirements",
-  "onbuild/py3.11-pipenv",
-  "onbuild/py3.13-pyproject",
-  "caddy/caddy2",
-];
+const everyCheck = ["slim-uwsgi/py3.11-requirements", "slim-gunicorn/py3.13-requirements", "caddy/caddy2"];
+const sampledChecks = ["slim-uwsgi/py3.13-pipenv", "slim-gunicorn/py3.11-pyproject", "onbuild/py3.11-pipenv", "onbuild/py3.13-pyproject"];
+const checksOfSampled: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "onbuild-child", "sigterm-graceful", "deps-layer-cached"];
+const built = [...everyCheck, ...sampledChecks];
 /** Cells that cannot be built without the internet; reported skip with their reason, never pass. */
 const skippedHere = ["alpine/py3.11-requirements", "alpine/py3.13-pipenv", "caddy/caddy2-plugins"];
 
 describe("matrix in hermetic mode: every template, check and dependency style once per Python", () => {
   let reportDir: string;
+  /** The run of every check on `everyCheck` and the skipped cells. */
   let result: MatrixRunResult;
+  /** The run of `checksOfSampled` on `sampledChecks`. */
+  let sampled: MatrixRunResult;
+  let cells: CellReport[];
   const events: string[] = [];
 
   beforeAll(async () => {
     reportDir = await mkdtemp(join(tmpdir(), "dockerize-python-matrix-test-"));
-    result = await runMatrix(
-      { templatesDir: join(repo, "templates"), appDir: join(repo, "sample-app"), reportDir, cells: [...built, ...skippedHere], mode: "hermetic" },
-      (event) => {
-        if (event.kind === "cell-step") events.push(`${event.cell.id}: ${event.message}`);
-        if (event.kind === "cell-done") events.push(`${event.cell.id} ${event.report.status}`);
-      },
-    );
+    const common = { templatesDir: join(repo, "templates"), appDir: join(repo, "sample-app"), mode: "hermetic" as const };
+    const progress = (event: Parameters<Parameters<typeof runMatrix>[1]>[0]) => {
+      if (event.kind === "cell-step") events.push(`${event.cell.id}: ${event.message}`);
+      if (event.kind === "cell-done") events.push(`${event.cell.id} ${event.report.status}`);
+    };
+    result = await runMatrix({ ...common, reportDir: join(reportDir, "every-check"), cells: [...everyCheck, ...skippedHere] }, progress);
+    sampled = await runMatrix({ ...common, reportDir: join(reportDir, "sampled"), cells: sampledChecks, checks: checksOfSampled }, progress);
+    cells = [...result.report.cells, ...sampled.report.cells];
   });
 
   afterAll(async () => {
@@ -54,8 +59,8 @@ describe("matrix in hermetic mode: every template, check and dependency style on
   });
 
   it.each(built)("%s passes every check its manifest lists", (id) => {
-    const cell = result.report.cells.find((c) => c.id === id);
-    expect(cell, `cell ${id} missing; cells: ${result.report.cells.map((c) => c.id).join(", ")}`).toBeDefined();
+    const cell = cells.find((c) => c.id === id);
+    expect(cell, `cell ${id} missing; cells: ${cells.map((c) => c.id).join(", ")}`).toBeDefined();
     const failing = cell!.checks.filter((check) => check.status !== "pass");
     expect(failing, JSON.stringify(failing, null, 2)).toEqual([]);
     expect(cell!.status).toBe("pass");
@@ -66,7 +71,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
   });
 
   it.each(skippedHere)("%s is skipped with its reason, never passed, and still linted", (id) => {
-    const cell = result.report.cells.find((c) => c.id === id);
+    const cell = cells.find((c) => c.id === id);
     expect(cell?.status).toBe("skip");
     expect(cell?.reason).toMatch(/^hermetic mode: .+/);
     expect(cell?.checks.find((check) => check.name === "lint")?.status).toBe("pass");
@@ -75,28 +80,55 @@ describe("matrix in hermetic mode: every template, check and dependency style on
 
   it("runs every check the harness knows at least once per Python version", () => {
     for (const python of ["3.11", "3.13"]) {
-      const ran = new Set(result.report.cells.filter((c) => c.python === python && c.status === "pass").flatMap((c) => c.checks.map((k) => k.name)));
-      expect([...ran].sort()).toEqual(["compose-up", "deps-layer-cached", "http-through-caddy", "lint", "non-root", "onbuild-child", "size-budget"]);
+      const ran = new Set(cells.filter((c) => c.python === python && c.status === "pass").flatMap((c) => c.checks.map((k) => k.name)));
+      expect([...ran].sort()).toEqual(["arbitrary-uid", "cap-drop-all", "compose-up", "data-survives-restart", "db-wait", "deps-layer-cached", "http-through-caddy", "lint", "no-secrets-in-image", "non-root", "oci-labels", "onbuild-child", "override-cmd", "password-special-chars", "proxy-upstream-down", "read-only-rootfs", "sigterm-graceful", "size-budget", "static-refresh"]);
     }
-    const proxyChecks = result.report.cells.find((c) => c.id === "caddy/caddy2")?.checks.map((k) => k.name);
-    expect(proxyChecks?.sort()).toEqual(["caddy-http", "caddy-modules", "caddy-validate", "lint", "non-root", "size-budget"]);
+    const proxyChecks = cells.find((c) => c.id === "caddy/caddy2")?.checks.map((k) => k.name);
+    expect(proxyChecks?.sort()).toEqual(["caddy-http", "caddy-modules", "caddy-validate", "cap-drop-all", "lint", "non-root", "oci-labels", "proxy-upstream-down", "size-budget"]);
+  });
+
+  it("runs the runtime checks on uWSGI and on Gunicorn, and the graceful shutdown on each for each Python version", () => {
+    const runtimeChecks = ["sigterm-graceful", "db-wait", "password-special-chars", "override-cmd", "read-only-rootfs", "cap-drop-all", "arbitrary-uid", "proxy-upstream-down"];
+    for (const id of ["slim-uwsgi/py3.11-requirements", "slim-gunicorn/py3.13-requirements"]) {
+      const cell = cells.find((c) => c.id === id);
+      const statuses = Object.fromEntries(runtimeChecks.map((name) => [name, cell?.checks.find((check) => check.name === name)?.status]));
+      expect(statuses, id).toEqual(Object.fromEntries(runtimeChecks.map((name) => [name, "pass"])));
+    }
+    for (const template of ["slim-uwsgi", "slim-gunicorn"]) {
+      for (const python of ["3.11", "3.13"]) {
+        const shutdown = cells.find((c) => c.template === template && c.python === python)?.checks.find((check) => check.name === "sigterm-graceful");
+        expect(shutdown?.status, `${template} on Python ${python}`).toBe("pass");
+      }
+    }
+  });
+
+  it("runs only the selected checks when told to, and says so in the report", async () => {
+    for (const id of sampledChecks) {
+      const names = cells.find((c) => c.id === id)?.checks.map((check) => check.name) ?? [];
+      expect(names.length, id).toBeGreaterThan(0);
+      for (const name of names) expect(checksOfSampled, `${id} ran ${name}`).toContain(name);
+    }
+    expect(sampled.report.checksSelected).toEqual(checksOfSampled);
+    expect(await readFile(sampled.markdownFile, "utf8")).toContain("were selected; the manifests' other checks did not run");
+    expect(result.report.checksSelected).toBeUndefined();
   });
 
   it("proves the PostgreSQL version came from the database through Caddy", () => {
-    const detail = result.report.cells.find((c) => c.id === "slim-uwsgi/py3.13-pipenv")?.checks.find((c) => c.name === "http-through-caddy")?.detail;
+    const detail = cells.find((c) => c.id === "slim-uwsgi/py3.13-pipenv")?.checks.find((c) => c.name === "http-through-caddy")?.detail;
     expect(detail).toMatch(/PostgreSQL \d+\.\d+/);
   });
 
   it("writes the JSON and a Markdown table per template", async () => {
     const json = JSON.parse(await readFile(result.jsonFile, "utf8"));
-    expect(json.cells).toHaveLength(built.length + skippedHere.length);
+    expect(json.cells).toHaveLength(everyCheck.length + skippedHere.length);
     const markdown = await readFile(result.markdownFile, "utf8");
-    for (const template of ["slim-uwsgi", "slim-gunicorn", "onbuild", "alpine", "caddy"]) expect(markdown).toContain(`## ${template} `);
+    for (const template of ["slim-uwsgi", "slim-gunicorn", "alpine", "caddy"]) expect(markdown).toContain(`## ${template} `);
     expect(markdown).not.toMatch(/INCOMPLETE/);
+    expect(await readFile(sampled.markdownFile, "utf8")).toContain("## onbuild ");
   });
 
   describe("the entrypoint and servers of the images the matrix built", () => {
-    const imageOf = (id: string) => result.report.cells.find((c) => c.id === id)!.image;
+    const imageOf = (id: string) => cells.find((c) => c.id === id)!.image;
     const docker = (...args: string[]) => spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
     const labels = ["--label", "dockerize-python.test=matrix-entrypoint"];
 

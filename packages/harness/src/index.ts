@@ -1,6 +1,9 @@
 export { ExplainedError } from "./explained-error.ts";
 export { BuildFailedError } from "./docker/build-image.ts";
 export { DockerCommandError, DockerEngineUnavailableError } from "./docker/run-docker.ts";
+export { assertPortFree, PortInUseError } from "./stack/free-port.ts";
+export { leftoverRemovalCommands, newRunIdentity, type RunIdentity, runLabelKey } from "./stack/run-labels.ts";
+export { AppDirNotFoundError, assertAppDependencyFiles, MissingDependencyFileError, NoDependencyFileError } from "./staging/dependency-files.ts";
 
 export { discoverTemplates, NoTemplatesError, selectTemplates, UnknownTemplateError } from "./manifest/discover-templates.ts";
 export { type LoadedTemplate, loadTemplate } from "./manifest/load-manifest.ts";
@@ -22,7 +25,7 @@ export type { MatrixProgressEvent, MatrixProgressListener, MatrixRunResult, RunM
 
 export { formatDuration } from "./report/format-duration.ts";
 export { renderMarkdown } from "./report/render-markdown.ts";
-export type { CellReport, CheckResult, MatrixReport, Mode, Status } from "./report/report-types.ts";
+export type { CellReport, CheckResult, IncompleteRun, MatrixReport, Mode, Status } from "./report/report-types.ts";
 export { statusMarks } from "./report/status-marks.ts";
 export { summarizeReport } from "./report/summarize-report.ts";
 export { type ReportFiles, writeReport } from "./report/write-report.ts";
@@ -42,3 +45,42 @@ export { templateFileKinds } from "./lint/template-file-kinds.ts";
 export { deriveEjectedDockerfile, EjectDerivationError, type EjectRequest, triggerStageName } from "./eject/derive-ejected-dockerfile.ts";
 export { type EjectedFile, ejectOnbuild, type EjectOnbuildOptions, type EjectOnbuildResult, EjectWouldOverwriteError, UnknownPythonError } from "./eject/eject-onbuild.ts";
 export { ensureRegistryImage, type LocalRegistry, pushImage, registryImage, startLocalRegistry } from "./registry/start-local-registry.ts";
+
+export { type DependencyStyle, dependencyStyles } from "./manifest/schema.ts";
+export { templatePackageName, templatePackageScope } from "./manifest/template-package-name.ts";
+export { configuredNpmRegistry, InvalidRegistryUrlError, normalizeRegistryUrl } from "./template-source/npm-registry.ts";
+export { fetchTemplatePackage, type FetchTemplatePackageRequest, TemplateFetchError, TemplateVersionNotFoundError } from "./template-source/fetch-template-package.ts";
+export { checkoutTemplatesDir, loadTemplateSet, type LoadTemplateSetRequest, NotATemplateCheckoutError, type TemplateSet, type TemplateSource } from "./template-source/load-template-set.ts";
+export { type AppSettings, checkWsgiApp, InvalidWsgiAppError } from "./scaffold/app-settings.ts";
+export { type Ask, decideAppSettings, type DecideAppSettingsRequest, type DecidedAppSettings, type Question } from "./scaffold/decide-app-settings.ts";
+export { nextCommands } from "./scaffold/next-commands.ts";
+export { AppDirMissingError, assertAppDir, scaffoldApp, type ScaffoldAppRequest, type ScaffoldResult, ScaffoldWouldOverwriteError, type WrittenFile } from "./scaffold/scaffold-app.ts";
+export { NoScaffoldRecordError, readScaffoldRecord, type ScaffoldRecord, scaffoldRecordFile } from "./scaffold/scaffold-record.ts";
+export { verifyApp, type VerifyAppOptions } from "./verify-app/verify-app.ts";
+export { type AppDiff, diffApp, type DiffAppOptions, type FileComparison } from "./upgrade/diff-app.ts";
+export { renderAppDiff } from "./upgrade/render-app-diff.ts";
+
+// What the benchmark (bench/) builds on: the matrix's own staging, build environment and engine calls.
+export { assertDockerEngine, runDocker } from "./docker/run-docker.ts";
+export { buildImage, type BuildImageRequest, type BuiltImage } from "./docker/build-image.ts";
+export { type ImageFacts, inspectImage } from "./docker/inspect-image.ts";
+export { chooseMode, type ModeChoice, type RequestedMode } from "./hermetic/choose-mode.ts";
+export type { BuildEnvironment } from "./hermetic/build-environment.ts";
+export { prepareBuildEnvironment } from "./hermetic/prepare-build-environment.ts";
+export { stageApp } from "./staging/stage-app.ts";
+export { keepOnlyDependencyStyle } from "./staging/dependency-files.ts";
+export { resolvedBuildArgs } from "./matrix/verify-cell.ts";
+export { sampleAppGreeting } from "./matrix/run-matrix.ts";
+export { parseSteps } from "./checks/deps-layer-cached.ts";
+export { removeRunResources, runResourceName } from "./stack/run-labels.ts";
+export { stackDatabase } from "./stack/start-stack.ts";
+
+export { ociLabels, templateLabel } from "./checks/oci-labels.ts";
+export { type BuildProvenance, buildProvenance, provenanceArgs, provenanceBuildArgs } from "./labels/build-provenance.ts";
+export { type Bump, type RehearsedApp, type ReleaseRehearsal, rehearseRelease, type RehearseReleaseOptions, verifyRehearsedApp } from "./release/rehearse-release.ts";
+export { NotPublishedLocallyError, type PublishedPackage } from "./release/registry-storage.ts";
+export { RegistryLeakError } from "./release/registry-clients.ts";
+export { ReleaseStepError } from "./release/run-step.ts";
+export { type LocalNpmRegistry, startVerdaccio, VerdaccioMissingError } from "./release/start-verdaccio.ts";
+export { baseImageTags } from "./publish/base-image-tags.ts";
+export { NotABaseImageTemplateError, publishBaseImage, type PublishBaseImageOptions, type PublishBaseImageResult, type PublishedBaseImage, PushFailedError } from "./publish/publish-base-image.ts";

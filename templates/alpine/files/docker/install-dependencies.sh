@@ -9,6 +9,11 @@
 #   pipenv        Pipfile + Pipfile.lock        pipenv install --deploy (the lock, exactly)
 #   pyproject     pyproject.toml with [project] pip install of [project].dependencies
 # Exactly one style must be present; with several, set DEPENDENCY_STYLE.
+#
+# Credentials for private dependencies arrive only as BuildKit mounts of this one step (see the
+# Dockerfile), never as arguments or variables: a netrc at /root/.netrc and a pip.conf at
+# /etc/pip.conf (pip, pipenv and git read them there) and an ssh agent (SSH_AUTH_SOCK) with
+# /root/.ssh/known_hosts. This script names the ones it got, never their contents.
 set -eu
 
 venv=/opt/venv
@@ -115,6 +120,16 @@ PY
   pip_install -r /tmp/pyproject-requirements.txt "$@"
 }
 
+# Which credentials BuildKit mounted for this step: the build log then shows they arrived. An empty
+# file is a secret the build was not given (compose passes an empty one by default).
+report_credentials() {
+  if [ -s /root/.netrc ]; then log "a netrc is mounted (secret id=netrc): pip, pipenv and git log in with it"; fi
+  if [ -s /etc/pip.conf ]; then log "a pip.conf is mounted (secret id=pip_conf)"; fi
+  if [ -S "${SSH_AUTH_SOCK:-}" ]; then log "an ssh agent is forwarded (--ssh default): git+ssh:// requirements authenticate with it"; fi
+  if [ -s /root/.ssh/known_hosts ]; then log "known_hosts is mounted (secret id=known_hosts)"; fi
+}
+
+report_credentials
 style=${DEPENDENCY_STYLE:-auto}
 if [ "$style" = auto ]; then
   style=$(detect_style)
