@@ -51,7 +51,7 @@ describe("dockerize-python new, then verify, on a copy of the sample app", () =>
   };
   const readReport = async (app: string) => JSON.parse(await readFile(join(app, ".dockerize-python", "reports", "matrix.json"), "utf8")) as MatrixReport;
 
-  it.each(["slim-uwsgi", "onbuild"])("%s: new copies it from the checkout, adapted to the app, and verify passes", async (template) => {
+  it.each(["slim-uwsgi", "onbuild"])("%s: new copies it from the checkout, adapted to the app", async (template) => {
     const app = await newApp(template);
     const copied = dockerizePython(join(app, ".."), "new", template, "app", "--from", repo);
     expect(copied.status, copied.stderr).toBe(0);
@@ -65,16 +65,8 @@ describe("dockerize-python new, then verify, on a copy of the sample app", () =>
     expect(Object.keys(record.files)).toEqual(expect.arrayContaining(["docker/Dockerfile", "compose.yaml", "docker/caddy/Caddyfile", "docker/caddy/README.md", readme]));
     if (template === "onbuild") expect(await readFile(join(app, "docker", "Dockerfile"), "utf8")).toMatch(/^ENV WSGI_APP=wsgi:app$/m);
 
-    const verified = dockerizePython(app, "verify", "--mode", "hermetic", "--variant", "py3.13");
-    expect(verified.status, `${verified.stdout}\n${verified.stderr}`).toBe(0);
-    const report = await readReport(app);
-    expect(report.cells.map((cell) => cell.id)).toEqual([`${template}/py3.13-requirements`]);
-    const [cell] = report.cells;
-    expect(cell!.status).toBe("pass");
-    // The sample app has the routes every check requests: none is skipped.
-    expect(cell!.checks.filter((check) => check.status !== "pass")).toEqual([]);
-    expect(cell!.checks.map((check) => check.name)).toEqual(expect.arrayContaining(["http-through-caddy", "compose-up", "lint"]));
-    if (template === "onbuild") expect(cell!.checks.map((check) => check.name)).toContain("onbuild-child");
+    // `verify` on a fresh copy of each is proven once, from the published packages, in
+    // release-rehearsal.test.ts (the same command on the same files; CI's time is spent once).
   });
 
   it("verify builds the app's own, edited copies, and skips with the reason the checks that need the sample app's routes", async () => {

@@ -48,9 +48,11 @@ export const checks: Record<CheckName, Check> = {
   "arbitrary-uid": arbitraryUid,
   "sigterm-graceful": sigtermGraceful,
   "onbuild-child": onbuildChild,
+  // Before no-secrets-in-image: it measures the cache the cell's own build left. Run after that
+  // check's uncached rebuild of the secret-using stages, it once saw BuildKit run them again.
+  "deps-layer-cached": depsLayerCached,
   // Builds under its own tag: the cell's image and the staged app stay as they are.
   "no-secrets-in-image": noSecretsInImage,
-  "deps-layer-cached": depsLayerCached,
   // These three share the cell's compose project, started by the first of them to run.
   "compose-up": composeUp,
   "data-survives-restart": dataSurvivesRestart,
