@@ -11,7 +11,8 @@
  *
  * In a source file, `%%os:NAME%%`, `%%server:NAME%%` or `%%layout:NAME%%` on a line of its own is
  * replaced by the file fragments/os-<os>/NAME, fragments/server-<server>/NAME or
- * fragments/layout-<layout>/NAME (an empty fragment removes the line);
+ * fragments/layout-<layout>/NAME (an empty fragment removes the line), and `%%common:NAME%%` by
+ * fragments/common/NAME, a part that several source files share whatever the target;
  * inside a line, by that file's text without its final newline. `%%KEY%%` anywhere is replaced by a
  * value of the target (see `values` in render).
  *
@@ -84,8 +85,8 @@ export function renderTemplates(): GeneratedFile[] {
   );
 }
 
-/** What a fragment varies by: fragments/<axis>-<the target's value>/. */
-type Axis = "os" | "server" | "layout";
+/** What a fragment varies by: fragments/<axis>-<the target's value>/, or nothing: fragments/common/. */
+type Axis = "os" | "server" | "layout" | "common";
 
 function render(text: string, target: Target): string {
   const origin = templatePackageOf(target.template);
@@ -98,10 +99,10 @@ function render(text: string, target: Target): string {
     server_name: target.server === "uwsgi" ? "uWSGI" : "Gunicorn",
     python_image: pythonImageOf(target.template),
   };
-  const fragment = (axis: Axis, name: string) => read(join(sharedDir, "fragments", `${axis}-${target[axis]}`, name));
+  const fragment = (axis: Axis, name: string) => read(join(sharedDir, "fragments", axis === "common" ? axis : `${axis}-${target[axis]}`, name));
   return text
-    .replace(/^%%(os|server|layout):([a-z-]+)%%\n/gm, (_, axis: Axis, name: string) => fragment(axis, name))
-    .replace(/%%(os|server|layout):([a-z-]+)%%/g, (_, axis: Axis, name: string) => fragment(axis, name).trimEnd())
+    .replace(/^%%(os|server|layout|common):([a-z-]+)%%\n/gm, (_, axis: Axis, name: string) => fragment(axis, name))
+    .replace(/%%(os|server|layout|common):([a-z-]+)%%/g, (_, axis: Axis, name: string) => fragment(axis, name).trimEnd())
     .replace(/%%([a-z_]+)%%/g, (_, key: string) => {
       const value = values[key];
       if (value === undefined) throw new Error(`unknown placeholder %%${key}%% (known: ${Object.keys(values).join(", ")})`);
