@@ -19,6 +19,10 @@ export interface BenchOptions {
   warmupSeconds: number;
   /** Measure the matrix (the main command) too: warm, and with one template changed. */
   matrix: boolean;
+  /** Measure only the matrix; the subjects' figures are kept from the last results.json. */
+  matrixOnly: boolean;
+  /** Runs per scenario of the matrix (a full main command takes long): `runs` unless given. */
+  matrixRuns: number;
   /** The main command whose wall time is measured, run with bash from the repository's root. */
   matrixCommand: string;
   /** The template whose Dockerfile gets a comment for the "one template changed" scenario. */
@@ -42,6 +46,11 @@ Options:
   --connections N        concurrent connections of the load (default 16)
   --load-seconds N       seconds of measured load per run (default 20; --quick: 3)
   --skip-matrix          do not time the main command
+  --matrix-only          time only the main command; the subjects' figures are kept from the last
+                         bench/results.json (which must hold them), and results.md says when each was
+                         measured
+  --matrix-runs N        runs per scenario of the main command (default: --runs); with 1, a scenario's
+                         figure is that one run, not a median
   --matrix-command CMD   the main command to time (default: bash scripts/main.sh)
   --matrix-template T    the template changed for the "one template changed" timing (default slim-gunicorn)
   --matrix-cold          ALSO time the main command cold: REMOVES the stand-in images, BuildKit's
@@ -76,6 +85,8 @@ export function parseBenchOptions(args: string[]): BenchOptions | undefined {
         "matrix-command": { type: "string", default: "bash scripts/main.sh" },
         "matrix-template": { type: "string", default: "slim-gunicorn" },
         "matrix-cold": { type: "boolean", default: false },
+        "matrix-only": { type: "boolean", default: false },
+        "matrix-runs": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -89,9 +100,12 @@ export function parseBenchOptions(args: string[]): BenchOptions | undefined {
   if (mode !== "auto" && mode !== "hermetic" && mode !== "online") throw new BenchUsageError(`--mode must be auto, hermetic or online, not "${mode}".`);
   if (!/^\d+\.\d+$/.test(values.python)) throw new BenchUsageError(`--python takes a version such as 3.13, not "${values.python}".`);
   if (values["skip-matrix"] && values["matrix-cold"]) throw new BenchUsageError("--matrix-cold times the matrix; it cannot go with --skip-matrix.");
+  if (values["skip-matrix"] && values["matrix-only"]) throw new BenchUsageError("--matrix-only times nothing but the matrix; it cannot go with --skip-matrix.");
+  if (values["matrix-only"] && values.subjects !== undefined) throw new BenchUsageError("--matrix-only measures no subject; leave out --subjects.");
   const quick = values.quick;
+  const runs = quick ? 1 : wholeNumber(values.runs ?? "3", "--runs", 1);
   return {
-    runs: quick ? 1 : wholeNumber(values.runs ?? "3", "--runs", 1),
+    runs,
     quick,
     python: values.python,
     mode,
@@ -100,6 +114,8 @@ export function parseBenchOptions(args: string[]): BenchOptions | undefined {
     loadSeconds: wholeNumber(values["load-seconds"] ?? (quick ? "3" : "20"), "--load-seconds", 1),
     warmupSeconds: quick ? 1 : 5,
     matrix: !values["skip-matrix"],
+    matrixOnly: values["matrix-only"],
+    matrixRuns: values["matrix-runs"] === undefined ? runs : wholeNumber(values["matrix-runs"], "--matrix-runs", 1),
     matrixCommand: values["matrix-command"],
     matrixTemplate: values["matrix-template"],
     matrixCold: values["matrix-cold"],

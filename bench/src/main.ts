@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   assertDockerEngine,
@@ -16,6 +16,7 @@ import {
   removeRunResources,
   resolvedBuildArgs,
   type RunIdentity,
+  type LoadedTemplate,
   runLabelKey,
   sampleAppGreeting,
   stageApp,
@@ -25,10 +26,10 @@ import { type BenchStack, runApp, startBenchStack } from "./bench-stack.ts";
 import { containerMemoryBytes, memoryMethod, peakMemoryWhile } from "./container-memory.ts";
 import { engineWentAway, waitForEngine } from "./engine-recovery.ts";
 import { runLoad } from "./load.ts";
-import { currentLoadAverage, describeMachine } from "./machine.ts";
+import { currentLoadAverage, describeMachine, type Machine } from "./machine.ts";
 import { timeMatrix } from "./matrix-timing.ts";
 import { appChanges, measureBuilds } from "./measure-builds.ts";
-import { type BenchResults, computeRatios, evaluateTargets, matrixResult, type SubjectSample, subjectResult } from "./results.ts";
+import { type BenchResults, computeRatios, evaluateTargets, type MatrixResult, matrixResult, type SubjectSample, subjectResult } from "./results.ts";
 import { renderRatioChart } from "./render-ratio-chart.ts";
 import { keptNotes, renderResultsMarkdown } from "./render-results-markdown.ts";
 import { summarize } from "./stats.ts";
@@ -85,6 +86,12 @@ async function runBenchmark(options: BenchOptions, command: string): Promise<Ben
   await assertDockerEngine();
   const machine = await describeMachine();
   const templates = await discoverTemplates(join(repoDir, "templates"));
+  if (options.matrixOnly) {
+    const previous = await previousResults();
+    await rm(join(workDir, "logs"), { recursive: true, force: true });
+    await mkdir(join(workDir, "logs"), { recursive: true });
+    return { ...previous, matrix: await timeMainCommand(options, templates, command, machine) };
+  }
   const cells = benchCells(expandMatrix(templates), options.python);
   const subjects = selectSubjects(benchSubjects(repoDir, cells), options.subjects);
   const caddyCell = expandMatrix(templates, ["caddy"])[0];
@@ -149,22 +156,7 @@ async function runBenchmark(options: BenchOptions, command: string): Promise<Ben
   }
   await runCleanups();
 
-  let matrix = null;
-  if (options.matrix) {
-    const template = templates.find((t) => t.name === options.matrixTemplate);
-    if (!template) throw new ExplainedError(`--matrix-template ${options.matrixTemplate} is not a template.\nFix: choose among ${templates.map((t) => t.name).join(", ")}.`);
-    const changedFile = `templates/${template.name}/files/${template.manifest.dockerfile}`;
-    const scenarios = await timeMatrix({
-      repoDir,
-      command: options.matrixCommand,
-      runs: options.runs,
-      changedFile,
-      cold: options.matrixCold,
-      logDir: join(workDir, "logs"),
-      log,
-    });
-    matrix = matrixResult(options.matrixCommand, changedFile, scenarios);
-  }
+  const matrix = options.matrix ? await timeMainCommand(options, templates, command, machine) : null;
 
   const subjectResults = subjects.map((subject) => subjectResult(subject, samples.get(subject.id)!));
   return {
@@ -181,6 +173,39 @@ async function runBenchmark(options: BenchOptions, command: string): Promise<Ben
     targets: evaluateTargets(subjectResults),
     matrix,
   };
+}
+
+/** The main command's wall time: cold (when asked), warm, and with one template changed. */
+async function timeMainCommand(options: BenchOptions, templates: readonly LoadedTemplate[], benchCommand: string, machine: Machine): Promise<MatrixResult> {
+  const template = templates.find((t) => t.name === options.matrixTemplate);
+  if (!template) throw new ExplainedError(`--matrix-template ${options.matrixTemplate} is not a template.\nFix: choose among ${templates.map((t) => t.name).join(", ")}.`);
+  const changedFile = `templates/${template.name}/files/${template.manifest.dockerfile}`;
+  const startedAt = new Date().toISOString();
+  const scenarios = await timeMatrix({
+    repoDir,
+    command: options.matrixCommand,
+    runs: options.matrixRuns,
+    changedFile,
+    cold: options.matrixCold,
+    logDir: join(workDir, "logs"),
+    log,
+  });
+  const timing = { command: options.matrixCommand, benchCommand, startedAt, finishedAt: new Date().toISOString(), runs: options.matrixRuns, machine, changedFile };
+  return matrixResult(timing, scenarios);
+}
+
+/** The last results.json, whose subjects' figures a --matrix-only run keeps. */
+async function previousResults(): Promise<BenchResults> {
+  const file = join(benchDir, "results.json");
+  const text = await readFile(file, "utf8").catch(() => undefined);
+  const results = text === undefined ? undefined : (JSON.parse(text) as Partial<BenchResults>);
+  if (results?.schema !== 1 || !results.subjects?.length) {
+    throw new ExplainedError(
+      `--matrix-only keeps the subjects' figures of the last run, but ${relative(repoDir, file)} ${text === undefined ? "does not exist" : "holds no subject's figures (or another schema)"}.\n` +
+        "Fix: run the benchmark once without --matrix-only (bash bench/run.sh --skip-matrix measures only the subjects).",
+    );
+  }
+  return results as BenchResults;
 }
 
 interface MeasureContext {

@@ -72,14 +72,19 @@ export function renderResultsMarkdown(results: BenchResults, notes: string | und
   if (!results.matrix) {
     push("Not measured in this run (--skip-matrix).");
   } else {
+    const { matrix } = results;
+    const separately = matrix.benchCommand !== results.command;
     push(
-      `Wall time of \`${results.matrix.command}\`, the main command, from the repository's root:`,
+      `Wall time of \`${matrix.command}\`, the main command, from the repository's root; ${matrix.runs} run${matrix.runs === 1 ? "" : "s"} per scenario` +
+        `${matrix.runs === 1 ? " (one run: a figure, not a median)" : ", median with min–max"}. ` +
+        `Timed ${separately ? `separately, by \`${matrix.benchCommand}\`, ` : ""}${matrix.startedAt} – ${matrix.finishedAt}` +
+        `${separately ? `, on ${matrix.machine.cpuModel}, ${matrix.machine.cores} cores, Docker ${matrix.machine.docker}` : ""}:`,
       "",
       "| scenario | wall time | exit codes | what |",
       "| --- | --- | --- | --- |",
-      ...results.matrix.scenarios.map((s) => `| ${s.id} | ${cell(s.seconds, formatSeconds)} | ${s.exitCodes.join(", ")} | ${s.description} |`),
+      ...matrix.scenarios.map((s) => `| ${s.id} | ${cell(s.seconds, formatSeconds)} | ${s.exitCodes.join(", ")} | ${s.description} |`),
     );
-    if (!results.matrix.scenarios.some((s) => s.id === "cold")) {
+    if (!matrix.scenarios.some((s) => s.id === "cold")) {
       push("", "Cold (no stand-ins, no cache) was not measured: it removes shared caches, so it runs only with `--matrix-cold` (see bench/README.md).");
     }
   }

@@ -47,7 +47,15 @@ export interface TargetResult {
 }
 
 export interface MatrixResult {
+  /** The main command timed. */
   command: string;
+  /** The benchmark's command line that timed it (with --matrix-only, not the one of the subjects' figures). */
+  benchCommand: string;
+  startedAt: string;
+  finishedAt: string;
+  /** Runs per scenario (but one priming run). */
+  runs: number;
+  machine: Machine;
   changedFile: string;
   scenarios: Array<{ id: MatrixScenario["id"]; description: string; seconds: Summary | null; exitCodes: number[] }>;
 }
@@ -73,10 +81,9 @@ export function subjectResult(subject: Subject, samples: SubjectSample[]): Subje
   return { id: subject.id, kind: subject.kind, dockerfile: subject.dockerfile, description: subject.description, server: subject.server, figures, samples };
 }
 
-export function matrixResult(command: string, changedFile: string, scenarios: readonly MatrixScenario[]): MatrixResult {
+export function matrixResult(timing: Omit<MatrixResult, "scenarios">, scenarios: readonly MatrixScenario[]): MatrixResult {
   return {
-    command,
-    changedFile,
+    ...timing,
     scenarios: scenarios.map((scenario) => ({
       id: scenario.id,
       description: scenario.description,

@@ -37,6 +37,11 @@ describe("parseBenchOptions", () => {
     expect(options).toMatchObject({ runs: 3, quick: false, python: "3.13", matrix: true, matrixCold: false, matrixCommand: "bash scripts/main.sh" });
   });
 
+  it("runs the matrix as often as the subjects unless --matrix-runs says otherwise", () => {
+    expect(parseBenchOptions(["--runs", "5"])).toMatchObject({ runs: 5, matrixRuns: 5, matrixOnly: false });
+    expect(parseBenchOptions(["--matrix-only", "--matrix-runs", "1"])).toMatchObject({ runs: 3, matrixRuns: 1, matrixOnly: true, matrix: true });
+  });
+
   it("--quick is 1 run and a short load", () => {
     expect(parseBenchOptions(["--quick"])).toMatchObject({ runs: 1, loadSeconds: 3 });
   });
@@ -44,6 +49,9 @@ describe("parseBenchOptions", () => {
   it("refuses contradictions and nonsense with the usage", () => {
     expect(() => parseBenchOptions(["--quick", "--runs", "3"])).toThrow(/not both/);
     expect(() => parseBenchOptions(["--skip-matrix", "--matrix-cold"])).toThrow(/--matrix-cold/);
+    expect(() => parseBenchOptions(["--skip-matrix", "--matrix-only"])).toThrow(/--matrix-only/);
+    expect(() => parseBenchOptions(["--matrix-only", "--subjects", "naive"])).toThrow(/leave out --subjects/);
+    expect(() => parseBenchOptions(["--matrix-runs", "0"])).toThrow(/--matrix-runs/);
     expect(() => parseBenchOptions(["--runs", "two"])).toThrow(/whole number/);
     expect(() => parseBenchOptions(["--python", "3"])).toThrow(/3\.13/);
     expect(() => parseBenchOptions(["--frobnicate"])).toThrow(/Usage: bash bench\/run.sh/);
@@ -141,6 +149,26 @@ describe("the results files", () => {
     expect(markdown).toContain("| CPU <x> | 2 | 8.0 GiB | 6.1 | 26.1 |");
     expect(markdown).toContain("✅ met");
     expect(markdown).toContain("Not measured in this run (--skip-matrix).");
+  });
+
+  it("says when and by which command the matrix was timed, and that one run is not a median", () => {
+    const base = results([...peers, ours]);
+    const matrix = {
+      command: "bash scripts/main.sh",
+      benchCommand: "bash bench/run.sh --matrix-only --matrix-runs 1",
+      startedAt: "2026-11-30T09:00:00.000Z",
+      finishedAt: "2026-11-30T10:00:00.000Z",
+      runs: 1,
+      machine: base.machine,
+      changedFile: "templates/t/files/docker/Dockerfile",
+      scenarios: [{ id: "warm" as const, description: "nothing changed", seconds: summarize([2]), exitCodes: [0] }],
+    };
+    const markdown = renderResultsMarkdown({ ...base, matrix }, undefined);
+    expect(markdown).toContain("1 run per scenario (one run: a figure, not a median)");
+    expect(markdown).toContain("Timed separately, by `bash bench/run.sh --matrix-only --matrix-runs 1`, 2026-11-30T09:00:00.000Z");
+    expect(markdown).toContain("Cold (no stand-ins, no cache) was not measured");
+    const together = renderResultsMarkdown({ ...base, matrix: { ...matrix, benchCommand: base.command, runs: 3 } }, undefined);
+    expect(together).toContain("3 runs per scenario, median with min–max. Timed 2026-11-30T09:00:00.000Z");
   });
 });
 

@@ -72,6 +72,29 @@ describe("timeMatrix", () => {
     expect(lines.some((line) => line.includes("matrix warm 2/2"))).toBe(true);
   });
 
+  it("with cold asked, starts cold (warmth removed, an empty harness cache, turbo forced) and runs warm on the cache the last cold run filled", async () => {
+    const file = await templateFile();
+    let removals = 0;
+    const scenarios = await timeMatrix({
+      repoDir: dir,
+      command: 'echo "$DOCKERIZE_PYTHON_CACHE ${TURBO_FORCE:-cached}" >> seen.txt; touch "$DOCKERIZE_PYTHON_CACHE/filled"',
+      runs: 2,
+      changedFile: file.relative,
+      cold: true,
+      removeWarmth: async () => void (removals += 1),
+      logDir: dir,
+      log: () => {},
+    });
+    expect(scenarios.map((s) => [s.id, s.runs.length])).toEqual([["cold", 2], ["warm", 2], ["one-template-changed", 2]]);
+    expect(removals).toBe(2);
+    const seen = (await readFile(join(dir, "seen.txt"), "utf8")).trim().split("\n").map((line) => line.split(" "));
+    const [firstCold, lastCold] = [seen[0]![0]!, seen[1]![0]!];
+    expect(firstCold).not.toBe(lastCold);
+    expect(seen.slice(0, 2).map((line) => line[1])).toEqual(["true", "true"]);
+    expect(seen.slice(2)).toEqual(Array.from({ length: 4 }, () => [lastCold, "cached"]));
+    await expect(stat(lastCold)).rejects.toThrow(/ENOENT/);
+  });
+
   it("records a failing main command's exit code instead of dropping the run", async () => {
     const file = await templateFile();
     const scenarios = await timeMatrix({ repoDir: dir, command: "exit 3", runs: 1, changedFile: file.relative, cold: false, logDir: dir, log: () => {} });
