@@ -29,6 +29,10 @@ export interface BenchOptions {
   matrixTemplate: string;
   /** Also the cold matrix: stand-ins, the package index and BuildKit's whole cache removed first. */
   matrixCold: boolean;
+  /** Extra environment of every subject's app container (an experiment: say, request logs off). */
+  appEnv: Record<string, string>;
+  /** Where results.json, results.md and results.svg go, relative to the repository's root. */
+  outDir: string;
 }
 
 export const usage = `Usage: bash bench/run.sh [options]
@@ -57,6 +61,10 @@ Options:
                          whole build cache (every user's on this engine: docker builder prune --all)
                          and uses a fresh, empty harness cache. Off by default; run it on a quiet
                          machine that nobody else builds on.
+  --app-env KEY=VALUE    also set KEY in every subject's app container (repeatable), for an
+                         experiment such as request logs off; results.md lists it
+  --out DIR              write the results to DIR (from the repository's root; default bench), e.g.
+                         bench/experiments/<name> for an experiment beside the published results
   -h, --help             show this help`;
 
 /** A wrong option: the message and the usage. */
@@ -87,6 +95,8 @@ export function parseBenchOptions(args: string[]): BenchOptions | undefined {
         "matrix-cold": { type: "boolean", default: false },
         "matrix-only": { type: "boolean", default: false },
         "matrix-runs": { type: "string" },
+        "app-env": { type: "string", multiple: true, default: [] },
+        out: { type: "string", default: "bench" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -119,7 +129,15 @@ export function parseBenchOptions(args: string[]): BenchOptions | undefined {
     matrixCommand: values["matrix-command"],
     matrixTemplate: values["matrix-template"],
     matrixCold: values["matrix-cold"],
+    appEnv: Object.fromEntries(values["app-env"].map(environmentEntry)),
+    outDir: values.out,
   };
+}
+
+function environmentEntry(text: string): [string, string] {
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(text);
+  if (!match) throw new BenchUsageError(`--app-env takes KEY=VALUE (an environment variable's name, =, its value; the value may be empty), not "${text}".`);
+  return [match[1]!, match[2]!];
 }
 
 function wholeNumber(text: string, option: string, least: number): number {

@@ -79,7 +79,10 @@ export interface StartedApp {
  * polls GET / through Caddy until it answers 200 with `greeting`: the time from just before
  * `docker run` to that answer is the startup time.
  */
-export async function runApp(stack: BenchStack, request: { run: RunIdentity; name: string; image: string; greeting: string }): Promise<StartedApp> {
+export async function runApp(
+  stack: BenchStack,
+  request: { run: RunIdentity; name: string; image: string; greeting: string; env: Readonly<Record<string, string>> },
+): Promise<StartedApp> {
   const container = runResourceName(request.run, request.name);
   const labels = Object.entries(request.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
   const remove = () => runDocker(["rm", "--force", "--volumes", container]).then(() => {}, () => {});
@@ -88,6 +91,7 @@ export async function runApp(stack: BenchStack, request: { run: RunIdentity; nam
     "run", "--detach", "--name", container, ...labels, "--network", stack.network, "--network-alias", "app",
     "--env", "DATABASE_HOST=db", "--env", "DATABASE_PORT=5432",
     "--env", `DATABASE_NAME=${stackDatabase.name}`, "--env", `DATABASE_USER=${stackDatabase.user}`, "--env", `DATABASE_PASSWORD=${stackDatabase.password}`,
+    ...Object.entries(request.env).flatMap(([key, value]) => ["--env", `${key}=${value}`]),
     request.image,
   ]);
   try {

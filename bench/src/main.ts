@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   assertDockerEngine,
@@ -36,7 +36,6 @@ import { summarize } from "./stats.ts";
 import { type BenchCells, benchSubjects, dependencyStyle, removeImages, selectSubjects, type Subject, workers } from "./subjects.ts";
 
 const repoDir = fileURLToPath(new URL("../../", import.meta.url));
-const benchDir = join(repoDir, "bench");
 const workDir = join(repoDir, "reports", "bench");
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).trim().split("\n")[0] ?? "";
@@ -54,8 +53,9 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const started = performance.now();
-    const results = await runBenchmark(options, `bash bench/run.sh${argv.length ? ` ${argv.join(" ")}` : ""}`);
-    const files = await writeResults(results);
+    const outDir = resolve(repoDir, options.outDir);
+    const results = await runBenchmark(options, `bash bench/run.sh${argv.length ? ` ${argv.join(" ")}` : ""}`, outDir);
+    const files = await writeResults(results, outDir);
     log(`done in ${((performance.now() - started) / 60_000).toFixed(1)} min: ${files.join(", ")}`);
     for (const target of results.targets) log(`target ${target.status}: ${target.subject}: ${target.target} (${target.margin})`);
     return 0;
@@ -81,13 +81,13 @@ process.once("SIGINT", () => {
   void runCleanups().finally(() => process.exit(130));
 });
 
-async function runBenchmark(options: BenchOptions, command: string): Promise<BenchResults> {
+async function runBenchmark(options: BenchOptions, command: string, outDir: string): Promise<BenchResults> {
   const startedAt = new Date().toISOString();
   await assertDockerEngine();
   const machine = await describeMachine();
   const templates = await discoverTemplates(join(repoDir, "templates"));
   if (options.matrixOnly) {
-    const previous = await previousResults();
+    const previous = await previousResults(outDir);
     await rm(join(workDir, "logs"), { recursive: true, force: true });
     await mkdir(join(workDir, "logs"), { recursive: true });
     return { ...previous, matrix: await timeMainCommand(options, templates, command, machine) };
@@ -195,8 +195,8 @@ async function timeMainCommand(options: BenchOptions, templates: readonly Loaded
 }
 
 /** The last results.json, whose subjects' figures a --matrix-only run keeps. */
-async function previousResults(): Promise<BenchResults> {
-  const file = join(benchDir, "results.json");
+async function previousResults(outDir: string): Promise<BenchResults> {
+  const file = join(outDir, "results.json");
   const text = await readFile(file, "utf8").catch(() => undefined);
   const results = text === undefined ? undefined : (JSON.parse(text) as Partial<BenchResults>);
   if (results?.schema !== 1 || !results.subjects?.length) {
@@ -230,7 +230,7 @@ async function measureSubject(subject: Subject, index: number, context: MeasureC
     say(`builds ${builds.coldBuildSeconds.toFixed(1)} / ${builds.codeRebuildSeconds.toFixed(1)} / ${builds.depRebuildSeconds.toFixed(1)} s; ${(builds.imageBytes / 1e6).toFixed(1)} MB, ${builds.layers} layers; a code change pulls ${(builds.codeChangePullBytes / 1e6).toFixed(2)} MB`);
     await removeImages([tags.code, tags.dependency]);
 
-    const app = await runApp(context.stack, { run, name: `${subject.id}-app`, image: tags.cold, greeting: sampleAppGreeting });
+    const app = await runApp(context.stack, { run, name: `${subject.id}-app`, image: tags.cold, greeting: sampleAppGreeting, env: options.appEnv });
     try {
       say(`first 200 through Caddy after ${app.startupSeconds.toFixed(2)} s`);
       await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -352,17 +352,21 @@ function method(options: BenchOptions, cells: BenchCells, environment: BuildEnvi
     "First 200": "from just before the app's `docker run` to the first GET / answered 200 with the app's greeting through Caddy, polled every 20 ms; PostgreSQL and Caddy (the caddy template) already running on a private network",
     Load: `autocannon, ${options.connections} connections, ${options.loadSeconds} s measured after ${options.warmupSeconds} s of warm-up, GET / (the app queries PostgreSQL) through Caddy on its published 127.0.0.1 port (loopback); the load generator runs in the benchmark's own Node process on the same ${cores} cores as the app, Caddy and PostgreSQL`,
     Memory: `${memoryMethod}; idle: the median of 3 samples, 3 s after the first 200; under load: the highest sample taken during the measured load`,
+    ...(Object.keys(options.appEnv).length
+      ? { "App environment (an experiment)": `every subject's app container also gets ${Object.entries(options.appEnv).map(([key, value]) => `\`${key}=${value}\``).join(", ")}` }
+      : {}),
     Order: "each run measures every subject in turn (run 1: all of them, then run 2, ...), so slow phases of a shared machine spread over all of them",
   };
 }
 
-async function writeResults(results: BenchResults): Promise<string[]> {
-  const markdownFile = join(benchDir, "results.md");
+async function writeResults(results: BenchResults, outDir: string): Promise<string[]> {
+  await mkdir(outDir, { recursive: true });
+  const markdownFile = join(outDir, "results.md");
   const previous = await readFile(markdownFile, "utf8").catch(() => undefined);
-  await writeFile(join(benchDir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(markdownFile, renderResultsMarkdown(results, keptNotes(previous)));
-  await writeFile(join(benchDir, "results.svg"), renderRatioChart(results));
-  return ["bench/results.json", "bench/results.md", "bench/results.svg"];
+  await writeFile(join(outDir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(markdownFile, renderResultsMarkdown(results, keptNotes(previous), relative(outDir, repoDir) || "."));
+  await writeFile(join(outDir, "results.svg"), renderRatioChart(results));
+  return ["results.json", "results.md", "results.svg"].map((file) => relative(repoDir, join(outDir, file)));
 }
 
 process.exitCode = await main(process.argv.slice(2));

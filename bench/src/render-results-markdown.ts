@@ -7,8 +7,11 @@ export const notesMarkers = { start: "<!-- notes: hand-written, kept by every ru
 
 const defaultNotes = "_None yet. After a full run, say here why each missed target was missed and what would close it._";
 
-/** results.md: the machine, the method, every figure, the ratios, the targets, the matrix; `notes` kept from the last file. */
-export function renderResultsMarkdown(results: BenchResults, notes: string | undefined): string {
+/**
+ * results.md: the machine, the method, every figure, the ratios, the targets, the matrix; `notes`
+ * kept from the last file. `repoRoot`: the repository's root, relative to where results.md is.
+ */
+export function renderResultsMarkdown(results: BenchResults, notes: string | undefined, repoRoot = ".."): string {
   const { machine } = results;
   const lines: string[] = [];
   const push = (...more: string[]) => lines.push(...more);
@@ -34,7 +37,7 @@ export function renderResultsMarkdown(results: BenchResults, notes: string | und
     "",
     "| subject | kind | Dockerfile | what it is | server |",
     "| --- | --- | --- | --- | --- |",
-    ...results.subjects.map((s) => `| ${s.id} | ${s.kind} | [${s.dockerfile}](../${s.dockerfile}) | ${s.description} | ${s.server} |`),
+    ...results.subjects.map((s) => `| ${s.id} | ${s.kind} | [${s.dockerfile}](${repoRoot}/${s.dockerfile}) | ${s.description} | ${s.server} |`),
     "",
     "## Figures",
     "",

@@ -42,6 +42,15 @@ describe("parseBenchOptions", () => {
     expect(parseBenchOptions(["--matrix-only", "--matrix-runs", "1"])).toMatchObject({ runs: 3, matrixRuns: 1, matrixOnly: true, matrix: true });
   });
 
+  it("takes extra app environment for an experiment, and where to write its results", () => {
+    expect(parseBenchOptions([])).toMatchObject({ appEnv: {}, outDir: "bench" });
+    const options = parseBenchOptions(["--app-env", "GUNICORN_ACCESSLOG=", "--app-env", "UWSGI_DISABLE_LOGGING=1", "--out", "bench/experiments/x"])!;
+    expect(options.appEnv).toEqual({ GUNICORN_ACCESSLOG: "", UWSGI_DISABLE_LOGGING: "1" });
+    expect(options.outDir).toBe("bench/experiments/x");
+    expect(() => parseBenchOptions(["--app-env", "NO_EQUALS"])).toThrow(/KEY=VALUE/);
+    expect(() => parseBenchOptions(["--app-env", "1X=y"])).toThrow(/KEY=VALUE/);
+  });
+
   it("--quick is 1 run and a short load", () => {
     expect(parseBenchOptions(["--quick"])).toMatchObject({ runs: 1, loadSeconds: 3 });
   });
@@ -149,6 +158,11 @@ describe("the results files", () => {
     expect(markdown).toContain("| CPU <x> | 2 | 8.0 GiB | 6.1 | 26.1 |");
     expect(markdown).toContain("✅ met");
     expect(markdown).toContain("Not measured in this run (--skip-matrix).");
+  });
+
+  it("links the Dockerfiles from wherever results.md is written", () => {
+    expect(renderResultsMarkdown(results([...peers, ours]), undefined)).toContain("](../bench/peers/naive/Dockerfile)");
+    expect(renderResultsMarkdown(results([...peers, ours]), undefined, "../../..")).toContain("](../../../bench/peers/naive/Dockerfile)");
   });
 
   it("says when and by which command the matrix was timed, and that one run is not a median", () => {
