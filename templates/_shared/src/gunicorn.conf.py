@@ -31,7 +31,8 @@ graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 8)
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "*")
 # Access log to stdout and error log to stderr: both end up in `docker logs`. The client's
 # address is the proxy's X-Forwarded-For (- without a proxy), then the peer's own address.
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+# GUNICORN_ACCESSLOG set but empty: no access log (Gunicorn's own default).
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 access_log_format = '%({x-forwarded-for}i)s via %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
