@@ -87,16 +87,34 @@ export async function buildImage(request: BuildImageRequest): Promise<BuiltImage
   };
   const started = performance.now();
   try {
-    const output = await runDocker(args, { onLine, signal: request.signal });
-    return { tag: request.tag, seconds: (performance.now() - started) / 1000, log: output.stderr + output.stdout };
-  } catch (error) {
-    if (error instanceof DockerCommandError) {
-      throw new BuildFailedError(request.tag, error.output.stderr + error.output.stdout, request.logFile);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const output = await runDocker(args, { onLine, signal: request.signal });
+        return { tag: request.tag, seconds: (performance.now() - started) / 1000, log: output.stderr + output.stdout };
+      } catch (error) {
+        if (!(error instanceof DockerCommandError)) throw error;
+        const log = error.output.stderr + error.output.stdout;
+        const startFailure = attempt === 1 && !request.signal?.aborted ? engineFailedToStartStep(log) : undefined;
+        if (startFailure) {
+          onLine(`[dockerize-python] the engine could not start a build step's container (runc: ${startFailure}), not the step's own failure; building again, once`);
+          continue;
+        }
+        throw new BuildFailedError(request.tag, log, request.logFile);
+      }
     }
-    throw error;
   } finally {
     await new Promise<void>((resolve) => (logStream ? logStream.end(resolve) : resolve()));
   }
+}
+
+/**
+ * runc's own failure to start a step's container, which a loaded machine meets now and then (seen
+ * with Debian's docker.io 26.1.5: "runc run failed: unable to start container process: waiting for
+ * init preliminary setup: read init-p: connection reset by peer"), as against the step's command
+ * failing. Its words, or undefined. A second attempt starts the container.
+ */
+export function engineFailedToStartStep(log: string): string | undefined {
+  return /unable to start container process: [^\n]*?((?:read|write) init-p: [a-z ]+)/.exec(log)?.[1];
 }
 
 /**
