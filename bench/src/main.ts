@@ -11,12 +11,12 @@ import {
   discoverTemplates,
   expandMatrix,
   ExplainedError,
+  type LoadedTemplate,
   newRunIdentity,
   prepareBuildEnvironment,
   removeRunResources,
   resolvedBuildArgs,
   type RunIdentity,
-  type LoadedTemplate,
   runLabelKey,
   sampleAppGreeting,
   stageApp,
@@ -86,20 +86,16 @@ async function runBenchmark(options: BenchOptions, command: string, outDir: stri
   await assertDockerEngine();
   const machine = await describeMachine();
   const templates = await discoverTemplates(join(repoDir, "templates"));
-  if (options.matrixOnly) {
-    const previous = await previousResults(outDir);
-    await rm(join(workDir, "logs"), { recursive: true, force: true });
-    await mkdir(join(workDir, "logs"), { recursive: true });
-    return { ...previous, matrix: await timeMainCommand(options, templates, command, machine) };
-  }
+  const previous = options.matrixOnly ? await previousResults(outDir) : undefined;
+  await rm(join(workDir, "logs"), { recursive: true, force: true });
+  await mkdir(join(workDir, "logs"), { recursive: true });
+  if (previous) return { ...previous, matrix: await timeMainCommand(options, templates, command, machine) };
   const cells = benchCells(expandMatrix(templates), options.python);
   const subjects = selectSubjects(benchSubjects(repoDir, cells), options.subjects);
   const caddyCell = expandMatrix(templates, ["caddy"])[0];
   const database = cells.slimGunicorn.template.manifest.stack?.database;
   if (!caddyCell || !database) throw new ExplainedError("The templates name no caddy proxy or no database stack.\nFix: restore templates/caddy and the stack of templates/slim-gunicorn/template.json.");
   const caddyImage = Object.values(caddyCell.baseImages)[0]!;
-  await rm(join(workDir, "logs"), { recursive: true, force: true });
-  await mkdir(join(workDir, "logs"), { recursive: true });
 
   log(`Python ${options.python} (${cells.pythonImage}); ${options.runs} run(s) of ${subjects.map((s) => s.id).join(", ")}`);
   const choice = await chooseMode(options.mode, cells.pythonImage, log);
