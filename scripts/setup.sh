@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Prepares this machine for dockerize-python, idempotently: Node 24, pnpm, a Docker engine with
-# BuildKit, buildx and compose v2 (started when it is not running), debootstrap and ShellCheck,
-# then the workspace's own dependencies and build. Anything already working is left alone: an
-# engine that answers is never reinstalled or reconfigured.
+# Prepares this machine for dockerize-python, idempotently: Node 24 (when node is older than the
+# workspace's engines.node), pnpm, a Docker engine with BuildKit, buildx and compose v2 (started when
+# it is not running), debootstrap and ShellCheck, then the workspace's own dependencies and build.
+# Anything already working is left alone: an engine that answers is never reinstalled or
+# reconfigured.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,17 +25,24 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# Node is installed only when the one here is older than the oldest the workspace declares
+# (package.json's engines.node, which scripts/oldest-node.sh tests on); then Node 24, the target.
+node_is_too_old() {
+  node -e '
+    const floor = require(process.argv[1]).engines.node.replace(">=", "").split(".").map(Number);
+    const [major, minor] = process.versions.node.split(".").map(Number);
+    process.exit(major > floor[0] || (major === floor[0] && minor >= floor[1]) ? 1 : 0);
+  ' "$repo/package.json" 2>/dev/null
+}
+
 ensure_node() {
-  local major
-  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-  if ((major >= node_major_wanted)); then return; fi
-  say "node $(node --version 2>/dev/null || echo 'is missing') is older than $node_major_wanted: installing node@$node_major_wanted from the npm registry"
+  if command -v node >/dev/null && ! node_is_too_old; then return; fi
+  say "node $(node --version 2>/dev/null || echo 'is missing') is older than $(node -p "require('$repo/package.json').engines.node" 2>/dev/null || echo 'this workspace needs'): installing node@$node_major_wanted from the npm registry"
   command -v npm >/dev/null || die "npm is missing, so Node $node_major_wanted cannot be installed." "install Node.js $node_major_wanted LTS and run this again."
   is_root || die "Node $node_major_wanted is needed and installing it globally needs root." "install Node.js $node_major_wanted LTS (for example with nvm) and run this again."
   npm install --global --prefix /usr/local --no-fund --no-audit --loglevel=error "node@$node_major_wanted" >/dev/null
   hash -r
-  major=$(node -p 'process.versions.node.split(".")[0]')
-  ((major >= node_major_wanted)) || die "node is still $(node --version) after installing node@$node_major_wanted into /usr/local." "put /usr/local/bin ahead of $(dirname "$(command -v node)") on PATH."
+  ! node_is_too_old || die "node is still $(node --version) after installing node@$node_major_wanted into /usr/local." "put /usr/local/bin ahead of $(dirname "$(command -v node)") on PATH."
 }
 
 ensure_pnpm() {

@@ -1,21 +1,32 @@
 #!/usr/bin/env bash
 # The tests: prepare this machine (scripts/setup.sh), then run every vitest suite: unit tests (no
-# Docker) and end-to-end tests against the real engine. Arguments go to vitest (a file filter, say).
-# Ends with one summary line, "N passed, N failed, N skipped".
+# Docker) and end-to-end tests against the real engine. The unit tests run twice: first on the
+# oldest Node the workspace declares (package.json's engines.node, from scripts/oldest-node.sh),
+# then, with the end-to-end tests, on the Node setup.sh provides. Arguments go to vitest (a file
+# filter, say). Ends with one summary line, "N passed, N failed, N skipped".
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$repo/scripts/setup.sh"
+oldest_node=$(bash "$repo/scripts/oldest-node.sh")
 cd "$repo/tests"
 
 # Ryuk (testcontainers' reaper) is an image that cannot be pulled here; the suites remove what they
 # start themselves, by label.
 export TESTCONTAINERS_RYUK_DISABLED=true
-results=$(mktemp -d)/vitest.json
+results=$(mktemp -d)
 status=0
-pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+printf '[test] unit tests on node %s (the oldest engines.node allows)\n' "$("$oldest_node/node" --version)"
+PATH="$oldest_node:$PATH" pnpm exec vitest run --project unit --passWithNoTests \
+  --reporter=default --reporter=json --outputFile.json="$results/unit-on-oldest-node.json" "$@" || status=$?
+printf '[test] every suite on node %s\n' "$(node --version)"
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results/all-suites.json" "$@" || status=$?
 
-if [[ -s "$results" ]]; then
-  node "$repo/scripts/summarize-vitest.mjs" "$results"
+summaries=()
+for file in "$results/unit-on-oldest-node.json" "$results/all-suites.json"; do
+  [[ -s $file ]] && summaries+=("$file")
+done
+if ((${#summaries[@]})); then
+  node "$repo/scripts/summarize-vitest.mjs" "${summaries[@]}"
 fi
 exit "$status"
