@@ -15,11 +15,14 @@ export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1
 # does not run again, and a template whose run fails must not leave an old, passing report behind.
 rm -rf templates/*/.verify
 
+job_started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 status=0
 # One template at a time: the cells share one Docker engine and the machine's cores. --continue:
 # a failing template does not stop the others, so the report shows the whole matrix.
 pnpm exec turbo run verify --concurrency=1 --continue -- "$@" || status=$?
 reports=()
 for template in templates/*/template.json; do reports+=("$(dirname "$template")/.verify/matrix.json"); done
-pnpm exec dockerize-python merge-reports "${reports[@]}" || status=$?
+# --job-started: a line per template then says whether this job verified it or turbo restored its
+# report from the cache.
+pnpm exec dockerize-python merge-reports --job-started "$job_started" "${reports[@]}" || status=$?
 exit "$status"

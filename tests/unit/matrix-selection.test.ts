@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { mergeReports, type CellReport, type MatrixReport } from "@dockerize-python/harness";
+import { describeMergedRuns, mergeReports, type CellReport, type MatrixReport } from "@dockerize-python/harness";
 import { selectCells } from "../../packages/harness/src/matrix/run-matrix.ts";
 import { keepOnlyDependencyStyle, MissingDependencyFileError } from "../../packages/harness/src/staging/dependency-files.ts";
 
@@ -78,5 +78,24 @@ describe("mergeReports", () => {
     expect(mergeReports([report({}), report({ complete: false })]).complete).toBe(false);
     expect(() => mergeReports([report({}), report({ mode: "online", hermetic: null })])).toThrow(/different modes/);
     expect(() => mergeReports([])).toThrow(/No reports to merge/);
+  });
+
+  it("says, per run, whether this job verified it (and what it reused) or turbo restored it", () => {
+    const cached = report({ cells: [{ ...cell("caddy/caddy2", "pass"), template: "caddy" }] });
+    const fresh = report({
+      cells: [{ ...cell("slim-uwsgi/py3.13", "pass"), template: "slim-uwsgi" }],
+      startedAt: "2026-01-01T11:00:00.500Z",
+      finishedAt: "2026-01-01T11:02:00.000Z",
+      hermetic: {
+        standins: [{ official: "python:3.13-slim-trixie", image: "s", reused: true }, { official: "postgres:17-trixie", image: "p", reused: false }],
+        packageIndexes: [{ suite: "trixie", reused: true, packages: 40 }],
+      },
+    });
+    const online = report({ cells: [{ ...cell("onbuild/py3.13", "pass"), template: "onbuild" }], startedAt: "2026-01-01T11:03:00.000Z", finishedAt: "2026-01-01T11:03:30.000Z", mode: "online", hermetic: null });
+    expect(describeMergedRuns([cached, fresh, online], new Date("2026-01-01T11:00:00Z"))).toEqual([
+      "caddy: unchanged since its run of 2026-01-01T10:00:00.000Z (1 min 00 s): turbo's cache hit restored that report; nothing was built or run again.",
+      "slim-uwsgi: verified by this job (2 min 00 s); stand-ins: 1 reused, 1 built; package indexes: 1 reused, 0 built.",
+      "onbuild: verified by this job (30.0 s).",
+    ]);
   });
 });

@@ -30,6 +30,7 @@ export { statusMarks } from "./report/status-marks.ts";
 export { summarizeReport } from "./report/summarize-report.ts";
 export { type ReportFiles, writeReport } from "./report/write-report.ts";
 export { mergeReports } from "./report/merge-reports.ts";
+export { describeMergedRuns } from "./report/describe-merged-runs.ts";
 export { renderTemplatesTable, replaceTemplatesTable, templatesTableMarkers } from "./docs/render-templates-table.ts";
 
 export type { CheckContext, CheckOutcome, StaticCheckContext, TemplateFiles } from "./checks/check.ts";

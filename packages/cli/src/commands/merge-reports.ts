@@ -1,17 +1,20 @@
 import { readFile } from "node:fs/promises";
-import { ExplainedError, type MatrixReport, mergeReports, summarizeReport, writeReport } from "@dockerize-python/harness";
+import { describeMergedRuns, ExplainedError, type MatrixReport, mergeReports, summarizeReport, writeReport } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
 import { parseCommandArgs, reportDirOption } from "../command-args.ts";
 import { UsageError } from "../usage-error.ts";
 
-const usage = `Usage: dockerize-python merge-reports [--report-dir DIR] MATRIX_JSON...
+const usage = `Usage: dockerize-python merge-reports [--report-dir DIR] [--job-started ISO_TIME] MATRIX_JSON...
 
 Merges matrix.json files written by separate runs (one per template, as \`turbo run verify\` makes
 them) into one matrix.json and matrix.md, a table per template. A file that does not exist (its run
 failed before writing it) makes the merged report incomplete.
 
 Options:
-      --report-dir DIR  Where the merged reports go (default: the repository's reports, else ./reports)
+      --report-dir DIR        Where the merged reports go (default: the repository's reports, else ./reports)
+      --job-started ISO_TIME  When the job that ran them started: a line per run then says whether
+                              this job verified it (and which stand-ins it reused or built) or turbo
+                              restored it from its cache
 
 Exit status: 0 every merged cell passed or was skipped with a reason; 1 a cell failed or a report
 could not be read; 2 the command line is wrong.`;
@@ -21,13 +24,17 @@ export const mergeReportsCommand: Command = {
   summary: "Merge per-template matrix.json files into reports/matrix.{json,md}",
   usage,
   async run(args) {
-    const { values, positionals } = parseCommandArgs(args, { "report-dir": { type: "string" } }, usage, true);
+    const { values, positionals } = parseCommandArgs(args, { "report-dir": { type: "string" }, "job-started": { type: "string" } }, usage, true);
     if (!positionals.length) throw new UsageError("no matrix.json given.", usage);
+    const jobStarted = values["job-started"] === undefined ? undefined : new Date(values["job-started"]);
+    if (jobStarted && Number.isNaN(jobStarted.getTime())) throw new UsageError(`--job-started ${values["job-started"]} is not a time (ISO 8601, like 2026-11-29T15:40:00Z).`, usage);
     const reportDir = reportDirOption(values["report-dir"]);
     const read = await Promise.all(positionals.map(readReport));
     const missing = positionals.filter((_, index) => !read[index]);
     for (const file of missing) process.stderr.write(`dockerize-python: no report at ${file}: that run failed before writing one (see its output above)\n`);
-    const merged = mergeReports(read.filter((report) => report !== undefined));
+    const reports = read.filter((report) => report !== undefined);
+    if (jobStarted) for (const line of describeMergedRuns(reports, jobStarted)) process.stdout.write(`${line}\n`);
+    const merged = mergeReports(reports);
     // A template whose run wrote no report is a hole in the matrix: the merged report says so.
     if (missing.length) {
       merged.complete = false;

@@ -1,0 +1,32 @@
+import { formatDuration } from "./format-duration.ts";
+import type { MatrixReport } from "./report-types.ts";
+
+/**
+ * A line per run being merged, saying what it did: a run that started before `jobStarted` is one
+ * turbo restored from its cache (its template, the sample app and the harness are unchanged since),
+ * so nothing of it was built again; a run of this job says which stand-ins and package indexes it
+ * reused and which it had to build.
+ */
+export function describeMergedRuns(reports: readonly MatrixReport[], jobStarted: Date): string[] {
+  return reports.map((report) => {
+    const templates = [...new Set(report.cells.map((cell) => cell.template))].join(", ") || "(no cells)";
+    const took = formatDuration((Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000);
+    if (Date.parse(report.startedAt) < jobStarted.getTime()) {
+      return `${templates}: unchanged since its run of ${report.startedAt} (${took}): turbo's cache hit restored that report; nothing was built or run again.`;
+    }
+    return `${templates}: verified by this job (${took})${describeHermeticReuse(report)}.`;
+  });
+}
+
+function describeHermeticReuse(report: MatrixReport): string {
+  const kinds = [
+    { what: "stand-ins", items: report.hermetic?.standins ?? [] },
+    { what: "package indexes", items: report.hermetic?.packageIndexes ?? [] },
+  ].filter(({ items }) => items.length > 0);
+  return kinds
+    .map(({ what, items }) => {
+      const reused = items.filter((item) => item.reused).length;
+      return `; ${what}: ${reused} reused, ${items.length - reused} built`;
+    })
+    .join("");
+}
