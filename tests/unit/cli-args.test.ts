@@ -39,6 +39,9 @@ describe("dockerize-python command line", () => {
     { args: ["matrix", "--template"], message: "Option '-t, --template <value>' argument missing" },
     { args: ["matrix", "--mode", "fast"], message: '--mode must be one of auto, hermetic, online, not "fast".' },
     { args: ["matrix", "extra"], message: "Unexpected argument 'extra'" },
+    { args: ["matrix", "--check", "fast"], message: "--check fast: not a check the harness knows. Checks: " },
+    { args: ["verify", "--check", "fast"], message: "--check fast: not a check the harness knows. Checks: " },
+    { args: ["merge-reports", "--job-started", "soon", "a.json"], message: "--job-started soon is not a time" },
   ])("exits 2 with a message and the usage for: $args", ({ args, message }) => {
     const { status, stdout, stderr } = runCli(...args);
     expect(status).toBe(2);

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { leftoverRemovalCommands, newRunIdentity, summarizeReport, verifyApp } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
-import { modeOption, parseCommandArgs } from "../command-args.ts";
+import { checkOptions, modeOption, parseCommandArgs } from "../command-args.ts";
 import { interruptedExitCode, interruptOnCtrlC } from "../interrupt-on-ctrl-c.ts";
 import { renderProgress } from "../progress.ts";
 import { templateSourceOption } from "../template-source-option.ts";
@@ -17,6 +17,8 @@ sample app's routes, the checks that request them are reported as skip, with the
 Options:
       --app DIR         The app (default: the current directory)
       --variant ID      Only this variant of the template (e.g. py3.13; repeatable; default: all)
+      --check NAME      Only this check (repeatable; default: every check the template's manifest
+                        lists); the report names the selection
       --mode MODE       auto (default): online when registries answer, hermetic otherwise;
                         hermetic: local stand-in images and package index; online: as published
       --report-dir DIR  Where the reports go (default: <app>/.dockerize-python/reports)
@@ -39,6 +41,7 @@ export const verifyCommand: Command = {
       {
         app: { type: "string" },
         variant: { type: "string", multiple: true },
+        check: { type: "string", multiple: true },
         mode: { type: "string", default: "auto" },
         "report-dir": { type: "string" },
         registry: { type: "string" },
@@ -56,6 +59,7 @@ export const verifyCommand: Command = {
           reportDir: resolve(values["report-dir"] ?? join(appDir, ".dockerize-python", "reports")),
           mode: modeOption(values.mode, usage),
           variants: values.variant ?? [],
+          checks: checkOptions(values.check, usage),
           source: templateSourceOption(values, usage),
           run,
           signal: interrupt.signal,

@@ -2,6 +2,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
+import type { CheckName } from "../manifest/schema.ts";
 import { templatePackageName, templatePackageScope } from "../manifest/template-package-name.ts";
 import { copyWorkspace } from "./copy-workspace.ts";
 import { assertClientsUseRegistry, clientEnvironment, pointProjectAt } from "./registry-clients.ts";
@@ -191,12 +192,29 @@ async function installedFrom(consumerDir: string, registry: LocalNpmRegistry): P
 export function verifyRehearsedApp(
   rehearsal: ReleaseRehearsal,
   app: RehearsedApp,
-  options: { mode: "auto" | "hermetic" | "online"; reportDir: string; /** Only these variants (py3.13); all when absent. */ variants?: readonly string[] },
+  options: {
+    mode: "auto" | "hermetic" | "online";
+    reportDir: string;
+    /** Only these variants (py3.13); all when absent. */
+    variants?: readonly string[];
+    /** Only these checks (`verify --check`); every check of the template when absent. */
+    checks?: readonly CheckName[];
+  },
 ): Promise<string> {
   return runStep({
     step: `verify the ${app.template} app`,
     program: rehearsal.cli.bin,
-    args: ["verify", "--app", app.dir, "--mode", options.mode, "--report-dir", options.reportDir, ...(options.variants ?? []).flatMap((variant) => ["--variant", variant])],
+    args: [
+      "verify",
+      "--app",
+      app.dir,
+      "--mode",
+      options.mode,
+      "--report-dir",
+      options.reportDir,
+      ...(options.variants ?? []).flatMap((variant) => ["--variant", variant]),
+      ...(options.checks ?? []).flatMap((check) => ["--check", check]),
+    ],
     cwd: rehearsal.consumerDir,
     env: rehearsal.cli.env,
     fix: `read the report in ${options.reportDir}: the published ${app.template} template does not pass its checks on the sample app`,

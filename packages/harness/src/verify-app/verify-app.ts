@@ -2,6 +2,7 @@ import { access, copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
+import type { CheckName } from "../manifest/schema.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { Mode } from "../report/report-types.ts";
 import { runMatrix } from "../matrix/run-matrix.ts";
@@ -20,6 +21,8 @@ export interface VerifyAppOptions {
   mode: "auto" | Mode;
   /** Only these variants of the template (`py3.13`); all of them when absent or empty. */
   variants?: string[];
+  /** Only these of the template's checks (see RunMatrixOptions.checks); all of them when absent or empty. */
+  checks?: CheckName[];
   /** Where to fetch the recorded templates from instead of the recorded source (a moved checkout, a registry's new URL). */
   source?: TemplateSource;
   /** Where fetched packages are kept; the harness's cache when absent. */
@@ -86,6 +89,7 @@ export async function verifyApp(options: VerifyAppOptions, progress: MatrixProgr
         templates: [main.name],
         cells: variants.map((variant) => `${main.name}/${variant}${style ? `-${style}` : ""}`),
         mode: options.mode,
+        checks: options.checks,
         appEnv: wsgiApp ? { WSGI_APP: wsgiApp } : undefined,
         skipChecks: (await hasSampleAppRoutes(appDir)) ? undefined : sampleRouteSkips(),
         run: options.run,
