@@ -108,6 +108,8 @@ describe("the compose checks on a real template cell and on compose files that b
   // A volume of some other (a user's) compose project: the checks' `down --volumes` must never touch it.
   const userVolume = `dp-${runId}-user_db-data`;
   let result: MatrixRunResult;
+  let anonymousVolumesBefore: Set<string>;
+  const anonymousVolumes = async () => (await runDocker(["volume", "ls", "--quiet", "--filter", "label=com.docker.volume.anonymous"])).stdout.split("\n").filter(Boolean);
   const cell = (id: string): CellReport => {
     const found = result.report.cells.find((c) => c.id === id);
     if (!found) throw new Error(`no cell ${id}; cells: ${result.report.cells.map((c) => c.id).join(", ")}`);
@@ -131,6 +133,7 @@ describe("the compose checks on a real template cell and on compose files that b
     });
     await runDocker(["volume", "create", "--label", `com.docker.compose.project=dp-${runId}-user`, userVolume]);
 
+    anonymousVolumesBefore = new Set(await anonymousVolumes());
     result = await runMatrix(
       { templatesDir, appDir: join(repo, "sample-app"), reportDir: join(scratch, "report"), cells: [real, anonymousDb, staticVolume], mode: "hermetic", run },
       () => {},
@@ -181,6 +184,8 @@ describe("the compose checks on a real template cell and on compose files that b
     expect(own.stdout.split("\n").filter(Boolean)).toEqual([userVolume]);
     const containers = await runDocker(["ps", "--all", "--quiet", "--filter", `name=dp-${runId}-`]);
     expect(containers.stdout.trim()).toBe("");
+    // The database with no named volume got a new anonymous one on each `up`: none may be left.
+    expect((await anonymousVolumes()).filter((volume) => !anonymousVolumesBefore.has(volume))).toEqual([]);
   });
 });
 

@@ -114,6 +114,12 @@ describe("writeReport", () => {
     expect(summarizeReport(interrupted)).toMatch(/^Matrix INCOMPLETE/);
   });
 
+  it("summarizes a run with its duration, and a merged report with the span of its runs", () => {
+    const timed: MatrixReport = { ...report, startedAt: "2026-01-01T10:00:00.000Z", finishedAt: "2026-01-01T10:45:26.000Z" };
+    expect(summarizeReport(timed)).toMatch(/^Matrix finished \(hermetic mode, 45 min 26 s\): /);
+    expect(summarizeReport(timed, { merged: true })).toMatch(/^Matrix finished \(hermetic mode, runs from 2026-01-01T10:00:00.000Z to 2026-01-01T10:45:26.000Z\): /);
+  });
+
   it("replaces an earlier report", async () => {
     await writeReport(report, temp.dir);
     const { jsonFile } = await writeReport({ ...report, cells: [] }, temp.dir);

@@ -45,7 +45,7 @@ export const mergeReportsCommand: Command = {
       };
     }
     const files = await writeReport(merged, reportDir);
-    process.stdout.write(`${summarizeReport(merged)}\nReports: ${files.markdownFile}\n         ${files.jsonFile}\n`);
+    process.stdout.write(`${summarizeReport(merged, { merged: true })}\nReports: ${files.markdownFile}\n         ${files.jsonFile}\n`);
     return merged.complete && merged.cells.every((cell) => cell.status !== "fail") ? 0 : 1;
   },
 };

@@ -38,7 +38,7 @@ export interface ComposeProject {
   services(): Promise<ComposeService[]>;
   /** The project's volumes that exist now (compose labels them with the project's name). */
   volumes(): Promise<string[]>;
-  /** `down --volumes`, and the images compose built for the project. Safe to call twice. */
+  /** `down --volumes` (and the anonymous volumes earlier plain `down`s left), and the images compose built for the project. Safe to call twice. */
   remove(): Promise<void>;
 }
 
@@ -69,6 +69,19 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
   request.run.composeProjects.add(name);
 
   let removed = false;
+  /**
+   * Anonymous volumes (a VOLUME of an image that the compose file mounts nothing at) that a plain
+   * `down` left without a container: the next `up` makes new ones, and `down --volumes` removes only
+   * those of the containers it removes. They are this project's throwaway data, removed with it.
+   */
+  const orphanedVolumes = new Set<string>();
+  const anonymousVolumesOfContainers = async (): Promise<string[]> => {
+    const containers = (await compose(["ps", "--all", "--quiet"])).stdout.split("\n").filter(Boolean);
+    if (!containers.length) return [];
+    const mounted = (await runDocker(["inspect", "--format", '{{range .Mounts}}{{if eq .Type "volume"}}{{println .Name}}{{end}}{{end}}', ...containers])).stdout.split("\n");
+    const anonymous = new Set((await runDocker(["volume", "ls", "--quiet", "--filter", "label=com.docker.volume.anonymous"])).stdout.split("\n"));
+    return mounted.filter((volume) => volume && anonymous.has(volume));
+  };
   const project: ComposeProject = {
     name,
     url: `http://127.0.0.1:${port}`,
@@ -88,6 +101,7 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
       return (performance.now() - started) / 1000;
     },
     async down({ removeVolumes }) {
+      if (!removeVolumes) for (const volume of await anonymousVolumesOfContainers()) orphanedVolumes.add(volume);
       await compose(["down", "--timeout", "5", ...(removeVolumes ? ["--volumes"] : [])]);
     },
     async services() {
@@ -108,6 +122,7 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
       removed = true;
       // The project and its volumes are the harness's own throwaway data.
       await compose(["down", "--volumes", "--remove-orphans", "--timeout", "5"]).catch(() => {});
+      if (orphanedVolumes.size) await runDocker(["volume", "rm", ...orphanedVolumes]).catch(() => {});
       await removeComposeImages(name);
       request.run.composeProjects.delete(name);
     },
