@@ -26,18 +26,18 @@ apt_install() {
 }
 
 # Node is installed only when the one here is older than the oldest the workspace declares
-# (package.json's engines.node, which scripts/oldest-node.sh tests on); then Node 24, the target.
+# (package.json's engines.node, read by scripts/oldest-node.sh, which the tests also run on); then
+# Node 24, the target. No node at all is too old.
 node_is_too_old() {
-  node -e '
-    const floor = require(process.argv[1]).engines.node.replace(">=", "").split(".").map(Number);
-    const [major, minor] = process.versions.node.split(".").map(Number);
-    process.exit(major > floor[0] || (major === floor[0] && minor >= floor[1]) ? 1 : 0);
-  ' "$repo/package.json" 2>/dev/null
+  local floor current
+  floor=$(bash "$repo/scripts/oldest-node.sh" --version 2>/dev/null) || return 0
+  current=$(node -p process.versions.node 2>/dev/null) || return 0
+  [[ $(printf '%s\n%s\n' "$floor" "$current" | sort -V | head -n 1) != "$floor" ]]
 }
 
 ensure_node() {
-  if command -v node >/dev/null && ! node_is_too_old; then return; fi
-  say "node $(node --version 2>/dev/null || echo 'is missing') is older than $(node -p "require('$repo/package.json').engines.node" 2>/dev/null || echo 'this workspace needs'): installing node@$node_major_wanted from the npm registry"
+  if ! node_is_too_old; then return; fi
+  say "node $(node --version 2>/dev/null || echo 'is missing') is older than $(bash "$repo/scripts/oldest-node.sh" --version 2>/dev/null || echo 'the oldest this workspace runs on') (package.json's engines.node): installing node@$node_major_wanted from the npm registry"
   command -v npm >/dev/null || die "npm is missing, so Node $node_major_wanted cannot be installed." "install Node.js $node_major_wanted LTS and run this again."
   is_root || die "Node $node_major_wanted is needed and installing it globally needs root." "install Node.js $node_major_wanted LTS (for example with nvm) and run this again."
   npm install --global --prefix /usr/local --no-fund --no-audit --loglevel=error "node@$node_major_wanted" >/dev/null
