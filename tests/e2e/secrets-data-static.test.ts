@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckContext } from "../../packages/harness/src/checks/check.ts";
 import { noSecretsInImage } from "../../packages/harness/src/checks/no-secrets-in-image.ts";
 import { buildImage } from "../../packages/harness/src/docker/build-image.ts";
+import { listAnonymousVolumes } from "../../packages/harness/src/docker/list-anonymous-volumes.ts";
 import { runDocker } from "../../packages/harness/src/docker/run-docker.ts";
 import { ensureStandin } from "../../packages/harness/src/hermetic/standins.ts";
 import { type RunIdentity, runLabelKey } from "../../packages/harness/src/stack/run-labels.ts";
@@ -109,7 +110,6 @@ describe("the compose checks on a real template cell and on compose files that b
   const userVolume = `dp-${runId}-user_db-data`;
   let result: MatrixRunResult;
   let anonymousVolumesBefore: Set<string>;
-  const anonymousVolumes = async () => (await runDocker(["volume", "ls", "--quiet", "--filter", "label=com.docker.volume.anonymous"])).stdout.split("\n").filter(Boolean);
   const cell = (id: string): CellReport => {
     const found = result.report.cells.find((c) => c.id === id);
     if (!found) throw new Error(`no cell ${id}; cells: ${result.report.cells.map((c) => c.id).join(", ")}`);
@@ -133,7 +133,7 @@ describe("the compose checks on a real template cell and on compose files that b
     });
     await runDocker(["volume", "create", "--label", `com.docker.compose.project=dp-${runId}-user`, userVolume]);
 
-    anonymousVolumesBefore = new Set(await anonymousVolumes());
+    anonymousVolumesBefore = new Set(await listAnonymousVolumes());
     result = await runMatrix(
       { templatesDir, appDir: join(repo, "sample-app"), reportDir: join(scratch, "report"), cells: [real, anonymousDb, staticVolume], mode: "hermetic", run },
       () => {},
@@ -185,7 +185,7 @@ describe("the compose checks on a real template cell and on compose files that b
     const containers = await runDocker(["ps", "--all", "--quiet", "--filter", `name=dp-${runId}-`]);
     expect(containers.stdout.trim()).toBe("");
     // The database with no named volume got a new anonymous one on each `up`: none may be left.
-    expect((await anonymousVolumes()).filter((volume) => !anonymousVolumesBefore.has(volume))).toEqual([]);
+    expect((await listAnonymousVolumes()).filter((volume) => !anonymousVolumesBefore.has(volume))).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { access, copyFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { listAnonymousVolumes } from "../docker/list-anonymous-volumes.ts";
 import { lastLines, runDocker } from "../docker/run-docker.ts";
 import { freePort } from "./free-port.ts";
 import { removeComposeImages, type RunIdentity, runResourceName } from "./run-labels.ts";
@@ -79,7 +80,7 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
     const containers = (await compose(["ps", "--all", "--quiet"])).stdout.split("\n").filter(Boolean);
     if (!containers.length) return [];
     const mounted = (await runDocker(["inspect", "--format", '{{range .Mounts}}{{if eq .Type "volume"}}{{println .Name}}{{end}}{{end}}', ...containers])).stdout.split("\n");
-    const anonymous = new Set((await runDocker(["volume", "ls", "--quiet", "--filter", "label=com.docker.volume.anonymous"])).stdout.split("\n"));
+    const anonymous = new Set(await listAnonymousVolumes());
     return mounted.filter((volume) => volume && anonymous.has(volume));
   };
   const project: ComposeProject = {
