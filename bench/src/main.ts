@@ -7,7 +7,6 @@ import {
   type BuildEnvironment,
   buildImage,
   type Cell,
-  chooseMode,
   discoverTemplates,
   expandMatrix,
   ExplainedError,
@@ -19,7 +18,9 @@ import {
   type RunIdentity,
   runLabelKey,
   sampleAppGreeting,
+  sourceLabels,
   stageApp,
+  trustSecrets,
 } from "@dockerize-python/harness";
 import { type BenchOptions, parseBenchOptions, usage } from "./bench-options.ts";
 import { type BenchStack, runApp, startBenchStack } from "./bench-stack.ts";
@@ -98,9 +99,7 @@ async function runBenchmark(options: BenchOptions, command: string, outDir: stri
   const caddyImage = Object.values(caddyCell.baseImages)[0]!;
 
   log(`Python ${options.python} (${cells.pythonImage}); ${options.runs} run(s) of ${subjects.map((s) => s.id).join(", ")}`);
-  const choice = await chooseMode(options.mode, cells.pythonImage, log);
-  log(`mode ${choice.mode}: ${choice.reason}`);
-  const environment = await prepareBuildEnvironment(choice, [cells.pythonImage, database, caddyImage], log);
+  const environment = await prepareBuildEnvironment(options.mode, [{ images: [cells.pythonImage, database, caddyImage] }], log);
   cleanups.push(() => environment.close());
   await assertIndexHas(environment, cells.pythonImage, appChanges.addedDependency);
 
@@ -308,6 +307,7 @@ async function buildProxy(caddyCell: Cell, environment: BuildEnvironment, tag: s
       dockerfile: join(dir, caddyCell.template.manifest.dockerfile),
       tag,
       buildArgs: resolvedBuildArgs(caddyCell, environment),
+      secretFiles: trustSecrets(environment),
       logFile: join(workDir, "logs", "caddy.log"),
     });
     return tag;
@@ -332,13 +332,14 @@ async function assertIndexHas(environment: BuildEnvironment, pythonImage: string
 }
 
 function method(options: BenchOptions, cells: BenchCells, environment: BuildEnvironment, cores: number): Record<string, string> {
-  const hermetic = environment.mode === "hermetic";
+  const standins = environment.sources.baseImages.kind === "stand-ins";
+  const localIndex = environment.sources.pythonPackages.kind === "local-index";
   return {
-    "Python and base image": `${options.python}, ${cells.pythonImage}${hermetic ? `, stood in by ${environment.imageFor(cells.pythonImage)} (no registry here: Debian's Python, shaped like the official image)` : ""}, for every image (build arg PYTHON_IMAGE)`,
-    "Package index": hermetic
+    "Python and base image": `${options.python}, ${cells.pythonImage}${standins ? `, stood in by ${environment.imageFor(cells.pythonImage)} (no registry here: Debian's Python, shaped like the official image)` : ""}, for every image (build arg PYTHON_IMAGE)`,
+    "Package index": localIndex
       ? "the harness's local PEP 503 index (Debian's packages repacked as wheels, psycopg2 and uWSGI as sdists), for every image (build args PIP_INDEX_URL, PIP_TRUSTED_HOST)"
-      : "PyPI, for every image",
-    Mode: `${environment.mode} (${environment.modeReason})`,
+      : `${sourceLabels[environment.sources.pythonPackages.kind]}, for every image`,
+    Sources: `--mode ${environment.requestedMode}: ${(["baseImages", "pythonPackages", "goModules"] as const).map((kind) => `${sourceLabels[environment.sources[kind].kind]} (${environment.sources[kind].reason})`).join("; ")}`,
     Dependencies: "requirements.txt for every subject (each staged copy of the app keeps only that file); the peers install gunicorn beside it, the templates their own server requirement",
     Workers: `every server runs ${workers.processes} worker processes × ${workers.threads} threads (Gunicorn's gthread worker, uWSGI's threads). As shipped, our images log every request (Gunicorn's access log, uWSGI's request log); the peers' Gunicorn logs none`,
     "Cold build": "`--no-cache`: every step runs again (the base image is already local). BuildKit's cache mounts survive --no-cache, so docker-init's and our templates' pip caches are warm even then; on a fresh CI runner they would be slower. naive, ordered and the onbuild triggers use no cache mount",

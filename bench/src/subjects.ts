@@ -11,6 +11,7 @@ import {
   runDocker,
   stageApp,
   triggerStageName,
+  trustSecrets,
 } from "@dockerize-python/harness";
 
 /** Every image of the benchmark installs from requirements.txt: the one style every peer reads. */
@@ -110,7 +111,8 @@ async function stagePeer(peerDir: string, pythonImage: string, context: StageCon
   const index = context.environment.packageIndexFor([pythonImage]);
   const buildArgs: Record<string, string> = {
     PYTHON_IMAGE: context.environment.imageFor(pythonImage),
-    ...(index ? { PIP_INDEX_URL: index.url, PIP_TRUSTED_HOST: index.trustedHost } : {}),
+    ...(index ? { PIP_INDEX_URL: index.url } : {}),
+    ...(index?.trustedHost ? { PIP_TRUSTED_HOST: index.trustedHost } : {}),
   };
   return {
     dir,
@@ -127,7 +129,7 @@ async function stageTemplate(cell: Cell, context: StageContext): Promise<StagedS
   const dockerfile = join(dir, cell.template.manifest.dockerfile);
   return {
     dir,
-    build: (tag, { noCache, logFile }) => buildImage({ context: dir, dockerfile, tag, buildArgs, noCache, logFile }),
+    build: (tag, { noCache, logFile }) => buildImage({ context: dir, dockerfile, tag, buildArgs, secretFiles: trustSecrets(context.environment), noCache, logFile }),
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
@@ -151,6 +153,7 @@ async function stageOnbuildChild(cell: Cell, context: StageContext): Promise<Sta
       target: stage,
       tag: base,
       buildArgs: resolvedBuildArgs(cell, context.environment),
+      secretFiles: trustSecrets(context.environment),
       logFile: context.logFile("onbuild-base"),
     });
     const child = join(dir, "docker", "Dockerfile");
@@ -160,11 +163,11 @@ async function stageOnbuildChild(cell: Cell, context: StageContext): Promise<Sta
     await writeFile(child, text.replace(fromLine, `FROM ${base}`));
     // The triggers' ONBUILD ARGs: the same package index as every other image.
     const index = context.environment.packageIndexFor(Object.values(cell.baseImages));
-    const buildArgs: Record<string, string> = index ? { PIP_INDEX_URL: index.url, PIP_TRUSTED_HOST: index.trustedHost } : {};
+    const buildArgs: Record<string, string> = { ...(index ? { PIP_INDEX_URL: index.url } : {}), ...(index?.trustedHost ? { PIP_TRUSTED_HOST: index.trustedHost } : {}) };
     return {
       dir,
       baseBuildSeconds: built.seconds,
-      build: (tag, { noCache, logFile }) => buildImage({ context: dir, dockerfile: child, tag, buildArgs, noCache, logFile }),
+      build: (tag, { noCache, logFile }) => buildImage({ context: dir, dockerfile: child, tag, buildArgs, secretFiles: trustSecrets(context.environment), noCache, logFile }),
       remove: async () => {
         await rm(dir, { recursive: true, force: true });
         await removeImages([base]);

@@ -82,6 +82,37 @@ describe.each([
     expect(code).toBe(0);
   });
 
+  it("imports every standard-library module the official slim image can (dbm.gnu, dbm.ndbm, curses, readline, lzma, ...)", async () => {
+    // sys.stdlib_module_names lists every module of this Python's standard library; each must
+    // import, and so must the submodules that need a C library Debian may split out. Left out,
+    // each for its reason, are only the modules the official slim image cannot use either.
+    const { code, output } = await runInImage(
+      image,
+      `python - <<'PY'
+import contextlib, importlib, io, sys
+not_in_official_slim = {
+    # Other platforms' modules.
+    "_ios_support", "_overlapped", "_scproxy", "_winapi", "_wmi", "msvcrt", "nt", "winreg", "winsound", "_msi", "msilib",
+    # Tk: the official slim images carry no Tk libraries, so their _tkinter cannot load either.
+    "_tkinter", "tkinter", "turtle", "turtledemo", "idlelib",
+    # Importing them acts (opens a browser; prints the Zen of Python).
+    "antigravity", "this",
+}
+submodules = ["dbm.gnu", "dbm.ndbm", "curses", "curses.panel", "readline", "lzma", "bz2", "zlib", "sqlite3", "ssl", "ctypes", "uuid", "decimal", "zoneinfo", "hashlib", "xml.parsers.expat"]
+failed = []
+for name in sorted(set(sys.stdlib_module_names) - not_in_official_slim) + submodules:
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            importlib.import_module(name)
+    except Exception as error:
+        failed.append(f"{name}: {error}")
+print("cannot import:", failed or "none")
+PY`,
+    );
+    expect(output).toContain("cannot import: none");
+    expect(code).toBe(0);
+  });
+
   it("builds a C extension into a venv after apt-get installs gcc, as a template's builder stage does", async () => {
     const source = await mkdtemp(join(tmpdir(), "h1-standins-ext-"));
     try {

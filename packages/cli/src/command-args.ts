@@ -54,7 +54,6 @@ export function portOption(value: string | undefined, flag: string, usage: strin
 
 const modes = ["auto", "hermetic", "online"] as const;
 
-/** `--mode`: auto (online when registries answer, hermetic otherwise), hermetic or online. */
 /** `--check NAME` values: each must be a check the harness knows. */
 export function checkOptions(values: readonly string[] | undefined, usage: string): CheckName[] {
   return (values ?? []).map((value) => {
@@ -64,6 +63,7 @@ export function checkOptions(values: readonly string[] | undefined, usage: strin
   });
 }
 
+/** `--mode`: auto (each source detected on its own), hermetic (every source local) or online (none local). */
 export function modeOption(value: string, usage: string): (typeof modes)[number] {
   const mode = modes.find((known) => known === value);
   if (!mode) throw new UsageError(`--mode must be one of ${modes.join(", ")}, not "${value}".`, usage);

@@ -25,7 +25,7 @@ export type { MatrixProgressEvent, MatrixProgressListener, MatrixRunResult, RunM
 
 export { formatDuration } from "./report/format-duration.ts";
 export { renderMarkdown } from "./report/render-markdown.ts";
-export type { CellReport, CheckResult, IncompleteRun, MatrixReport, Mode, Status } from "./report/report-types.ts";
+export type { CellReport, CheckResult, IncompleteRun, MatrixReport, Status } from "./report/report-types.ts";
 export { statusMarks } from "./report/status-marks.ts";
 export { summarizeReport } from "./report/summarize-report.ts";
 export { type ReportFiles, writeReport } from "./report/write-report.ts";
@@ -65,12 +65,12 @@ export { renderAppDiff } from "./upgrade/render-app-diff.ts";
 export { assertDockerEngine, runDocker } from "./docker/run-docker.ts";
 export { buildImage, type BuildImageRequest, type BuiltImage } from "./docker/build-image.ts";
 export { type ImageFacts, inspectImage } from "./docker/inspect-image.ts";
-export { chooseMode, type ModeChoice, type RequestedMode } from "./hermetic/choose-mode.ts";
-export type { BuildEnvironment } from "./hermetic/build-environment.ts";
-export { prepareBuildEnvironment } from "./hermetic/prepare-build-environment.ts";
+export { type CellSources, describeCellSources, describeSources, type RequestedMode, sourceLabels, type Sources } from "./sources/sources.ts";
+export type { BuildEnvironment } from "./sources/build-environment.ts";
+export { type ImageDemand, prepareBuildEnvironment } from "./sources/prepare-build-environment.ts";
 export { stageApp } from "./staging/stage-app.ts";
 export { keepOnlyDependencyStyle } from "./staging/dependency-files.ts";
-export { resolvedBuildArgs } from "./matrix/verify-cell.ts";
+export { resolvedBuildArgs, trustSecrets } from "./matrix/verify-cell.ts";
 export { sampleAppGreeting } from "./matrix/run-matrix.ts";
 export { parseSteps } from "./checks/deps-layer-cached.ts";
 export { removeRunResources, runResourceName } from "./stack/run-labels.ts";

@@ -14,8 +14,10 @@ Options:
   -c, --cell PATTERN    Only the cells whose id matches (e.g. 'slim-uwsgi/py3.13-*'; repeatable)
       --check NAME      Only this check in each cell (repeatable; default: every check the
                         manifests list); the report names the selection
-      --mode MODE       auto (default): online when registries answer, hermetic otherwise;
-                        hermetic: local stand-in images and package index; online: as published
+      --mode MODE       auto (default): each source found on its own: base images from a
+                        registry else stand-ins built here, Python packages from PyPI (or
+                        this machine's pip index) else a local index, Go modules from the Go
+                        module proxy else none; hermetic: every source local; online: none local
       --app DIR         The app to verify the templates with (default: the repository's sample-app)
       --templates DIR   The folder of templates (default: the repository's templates)
       --report-dir DIR  Where the reports go (default: the repository's reports, else ./reports)
@@ -66,7 +68,7 @@ export const matrixCommand: Command = {
       const result = await runMatrix({ ...options, run, signal: interrupt.signal }, renderProgress());
       process.stdout.write(`${summarizeReport(result.report)}\nReports: ${result.markdownFile}\n         ${result.jsonFile}\n`);
       if (!result.report.complete) return interruptedExitCode;
-      // A cell skipped with its reason (hermetic mode cannot build Alpine, say) is not a failure.
+      // A cell skipped with its reason (no registry for Alpine's base image, say) is not a failure.
       return result.report.cells.some((cell) => cell.status === "fail") ? 1 : 0;
     } finally {
       interrupt.dispose();

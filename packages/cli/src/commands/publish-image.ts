@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { publishBaseImage } from "@dockerize-python/harness";
+import { describeSources, publishBaseImage } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
 import { modeOption, parseCommandArgs, repoPath } from "../command-args.ts";
 import { UsageError } from "../usage-error.ts";
@@ -14,8 +14,8 @@ build date and commit). A child Dockerfile then needs one line: FROM HOST:PORT/d
 
 Options:
       --registry HOST:PORT  The registry to push to (required; \`docker login\` to it first if it needs it)
-      --mode MODE           auto (default): online when the base images and PyPI answer, hermetic
-                            otherwise; hermetic: stand-in base images and the local package index
+      --mode MODE           auto (default): each source found on its own (a registry else
+                            stand-ins; PyPI else the local index); hermetic: every source local
       --templates DIR       The folder of templates (default: the repository's templates)
 
 Exit status: 0 every image pushed; 1 a build or a push failed; 2 the command line is wrong.`;
@@ -49,7 +49,7 @@ export const publishImageCommand: Command = {
       mode: modeOption(values.mode, usage),
       log: (line) => process.stderr.write(`==> ${line}\n`),
     });
-    process.stdout.write(`Published ${result.template} ${result.version} (${result.mode} mode):\n`);
+    process.stdout.write(`Published ${result.template} ${result.version} (${describeSources(result.sources)}):\n`);
     for (const image of result.images) {
       process.stdout.write(`  Python ${image.python}: ${(image.sizeBytes / 1e6).toFixed(0)} MB, ${image.digest}\n${image.refs.map((ref) => `    ${ref}`).join("\n")}\n`);
     }

@@ -19,8 +19,10 @@ Options:
       --variant ID      Only this variant of the template (e.g. py3.13; repeatable; default: all)
       --check NAME      Only this check (repeatable; default: every check the template's manifest
                         lists); the report names the selection
-      --mode MODE       auto (default): online when registries answer, hermetic otherwise;
-                        hermetic: local stand-in images and package index; online: as published
+      --mode MODE       auto (default): each source found on its own: base images from a
+                        registry else stand-ins built here, Python packages from PyPI (or
+                        this machine's pip index) else a local index, Go modules from the Go
+                        module proxy else none; hermetic: every source local; online: none local
       --report-dir DIR  Where the reports go (default: <app>/.dockerize-python/reports)
       --registry URL    Fetch the recorded template versions from this npm registry instead of
                         the recorded one

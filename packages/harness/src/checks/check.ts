@@ -1,7 +1,8 @@
 import type { BuildImageRequest, BuiltImage } from "../docker/build-image.ts";
 import type { ImageFacts } from "../docker/inspect-image.ts";
 import type { DependencyStyle } from "../manifest/schema.ts";
-import type { Mode, Status } from "../report/report-types.ts";
+import type { Status } from "../report/report-types.ts";
+import type { BaseImageSource } from "../sources/sources.ts";
 import type { ComposeProject } from "../stack/compose-project.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import type { RunningStack } from "../stack/start-stack.ts";
@@ -44,8 +45,13 @@ export interface CheckContext {
   templateFiles: TemplateFiles;
   /** The cell's build args as this run resolved them (base images, package index, options). */
   buildArgs: Record<string, string>;
-  /** hermetic: stand-ins and the local package index; online: official images and PyPI. */
-  mode: Mode;
+  /**
+   * The BuildKit secrets the cell's build was given (this machine's CA bundle as `ca_bundle`): a
+   * check that builds gives them too, so its build reaches the same package sources.
+   */
+  secretFiles: Record<string, string>;
+  /** Where this run's base images come from: a registry, or stand-ins made here. */
+  baseImageSource: BaseImageSource;
   /**
    * The cell's dependency style, for a template that declares several: `stageDir` then holds only
    * that style's files (and, for pipenv, a Pipfile.lock made against this run's index). Null otherwise.

@@ -44,7 +44,7 @@ export const noSecretsInImage: Check = async (context) => {
   const dir = await mkdtemp(join(tmpdir(), "dockerize-python-secret-probe-"));
   const tag = `${context.image}-secrets-probe`;
   try {
-    const credentials = await writeProbeCredentials(dir, mounts.secretIds, mounts.sshIds);
+    const credentials = await writeProbeCredentials(dir, mounts.secretIds, mounts.sshIds, context.secretFiles);
     // Only the stages that mount the credentials run again; an unnamed one cannot be named to
     // --no-cache-filter, so then the whole build does.
     const stageNames = mounts.stages.map((stage) => stage.name);

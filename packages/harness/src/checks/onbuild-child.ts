@@ -27,7 +27,7 @@ export const onbuildChild: Check = async (context) => {
   const found = await findOnbuildDockerfile(context.stageDir);
   if (!found) return fail("no Dockerfile under docker/ in the staged app declares ONBUILD triggers in a named stage");
   const cellStack = await context.stack();
-  const hermetic = context.mode === "hermetic";
+  const standins = context.baseImageSource === "stand-ins";
   const args = declaredBuildArgs(context.buildArgs, declaredArgs(found.text));
   const childArgs = declaredBuildArgs(context.buildArgs, triggerArgs(found.text));
   // Tagged by variant (py3.13), as a user tags the base by Python: the style is the child's, not the base's.
@@ -37,14 +37,14 @@ export const onbuildChild: Check = async (context) => {
   const childTag = `${context.image}-onbuild-child`;
 
   context.log(`building the base (--target ${found.stage})`);
-  await buildImage({ context: context.stageDir, dockerfile: join(context.stageDir, found.path), target: found.stage, tag: baseTag, buildArgs: args });
+  await buildImage({ context: context.stageDir, dockerfile: join(context.stageDir, found.path), target: found.stage, tag: baseTag, buildArgs: args, secretFiles: context.secretFiles });
   const base = await inspectImage(baseTag);
   if (!base.labels || !Object.keys(base.labels).some((key) => key.startsWith("org.dockerize-python.onbuild."))) {
     return fail(`the base stage "${found.stage}" has no org.dockerize-python.onbuild.* labels describing its trigger contract`);
   }
 
   context.log("starting a local registry");
-  const registry = await startLocalRegistry({ run: context.run, name: `${context.cellId}-registry`, image: await ensureRegistryImage(hermetic, context.log) });
+  const registry = await startLocalRegistry({ run: context.run, name: `${context.cellId}-registry`, image: await ensureRegistryImage(standins, context.log) });
   const ref = `${registry.host}/dockerize-python/onbuild:${variant}`;
   let childStack: RunningStack | undefined;
   try {
@@ -60,6 +60,7 @@ export const onbuildChild: Check = async (context) => {
       dockerfile: join(context.stageDir, childDockerfile),
       tag: childTag,
       buildArgs: childArgs,
+      secretFiles: context.secretFiles,
       // The triggers must really run: a child of the same base and dependency files built before
       // (an earlier run) would otherwise come from the cache, proving nothing about this base.
       noCache: true,
@@ -83,7 +84,7 @@ export const onbuildChild: Check = async (context) => {
       return fail(`the child runs, but GET / through Caddy answered ${page.statusCode}: ${body.slice(0, 300)}`);
     }
     return pass(
-      `${context.dependencyStyle ? `${context.dependencyStyle} style: ` : ""}pushed the base (${mb(base.sizeBytes)}) and pulled ${ref}@${pulled} from ${hermetic ? "the registry:2 stand-in (Debian's distribution 2.8)" : "registry:2"}; ` +
+      `${context.dependencyStyle ? `${context.dependencyStyle} style: ` : ""}pushed the base (${mb(base.sizeBytes)}) and pulled ${ref}@${pulled} from ${standins ? "the registry:2 stand-in (Debian's distribution 2.8)" : "registry:2"}; ` +
         `a two-line child built in ${child.seconds.toFixed(1)} s runs as ${facts.user}; GET / through Caddy -> 200 with "${context.expectedGreeting}"`,
     );
   } finally {

@@ -8,7 +8,7 @@ import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 export function renderTemplatesTable(templates: readonly LoadedTemplate[]): string {
   const rows = templates.map(({ name, version, manifest }) => {
     const variants = manifest.variants
-      .map((variant) => `${variant.id}${variant.hermeticSkip ? "†" : ""}`)
+      .map((variant) => `${variant.id}${variant.needs ? "†" : ""}`)
       .join(", ");
     return [
       `\`${name}\` ${version}`,
@@ -23,7 +23,7 @@ export function renderTemplatesTable(templates: readonly LoadedTemplate[]): stri
   });
   const header = ["template", "kind", "variants", "dependency styles", "user", "port", "size budget (MB)", "checks"];
   const lines = [header, header.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`);
-  return `${lines.join("\n")}\n\n† cannot be built without the internet: reported as skip in hermetic mode, with its reason; online it runs in full.`;
+  return `${lines.join("\n")}\n\n† needs a container registry or the Go module proxy (the variant's needs): where a run's sources lack it, reported as skip with the reason; elsewhere it runs in full.`;
 }
 
 /** The markers between which the README holds the rendered table. */

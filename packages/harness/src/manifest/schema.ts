@@ -45,7 +45,7 @@ const filePath = z
   .min(1)
   .refine((path) => !path.startsWith("/") && !path.split("/").includes(".."), "a relative path inside files/");
 
-export const buildArgRoles = ["base-image", "package-index", "package-index-host", "option"] as const;
+export const buildArgRoles = ["base-image", "package-index", "package-index-host", "go-proxy", "go-checksum-db", "option"] as const;
 
 /**
  * How an app declares its Python dependencies: requirements.txt (pip), Pipfile + Pipfile.lock
@@ -60,7 +60,9 @@ export const buildArgSchema = z.strictObject({
   /**
    * base-image: an image the Dockerfile builds FROM (hermetic mode substitutes a stand-in);
    * package-index / package-index-host: pip's index URL and the host pip may reach over plain HTTP
-   * (hermetic mode points them at its local index); option: anything else a user may set.
+   * (set when the run's Python packages come from a configured or the local index);
+   * go-proxy / go-checksum-db: GOPROXY and GOSUMDB (this machine's, when the Go module proxy
+   * serves); option: anything else a user may set.
    */
   role: z.enum(buildArgRoles),
   default: z.string().optional(),
@@ -78,10 +80,17 @@ export const variantSchema = z.strictObject({
   /** The largest uncompressed image size this variant may have, in MB (10^6 bytes). */
   sizeBudgetMB: z.number().positive(),
   /**
-   * Why this variant cannot be built in hermetic mode (no Alpine packages, no Go module proxy...).
-   * Its cells are then reported as skip with this reason, never as pass; online they run in full.
+   * What this variant needs beyond the stand-ins and the local package index, each with why: a
+   * container registry for its base images (no stand-in can replace an Alpine image), the Go module
+   * proxy (plugins compiled into Caddy). Where a run's sources lack it, its cells are reported as
+   * skip with that reason and the source's, never as pass.
    */
-  hermeticSkip: z.string().min(1).optional(),
+  needs: z
+    .strictObject({
+      imageRegistry: z.string().min(1).optional(),
+      goModuleProxy: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 export const templateManifestSchema = z
@@ -158,3 +167,4 @@ export const templateManifestSchema = z
 export type TemplateManifest = z.infer<typeof templateManifestSchema>;
 export type Variant = z.infer<typeof variantSchema>;
 export type BuildArg = z.infer<typeof buildArgSchema>;
+export type VariantNeeds = NonNullable<Variant["needs"]>;

@@ -1,5 +1,6 @@
 import type { CheckName } from "../manifest/schema.ts";
-import type { CellReport, MatrixReport, Mode } from "../report/report-types.ts";
+import type { CellReport, MatrixReport } from "../report/report-types.ts";
+import type { RequestedMode } from "../sources/sources.ts";
 import type { ReportFiles } from "../report/write-report.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import type { Cell } from "./cell.ts";
@@ -23,8 +24,11 @@ export interface RunMatrixOptions {
    * run, and the report says so. Every check each manifest lists when absent or empty.
    */
   checks?: CheckName[];
-  /** auto: online when the base images and the package index can be reached, hermetic otherwise. */
-  mode: "auto" | Mode;
+  /**
+   * auto: each source detected on its own (a registry else stand-ins, PyPI or the configured index
+   * else the local index, the Go module proxy else none); online and hermetic force them all.
+   */
+  mode: RequestedMode;
   /** What the app must answer at `/`; the sample app's greeting when absent. */
   expectedGreeting?: string;
   /** Environment for the app's container in each cell's stack (a user's WSGI_APP, say). */

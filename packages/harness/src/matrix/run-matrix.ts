@@ -1,9 +1,8 @@
 import { join } from "node:path";
 import { assertDockerEngine } from "../docker/run-docker.ts";
 import { countOf } from "../report/count-statuses.ts";
-import { prepareBuildEnvironment } from "../hermetic/prepare-build-environment.ts";
-import { chooseMode } from "../hermetic/choose-mode.ts";
-import type { BuildEnvironment } from "../hermetic/build-environment.ts";
+import type { BuildEnvironment } from "../sources/build-environment.ts";
+import { type ImageDemand, prepareBuildEnvironment } from "../sources/prepare-build-environment.ts";
 import { discoverTemplates } from "../manifest/discover-templates.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CellReport, MatrixReport } from "../report/report-types.ts";
@@ -40,16 +39,13 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
   const run = options.run ?? newRunIdentity();
 
   progress({ kind: "phase", message: `${cells.length} cells from ${new Set(cells.map((c) => c.template.name)).size} templates; engine ${engine}; run ${run.id} (label ${runLabelKey}=${run.id})` });
-  const choice = await chooseMode(options.mode, probeImage(cells), log);
-  progress({ kind: "phase", message: `mode ${choice.mode}: ${choice.reason}` });
-
   const reports: CellReport[] = [];
   let environment: BuildEnvironment | undefined;
   let stoppedBecause: string | undefined;
   let failure: unknown;
   try {
-    progress({ kind: "phase", message: choice.mode === "hermetic" ? "preparing stand-in images and the package index" : "pulling base images" });
-    environment = await prepareBuildEnvironment(choice, imagesNeeded(cells, choice.mode), log);
+    progress({ kind: "phase", message: `finding where base images, Python packages and Go modules come from (--mode ${options.mode}), and preparing them` });
+    environment = await prepareBuildEnvironment(options.mode, imageDemands(cells), log);
     for (const [index, cell] of cells.entries()) {
       options.signal?.throwIfAborted();
       progress({ kind: "cell-start", cell, index, total: cells.length });
@@ -87,15 +83,15 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
   }
 
   const report: MatrixReport = {
-    mode: choice.mode,
-    modeReason: choice.reason,
+    requestedMode: options.mode,
+    sources: environment?.sources ?? null,
     startedAt,
     finishedAt: new Date().toISOString(),
     complete: stoppedBecause === undefined,
     ...(stoppedBecause === undefined ? {} : { incomplete: { reason: stoppedBecause, cellsNotFinished: cells.slice(reports.length).map((cell) => cell.id) } }),
     engine,
     ...(options.checks?.length ? { checksSelected: options.checks } : {}),
-    hermetic: environment?.summary ?? null,
+    localSources: environment?.summary ?? null,
     cells: reports,
   };
   const files = await writeReport(report, options.reportDir);
@@ -142,24 +138,17 @@ function withCompanions(cell: Cell, templates: readonly LoadedTemplate[]): CellT
 }
 
 /**
- * Every image any cell builds FROM or runs: its base images, its companions', its database. In
- * hermetic mode, not those of cells that are skipped there (there is no stand-in for them).
+ * Every image any cell builds FROM or runs (its base images, its companions', its database), with
+ * what its variant needs beyond them: the build environment leaves out what it cannot meet.
  */
-function imagesNeeded(cells: readonly CellToVerify[], mode: "hermetic" | "online"): string[] {
-  const images = new Set<string>();
-  for (const cell of cells) {
-    if (mode === "hermetic" && cell.variant.hermeticSkip) continue;
-    for (const ref of Object.values(cell.baseImages)) images.add(ref);
-    for (const companion of cell.companions) for (const ref of Object.values(companion.manifest.variants[0]!.baseImages)) images.add(ref);
-    if (cell.template.manifest.stack) images.add(cell.template.manifest.stack.database);
-  }
-  return [...images].sort();
+function imageDemands(cells: readonly CellToVerify[]): ImageDemand[] {
+  return cells.map((cell) => ({
+    images: [
+      ...Object.values(cell.baseImages),
+      ...cell.companions.flatMap((companion) => Object.values(companion.manifest.variants[0]!.baseImages)),
+      ...(cell.template.manifest.stack ? [cell.template.manifest.stack.database] : []),
+    ],
+    needs: cell.variant.needs,
+  }));
 }
 
-/** The image whose pull decides `auto`: a Python base image when there is one. */
-function probeImage(cells: readonly Cell[]): string {
-  const refs = cells.flatMap((cell) => Object.values(cell.baseImages));
-  const probe = refs.find((ref) => ref.startsWith("python:")) ?? refs[0];
-  if (!probe) throw new Error("no cell to verify: the selected templates declare no variants");
-  return probe;
-}

@@ -5,10 +5,10 @@ import { checks, stackCheckNames, staticCheckNames } from "../checks/registry.ts
 import { BuildFailedError, buildImage, type BuildImageRequest } from "../docker/build-image.ts";
 import { type ImageFacts, inspectImage } from "../docker/inspect-image.ts";
 import { DockerCommandError } from "../docker/run-docker.ts";
-import type { BuildEnvironment } from "../hermetic/build-environment.ts";
+import type { BuildEnvironment } from "../sources/build-environment.ts";
 import { buildProvenance, provenanceBuildArgs } from "../labels/build-provenance.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
-import type { CheckName } from "../manifest/schema.ts";
+import type { BuildArg, CheckName } from "../manifest/schema.ts";
 import type { CellReport, CheckResult } from "../report/report-types.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import { composeProjectOnFirstUse } from "../stack/compose-project.ts";
@@ -57,8 +57,8 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
   const { environment } = options;
   const manifest = template.manifest;
   const image = `dockerize-python-cell/${template.name}:${cell.variant.id}${cell.dependencyStyle ? `-${cell.dependencyStyle}` : ""}`;
-  const skipReason = environment.mode === "hermetic" && cell.variant.hermeticSkip ? `hermetic mode: ${cell.variant.hermeticSkip}` : undefined;
-  // A skipped cell's base images have no stand-in: it reports the official ones it would use.
+  const skipReason = environment.unmetNeed(cell.variant.needs);
+  // A skipped cell's base images were not prepared: it reports the official ones it would use.
   const resolve = (ref: string) => (skipReason ? ref : environment.imageFor(ref));
   const baseImages = Object.fromEntries(Object.entries(cell.baseImages).map(([arg, ref]) => [arg, resolve(ref)]));
   const report: CellReport = {
@@ -70,6 +70,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
     dependencyStyle: cell.dependencyStyle,
     image,
     baseImages,
+    sources: environment.cellSources(Boolean(cell.dependencyStyle), usesGoModules(cell)),
     sizeBytes: null,
     sizeBudgetBytes: cell.sizeBudgetBytes,
     layers: null,
@@ -111,7 +112,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
       options.step("locking the Pipfile against this run's package index");
       try {
         const logFile = join(options.logDir, `${cell.id.replace("/", "--")}--pipenv-lock.log`);
-        await lockPipfile(stageDir, pythonImageOf(cell, environment), environment.packageIndexFor(Object.values(cell.baseImages)), options.run, logFile);
+        await lockPipfile(stageDir, pythonImageOf(cell, environment), environment.packageIndexFor(Object.values(cell.baseImages)), environment.caBundle, options.run, logFile);
       } catch (error) {
         if (!(error instanceof DockerCommandError || error instanceof BuildFailedError)) throw error;
         return endWithoutImage("fail", `pipenv lock failed before the build: ${error.message}`, "the Pipfile could not be locked");
@@ -120,11 +121,13 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
     // When and from which commit: the images' OCI labels (the oci-labels check reads them back).
     const provenance = await buildProvenance(options.appDir);
     const buildArgs = { ...resolvedBuildArgs(cell, environment), ...provenanceBuildArgs(manifest, provenance) };
+    const secretFiles = trustSecrets(environment);
     const buildRequest: BuildImageRequest = {
       context: stageDir,
       dockerfile: join(stageDir, manifest.dockerfile),
       tag: image,
       buildArgs,
+      secretFiles,
       labels: templateLabels(template),
       logFile: join(options.logDir, `${cell.id.replace("/", "--")}.log`),
       signal: options.signal,
@@ -157,6 +160,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
         dockerfile: join(stageDir, cell.proxy.manifest.dockerfile),
         tag: proxyImage,
         buildArgs: { ...resolvedBuildArgs(proxyCell(cell.proxy), environment), ...provenanceBuildArgs(cell.proxy.manifest, provenance) },
+        secretFiles,
         labels: templateLabels(cell.proxy),
         logFile: join(options.logDir, `${cell.id.replace("/", "--")}--proxy.log`),
         signal: options.signal,
@@ -179,7 +183,8 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
       sizeBudgetBytes: report.sizeBudgetBytes,
       stageDir,
       buildArgs,
-      mode: environment.mode,
+      secretFiles,
+      baseImageSource: environment.sources.baseImages.kind,
       dependencyStyle: cell.dependencyStyle,
       rebuild: (changes = {}) =>
         buildImage({
@@ -246,22 +251,46 @@ async function runCheck(name: CheckName, context: CheckContext | StaticCheckCont
   }
 }
 
-/** A cell's build args for this run: base images and the package index resolved by the environment. */
+/** A cell's build args for this run: base images, the package index and the Go proxy, as the environment resolves them. */
 export function resolvedBuildArgs(cell: Cell, environment: BuildEnvironment): Record<string, string> {
   const args = { ...cell.buildArgs };
   for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref);
-  return { ...args, ...packageIndexArgs(cell, environment) };
+  return { ...args, ...sourceArgs(cell, environment) };
 }
 
-/** Values for the build args the manifest gives the package-index roles; none online. */
-function packageIndexArgs(cell: Cell, environment: BuildEnvironment): Record<string, string> {
+/**
+ * Values for the build args the manifest gives the package-index and Go roles: set only when the
+ * run's source is not the tools' own default (a configured or the local index; this machine's GOPROXY).
+ */
+function sourceArgs(cell: Cell, environment: BuildEnvironment): Record<string, string> {
   const index = environment.packageIndexFor(Object.values(cell.baseImages));
+  const go = environment.goProxy;
+  const values: Partial<Record<BuildArg["role"], string>> = {
+    "package-index": index?.url,
+    "package-index-host": index?.trustedHost,
+    "go-proxy": go?.proxy,
+    "go-checksum-db": go?.sumDb,
+  };
   const args: Record<string, string> = {};
   for (const [arg, declared] of Object.entries(cell.template.manifest.buildArgs)) {
-    if (index && declared.role === "package-index") args[arg] = index.url;
-    if (index && declared.role === "package-index-host") args[arg] = index.trustedHost;
+    const value = values[declared.role];
+    if (value !== undefined) args[arg] = value;
   }
   return args;
+}
+
+/** Whether a cell compiles Go (Caddy plugins): it sets a build arg of the Go proxy's role to use. */
+function usesGoModules(cell: Cell): boolean {
+  const manifest = cell.template.manifest;
+  return Boolean(cell.variant.needs?.goModuleProxy) && Object.values(manifest.buildArgs).some((arg) => arg.role === "go-proxy");
+}
+
+/**
+ * The secrets every build gets: this machine's CA bundle as `ca_bundle`, which the templates'
+ * install steps trust when it is given (a TLS-inspecting proxy, a mirror with a private CA).
+ */
+export function trustSecrets(environment: BuildEnvironment): Record<string, string> {
+  return environment.caBundle ? { ca_bundle: environment.caBundle } : {};
 }
 
 /** The base image the final stage was built FROM: the one whose layers start the image's, longest first. */
@@ -310,8 +339,10 @@ function composeEnvironment(cell: CellToVerify, resolve: (official: string) => s
   for (const companion of [...cell.companions.map(proxyCell), cell]) {
     Object.assign(env, companion.buildArgs);
     for (const [arg, ref] of Object.entries(companion.baseImages)) env[arg] = resolve(ref);
-    Object.assign(env, packageIndexArgs(companion, environment));
+    Object.assign(env, sourceArgs(companion, environment));
   }
+  // The compose files mount it as the ca_bundle build secret, from this variable's file.
+  if (environment.caBundle) env.BUILD_CA_BUNDLE = environment.caBundle;
   if (cell.template.manifest.stack) env.POSTGRES_IMAGE = resolve(cell.template.manifest.stack.database);
   return env;
 }

@@ -6,13 +6,12 @@ import { inspectImage } from "../docker/inspect-image.ts";
 import { assertDockerEngine, runDocker } from "../docker/run-docker.ts";
 import { triggerStageName } from "../eject/derive-ejected-dockerfile.ts";
 import { ExplainedError } from "../explained-error.ts";
-import { chooseMode, type RequestedMode } from "../hermetic/choose-mode.ts";
-import { prepareBuildEnvironment } from "../hermetic/prepare-build-environment.ts";
+import { prepareBuildEnvironment } from "../sources/prepare-build-environment.ts";
+import type { RequestedMode, Sources } from "../sources/sources.ts";
 import { buildProvenance, provenanceBuildArgs } from "../labels/build-provenance.ts";
 import { loadTemplate } from "../manifest/load-manifest.ts";
 import { expandMatrix } from "../matrix/expand-matrix.ts";
-import { resolvedBuildArgs } from "../matrix/verify-cell.ts";
-import type { Mode } from "../report/report-types.ts";
+import { resolvedBuildArgs, trustSecrets } from "../matrix/verify-cell.ts";
 import { pushImage } from "../registry/start-local-registry.ts";
 import { baseImageTags } from "./base-image-tags.ts";
 
@@ -40,7 +39,8 @@ export interface PublishedBaseImage {
 export interface PublishBaseImageResult {
   template: string;
   version: string;
-  mode: Mode;
+  /** Where the base images and Python packages came from. */
+  sources: Sources;
   images: PublishedBaseImage[];
 }
 
@@ -64,8 +64,8 @@ export class PushFailedError extends ExplainedError {
 /**
  * Builds the template's base stage (the one that declares the ONBUILD triggers) once per Python
  * variant of its manifest and pushes it as `<registry>/dockerize-python/<template>:<tag>` for each of
- * baseImageTags(python, the template package's version). Built as the matrix builds it: in hermetic
- * mode from the stand-ins and the local package index, passed only as build args; with BUILD_DATE and
+ * baseImageTags(python, the template package's version). Built as the matrix builds it: from the
+ * sources this machine has (stand-ins and the local package index where nothing else answers), passed only as build args; with BUILD_DATE and
  * VCS_REF, so that its OCI labels say when and from which commit. An image whose version label is
  * not the package's is not pushed. Local tags are removed again: the registry holds the images.
  */
@@ -78,17 +78,15 @@ export async function publishBaseImage(options: PublishBaseImageOptions): Promis
 
   // One cell per variant: the dependency style is the child's business, not the base's.
   const variants = expandMatrix([template]).filter((cell, index, cells) => cells.findIndex((other) => other.variant.id === cell.variant.id) === index);
-  const pythonImage = variants.flatMap((cell) => Object.values(cell.baseImages))[0]!;
-  const choice = await chooseMode(options.mode, pythonImage, options.log);
-  options.log(`mode ${choice.mode}: ${choice.reason}`);
-  const environment = await prepareBuildEnvironment(choice, [...new Set(variants.flatMap((cell) => Object.values(cell.baseImages)))], options.log);
+  const environment = await prepareBuildEnvironment(options.mode, variants.map((cell) => ({ images: Object.values(cell.baseImages), needs: cell.variant.needs })), options.log);
   const provenance = await buildProvenance(options.templateDir);
   const repository = `${options.registry}/dockerize-python/${template.name}`;
   const images: PublishedBaseImage[] = [];
   try {
     for (const cell of variants) {
-      if (environment.mode === "hermetic" && cell.variant.hermeticSkip) {
-        throw new ExplainedError(`${cell.id} cannot be built in hermetic mode (${cell.variant.hermeticSkip}).\nFix: publish online (--mode online) from a machine that reaches the base images.`);
+      const unmet = environment.unmetNeed(cell.variant.needs);
+      if (unmet) {
+        throw new ExplainedError(`${cell.id} cannot be built with this run's sources: ${unmet}.\nFix: publish from a machine that reaches what it needs (--mode online).`);
       }
       const python = cell.python ?? cell.variant.id;
       const refs = baseImageTags(python, template.version).map((tag) => `${repository}:${tag}`);
@@ -99,6 +97,7 @@ export async function publishBaseImage(options: PublishBaseImageOptions): Promis
         target: stage,
         tag: refs[0]!,
         buildArgs: { ...resolvedBuildArgs(cell, environment), ...provenanceBuildArgs(template.manifest, provenance) },
+        secretFiles: trustSecrets(environment),
       });
       const facts = await inspectImage(refs[0]!);
       const labelled = facts.labels["org.opencontainers.image.version"];
@@ -125,5 +124,5 @@ export async function publishBaseImage(options: PublishBaseImageOptions): Promis
   } finally {
     await environment.close();
   }
-  return { template: template.name, version: template.version, mode: environment.mode, images };
+  return { template: template.name, version: template.version, sources: environment.sources, images };
 }

@@ -1,6 +1,7 @@
 import { checkNames, type CheckName } from "../manifest/schema.ts";
 import { countOf, countStatuses, describeCounts } from "./count-statuses.ts";
 import { formatDuration } from "./format-duration.ts";
+import { describeCellSources, sourceLabels } from "../sources/sources.ts";
 import type { CellReport, MatrixReport, Status } from "./report-types.ts";
 import { statusMarks } from "./status-marks.ts";
 
@@ -24,27 +25,39 @@ function renderHeader(report: MatrixReport): string[] {
       `only the ${countOf(report.cells.length, "cell")} below finished. Cells: ${describeCounts(cells)}. Checks: ${describeCounts(checks)}.` +
       (notFinished.length ? `\n>\n> Not finished, so not in this report: ${notFinished.map((id) => `\`${id}\``).join(", ")}.` : "");
   const facts = [
-    `- Mode: **${report.mode}** (${report.modeReason})`,
+    ...renderSources(report),
     `- Engine: ${report.engine}`,
     ...(report.checksSelected ? [`- Checks: only ${report.checksSelected.map((name) => `\`${name}\``).join(", ")} were selected; the manifests' other checks did not run`] : []),
     `- Started ${report.startedAt}, finished ${report.finishedAt} (${formatDuration(seconds)})`,
-    ...renderHermetic(report.hermetic),
+    ...renderLocalSources(report.localSources),
   ];
   const legend = `Legend: ${statusMarks.pass} pass · ${statusMarks.fail} fail · ${statusMarks.skip} skip · — no result. Sizes in MB (10^6 bytes).`;
   return [`# dockerize-python template matrix${report.complete ? "" : " (INCOMPLETE)"}`, result, facts.join("\n"), legend];
 }
 
-function renderHermetic(hermetic: MatrixReport["hermetic"]): string[] {
-  if (!hermetic) return [];
+/** One line per kind of source: which served the run, and why (--mode, or what detection found). */
+function renderSources(report: MatrixReport): string[] {
+  if (!report.sources) return [`- Sources: not decided (--mode ${report.requestedMode}; the run stopped first)`];
+  const { baseImages, pythonPackages, goModules } = report.sources;
+  return [
+    `- Sources (--mode ${report.requestedMode}):`,
+    `  - base images: **${sourceLabels[baseImages.kind]}** (${baseImages.reason})`,
+    `  - Python packages: **${sourceLabels[pythonPackages.kind]}** (${pythonPackages.reason})`,
+    `  - Go modules: **${sourceLabels[goModules.kind]}** (${goModules.reason})`,
+  ];
+}
+
+function renderLocalSources(local: MatrixReport["localSources"]): string[] {
+  if (!local) return [];
   const reuse = (reused: boolean) => (reused ? "reused" : "built");
   return [
     "- Stand-in base images:",
-    ...(hermetic.standins.length > 0
-      ? hermetic.standins.map((standin) => `  - \`${standin.official}\` → \`${standin.image}\` (${reuse(standin.reused)})`)
+    ...(local.standins.length > 0
+      ? local.standins.map((standin) => `  - \`${standin.official}\` → \`${standin.image}\` (${reuse(standin.reused)})`)
       : ["  - none"]),
     "- Local package indexes:",
-    ...(hermetic.packageIndexes.length > 0
-      ? hermetic.packageIndexes.map((index) => `  - ${index.suite}: ${index.packages} packages (${reuse(index.reused)})`)
+    ...(local.packageIndexes.length > 0
+      ? local.packageIndexes.map((index) => `  - ${index.suite}: ${index.packages} packages (${reuse(index.reused)})`)
       : ["  - none"]),
   ];
 }
@@ -54,12 +67,13 @@ function renderTemplate(cells: CellReport[]): string {
   if (!first) return "";
   const present = new Set(cells.flatMap((cell) => cell.checks.map((check) => check.name)));
   const columns = checkNames.filter((name) => present.has(name));
-  const header = ["Variant", "Python", "Deps", "Status", "Size / budget (MB)", "Layers (added)", "Added (MB)", "User", "Build (s)", ...columns];
-  const align = ["---", "---", "---", "---", "---:", "---:", "---:", "---", "---:", ...columns.map(() => ":---:")];
+  const header = ["Variant", "Python", "Deps", "Sources", "Status", "Size / budget (MB)", "Layers (added)", "Added (MB)", "User", "Build (s)", ...columns];
+  const align = ["---", "---", "---", "---", "---", "---:", "---:", "---:", "---", "---:", ...columns.map(() => ":---:")];
   const rows = cells.map((cell) => [
     cell.variant,
     cell.python ?? "—",
     cell.dependencyStyle ?? "—",
+    describeCellSources(cell.sources),
     mark(cell.status),
     `${cell.sizeBytes === null ? "—" : megabytes(cell.sizeBytes)} / ${megabytes(cell.sizeBudgetBytes)}`,
     cell.layers === null ? "—" : `${cell.layers} (${cell.addedLayers ?? "?"})`,

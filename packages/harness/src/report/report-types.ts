@@ -1,4 +1,5 @@
 import type { CheckName } from "../manifest/schema.ts";
+import type { CellSources, RequestedMode, Sources } from "../sources/sources.ts";
 
 export type Status = "pass" | "fail" | "skip";
 
@@ -21,8 +22,10 @@ export interface CellReport {
   dependencyStyle: string | null;
   /** The image tag the harness built. */
   image: string;
-  /** The base images the build used, by build arg (stand-ins in hermetic mode). */
+  /** The base images the build used, by build arg (stand-ins when they are the source). */
   baseImages: Record<string, string>;
+  /** Where this cell's base images, Python packages and Go modules came from (the kinds it used). */
+  sources: CellSources;
   sizeBytes: number | null;
   sizeBudgetBytes: number;
   /** How many layers the image has, and how many (and how many bytes) it adds over its base. */
@@ -38,12 +41,11 @@ export interface CellReport {
   checks: CheckResult[];
 }
 
-export type Mode = "hermetic" | "online";
-
 export interface MatrixReport {
-  mode: Mode;
-  /** Why this mode was chosen (forced, or what auto detection found). */
-  modeReason: string;
+  /** What was asked: auto (each source detected), online or hermetic (all forced). */
+  requestedMode: RequestedMode;
+  /** Where base images, Python packages and Go modules came from, and why; null when the run stopped before deciding. */
+  sources: Sources | null;
   startedAt: string;
   finishedAt: string;
   /** False when the run was interrupted: the cells listed are the ones that finished. */
@@ -53,8 +55,8 @@ export interface MatrixReport {
   engine: string;
   /** Present when the run was told to run only these checks (--check): the manifests' others did not run. */
   checksSelected?: CheckName[];
-  /** Stand-ins and package indexes: built or reused, and their names. */
-  hermetic: { standins: Array<{ official: string; image: string; reused: boolean }>; packageIndexes: Array<{ suite: string; reused: boolean; packages: number }> } | null;
+  /** Stand-ins and local package indexes the run used: built or reused, and their names; null when it used none. */
+  localSources: { standins: Array<{ official: string; image: string; reused: boolean }>; packageIndexes: Array<{ suite: string; reused: boolean; packages: number }> } | null;
   cells: CellReport[];
 }
 

@@ -1,3 +1,4 @@
+import { describeSources } from "../sources/sources.ts";
 import { countOf, countStatuses, describeCounts } from "./count-statuses.ts";
 import { formatDuration } from "./format-duration.ts";
 import type { MatrixReport } from "./report-types.ts";
@@ -14,7 +15,7 @@ export function summarizeReport(report: MatrixReport, options: { merged?: boolea
   const state = report.complete ? "Matrix finished (" : `Matrix INCOMPLETE (${report.incomplete?.reason ?? "interrupted"}; `;
   const failed = report.cells.filter((cell) => cell.status === "fail").map((cell) => cell.id);
   return (
-    `${state}${report.mode} mode, ${when}): ${countOf(report.cells.length, report.complete ? "cell" : "finished cell")}, ` +
+    `${state}${report.sources ? describeSources(report.sources) : `--mode ${report.requestedMode}`}, ${when}): ${countOf(report.cells.length, report.complete ? "cell" : "finished cell")}, ` +
     `${describeCounts(cells)}; checks: ${describeCounts(checks)}.` +
     (failed.length > 0 ? ` Failed: ${failed.join(", ")}.` : "") +
     (report.incomplete?.cellsNotFinished.length ? ` Not finished: ${report.incomplete.cellsNotFinished.join(", ")}.` : "")

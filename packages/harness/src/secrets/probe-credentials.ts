@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** A byte string that must not be found anywhere, and what it stands for (said when it is found). */
@@ -22,15 +22,23 @@ export interface ProbeCredentials {
 /**
  * Writes, into `dir` (a fresh private temp dir), one file per secret id carrying a random marker,
  * shaped so the tools that read it accept it: a netrc gets a login line, anything else (pip.conf,
- * known_hosts...) a comment line both INI and known_hosts parsers skip. Each ssh id gets a new
- * Ed25519 key. Nothing here is a real credential: found in an image, each proves a leak path.
+ * known_hosts...) a comment line both INI and known_hosts parsers skip. A secret the build is
+ * given anyway (`given`: the machine's CA bundle as ca_bundle) keeps its content, the marker line
+ * appended (PEM readers skip text between certificates), so the build still works. Each ssh id
+ * gets a new Ed25519 key. Nothing here is a real credential: found in an image, each proves a leak path.
  */
-export async function writeProbeCredentials(dir: string, secretIds: readonly string[], sshIds: readonly string[]): Promise<ProbeCredentials> {
+export async function writeProbeCredentials(
+  dir: string,
+  secretIds: readonly string[],
+  sshIds: readonly string[],
+  given: Readonly<Record<string, string>> = {},
+): Promise<ProbeCredentials> {
   const marker = `dockerize-python-secret-probe-${randomBytes(16).toString("hex")}`;
   const secretFiles: Record<string, string> = {};
   for (const id of secretIds) {
     const file = join(dir, `secret-${id.replace(/[^A-Za-z0-9._-]/g, "_")}`);
-    const text = /netrc/i.test(id) ? `machine secret-probe.invalid login probe password ${marker}\n` : `# ${marker}\n`;
+    const kept = given[id] ? `${(await readFile(given[id]!, "utf8")).trimEnd()}\n` : "";
+    const text = /netrc/i.test(id) ? `machine secret-probe.invalid login probe password ${marker}\n` : `${kept}# ${marker}\n`;
     await writeFile(file, text, { mode: 0o600 });
     secretFiles[id] = file;
   }

@@ -7,7 +7,8 @@ const lockerRecipe = fileURLToPath(new URL("../../tools/pipenv-lock/", import.me
 
 export interface PackageIndexArgs {
   url: string;
-  trustedHost: string;
+  /** For a plain-HTTP index (the local one): the host pip may trust. */
+  trustedHost?: string;
 }
 
 /**
@@ -15,15 +16,28 @@ export interface PackageIndexArgs {
  * Python image, against the package index the build will use. A lock made against another index
  * cannot work: its hashes name other files (hermetic mode's index is made from Debian packages).
  */
-export async function lockPipfile(stageDir: string, pythonImage: string, index: PackageIndexArgs | undefined, run: RunIdentity, logFile: string): Promise<void> {
-  const indexArgs: Record<string, string> = index ? { PIP_INDEX_URL: index.url, PIP_TRUSTED_HOST: index.trustedHost } : {};
+export async function lockPipfile(
+  stageDir: string,
+  pythonImage: string,
+  index: PackageIndexArgs | undefined,
+  caBundle: string | undefined,
+  run: RunIdentity,
+  logFile: string,
+): Promise<void> {
+  const indexArgs: Record<string, string> = index ? { PIP_INDEX_URL: index.url, ...(index.trustedHost ? { PIP_TRUSTED_HOST: index.trustedHost } : {}) } : {};
   // One locker per Python image; BuildKit's cache makes every later build of it instant.
   const locker = `dockerize-python-pipenv-locker:${pythonImage.replace(/[^a-zA-Z0-9_.-]+/g, "-").slice(-100)}`;
-  await buildImage({ context: lockerRecipe, tag: locker, buildArgs: { PYTHON_IMAGE: pythonImage, ...indexArgs }, logFile });
+  // This machine's CA bundle, for the install of pipenv (as a build secret) and for the lock (mounted).
+  const trust = caBundle ? { ca_bundle: caBundle } : undefined;
+  await buildImage({ context: lockerRecipe, tag: locker, buildArgs: { PYTHON_IMAGE: pythonImage, ...indexArgs }, secretFiles: trust, logFile });
   const labels = Object.entries(run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
   // PIPENV_PYPI_MIRROR replaces PyPI for a Pipfile that names no [[source]]; pip reads the other two.
   const indexEnv = index
-    ? ["-e", `PIPENV_PYPI_MIRROR=${index.url}`, "-e", `PIP_INDEX_URL=${index.url}`, "-e", `PIP_TRUSTED_HOST=${index.trustedHost}`]
+    ? ["-e", `PIPENV_PYPI_MIRROR=${index.url}`, "-e", `PIP_INDEX_URL=${index.url}`, ...(index.trustedHost ? ["-e", `PIP_TRUSTED_HOST=${index.trustedHost}`] : [])]
     : [];
-  await runDocker(["run", "--rm", ...labels, ...indexEnv, "--volume", `${stageDir}:/app`, locker]);
+  // pipenv and pip trust REQUESTS_CA_BUNDLE and PIP_CERT: the machine's bundle, read-only.
+  const trustArgs = caBundle
+    ? ["--volume", `${caBundle}:/run/secrets/ca_bundle:ro`, "-e", "PIP_CERT=/run/secrets/ca_bundle", "-e", "REQUESTS_CA_BUNDLE=/run/secrets/ca_bundle", "-e", "SSL_CERT_FILE=/run/secrets/ca_bundle"]
+    : [];
+  await runDocker(["run", "--rm", ...labels, ...indexEnv, ...trustArgs, "--volume", `${stageDir}:/app`, locker]);
 }

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
-import type { Mode } from "../report/report-types.ts";
+import type { RequestedMode } from "../sources/sources.ts";
 import { runMatrix } from "../matrix/run-matrix.ts";
 import type { MatrixProgressListener, MatrixRunResult } from "../matrix/run-matrix-types.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
@@ -18,7 +18,7 @@ export interface VerifyAppOptions {
   appDir: string;
   /** Where matrix.json and matrix.md are written. */
   reportDir: string;
-  mode: "auto" | Mode;
+  mode: RequestedMode;
   /** Only these variants of the template (`py3.13`); all of them when absent or empty. */
   variants?: string[];
   /** Only these of the template's checks (see RunMatrixOptions.checks); all of them when absent or empty. */

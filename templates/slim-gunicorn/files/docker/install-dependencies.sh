@@ -13,7 +13,8 @@
 # Credentials for private dependencies arrive only as BuildKit mounts of this one step (see the
 # Dockerfile), never as arguments or variables: a netrc at /root/.netrc and a pip.conf at
 # /etc/pip.conf (pip, pipenv and git read them there) and an ssh agent (SSH_AUTH_SOCK) with
-# /root/.ssh/known_hosts. This script names the ones it got, never their contents.
+# /root/.ssh/known_hosts. This script names the ones it got, never their contents. A CA bundle
+# mounted at /run/secrets/ca_bundle (secret id=ca_bundle) is trusted instead of the image's own.
 set -eu
 
 venv=/opt/venv
@@ -123,6 +124,7 @@ PY
 # Which credentials BuildKit mounted for this step: the build log then shows they arrived. An empty
 # file is a secret the build was not given (compose passes an empty one by default).
 report_credentials() {
+  if [ -s /run/secrets/ca_bundle ]; then log "a CA bundle is mounted (secret id=ca_bundle): pip, pipenv and git trust it"; fi
   if [ -s /root/.netrc ]; then log "a netrc is mounted (secret id=netrc): pip, pipenv and git log in with it"; fi
   if [ -s /etc/pip.conf ]; then log "a pip.conf is mounted (secret id=pip_conf)"; fi
   if [ -S "${SSH_AUTH_SOCK:-}" ]; then log "an ssh agent is forwarded (--ssh default): git+ssh:// requirements authenticate with it"; fi
@@ -130,6 +132,12 @@ report_credentials() {
 }
 
 report_credentials
+# The CA bundle, when given, for every tool that reaches an index over TLS: pip (PIP_CERT), pipenv
+# (through pip and requests: REQUESTS_CA_BUNDLE), git (GIT_SSL_CAINFO) and OpenSSL's default.
+if [ -s /run/secrets/ca_bundle ]; then
+  export PIP_CERT=/run/secrets/ca_bundle REQUESTS_CA_BUNDLE=/run/secrets/ca_bundle \
+    GIT_SSL_CAINFO=/run/secrets/ca_bundle SSL_CERT_FILE=/run/secrets/ca_bundle
+fi
 style=${DEPENDENCY_STYLE:-auto}
 if [ "$style" = auto ]; then
   style=$(detect_style)

@@ -1,0 +1,31 @@
+import type { VariantNeeds } from "../manifest/schema.ts";
+import type { MatrixReport } from "../report/report-types.ts";
+import type { CellSources, RequestedMode, Sources } from "./sources.ts";
+
+/**
+ * Where a run gets its base images, Python packages and Go modules (see sources.ts), made ready:
+ * images pulled or stand-ins built, the local package index served when it is the source.
+ * Templates see the difference only in the build args and build secrets they are given.
+ */
+export interface BuildEnvironment {
+  requestedMode: RequestedMode;
+  sources: Sources;
+  /** The local image to use where a template names `official`. */
+  imageFor(official: string): string;
+  /**
+   * Values for the package-index build args of a variant built on `baseImages`: pip's index URL and,
+   * for a plain-HTTP index, the host pip may trust. None when pip's default index (PyPI) serves.
+   */
+  packageIndexFor(baseImages: readonly string[]): { url: string; trustedHost?: string } | undefined;
+  /** Values for the Go build args (GOPROXY, GOSUMDB) when the Go module proxy serves; none otherwise. */
+  goProxy: { proxy: string; sumDb?: string } | undefined;
+  /** This machine's CA bundle, given to every build as the `ca_bundle` secret; none when there is none. */
+  caBundle: string | undefined;
+  /** Why a variant with these needs cannot be built with this run's sources, or undefined when it can. */
+  unmetNeed(needs: VariantNeeds | undefined): string | undefined;
+  /** The sources a cell on these base images used: Python packages when it installs any, Go modules when it builds any. */
+  cellSources(usesPython: boolean, usesGo: boolean): CellSources;
+  /** What the local sources built or reused, for the report; null when none was used. */
+  summary: MatrixReport["localSources"];
+  close(): Promise<void>;
+}

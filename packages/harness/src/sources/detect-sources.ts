@@ -1,0 +1,97 @@
+import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
+import { ExplainedError } from "../explained-error.ts";
+import type { MachineConfig } from "./machine-config.ts";
+import type { BaseImageSource, GoModuleSource, PythonPackageSource, RequestedMode, SourceChoice } from "./sources.ts";
+
+/** Where the CA bundle is mounted in probe containers (and, as the ca_bundle secret, in builds). */
+const caBundleInContainer = "/run/secrets/ca_bundle";
+
+/** A module every Go module proxy serves; asking for its version list proves the proxy answers. */
+const goProbeModule = "golang.org/x/mod";
+
+/**
+ * Base images: a registry when `probeImage` (an official image a template names) can be pulled,
+ * else the stand-ins made here. --mode online and hermetic force one or the other.
+ */
+export async function detectBaseImageSource(requested: RequestedMode, probeImage: string, log: (line: string) => void): Promise<SourceChoice<BaseImageSource>> {
+  if (requested === "hermetic") return { kind: "stand-ins", reason: "--mode hermetic" };
+  if (requested === "online") return { kind: "registry", reason: "--mode online" };
+  log(`probing base images: can ${probeImage} be pulled?`);
+  const pulled = await attempt(["pull", "--quiet", probeImage], 90_000);
+  return pulled === true
+    ? { kind: "registry", reason: `auto: ${probeImage} was pulled` }
+    : { kind: "stand-ins", reason: `auto: ${probeImage} cannot be pulled (${pulled})` };
+}
+
+/**
+ * Python packages and Go modules, each probed from a container of `pythonImage` (a local image) on
+ * the default bridge, where builds run, trusting what this machine trusts: pip downloads one
+ * package from its index; Python's standard library asks the Go module proxy for a version list.
+ * In auto mode a probe that fails falls back to the local index, or to no Go modules; in online
+ * mode it is an error that says what failed.
+ */
+export async function detectPackageSources(
+  requested: RequestedMode,
+  machine: MachineConfig,
+  pythonImage: string,
+  log: (line: string) => void,
+): Promise<{ pythonPackages: SourceChoice<PythonPackageSource>; goModules: SourceChoice<GoModuleSource> }> {
+  if (requested === "hermetic") {
+    return { pythonPackages: { kind: "local-index", reason: "--mode hermetic" }, goModules: { kind: "none", reason: "--mode hermetic" } };
+  }
+  log(`probing from a container of ${pythonImage}: does pip reach its index, and does the Go module proxy answer?`);
+  const [pip, go] = await Promise.all([probePip(machine, pythonImage), probeGoProxy(machine, pythonImage)]);
+  const indexKind: PythonPackageSource = machine.pipIndexUrl ? "configured-index" : "pypi";
+  const indexName = machine.pipIndexUrl ? "the index this machine's pip is configured with" : "pip's default index (PyPI)";
+  if (requested === "online") {
+    const failed = [pip === true ? undefined : `pip cannot reach ${indexName}: ${pip}`, go === true ? undefined : `the Go module proxy does not answer: ${go}`].filter(Boolean);
+    if (failed.length) {
+      throw new ExplainedError(
+        `--mode online, but from a container on this machine ${failed.join("; and ")}.\n` +
+          "Fix: check this machine's network and proxy settings (a TLS-inspecting proxy's CA must be in SSL_CERT_FILE or the system bundle), or run with --mode auto or --mode hermetic.",
+      );
+    }
+  }
+  return {
+    pythonPackages: pip === true ? { kind: indexKind, reason: `${requested}: pip in a container reached ${indexName}` } : { kind: "local-index", reason: `auto: pip in a container cannot reach ${indexName} (${pip})` },
+    goModules: go === true ? { kind: "proxy", reason: `${requested}: the Go module proxy (GOPROXY) answered from a container` } : { kind: "none", reason: `auto: ${go}` },
+  };
+}
+
+/** docker run arguments that give a probe container this machine's CA bundle. */
+function trustArgs(machine: MachineConfig): string[] {
+  return machine.caBundle ? ["--volume", `${machine.caBundle}:${caBundleInContainer}:ro`, "--env", `PIP_CERT=${caBundleInContainer}`, "--env", `SSL_CERT_FILE=${caBundleInContainer}`] : [];
+}
+
+async function probePip(machine: MachineConfig, image: string): Promise<true | string> {
+  const index = machine.pipIndexUrl ? ["--env", `PIP_INDEX_URL=${machine.pipIndexUrl}`] : [];
+  return attempt(
+    ["run", "--rm", ...trustArgs(machine), ...index, "--env", "PIP_DISABLE_PIP_VERSION_CHECK=1", "--env", "PIP_DEFAULT_TIMEOUT=20", "--env", "PIP_RETRIES=1",
+      image, "python", "-m", "pip", "download", "--no-deps", "--quiet", "--dest", "/tmp/probe", "pip"],
+    90_000,
+  );
+}
+
+async function probeGoProxy(machine: MachineConfig, image: string): Promise<true | string> {
+  if (!machine.goProxy) return "no Go module proxy is configured on this machine (GOPROXY, go env)";
+  const script = [
+    "import os, ssl, sys, urllib.request",
+    "context = ssl.create_default_context(cafile=os.environ.get('SSL_CERT_FILE'))",
+    "with urllib.request.urlopen(sys.argv[1], timeout=20, context=context) as answer: answer.read()",
+  ].join("\n");
+  return attempt(["run", "--rm", ...trustArgs(machine), image, "python", "-c", script, `${machine.goProxy}/${goProbeModule}/@v/list`], 90_000);
+}
+
+/** true, or the last line of why the docker command failed. */
+async function attempt(args: string[], timeoutMs: number): Promise<true | string> {
+  try {
+    await runDocker(args, { signal: AbortSignal.timeout(timeoutMs) });
+    return true;
+  } catch (error) {
+    if (error instanceof DockerCommandError) {
+      return (error.output.stderr.trim().split("\n").pop() ?? `exit ${error.exitCode}`).slice(0, 200);
+    }
+    if (error instanceof Error && error.name === "AbortError") return `no answer within ${timeoutMs / 1000} s`;
+    throw error;
+  }
+}

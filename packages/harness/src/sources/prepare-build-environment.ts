@@ -1,0 +1,115 @@
+import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
+import { ExplainedError } from "../explained-error.ts";
+import type { DebianSuite } from "../hermetic/debian-rootfs.ts";
+import { ensurePackageIndex, type PackageIndex, servePackageIndexes } from "../hermetic/package-index.ts";
+import { ensureStandin, standinFor } from "../hermetic/standins.ts";
+import type { VariantNeeds } from "../manifest/schema.ts";
+import type { BuildEnvironment } from "./build-environment.ts";
+import { detectBaseImageSource, detectPackageSources } from "./detect-sources.ts";
+import { readMachineConfig } from "./machine-config.ts";
+import { sourceLabels, type RequestedMode, type Sources } from "./sources.ts";
+
+/** What a cell (or any build) needs: the official images it builds FROM or runs, and what its variant needs beyond them. */
+export interface ImageDemand {
+  images: readonly string[];
+  needs?: VariantNeeds;
+}
+
+/** The Python image probes run in when no demand names one: the newest Python the templates use. */
+const fallbackProbePython = "python:3.13-slim-trixie";
+
+/**
+ * Decides each source (see sources.ts) and makes it ready: every image the demands name, pulled
+ * from the registry or replaced by its stand-in (built, or reused when its recipe is unchanged),
+ * and the local package index served when it is the Python packages' source. Demands whose needs
+ * this run's sources cannot meet are left out (their cells are skipped with the reason).
+ */
+export async function prepareBuildEnvironment(requested: RequestedMode, demands: readonly ImageDemand[], log: (line: string) => void): Promise<BuildEnvironment> {
+  const machine = await readMachineConfig();
+  const probeOfficial = demands.flatMap((demand) => demand.images).find((ref) => ref.startsWith("python:")) ?? fallbackProbePython;
+  const baseImages = await detectBaseImageSource(requested, probeOfficial, log);
+  log(`base images: ${sourceLabels[baseImages.kind]} (${baseImages.reason})`);
+
+  const resolved = new Map<string, { image: string; reused: boolean }>();
+  const resolve = async (official: string) => {
+    if (resolved.has(official)) return resolved.get(official)!.image;
+    if (baseImages.kind === "registry") {
+      await pull(official, log);
+      resolved.set(official, { image: official, reused: true });
+    } else {
+      const ensured = await ensureStandin(official, log);
+      log(`${official} -> ${ensured.image} (${ensured.reused ? "reused" : "built"})`);
+      resolved.set(official, { image: ensured.image, reused: ensured.reused });
+    }
+    return resolved.get(official)!.image;
+  };
+
+  const packages = await detectPackageSources(requested, machine, await resolve(probeOfficial), log);
+  const sources: Sources = { baseImages, ...packages };
+  log(`Python packages: ${sourceLabels[sources.pythonPackages.kind]} (${sources.pythonPackages.reason})`);
+  log(`Go modules: ${sourceLabels[sources.goModules.kind]} (${sources.goModules.reason})`);
+
+  const unmetNeed = (needs: VariantNeeds | undefined): string | undefined => {
+    if (needs?.imageRegistry && baseImages.kind !== "registry") return `${needs.imageRegistry} (base images: ${sourceLabels[baseImages.kind]}, ${baseImages.reason})`;
+    if (needs?.goModuleProxy && sources.goModules.kind !== "proxy") return `${needs.goModuleProxy} (Go modules: ${sources.goModules.reason})`;
+    return undefined;
+  };
+  const buildable = demands.filter((demand) => !unmetNeed(demand.needs));
+  for (const official of [...new Set(buildable.flatMap((demand) => demand.images))].sort()) await resolve(official);
+
+  const indexes: PackageIndex[] = [];
+  if (sources.pythonPackages.kind === "local-index") {
+    const suites = new Set<DebianSuite>();
+    for (const official of buildable.flatMap((demand) => demand.images)) {
+      const spec = standinFor(official);
+      if (spec?.recipe === "python") suites.add(spec.suite);
+    }
+    for (const suite of suites) {
+      const index = await ensurePackageIndex(suite, log);
+      log(`package index for ${suite}: ${index.packages} files (${index.reused ? "reused" : "built"}) in ${index.dir}`);
+      indexes.push(index);
+    }
+  }
+  const server = indexes.length ? await servePackageIndexes(indexes) : undefined;
+  const pythonSuite = (refs: readonly string[]): DebianSuite | undefined =>
+    refs.map((ref) => standinFor(ref)).find((spec) => spec?.recipe === "python")?.suite;
+
+  const standins = baseImages.kind === "stand-ins" ? [...resolved.entries()].map(([official, { image, reused }]) => ({ official, image, reused })) : [];
+  return {
+    requestedMode: requested,
+    sources,
+    imageFor(official) {
+      const found = resolved.get(official);
+      if (!found) throw new Error(`this run prepared no image for ${official}; it was not among the images the run declared`);
+      return found.image;
+    },
+    packageIndexFor(baseImageRefs) {
+      if (sources.pythonPackages.kind === "configured-index") return { url: machine.pipIndexUrl! };
+      const suite = pythonSuite(baseImageRefs);
+      return sources.pythonPackages.kind === "local-index" && suite && server ? { url: server.urlFor(suite), trustedHost: server.trustedHost } : undefined;
+    },
+    goProxy: sources.goModules.kind === "proxy" && machine.goProxy ? { proxy: machine.goProxy, ...(machine.goSumDb ? { sumDb: machine.goSumDb } : {}) } : undefined,
+    caBundle: machine.caBundle,
+    unmetNeed,
+    cellSources: (usesPython, usesGo) => ({
+      baseImages: baseImages.kind,
+      ...(usesPython ? { pythonPackages: sources.pythonPackages.kind } : {}),
+      ...(usesGo ? { goModules: sources.goModules.kind } : {}),
+    }),
+    summary:
+      standins.length || indexes.length
+        ? { standins, packageIndexes: indexes.map((index) => ({ suite: index.suite, reused: index.reused, packages: index.packages })) }
+        : null,
+    close: async () => server?.close(),
+  };
+}
+
+async function pull(image: string, log: (line: string) => void): Promise<void> {
+  log(`pulling ${image}`);
+  try {
+    await runDocker(["pull", "--quiet", image]);
+  } catch (error) {
+    if (!(error instanceof DockerCommandError)) throw error;
+    throw new ExplainedError(`Could not pull ${image}: ${error.output.stderr.trim().split("\n").pop()}\nFix: check this machine's access to the registry, or run with --mode hermetic.`);
+  }
+}
