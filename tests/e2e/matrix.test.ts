@@ -10,7 +10,9 @@ const repo = resolve(import.meta.dirname, "..", "..");
 /**
  * The matrix end to end, as the main job runs it, on a sample of its cells: every template, every
  * check, and every dependency style once per Python version (the main job runs the whole
- * cross-product). Hermetic mode: no registry and no PyPI can be reached here.
+ * cross-product). --mode hermetic: every source local (stand-ins, the local package index, no Go
+ * modules), as on a machine that reaches no registry; matrix-pypi.test.ts proves the same templates
+ * on PyPI and the Go module proxy.
  *
  * Two runs, to stay within CI's time: one cell per server and Python version (uWSGI on 3.11,
  * Gunicorn on 3.13) and the proxy run every check their manifests list; the other cells, which
@@ -21,7 +23,7 @@ const everyCheck = ["slim-uwsgi/py3.11-requirements", "slim-gunicorn/py3.13-requ
 const sampledChecks = ["slim-uwsgi/py3.13-pipenv", "slim-gunicorn/py3.11-pyproject", "onbuild/py3.11-pipenv", "onbuild/py3.13-pyproject"];
 const checksOfSampled: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "onbuild-child", "sigterm-graceful", "deps-layer-cached"];
 const built = [...everyCheck, ...sampledChecks];
-/** Cells that cannot be built without the internet; reported skip with their reason, never pass. */
+/** Cells that need a registry or the Go module proxy; reported skip with their reason, never pass. */
 const skippedHere = ["alpine/py3.11-requirements", "alpine/py3.13-pipenv", "caddy/caddy2-plugins"];
 
 describe("matrix in hermetic mode: every template, check and dependency style once per Python", () => {
@@ -49,13 +51,21 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     await rm(reportDir, { recursive: true, force: true });
   });
 
-  it("runs in hermetic mode, with stand-ins that never take an official name", () => {
-    expect(result.report.mode).toBe("hermetic");
+  it("takes every source locally, with stand-ins that never take an official name", () => {
+    expect(result.report.requestedMode).toBe("hermetic");
+    expect(result.report.sources).toEqual({
+      baseImages: { kind: "stand-ins", reason: "--mode hermetic" },
+      pythonPackages: { kind: "local-index", reason: "--mode hermetic" },
+      goModules: { kind: "none", reason: "--mode hermetic" },
+    });
     expect(result.report.complete).toBe(true);
-    const standins = result.report.hermetic?.standins ?? [];
+    for (const cell of cells.filter((c) => c.status !== "skip")) {
+      expect(cell.sources, cell.id).toEqual(cell.dependencyStyle ? { baseImages: "stand-ins", pythonPackages: "local-index" } : { baseImages: "stand-ins" });
+    }
+    const standins = result.report.localSources?.standins ?? [];
     expect(standins.map((s) => s.official)).toEqual(expect.arrayContaining(["caddy:2.10", "postgres:17-trixie", "python:3.11-slim-bookworm", "python:3.13-slim-trixie"]));
     for (const standin of standins) expect(standin.image).toMatch(/^dockerize-python-standin-/);
-    expect(result.report.hermetic?.packageIndexes.map((index) => index.suite).sort()).toEqual(["bookworm", "trixie"]);
+    expect(result.report.localSources?.packageIndexes.map((index) => index.suite).sort()).toEqual(["bookworm", "trixie"]);
   });
 
   it.each(built)("%s passes every check its manifest lists", (id) => {
@@ -73,7 +83,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
   it.each(skippedHere)("%s is skipped with its reason, never passed, and still linted", (id) => {
     const cell = cells.find((c) => c.id === id);
     expect(cell?.status).toBe("skip");
-    expect(cell?.reason).toMatch(/^hermetic mode: .+/);
+    expect(cell?.reason).toMatch(/^.+; (base images come from stand-ins \(from Debian\)|no Go module proxy serves) here \(--mode hermetic\)$/);
     expect(cell?.checks.find((check) => check.name === "lint")?.status).toBe("pass");
     expect(cell?.checks.filter((check) => check.name !== "lint").every((check) => check.status === "skip")).toBe(true);
   });

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImage, type BuiltImage } from "../../packages/harness/src/docker/build-image.ts";
 import { type ImageFacts, imageExists, inspectImage } from "../../packages/harness/src/docker/inspect-image.ts";
 import { runDocker } from "../../packages/harness/src/docker/run-docker.ts";
-import type { BuildEnvironment } from "../../packages/harness/src/hermetic/build-environment.ts";
-import { prepareBuildEnvironment } from "../../packages/harness/src/hermetic/prepare-build-environment.ts";
+import type { BuildEnvironment } from "../../packages/harness/src/sources/build-environment.ts";
+import { prepareBuildEnvironment } from "../../packages/harness/src/sources/prepare-build-environment.ts";
 import { loadTemplate } from "../../packages/harness/src/manifest/load-manifest.ts";
 import { type PublishBaseImageResult, publishBaseImage } from "../../packages/harness/src/publish/publish-base-image.ts";
 import { ensureRegistryImage, type LocalRegistry, startLocalRegistry } from "../../packages/harness/src/registry/start-local-registry.ts";
@@ -44,7 +44,7 @@ beforeAll(async () => {
   // the base's triggers install its dependencies from the hermetic package index.
   const template = await loadTemplate(join(repo, "templates", "onbuild"));
   const pythonImages = template.manifest.variants.map((variant) => variant.baseImages.PYTHON_IMAGE!);
-  environment = await prepareBuildEnvironment({ mode: "hermetic", reason: "test" }, pythonImages, () => {});
+  environment = await prepareBuildEnvironment("hermetic", [{ images: pythonImages }], () => {});
   const stageDir = await stageApp(join(repo, "sample-app"), [template.filesDir], `${id}-publish-child`);
   await keepOnlyDependencyStyle(stageDir, "requirements", join(repo, "sample-app"));
   await cp(stageDir, join(work, "app"), { recursive: true });
@@ -75,7 +75,8 @@ describe("publish-image onbuild", () => {
     const { version } = JSON.parse(await readFile(join(repo, "templates", "onbuild", "package.json"), "utf8")) as { version: string };
     const major = version.split(".")[0];
     expect(published.version).toBe(version);
-    expect(published.mode).toBe("hermetic");
+    expect(published.sources.baseImages.kind).toBe("stand-ins");
+    expect(published.sources.pythonPackages.kind).toBe("local-index");
     expect(published.images.map((image) => image.python)).toEqual(["3.11", "3.13"]);
     for (const image of published.images) {
       expect(image.refs).toEqual([`${image.python}`, `${image.python}-${version}`, `${image.python}-${major}`].map((tag) => `${registry.host}/dockerize-python/onbuild:${tag}`));

@@ -12,8 +12,8 @@ import { proxyUpstreamDown } from "../../packages/harness/src/checks/proxy-upstr
 import { readOnlyRootfs } from "../../packages/harness/src/checks/read-only-rootfs.ts";
 import { sigtermGraceful } from "../../packages/harness/src/checks/sigterm-graceful.ts";
 import { runDocker } from "../../packages/harness/src/docker/run-docker.ts";
-import type { BuildEnvironment } from "../../packages/harness/src/hermetic/build-environment.ts";
-import { prepareBuildEnvironment } from "../../packages/harness/src/hermetic/prepare-build-environment.ts";
+import type { BuildEnvironment } from "../../packages/harness/src/sources/build-environment.ts";
+import { prepareBuildEnvironment } from "../../packages/harness/src/sources/prepare-build-environment.ts";
 import { discoverTemplates } from "../../packages/harness/src/manifest/discover-templates.ts";
 import type { CheckName } from "../../packages/harness/src/manifest/schema.ts";
 import { removeRunResources, type RunIdentity, runLabelKey } from "../../packages/harness/src/stack/run-labels.ts";
@@ -65,7 +65,7 @@ const proxyContext = (name: string, image: string) =>
   checkContextFor({ cellId: name, kind: "proxy", image, port: 8080, template: caddy.template, stageDir: caddy.stageDir, run });
 
 beforeAll(async () => {
-  environment = await prepareBuildEnvironment({ mode: "hermetic", reason: "runtime-checks e2e" }, ["python:3.13-slim-trixie", "postgres:17-trixie", "caddy:2.10"], () => {});
+  environment = await prepareBuildEnvironment("hermetic", [{ images: ["python:3.13-slim-trixie", "postgres:17-trixie", "caddy:2.10"] }], () => {});
   const templates = await discoverTemplates(join(repo, "templates"));
   // Each image is listed for removal as soon as it exists: a later failure must not leave it behind.
   caddy = await buildCell(templates, "caddy/caddy2", tag("caddy"), environment, appDir);

@@ -82,16 +82,26 @@ async function probeGoProxy(machine: MachineConfig, image: string): Promise<true
   return attempt(["run", "--rm", ...trustArgs(machine), image, "python", "-c", script, `${machine.goProxy}/${goProbeModule}/@v/list`], 90_000);
 }
 
-/** true, or the last line of why the docker command failed. */
+/** true, or the last line of why the docker command failed, with host names left out (reports are kept). */
 async function attempt(args: string[], timeoutMs: number): Promise<true | string> {
   try {
     await runDocker(args, { signal: AbortSignal.timeout(timeoutMs) });
     return true;
   } catch (error) {
     if (error instanceof DockerCommandError) {
-      return (error.output.stderr.trim().split("\n").pop() ?? `exit ${error.exitCode}`).slice(0, 200);
+      return withoutHostNames(error.output.stderr.trim().split("\n").pop() ?? `exit ${error.exitCode}`).slice(0, 200);
     }
     if (error instanceof Error && error.name === "AbortError") return `no answer within ${timeoutMs / 1000} s`;
     throw error;
   }
+}
+
+/**
+ * `text` with URLs and host names replaced by what they are: a probe's error names the registry or
+ * index it could not reach, and reports (some committed as evidence) must name none.
+ */
+export function withoutHostNames(text: string): string {
+  return text
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"')]+/gi, "<url>")
+    .replace(/\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}\b/gi, "<host>");
 }

@@ -50,8 +50,8 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   log(`Go modules: ${sourceLabels[sources.goModules.kind]} (${sources.goModules.reason})`);
 
   const unmetNeed = (needs: VariantNeeds | undefined): string | undefined => {
-    if (needs?.imageRegistry && baseImages.kind !== "registry") return `${needs.imageRegistry} (base images: ${sourceLabels[baseImages.kind]}, ${baseImages.reason})`;
-    if (needs?.goModuleProxy && sources.goModules.kind !== "proxy") return `${needs.goModuleProxy} (Go modules: ${sources.goModules.reason})`;
+    if (needs?.imageRegistry && baseImages.kind !== "registry") return `${needs.imageRegistry}; base images come from ${sourceLabels[baseImages.kind]} here (${baseImages.reason})`;
+    if (needs?.goModuleProxy && sources.goModules.kind !== "proxy") return `${needs.goModuleProxy}; no Go module proxy serves here (${sources.goModules.reason})`;
     return undefined;
   };
   const buildable = demands.filter((demand) => !unmetNeed(demand.needs));

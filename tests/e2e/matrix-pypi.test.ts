@@ -1,0 +1,113 @@
+import { execFile, spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { type CellReport, type CheckName, type MatrixRunResult, runMatrix } from "@dockerize-python/harness";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const repo = resolve(import.meta.dirname, "..", "..");
+const exec = promisify(execFile);
+
+/**
+ * The matrix on the sources real users install from, as the main job runs it on this machine kind
+ * (--mode auto): Python packages from PyPI, Caddy's plugins from the Go module proxy; base images
+ * from stand-ins, since no container registry answers here. Every template on each Python version
+ * once (matrix.test.ts does the same with every source local): one cell with every check (Gunicorn
+ * on Python 3.13, psycopg 3), the others with the checks that depend on the installed packages:
+ * the build, serving through Caddy with PostgreSQL, the database wait and the password, shutdown.
+ *
+ * It needs PyPI: on a machine whose own pip cannot reach its index the file is skipped, saying so.
+ * Where the machine's pip can, the containers must too (with the machine's CA bundle): a cell that
+ * fell back to the local index fails here.
+ */
+const everyCheck = ["slim-gunicorn/py3.13-requirements", "caddy/caddy2-plugins"];
+const sampled = [
+  "slim-uwsgi/py3.11-pipenv",
+  "slim-uwsgi/py3.13-pyproject",
+  "slim-gunicorn/py3.11-requirements",
+  "onbuild/py3.11-requirements",
+  "onbuild/py3.13-pipenv",
+];
+const checksOfSampled: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "onbuild-child", "db-wait", "password-special-chars", "sigterm-graceful"];
+/** No registry here: the Alpine image can be had from none. */
+const skippedHere = ["alpine/py3.13-requirements"];
+
+/** Whether this machine's own pip reaches its index (PyPI unless configured): why the file would skip. */
+async function hostPipReachesIndex(): Promise<true | string> {
+  try {
+    await exec("python3", ["-m", "pip", "index", "versions", "pip"], { timeout: 60_000 });
+    return true;
+  } catch (error) {
+    return `this machine's pip cannot reach its index (${String((error as { stderr?: string }).stderr ?? error).trim().split("\n").pop()})`;
+  }
+}
+const reachable = await hostPipReachesIndex();
+
+describe.skipIf(reachable !== true)(`matrix on PyPI and the Go module proxy (--mode auto)${reachable === true ? "" : `: skipped, ${reachable}`}`, () => {
+  let reportDir: string;
+  let whole: MatrixRunResult;
+  let subset: MatrixRunResult;
+  let cells: CellReport[];
+
+  beforeAll(async () => {
+    reportDir = await mkdtemp(join(tmpdir(), "dockerize-python-matrix-pypi-"));
+    const common = { templatesDir: join(repo, "templates"), appDir: join(repo, "sample-app"), mode: "auto" as const };
+    whole = await runMatrix({ ...common, reportDir: join(reportDir, "every-check"), cells: [...everyCheck, ...skippedHere] }, () => {});
+    subset = await runMatrix({ ...common, reportDir: join(reportDir, "sampled"), cells: sampled, checks: checksOfSampled }, () => {});
+    cells = [...whole.report.cells, ...subset.report.cells];
+  });
+
+  afterAll(async () => {
+    await rm(reportDir, { recursive: true, force: true });
+  });
+
+  it("installs Python packages from PyPI and Go modules from the proxy, on stand-in base images", () => {
+    for (const report of [whole.report, subset.report]) {
+      expect(report.requestedMode).toBe("auto");
+      expect(report.sources?.baseImages.kind).toBe("stand-ins");
+      expect(report.sources?.pythonPackages, JSON.stringify(report.sources)).toMatchObject({ kind: "pypi" });
+      expect(report.sources?.goModules, JSON.stringify(report.sources)).toMatchObject({ kind: "proxy" });
+      expect(report.localSources?.packageIndexes ?? []).toEqual([]);
+    }
+    for (const cell of cells.filter((c) => c.dependencyStyle)) expect(cell.sources, cell.id).toEqual({ baseImages: "stand-ins", pythonPackages: "pypi" });
+    expect(cells.find((c) => c.id === "caddy/caddy2-plugins")?.sources).toEqual({ baseImages: "stand-ins", goModules: "proxy" });
+  });
+
+  it.each([...everyCheck, ...sampled])("%s passes every check it ran", (id) => {
+    const cell = cells.find((c) => c.id === id);
+    expect(cell, `cell ${id} missing; cells: ${cells.map((c) => c.id).join(", ")}`).toBeDefined();
+    const failing = cell!.checks.filter((check) => check.status !== "pass");
+    expect(failing, JSON.stringify(failing, null, 2)).toEqual([]);
+    expect(cell!.status).toBe("pass");
+  });
+
+  it("covers every app template on each Python version", () => {
+    for (const template of ["slim-uwsgi", "slim-gunicorn", "onbuild"]) {
+      for (const python of ["3.11", "3.13"]) expect(cells.some((c) => c.template === template && c.python === python && c.status === "pass"), `${template} ${python}`).toBe(true);
+    }
+  });
+
+  it("serves the psycopg 3 app (no psycopg2 installed) through the database wait, a password with special characters and a graceful stop", () => {
+    const cell = cells.find((c) => c.id === "slim-gunicorn/py3.13-requirements")!;
+    const drivers = spawnSync("docker", ["run", "--rm", "--entrypoint", "python", cell.image, "-c", "import importlib.util as u; print([name for name in ('psycopg', 'psycopg2') if u.find_spec(name)])"], { encoding: "utf8" });
+    expect(drivers.stdout.trim(), drivers.stderr).toBe("['psycopg']");
+    for (const name of ["db-wait", "password-special-chars", "sigterm-graceful"] as const) {
+      expect(cell.checks.find((check) => check.name === name)?.status, name).toBe("pass");
+    }
+  });
+
+  it("still proves psycopg2 through the pipenv style", () => {
+    const cell = cells.find((c) => c.id === "slim-uwsgi/py3.11-pipenv")!;
+    const drivers = spawnSync("docker", ["run", "--rm", "--entrypoint", "python", cell.image, "-c", "import psycopg2; print(psycopg2.__version__)"], { encoding: "utf8" });
+    expect(drivers.status, drivers.stderr).toBe(0);
+    expect(cell.checks.find((check) => check.name === "password-special-chars")?.status).toBe("pass");
+  });
+
+  it.each(skippedHere)("%s is skipped because no registry answers, and still linted", (id) => {
+    const cell = cells.find((c) => c.id === id);
+    expect(cell?.status).toBe("skip");
+    expect(cell?.reason).toMatch(/base images come from stand-ins \(from Debian\) here \(auto: .+ cannot be pulled/);
+    expect(cell?.checks.find((check) => check.name === "lint")?.status).toBe("pass");
+  });
+});
