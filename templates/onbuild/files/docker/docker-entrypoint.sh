@@ -10,11 +10,14 @@
 #   3. point the server at WSGI_APP and exec it as PID 1's replacement (it gets SIGTERM).
 # - Anything else (`docker run IMAGE sh`, `python -m ...`): exec'd at once, no waiting, no hook.
 #
-# The wait reads DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER, DATABASE_PASSWORD.
+# The wait reads DATABASE_HOST, DATABASE_PORT (default 5432), DATABASE_USER and DATABASE_NAME.
 #   DB_WAIT_TIMEOUT   seconds to keep trying (default 30; 0 skips the wait)
 #   DB_WAIT_INTERVAL  seconds between tries (default 1)
-# It connects with psycopg2 and keyword arguments, never a URI, so any password works, and the
-# password is passed through the environment only: it never appears in a command line or a log.
+# It needs no database driver: Python's standard library speaks the first step of PostgreSQL's
+# protocol, as pg_isready does, so it works whatever driver the app uses (psycopg2, psycopg 3, an
+# async one) or none. It never reads DATABASE_PASSWORD and never sends a password, so the password
+# cannot reach a log or a command line through it. Credentials are therefore not checked by the
+# wait: the app's first real connection checks them (and says so if they are wrong).
 set -eu
 
 # The server this image runs (its default CMD).
@@ -22,27 +25,72 @@ server=uwsgi
 
 log() { printf 'docker-entrypoint: %s\n' "$*" >&2; }
 
-# One connection attempt. On failure it prints the driver's error (which never contains the
-# password) and exits 1, or 2 when trying again cannot help (psycopg2 is not installed).
-try_connect() {
+# One probe, as pg_isready makes it: open TCP to the server, send a StartupMessage (protocol 3.0)
+# naming a user and a database, and read the server's first reply. An authentication request ('R'),
+# or an ErrorResponse ('E') with any SQLSTATE but 57P03, means the server accepts connections: it
+# got as far as judging this login. 57P03 (cannot_connect_now: starting up, shutting down, in
+# recovery), a refused connection, an unknown host name or no reply mean not yet. The probe then
+# closes the connection without answering the authentication request: no password is sent (none is
+# read). Exits 0 when ready (printing the server's error, if it answered with one, for the log), or
+# 1 with the reason it is not (e.g. "connection refused", "the database system is starting up").
+probe_postgres() {
   python - <<'PY'
-import os, sys
+import os, socket, struct, sys, time
+
+host = os.environ["DATABASE_HOST"]
+port = int(os.environ.get("DATABASE_PORT") or 5432)
+# Without DATABASE_USER the server still needs some user name to answer; any name gets an
+# authentication request or an error, both of which mean ready. Without DATABASE_NAME the
+# database is left out, and the server takes the user's name, as libpq does.
+parameters = {"user": os.environ.get("DATABASE_USER") or "postgres"}
+if os.environ.get("DATABASE_NAME"):
+    parameters["database"] = os.environ["DATABASE_NAME"]
+# StartupMessage: Int32 length (itself included), Int32 protocol 3.0 (196608), then name/value
+# C strings, ending with an empty one.
+body = struct.pack("!i", 196608) + b"".join(f"{name}\0{value}\0".encode() for name, value in parameters.items()) + b"\0"
+startup = struct.pack("!i", len(body) + 4) + body
+seconds = 3  # for one probe: connecting and the reply
+deadline = time.monotonic() + seconds
+
+def receive(connection, size):
+    """Exactly size bytes of the reply, or an exit saying why they did not come."""
+    data = b""
+    while len(data) < size:
+        connection.settimeout(max(deadline - time.monotonic(), 0.01))
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            sys.exit("the server closed the connection without answering")
+        data += chunk
+    return data
+
 try:
-    import psycopg2
-except ImportError as error:
-    print(f"cannot import psycopg2 ({error}); fix: list psycopg2 in your dependencies, or set DB_WAIT_TIMEOUT=0")
-    sys.exit(2)
-try:
-    psycopg2.connect(
-        host=os.environ["DATABASE_HOST"],
-        port=os.environ.get("DATABASE_PORT") or None,
-        dbname=os.environ.get("DATABASE_NAME") or None,
-        user=os.environ.get("DATABASE_USER") or None,
-        password=os.environ.get("DATABASE_PASSWORD") or None,
-        connect_timeout=3,
-    ).close()
-except psycopg2.Error as error:
-    sys.exit(" ".join(str(error).split()))
+    with socket.create_connection((host, port), timeout=seconds) as connection:
+        connection.sendall(startup)
+        # A message: its type byte, Int32 length (itself included), the body.
+        kind, length = struct.unpack("!ci", receive(connection, 5))
+        if kind not in (b"R", b"E") or not 4 <= length <= 65536:
+            sys.exit(f"what answers at {host}:{port} is not PostgreSQL (its reply starts {kind!r})")
+        # Read whole, even an authentication request (whose method does not matter), so that
+        # closing sends a clean end of stream, not a reset the server would log.
+        message = receive(connection, length - 4)
+except socket.gaierror as error:
+    sys.exit(f"cannot resolve the host name {host}: {error.strerror}")
+except TimeoutError:
+    sys.exit(f"no answer within {seconds}s")
+except ConnectionRefusedError:
+    sys.exit("connection refused")
+except OSError as error:
+    sys.exit(error.strerror or str(error))
+if kind == b"R":
+    sys.exit(0)
+# ErrorResponse: fields, each a type byte and a C string; C is the SQLSTATE.
+fields = {field[:1]: field[1:].decode("utf-8", "replace") for field in message.split(b"\0") if field}
+code = fields.get(b"C", "")
+# M is the message, D its detail ("Hot standby mode is disabled."), both as the server's log has them.
+text = ": ".join(" ".join(fields[key].split()) for key in (b"M", b"D") if fields.get(key))
+if code == "57P03":
+    sys.exit(text or "the database system cannot accept connections yet (57P03)")
+print(f"{text} (SQLSTATE {code})")
 PY
 }
 
@@ -68,6 +116,10 @@ wait_for_database() {
     log "DB_WAIT_TIMEOUT=0: starting without waiting for the database"
     return 0
   fi
+  if ! is_whole_number "${DATABASE_PORT:-5432}"; then
+    log "error: DATABASE_PORT (${DATABASE_PORT}) must be a port number, such as 5432"
+    exit 64
+  fi
 
   where="${DATABASE_HOST}:${DATABASE_PORT:-5432}"
   # POSIX sh has no $SECONDS: the clock is date +%s.
@@ -77,16 +129,17 @@ wait_for_database() {
   log "waiting up to ${timeout}s for PostgreSQL at ${where}"
   while true; do
     tries=$((tries + 1))
-    # `|| status=$?` keeps a failed attempt from ending the script under set -e.
+    # `|| status=$?` keeps a failed probe from ending the script under set -e.
     status=0
-    error=$(try_connect 2>&1) || status=$?
+    answer=$(probe_postgres 2>&1) || status=$?
     if [ "$status" -eq 0 ]; then
-      log "PostgreSQL at ${where} is ready (try ${tries}, $(($(date +%s) - started))s)"
+      log "PostgreSQL at ${where} accepts connections (try ${tries}, $(($(date +%s) - started))s)"
+      # The server refused the probe's login (an unknown user or database, pg_hba.conf): it is
+      # up, but the app may well meet the same refusal, so it is shown.
+      if [ -n "$answer" ]; then
+        log "  its answer to the wait's probe (user ${DATABASE_USER:-postgres}, no password): ${answer}"
+      fi
       return 0
-    fi
-    if [ "$status" -eq 2 ]; then
-      log "error: cannot check the database: ${error}"
-      exit 1
     fi
     if [ $(($(date +%s) + interval)) -ge "$deadline" ]; then
       break
@@ -94,11 +147,11 @@ wait_for_database() {
     sleep "$interval"
   done
 
-  log "error: PostgreSQL at ${where} did not accept a connection within ${timeout}s (${tries} tries)"
+  log "error: PostgreSQL at ${where} did not accept connections within ${timeout}s (${tries} tries)"
   log "  host=${DATABASE_HOST} port=${DATABASE_PORT:-5432} database=${DATABASE_NAME:-<unset>} user=${DATABASE_USER:-<unset>}"
-  log "  last error: ${error:-<none>}"
+  log "  last error: ${answer:-<none>}"
   log "  check: is the database running and reachable from this container (same network, right"
-  log "  host name and port)? Do DATABASE_USER/DATABASE_PASSWORD/DATABASE_NAME match the server's?"
+  log "  host name and port)? If it is still starting up or in recovery, its own log says why."
   log "  A slow first start may need a larger DB_WAIT_TIMEOUT."
   exit 1
 }
