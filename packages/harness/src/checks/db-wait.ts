@@ -12,7 +12,7 @@ import { containsSecret, secretForms, secretLocations } from "./find-secret.ts";
 const neverTimeoutSeconds = 3;
 /**
  * How far past that bound it may exit: the container's own start, and one connection attempt begun
- * just before the deadline (the templates' connect timeout is 3 s).
+ * just before the deadline (the entrypoint's probe gives up a try after 3 s).
  */
 const exitGraceSeconds = 7;
 /** How long the other container is kept waiting before its database appears. */
