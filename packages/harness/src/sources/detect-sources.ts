@@ -28,12 +28,13 @@ export async function detectBaseImageSource(requested: RequestedMode, probeImage
  * the default bridge, where builds run, trusting what this machine trusts: pip downloads one
  * package from its index; Python's standard library asks the Go module proxy for a version list.
  * In auto mode a probe that fails falls back to the local index, or to no Go modules; in online
- * mode it is an error that says what failed.
+ * mode it is an error that says what failed (the Go module proxy only when `goNeeded`).
  */
 export async function detectPackageSources(
   requested: RequestedMode,
   machine: MachineConfig,
   pythonImage: string,
+  goNeeded: boolean,
   log: (line: string) => void,
 ): Promise<{ pythonPackages: SourceChoice<PythonPackageSource>; goModules: SourceChoice<GoModuleSource> }> {
   if (requested === "hermetic") {
@@ -44,7 +45,7 @@ export async function detectPackageSources(
   const indexKind: PythonPackageSource = machine.pipIndexUrl ? "configured-index" : "pypi";
   const indexName = machine.pipIndexUrl ? "the index this machine's pip is configured with" : "pip's default index (PyPI)";
   if (requested === "online") {
-    const failed = [pip === true ? undefined : `pip cannot reach ${indexName}: ${pip}`, go === true ? undefined : `the Go module proxy does not answer: ${go}`].filter(Boolean);
+    const failed = [pip === true ? undefined : `pip cannot reach ${indexName}: ${pip}`, go === true || !goNeeded ? undefined : `the Go module proxy does not answer: ${go}`].filter(Boolean);
     if (failed.length) {
       throw new ExplainedError(
         `--mode online, but from a container on this machine ${failed.join("; and ")}.\n` +
@@ -54,7 +55,7 @@ export async function detectPackageSources(
   }
   return {
     pythonPackages: pip === true ? { kind: indexKind, reason: `${requested}: pip in a container reached ${indexName}` } : { kind: "local-index", reason: `auto: pip in a container cannot reach ${indexName} (${pip})` },
-    goModules: go === true ? { kind: "proxy", reason: `${requested}: the Go module proxy (GOPROXY) answered from a container` } : { kind: "none", reason: `auto: ${go}` },
+    goModules: go === true ? { kind: "proxy", reason: `${requested}: the Go module proxy (GOPROXY) answered from a container` } : { kind: "none", reason: `${requested}: ${go}` },
   };
 }
 

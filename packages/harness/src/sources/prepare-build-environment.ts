@@ -44,7 +44,8 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
     return resolved.get(official)!.image;
   };
 
-  const packages = await detectPackageSources(requested, machine, await resolve(probeOfficial), log);
+  const goNeeded = demands.some((demand) => demand.needs?.goModuleProxy);
+  const packages = await detectPackageSources(requested, machine, await resolve(probeOfficial), goNeeded, log);
   const sources: Sources = { baseImages, ...packages };
   log(`Python packages: ${sourceLabels[sources.pythonPackages.kind]} (${sources.pythonPackages.reason})`);
   log(`Go modules: ${sourceLabels[sources.goModules.kind]} (${sources.goModules.reason})`);
