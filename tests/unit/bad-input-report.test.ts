@@ -12,6 +12,7 @@ const finished: CellReport = {
   dependencyStyle: "requirements",
   image: "dockerize-python-cell/slim-uwsgi:py3.11-requirements",
   baseImages: {},
+  sources: { baseImages: "stand-ins", pythonPackages: "local-index" },
   sizeBytes: 200_000_000,
   sizeBudgetBytes: 260_000_000,
   layers: 12,
@@ -25,14 +26,18 @@ const finished: CellReport = {
 };
 
 const interrupted: MatrixReport = {
-  mode: "hermetic",
-  modeReason: "--mode hermetic",
+  requestedMode: "hermetic",
+  sources: {
+    baseImages: { kind: "stand-ins", reason: "--mode hermetic" },
+    pythonPackages: { kind: "local-index", reason: "--mode hermetic" },
+    goModules: { kind: "none", reason: "--mode hermetic" },
+  },
   startedAt: "2026-11-29T10:00:00.000Z",
   finishedAt: "2026-11-29T10:01:00.000Z",
   complete: false,
   incomplete: { reason: "interrupted by Ctrl-C (SIGINT)", cellsNotFinished: ["slim-uwsgi/py3.13-requirements", "caddy/caddy2"] },
   engine: "26.1.5",
-  hermetic: null,
+  localSources: null,
   cells: [finished],
 };
 
@@ -49,7 +54,7 @@ describe("an incomplete report", () => {
 
   it("is summarized on the console with the reason and the missing cells", () => {
     expect(summarizeReport(interrupted)).toMatch(
-      /^Matrix INCOMPLETE \(interrupted by Ctrl-C \(SIGINT\); hermetic mode, 1 min 00 s\): 1 finished cell, .* Not finished: slim-uwsgi\/py3\.13-requirements, caddy\/caddy2\.$/,
+      /^Matrix INCOMPLETE \(interrupted by Ctrl-C \(SIGINT\); base images: stand-ins \(from Debian\); Python packages: local index \(from Debian\); Go modules: none, 1 min 00 s\): 1 finished cell, .* Not finished: slim-uwsgi\/py3\.13-requirements, caddy\/caddy2\.$/,
     );
   });
 

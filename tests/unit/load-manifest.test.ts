@@ -78,6 +78,36 @@ describe("loadTemplate", () => {
     expect(problemLines(await manifestError(dir))).toContain('buildArgs["pip-index"]: invalid key: build args are UPPER_SNAKE_CASE');
   });
 
+  it("accepts what a variant needs beyond the stand-ins, and the Go build-arg roles", async () => {
+    const manifest = validManifest("slim") as { variants: Array<Record<string, unknown>>; buildArgs: Record<string, unknown> };
+    manifest.variants[0] = { ...manifest.variants[0], needs: { imageRegistry: "no stand-in for this image" } };
+    manifest.variants[1] = { ...manifest.variants[1], needs: { imageRegistry: "no stand-in", goModuleProxy: "compiles Go modules" } };
+    manifest.buildArgs.GOPROXY = { description: "The Go module proxy.", role: "go-proxy" };
+    manifest.buildArgs.GOSUMDB = { description: "The Go checksum database.", role: "go-checksum-db" };
+    const dockerfile = validDockerfile.replace("ARG PIP_INDEX_URL WORKERS=2", "ARG PIP_INDEX_URL WORKERS=2 GOPROXY GOSUMDB");
+    const dir = await writeTemplate(temp.dir, "slim", { manifest, files: { "docker/Dockerfile": dockerfile, "compose.yaml": "" } });
+
+    const template = await loadTemplate(dir);
+    expect(template.manifest.variants.map((variant) => variant.needs)).toEqual([
+      { imageRegistry: "no stand-in for this image" },
+      { imageRegistry: "no stand-in", goModuleProxy: "compiles Go modules" },
+    ]);
+    expect(template.manifest.buildArgs.GOPROXY?.role).toBe("go-proxy");
+  });
+
+  it("refuses a need it does not know, an empty reason, and the old hermeticSkip", async () => {
+    const manifest = validManifest("slim") as { variants: Array<Record<string, unknown>> };
+    manifest.variants[0] = { ...manifest.variants[0], needs: { imageRegistry: "no stand-in", internet: "downloads things" } };
+    manifest.variants[1] = { ...manifest.variants[1], needs: { goModuleProxy: "" }, hermeticSkip: "no Alpine packages here" };
+    const dir = await writeTemplate(temp.dir, "slim", { manifest });
+
+    expect(problemLines(await manifestError(dir))).toEqual([
+      "variants[0].needs.internet: unknown field (the schema does not allow it)",
+      "variants[1].needs.goModuleProxy: Too small: expected string to have >=1 characters",
+      "variants[1].hermeticSkip: unknown field (the schema does not allow it)",
+    ]);
+  });
+
   it("flags a build arg the Dockerfile does not declare with ARG", async () => {
     const dockerfile = validDockerfile.replace("ARG PIP_INDEX_URL WORKERS=2", "ARG WORKERS=2\nENV PIP_INDEX_URL=x");
     const dir = await writeTemplate(temp.dir, "slim", { files: { "docker/Dockerfile": dockerfile, "compose.yaml": "" } });

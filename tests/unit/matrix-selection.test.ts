@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeMergedRuns, mergeReports, type CellReport, type MatrixReport } from "@dockerize-python/harness";
+import { type CellReport, type CellSources, describeMergedRuns, type MatrixReport, mergeReports, type Sources } from "@dockerize-python/harness";
 import { selectCells } from "../../packages/harness/src/matrix/run-matrix.ts";
 import { keepOnlyDependencyStyle, MissingDependencyFileError } from "../../packages/harness/src/staging/dependency-files.ts";
 
@@ -50,15 +50,22 @@ describe("keepOnlyDependencyStyle", () => {
 });
 
 describe("mergeReports", () => {
-  const cell = (id: string, status: CellReport["status"]) => ({ id, status }) as CellReport;
+  /** Where this machine's runs get things: no registry answers, PyPI does not either, the Go module proxy does. */
+  const standinSources: Sources = {
+    baseImages: { kind: "stand-ins", reason: "auto: python:3.13-slim-trixie cannot be pulled (no route to registry)" },
+    pythonPackages: { kind: "local-index", reason: "auto: pip in a container cannot reach pip's default index (PyPI) (timeout)" },
+    goModules: { kind: "proxy", reason: "auto: the Go module proxy (GOPROXY) answered from a container" },
+  };
+  const pythonCellSources: CellSources = { baseImages: "stand-ins", pythonPackages: "local-index" };
+  const cell = (id: string, status: CellReport["status"], sources: CellSources = pythonCellSources) => ({ id, status, template: id.split("/")[0], sources }) as CellReport;
   const report = (overrides: Partial<MatrixReport>): MatrixReport => ({
-    mode: "hermetic",
-    modeReason: "--mode hermetic",
+    requestedMode: "auto",
+    sources: standinSources,
     startedAt: "2026-01-01T10:00:00.000Z",
     finishedAt: "2026-01-01T10:01:00.000Z",
     complete: true,
     engine: "26.1.5",
-    hermetic: { standins: [{ official: "python:3.13-slim-trixie", image: "s", reused: true }], packageIndexes: [] },
+    localSources: { standins: [{ official: "python:3.13-slim-trixie", image: "s", reused: true }], packageIndexes: [] },
     cells: [],
     ...overrides,
   });
@@ -66,36 +73,81 @@ describe("mergeReports", () => {
   it("joins the cells of every run, sorted, and spans their times", () => {
     const merged = mergeReports([
       report({ cells: [cell("slim-uwsgi/py3.13", "pass")], finishedAt: "2026-01-01T10:05:00.000Z" }),
-      report({ cells: [cell("caddy/caddy2", "pass")], startedAt: "2026-01-01T09:59:00.000Z", hermetic: { standins: [{ official: "python:3.13-slim-trixie", image: "s", reused: false }], packageIndexes: [] } }),
+      report({ cells: [cell("caddy/caddy2", "pass")], startedAt: "2026-01-01T09:59:00.000Z", localSources: { standins: [{ official: "python:3.13-slim-trixie", image: "s", reused: false }], packageIndexes: [] } }),
     ]);
     expect(merged.cells.map((c) => c.id)).toEqual(["caddy/caddy2", "slim-uwsgi/py3.13"]);
     expect(merged.startedAt).toBe("2026-01-01T09:59:00.000Z");
     expect(merged.finishedAt).toBe("2026-01-01T10:05:00.000Z");
-    expect(merged.hermetic?.standins).toEqual([{ official: "python:3.13-slim-trixie", image: "s", reused: false }]);
+    expect(merged.localSources?.standins).toEqual([{ official: "python:3.13-slim-trixie", image: "s", reused: false }]);
   });
 
-  it("is incomplete when any run was, and refuses runs of different modes", () => {
+  it("is incomplete when any run was", () => {
     expect(mergeReports([report({}), report({ complete: false })]).complete).toBe(false);
-    expect(() => mergeReports([report({}), report({ mode: "online", hermetic: null })])).toThrow(/different modes/);
     expect(() => mergeReports([])).toThrow(/No reports to merge/);
   });
 
-  it("says, per run, whether this job verified it (and what it reused) or turbo restored it", () => {
-    const cached = report({ cells: [{ ...cell("caddy/caddy2", "pass"), template: "caddy" }] });
+  it("refuses runs whose sources differ in any kind, naming the kind", () => {
+    const registry = { ...standinSources, baseImages: { kind: "registry", reason: "--mode online" } } satisfies Sources;
+    expect(() => mergeReports([report({}), report({ sources: registry })])).toThrow(/baseImages came from different sources \(stand-ins, registry\)/);
+    const pypi = { ...standinSources, pythonPackages: { kind: "pypi", reason: "auto: pip in a container reached pip's default index (PyPI)" } } satisfies Sources;
+    expect(() => mergeReports([report({}), report({ sources: pypi })])).toThrow(/pythonPackages came from different sources \(local-index, pypi\)/);
+    const noGo = { ...standinSources, goModules: { kind: "none", reason: "--mode hermetic" } } satisfies Sources;
+    expect(() => mergeReports([report({}), report({}), report({ sources: noGo })])).toThrow(/goModules came from different sources \(proxy, none\)[\s\S]*Fix: /);
+  });
+
+  it("merges runs whose sources are the same in every kind, whatever the reasons, and one that stopped before deciding", () => {
+    const forced: Sources = {
+      baseImages: { kind: "stand-ins", reason: "--mode hermetic" },
+      pythonPackages: { kind: "local-index", reason: "--mode hermetic" },
+      goModules: { kind: "proxy", reason: "auto: the Go module proxy (GOPROXY) answered from a container" },
+    };
+    expect(mergeReports([report({}), report({ sources: forced }), report({ sources: null, complete: false })]).sources).toEqual(standinSources);
+    expect(mergeReports([report({ sources: null }), report({ sources: forced })]).sources).toEqual(forced);
+    expect(mergeReports([report({ sources: null }), report({ sources: null })]).sources).toBeNull();
+  });
+
+  it("has no local sources when no run used any", () => {
+    const online: Sources = {
+      baseImages: { kind: "registry", reason: "--mode online" },
+      pythonPackages: { kind: "pypi", reason: "online: pip in a container reached pip's default index (PyPI)" },
+      goModules: { kind: "proxy", reason: "online: the Go module proxy (GOPROXY) answered from a container" },
+    };
+    const merged = mergeReports([report({ sources: online, localSources: null }), report({ sources: online, localSources: null })]);
+    expect(merged.localSources).toBeNull();
+    expect(merged.sources).toEqual(online);
+  });
+
+  it("says, per run, whether this job verified it (with its cells' sources and what it reused) or turbo restored it", () => {
+    const cached = report({ cells: [cell("caddy/caddy2", "pass", { baseImages: "stand-ins" })] });
     const fresh = report({
-      cells: [{ ...cell("slim-uwsgi/py3.13", "pass"), template: "slim-uwsgi" }],
+      cells: [cell("slim-uwsgi/py3.13", "pass"), cell("slim-uwsgi/py3.11", "fail")],
       startedAt: "2026-01-01T11:00:00.500Z",
       finishedAt: "2026-01-01T11:02:00.000Z",
-      hermetic: {
+      localSources: {
         standins: [{ official: "python:3.13-slim-trixie", image: "s", reused: true }, { official: "postgres:17-trixie", image: "p", reused: false }],
         packageIndexes: [{ suite: "trixie", reused: true, packages: 40 }],
       },
     });
-    const online = report({ cells: [{ ...cell("onbuild/py3.13", "pass"), template: "onbuild" }], startedAt: "2026-01-01T11:03:00.000Z", finishedAt: "2026-01-01T11:03:30.000Z", mode: "online", hermetic: null });
-    expect(describeMergedRuns([cached, fresh, online], new Date("2026-01-01T11:00:00Z"))).toEqual([
+    const proxy = report({
+      cells: [cell("caddy/caddy2", "pass", { baseImages: "stand-ins" }), cell("caddy/caddy2-plugins", "pass", { baseImages: "stand-ins", goModules: "proxy" })],
+      startedAt: "2026-01-01T11:03:00.000Z",
+      finishedAt: "2026-01-01T11:03:30.000Z",
+    });
+    expect(describeMergedRuns([cached, fresh, proxy], new Date("2026-01-01T11:00:00Z"))).toEqual([
       "caddy: unchanged since its run of 2026-01-01T10:00:00.000Z (1 min 00 s): turbo's cache hit restored that report; nothing was built or run again.",
-      "slim-uwsgi: verified by this job (2 min 00 s); stand-ins: 1 reused, 1 built; package indexes: 1 reused, 0 built.",
-      "onbuild: verified by this job (30.0 s).",
+      "slim-uwsgi: verified by this job (2 min 00 s); sources: base images: stand-ins (from Debian); Python packages: local index (from Debian); " +
+        "stand-ins: 1 reused, 1 built; package indexes: 1 reused, 0 built.",
+      "caddy: verified by this job (30.0 s); sources: base images: stand-ins (from Debian) | base images: stand-ins (from Debian); Go modules: Go module proxy; stand-ins: 1 reused, 0 built.",
+    ]);
+
+    const online = report({
+      cells: [cell("onbuild/py3.13", "pass", { baseImages: "registry", pythonPackages: "configured-index" })],
+      startedAt: "2026-01-01T11:03:00.000Z",
+      finishedAt: "2026-01-01T11:03:30.000Z",
+      localSources: null,
+    });
+    expect(describeMergedRuns([online], new Date("2026-01-01T11:00:00Z"))).toEqual([
+      "onbuild: verified by this job (30.0 s); sources: base images: registry; Python packages: this machine's pip index.",
     ]);
   });
 });

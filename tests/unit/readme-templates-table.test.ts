@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { discoverTemplates, renderTemplatesTable, replaceTemplatesTable } from "@dockerize-python/harness";
+import { makeTempDir, validManifest, writeTemplate } from "./fixtures/template-fixture.ts";
 
 const repo = resolve(import.meta.dirname, "..", "..");
 
@@ -12,10 +13,34 @@ describe("the README's table of templates", () => {
     expect(replaceTemplatesTable(readme, table)).toBe(readme);
   });
 
-  it("names every template and marks the cells hermetic mode skips", async () => {
+  it("names every template and marks the variants that need a registry or the Go module proxy", async () => {
     const table = renderTemplatesTable(await discoverTemplates(join(repo, "templates")));
     for (const name of ["slim-uwsgi", "slim-gunicorn", "onbuild", "alpine", "caddy"]) expect(table).toContain(`| \`${name}\` `);
-    expect(table).toContain("caddy2-plugins†");
+    expect(table).toContain("| caddy2, caddy2-plugins† |");
+    expect(table).toContain("| py3.11†, py3.13† |");
+  });
+
+  it("marks with † exactly the variants that declare needs, and says what † means", async () => {
+    const temp = await makeTempDir();
+    try {
+      const needing = validManifest("needing") as { variants: Array<Record<string, unknown>> };
+      needing.variants[0] = { ...needing.variants[0], needs: { goModuleProxy: "compiles Go modules" } };
+      needing.variants[1] = { ...needing.variants[1], needs: {} };
+      const registry = validManifest("registry") as { variants: Array<Record<string, unknown>> };
+      registry.variants[1] = { ...registry.variants[1], needs: { imageRegistry: "no stand-in for its image" } };
+      await writeTemplate(temp.dir, "needing", { manifest: needing });
+      await writeTemplate(temp.dir, "plain");
+      await writeTemplate(temp.dir, "registry", { manifest: registry });
+
+      const rows = renderTemplatesTable(await discoverTemplates(temp.dir)).split("\n");
+      // An empty needs needs nothing: it is built wherever the others are.
+      expect(rows.find((row) => row.startsWith("| `needing` "))).toContain("| py3.13†, py3.11 |");
+      expect(rows.find((row) => row.startsWith("| `plain` "))).toContain("| py3.13, py3.11 |");
+      expect(rows.find((row) => row.startsWith("| `registry` "))).toContain("| py3.13, py3.11† |");
+      expect(rows.at(-1)).toMatch(/^† needs a container registry or the Go module proxy .*reported as skip with the reason/);
+    } finally {
+      await temp.remove();
+    }
   });
 
   it("refuses a document without the markers", () => {

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { rootCertificates } from "node:tls";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lintDockerfile } from "@dockerize-python/harness";
@@ -158,7 +159,8 @@ describe("secretMounts", () => {
     for (const file of ["slim-uwsgi/files/docker/Dockerfile", "alpine/files/docker/Dockerfile", "onbuild/files/docker/onbuild/Dockerfile"]) {
       const text = await readFile(join(import.meta.dirname, "..", "..", "templates", file), "utf8");
       const mounts = secretMounts(parseDockerfile(file, text));
-      expect(mounts.secretIds, file).toEqual(["known_hosts", "netrc", "pip_conf"]);
+      // ca_bundle: the CA bundle the harness gives every build (and a user behind a TLS-inspecting proxy).
+      expect(mounts.secretIds, file).toEqual(["ca_bundle", "known_hosts", "netrc", "pip_conf"]);
       expect(mounts.sshIds, file).toEqual(["default"]);
       expect(mounts.stages.map((stage) => stage.name), file).toEqual([file.includes("onbuild") ? "app" : "builder"]);
     }
@@ -180,6 +182,32 @@ describe("writeProbeCredentials", () => {
     expect(key).toContain(probe.needles[1]!.bytes.toString());
     const again = await writeProbeCredentials(await mkdtemp(join(scratch, "probe-")), ["netrc"], []);
     expect(again.marker).not.toBe(probe.marker);
+  });
+
+  it("keeps the content of a secret the build is given anyway, with the marker appended", async () => {
+    const dir = await mkdtemp(join(scratch, "probe-"));
+    // Two real CA certificates, as the machine's bundle has them (its last line without a newline).
+    const bundle = join(dir, "machine-ca.pem");
+    const certificates = rootCertificates.slice(0, 2).join("\n");
+    await writeFile(bundle, certificates);
+    const netrc = join(dir, "machine-netrc");
+    await writeFile(netrc, "machine index.invalid login builder password kept\n\n");
+
+    const probe = await writeProbeCredentials(dir, ["ca_bundle", "netrc", "pip_conf"], [], { ca_bundle: bundle, netrc, unmounted: bundle });
+    // The certificates stay as they were, so pip still trusts the proxy; PEM readers skip the comment after them.
+    const written = await readFile(probe.secretFiles.ca_bundle!, "utf8");
+    expect(written).toBe(`${certificates}\n# ${probe.marker}\n`);
+    expect(written.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(2);
+    expect((await stat(probe.secretFiles.ca_bundle!)).mode & 0o777).toBe(0o600);
+    // A netrc keeps its machines and still gets a login line carrying the marker.
+    expect(await readFile(probe.secretFiles.netrc!, "utf8")).toBe(
+      `machine index.invalid login builder password kept\nmachine secret-probe.invalid login probe password ${probe.marker}\n`,
+    );
+    expect(await readFile(probe.secretFiles.pip_conf!, "utf8")).toBe(`# ${probe.marker}\n`);
+    // What was given is read, never changed; a given secret the Dockerfile does not mount gets no file.
+    expect(await readFile(bundle, "utf8")).toBe(certificates);
+    expect(Object.keys(probe.secretFiles).sort()).toEqual(["ca_bundle", "netrc", "pip_conf"]);
+    expect(probe.needles.map((needle) => needle.label)).toEqual(["the marker passed in --secret id=ca_bundle, id=netrc, id=pip_conf"]);
   });
 });
 

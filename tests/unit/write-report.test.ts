@@ -17,6 +17,7 @@ function cell(template: string, variant: string, overrides: Partial<CellReport> 
     variant,
     image: `dockerize-python-cell/${template}:${variant}-run1`,
     baseImages: { PYTHON_IMAGE: "python:3.13-slim-trixie" },
+    sources: { baseImages: "stand-ins", pythonPackages: "local-index" },
     dependencyStyle: "requirements",
     sizeBytes: 181_300_000,
     sizeBudgetBytes: 250_000_000,
@@ -36,13 +37,17 @@ function cell(template: string, variant: string, overrides: Partial<CellReport> 
 }
 
 const report: MatrixReport = {
-  mode: "hermetic",
-  modeReason: "auto: python:3.13-slim-trixie cannot be pulled",
+  requestedMode: "auto",
+  sources: {
+    baseImages: { kind: "stand-ins", reason: "auto: python:3.13-slim-trixie cannot be pulled (no route to registry)" },
+    pythonPackages: { kind: "local-index", reason: "auto: pip in a container cannot reach pip's default index (PyPI) (CERTIFICATE_VERIFY_FAILED)" },
+    goModules: { kind: "proxy", reason: "auto: the Go module proxy (GOPROXY) answered from a container" },
+  },
   startedAt: "2026-05-01T10:00:00.000Z",
   finishedAt: "2026-05-01T10:03:05.000Z",
   complete: true,
   engine: "Docker 26.1.5",
-  hermetic: {
+  localSources: {
     standins: [{ official: "python:3.13-slim-trixie", image: "dockerize-python-standin-python:3.13-abc123", reused: true }],
     packageIndexes: [{ suite: "trixie", reused: false, packages: 42 }],
   },
@@ -66,6 +71,7 @@ const report: MatrixReport = {
     cell("caddy", "caddy2", {
       python: null,
       dependencyStyle: null,
+      sources: { baseImages: "stand-ins" },
       checks: [
         { name: "non-root", status: "pass", detail: "runs as 10001:10001" },
         { name: "caddy-validate", status: "fail", detail: "caddy validate: unknown directive | foo" },
@@ -87,18 +93,28 @@ describe("writeReport", () => {
   it("writes matrix.md with the run's facts, a table per template and the detail of what did not pass", async () => {
     const markdown = await readFile((await writeReport(report, temp.dir)).markdownFile, "utf8");
     expect(markdown).toContain("**Result: complete.** Cells: 1 passed, 2 failed, 0 skipped. Checks: 3 passed, 1 failed, 2 skipped.");
-    expect(markdown).toContain("- Mode: **hermetic** (auto: python:3.13-slim-trixie cannot be pulled)");
+    expect(markdown).toContain(
+      [
+        "- Sources (--mode auto):",
+        "  - base images: **stand-ins (from Debian)** (auto: python:3.13-slim-trixie cannot be pulled (no route to registry))",
+        "  - Python packages: **local index (from Debian)** (auto: pip in a container cannot reach pip's default index (PyPI) (CERTIFICATE_VERIFY_FAILED))",
+        "  - Go modules: **Go module proxy** (auto: the Go module proxy (GOPROXY) answered from a container)",
+        "- Engine: Docker 26.1.5",
+      ].join("\n"),
+    );
     expect(markdown).toContain("- Engine: Docker 26.1.5");
     expect(markdown).toContain("(3 min 05 s)");
     expect(markdown).toContain("`python:3.13-slim-trixie` → `dockerize-python-standin-python:3.13-abc123` (reused)");
     expect(markdown).toContain("trixie: 42 packages (built)");
 
     expect(markdown).toContain("## slim-uwsgi 0.1.0");
-    expect(markdown).toContain("| Variant | Python | Deps | Status | Size / budget (MB) | Layers (added) | Added (MB) | User | Build (s) | non-root | size-budget |");
-    expect(markdown).toContain("| py3.13 | 3.13 | requirements | ✅ pass | 181.3 / 250.0 | 12 (5) | 52.1 | 10001:10001 | 42.0 | ✅ | ✅ |");
-    expect(markdown).toContain("| py3.11 | 3.11 | requirements | ❌ fail | — / 250.0 | — | — | — | — | ⏭ | ⏭ |");
+    // Each cell names the sources it used: a cell that installs no Python packages names none.
+    const pythonCellSources = "base images: stand-ins (from Debian); Python packages: local index (from Debian)";
+    expect(markdown).toContain("| Variant | Python | Deps | Sources | Status | Size / budget (MB) | Layers (added) | Added (MB) | User | Build (s) | non-root | size-budget |");
+    expect(markdown).toContain(`| py3.13 | 3.13 | requirements | ${pythonCellSources} | ✅ pass | 181.3 / 250.0 | 12 (5) | 52.1 | 10001:10001 | 42.0 | ✅ | ✅ |`);
+    expect(markdown).toContain(`| py3.11 | 3.11 | requirements | ${pythonCellSources} | ❌ fail | — / 250.0 | — | — | — | — | ⏭ | ⏭ |`);
     expect(markdown).toContain("## caddy 0.1.0");
-    expect(markdown).toContain("| caddy2 | — | — | ❌ fail | 181.3 / 250.0 | 12 (5) | 52.1 | 10001:10001 | 42.0 | ✅ | ❌ |");
+    expect(markdown).toContain("| caddy2 | — | — | base images: stand-ins (from Debian) | ❌ fail | 181.3 / 250.0 | 12 (5) | 52.1 | 10001:10001 | 42.0 | ✅ | ❌ |");
 
     expect(markdown).toContain("- `py3.11` ❌ fail:\n\n  ```\n  Building dockerize-python-cell/slim-uwsgi:py3.11 failed");
     expect(markdown).toContain("- `py3.11` › `non-root` ⏭ skip: not run: the image did not build");
@@ -106,18 +122,49 @@ describe("writeReport", () => {
     expect(markdown.indexOf("## slim-uwsgi")).toBeLessThan(markdown.indexOf("## caddy"));
   });
 
-  it("marks an interrupted run INCOMPLETE, and an online run has no stand-ins", async () => {
-    const interrupted: MatrixReport = { ...report, complete: false, mode: "online", hermetic: null, cells: [cell("slim", "py3.13")] };
+  it("marks an interrupted run INCOMPLETE, and a run on registry images and PyPI has no stand-ins", async () => {
+    const online: MatrixReport["sources"] = {
+      baseImages: { kind: "registry", reason: "--mode online" },
+      pythonPackages: { kind: "pypi", reason: "online: pip in a container reached pip's default index (PyPI)" },
+      goModules: { kind: "proxy", reason: "online: the Go module proxy (GOPROXY) answered from a container" },
+    };
+    const interrupted: MatrixReport = {
+      ...report,
+      requestedMode: "online",
+      sources: online,
+      complete: false,
+      localSources: null,
+      cells: [cell("slim", "py3.13", { sources: { baseImages: "registry", pythonPackages: "pypi" } })],
+    };
     const markdown = await readFile((await writeReport(interrupted, temp.dir)).markdownFile, "utf8");
     expect(markdown).toContain("**Result: INCOMPLETE.** The run was interrupted; only the 1 cell below finished.");
+    expect(markdown).toContain("- Sources (--mode online):\n  - base images: **registry** (--mode online)\n  - Python packages: **PyPI** (");
+    expect(markdown).toContain("| py3.13 | 3.13 | requirements | base images: registry; Python packages: PyPI | ✅ pass |");
     expect(markdown).not.toContain("Stand-in");
-    expect(summarizeReport(interrupted)).toMatch(/^Matrix INCOMPLETE/);
+    expect(markdown).not.toContain("package indexes");
+    expect(summarizeReport(interrupted)).toMatch(/^Matrix INCOMPLETE \(interrupted; base images: registry; Python packages: PyPI; Go modules: Go module proxy, 3 min 05 s\): /);
   });
 
-  it("summarizes a run with its duration, and a merged report with the span of its runs", () => {
+  it("says the sources were not decided when the run stopped before deciding them", async () => {
+    const stopped: MatrixReport = {
+      ...report,
+      sources: null,
+      localSources: null,
+      complete: false,
+      incomplete: { reason: "stopped by an error: no Docker engine", cellsNotFinished: ["slim/py3.13"] },
+      cells: [],
+    };
+    const markdown = await readFile((await writeReport(stopped, temp.dir)).markdownFile, "utf8");
+    expect(markdown).toContain("- Sources: not decided (--mode auto; the run stopped first)\n- Engine: Docker 26.1.5");
+    expect(markdown).not.toContain("- Sources (");
+    expect(summarizeReport(stopped)).toMatch(/^Matrix INCOMPLETE \(stopped by an error: no Docker engine; --mode auto, 3 min 05 s\): 0 finished cells/);
+  });
+
+  it("summarizes a run with its sources and duration, and a merged report with the span of its runs", () => {
     const timed: MatrixReport = { ...report, startedAt: "2026-01-01T10:00:00.000Z", finishedAt: "2026-01-01T10:45:26.000Z" };
-    expect(summarizeReport(timed)).toMatch(/^Matrix finished \(hermetic mode, 45 min 26 s\): /);
-    expect(summarizeReport(timed, { merged: true })).toMatch(/^Matrix finished \(hermetic mode, runs from 2026-01-01T10:00:00.000Z to 2026-01-01T10:45:26.000Z\): /);
+    const sources = "base images: stand-ins (from Debian); Python packages: local index (from Debian); Go modules: Go module proxy";
+    expect(summarizeReport(timed)).toContain(`Matrix finished (${sources}, 45 min 26 s): `);
+    expect(summarizeReport(timed, { merged: true })).toContain(`Matrix finished (${sources}, runs from 2026-01-01T10:00:00.000Z to 2026-01-01T10:45:26.000Z): `);
   });
 
   it("replaces an earlier report", async () => {
@@ -131,7 +178,8 @@ describe("writeReport", () => {
 describe("summarizeReport", () => {
   it("counts cells and checks, and names the failed cells", () => {
     expect(summarizeReport(report)).toBe(
-      "Matrix finished (hermetic mode, 3 min 05 s): 3 cells, 1 passed, 2 failed, 0 skipped; " +
+      "Matrix finished (base images: stand-ins (from Debian); Python packages: local index (from Debian); Go modules: Go module proxy, 3 min 05 s): " +
+        "3 cells, 1 passed, 2 failed, 0 skipped; " +
         "checks: 3 passed, 1 failed, 2 skipped. Failed: slim-uwsgi/py3.11, caddy/caddy2.",
     );
   });

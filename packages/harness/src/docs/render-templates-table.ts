@@ -8,7 +8,8 @@ import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 export function renderTemplatesTable(templates: readonly LoadedTemplate[]): string {
   const rows = templates.map(({ name, version, manifest }) => {
     const variants = manifest.variants
-      .map((variant) => `${variant.id}${variant.needs ? "†" : ""}`)
+      // An empty needs ({}) needs nothing: no mark.
+      .map((variant) => `${variant.id}${Object.keys(variant.needs ?? {}).length ? "†" : ""}`)
       .join(", ");
     return [
       `\`${name}\` ${version}`,

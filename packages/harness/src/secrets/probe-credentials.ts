@@ -38,7 +38,7 @@ export async function writeProbeCredentials(
   for (const id of secretIds) {
     const file = join(dir, `secret-${id.replace(/[^A-Za-z0-9._-]/g, "_")}`);
     const kept = given[id] ? `${(await readFile(given[id]!, "utf8")).trimEnd()}\n` : "";
-    const text = /netrc/i.test(id) ? `machine secret-probe.invalid login probe password ${marker}\n` : `${kept}# ${marker}\n`;
+    const text = kept + (/netrc/i.test(id) ? `machine secret-probe.invalid login probe password ${marker}\n` : `# ${marker}\n`);
     await writeFile(file, text, { mode: 0o600 });
     secretFiles[id] = file;
   }

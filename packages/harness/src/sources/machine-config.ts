@@ -32,7 +32,7 @@ const systemCaBundles = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/cer
 export async function readMachineConfig(env: NodeJS.ProcessEnv = process.env): Promise<MachineConfig> {
   const notes: string[] = [];
   const caBundle = [env.SSL_CERT_FILE, ...systemCaBundles].find((file): file is string => Boolean(file) && existsSync(file!));
-  notes.push(caBundle ? `CA bundle: ${caBundle}` : "CA bundle: none found (SSL_CERT_FILE unset, no system bundle)");
+  notes.push(caBundle ? `CA bundle: ${caBundle}` : "CA bundle: none found (SSL_CERT_FILE unset or missing, no system bundle)");
   const pipIndexUrl = env.PIP_INDEX_URL || (await pipConfiguredIndex(env));
   notes.push(pipIndexUrl ? "pip index: set by this machine's pip configuration" : "pip index: pip's default (PyPI)");
   const go = await goEnvironment(env);
@@ -40,7 +40,7 @@ export async function readMachineConfig(env: NodeJS.ProcessEnv = process.env): P
   return { caBundle, pipIndexUrl, goProxy: go.proxy, goSumDb: go.sumDb, notes };
 }
 
-/** The index-url of this machine's pip configuration (global, install or download section), if any. */
+/** The index-url of this machine's pip configuration (install or global section), if any. */
 async function pipConfiguredIndex(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   for (const python of ["python3", "python"]) {
     try {
@@ -53,9 +53,12 @@ async function pipConfiguredIndex(env: NodeJS.ProcessEnv): Promise<string | unde
   return undefined;
 }
 
-/** Picks index-url out of `pip config list` lines such as `global.index-url='https://...'`. */
+/**
+ * Picks index-url out of `pip config list` lines such as `global.index-url='https://...'`: the
+ * install section's, which `pip install` (what builds run) prefers, else the global one.
+ */
 export function indexUrlFromPipConfigList(output: string): string | undefined {
-  for (const section of ["install", "download", "global"]) {
+  for (const section of ["install", "global"]) {
     const match = output.match(new RegExp(`^${section}\\.index-url='([^']+)'$`, "m"));
     if (match) return match[1];
   }
@@ -63,8 +66,9 @@ export function indexUrlFromPipConfigList(output: string): string | undefined {
 }
 
 async function goEnvironment(env: NodeJS.ProcessEnv): Promise<{ proxy: string | undefined; sumDb: string | undefined; note: string }> {
-  let proxyList = env.GOPROXY;
-  let sumDb = env.GOSUMDB;
+  // The go command takes an empty variable as unset: its configuration (go env -w, go.env) decides.
+  let proxyList = env.GOPROXY || undefined;
+  let sumDb = env.GOSUMDB || undefined;
   if (proxyList === undefined || sumDb === undefined) {
     try {
       const { stdout } = await execFileAsync("go", ["env", "-json", "GOPROXY", "GOSUMDB"], { env, timeout: 20_000 });
