@@ -22,8 +22,8 @@ import { stageApp } from "../../packages/harness/src/staging/stage-app.ts";
  * --mode hermetic installs Python packages with no request beyond this machine. A template's image
  * is built once unfenced (its apt-get steps reach Debian's mirror, as every user's do, and are then
  * cached), then again behind a firewall rule that rejects every packet the default bridge (where
- * builds run) sends anywhere but to this machine, which serves the local package index: with
- * DEPENDENCY_STYLE named instead of auto, every step from the dependency install on runs again.
+ * builds run) sends anywhere but to this machine, which serves the local package index: with a
+ * build arg declared before the install changed, every step from the dependency install on runs again.
  * The rule counts what it rejects; the build must succeed with the count unchanged. A build step
  * that tries to reach PyPI in the same window fails, so the fence is real.
  *
@@ -111,8 +111,9 @@ describe("a hermetic build behind a fence that lets nothing leave this machine",
   it.each(styles)("installs the %s style of slim-gunicorn on Python 3.13 again from the local index, and nothing is sent beyond this machine", async (style) => {
     const cell = cells.find((candidate) => candidate.dependencyStyle === style)!;
     const before = await rejectedPackets();
-    // A DEPENDENCY_STYLE other than the warm build's (auto): the install step and all after it run again.
-    const built = await buildCell(cell, stageDirs.get(cell.id)!, `dockerize-python-no-egress-fenced:${style}-${process.pid}`, { DEPENDENCY_STYLE: style });
+    // The same pipenv requirement written another way: a build arg declared after the apt-get steps
+    // and before the install, so the install step and all after it run again, the apt-get steps not.
+    const built = await buildCell(cell, stageDirs.get(cell.id)!, `dockerize-python-no-egress-fenced:${style}-${process.pid}`, { PIPENV_REQUIREMENT: "pipenv >= 2022.12" });
     const install = parseSteps(built.log).find((step) => step.instruction.includes("install-dependencies"));
     expect(install, "the build log shows the dependency install step").toBeDefined();
     expect(install!.cached, "the dependency install step ran again").toBe(false);
