@@ -114,7 +114,7 @@ describe("a hermetic build behind a fence that lets nothing leave this machine",
     // The same pipenv requirement written another way: a build arg declared after the apt-get steps
     // and before the install, so the install step and all after it run again, the apt-get steps not.
     const built = await buildCell(cell, stageDirs.get(cell.id)!, `dockerize-python-no-egress-fenced:${style}-${process.pid}`, { PIPENV_REQUIREMENT: "pipenv >= 2022.12" });
-    const install = parseSteps(built.log).find((step) => step.instruction.includes("install-dependencies"));
+    const install = parseSteps(built.log).find((step) => step.instruction.startsWith("RUN") && step.instruction.includes("install-dependencies"));
     expect(install, "the build log shows the dependency install step").toBeDefined();
     expect(install!.cached, "the dependency install step ran again").toBe(false);
     expect(built.log).toMatch(/install-dependencies: (requirements\.txt: pip install|Pipfile\.lock: pipenv install --deploy)/);
