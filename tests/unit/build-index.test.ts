@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { packageIndexRecipeDir } from "../../packages/harness/src/hermetic/package-index.ts";
+import { lendingSuite, packageIndexRecipeDir } from "../../packages/harness/src/hermetic/package-index.ts";
 
 /**
  * The pure functions of build_index.py (the script that makes the package index inside its builder
@@ -193,5 +193,14 @@ describe.skipIf(!python)("build_index.py (needs python3 >= 3.9 on this machine)"
   it("hashes RECORD entries as urlsafe base64 without padding", () => {
     // sha256("") = e3b0c442..., as a RECORD hash:
     expect(call("record_hash", { bytes: "" })).toBe("sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
+  });
+});
+
+describe("lendingSuite (the harness's reading of packages.json)", () => {
+  it("names the suite whose rootfs lends, the suite itself when it borrows nothing, and refuses an unknown lender", () => {
+    const recipe = JSON.parse(readFileSync(join(packageIndexRecipeDir, "packages.json"), "utf8")) as unknown;
+    expect(lendingSuite(recipe, "bookworm")).toBe("trixie");
+    expect(lendingSuite(recipe, "trixie")).toBe("trixie");
+    expect(() => lendingSuite({ borrow: { bookworm: { from: "sid", debianPackages: [] } } }, "bookworm")).toThrow(/borrow\.bookworm\.from[\s\S]*Fix: correct packages\.json/);
   });
 });

@@ -42,25 +42,24 @@ export interface PackageIndexListing {
   }>;
 }
 
-/** The part of packages.json the harness reads: which suite each suite borrows from (build_index.py checks the rest). */
-const borrowSchema = z.object({
-  borrow: z.record(z.string(), z.union([z.string(), z.object({ from: z.enum(["bookworm", "trixie"]) }).loose()])).optional(),
-});
+/** The part of a packages.json "borrow" entry the harness reads: the lending suite (build_index.py checks the rest). */
+const borrowEntrySchema = z.object({ from: z.enum(["bookworm", "trixie"]) }).loose();
 
 /**
  * The suite whose rootfs lends `suite` the packages packages.json says it borrows, or `suite`
  * itself when it borrows nothing. `recipe` is packages.json, parsed.
  */
 export function lendingSuite(recipe: unknown, suite: DebianSuite): DebianSuite {
-  const parsed = borrowSchema.safeParse(recipe);
+  const entry = (recipe as { borrow?: Record<string, unknown> } | null)?.borrow?.[suite];
+  if (entry === undefined) return suite;
+  const parsed = borrowEntrySchema.safeParse(entry);
   if (!parsed.success) {
     throw new Error(
-      `${packageIndexRecipeDir}/packages.json: "borrow" must map a suite to { "from": "bookworm" | "trixie", ... } ` +
-        `(${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}).\nFix: correct packages.json.`,
+      `${packageIndexRecipeDir}/packages.json: borrow.${suite}.from must name the lending suite, "bookworm" or "trixie" ` +
+        `(${parsed.error.issues.map((issue) => issue.message).join("; ")}).\nFix: correct packages.json.`,
     );
   }
-  const entry = parsed.data.borrow?.[suite];
-  return typeof entry === "object" ? entry.from : suite;
+  return parsed.data.from;
 }
 
 /**
