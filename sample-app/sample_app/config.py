@@ -1,9 +1,19 @@
 """Configuration from environment variables."""
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 from sqlalchemy.engine import URL
+
+
+def postgresql_driver() -> str:
+    """SQLAlchemy's PostgreSQL dialect for the driver installed: psycopg (3) when it is, else psycopg2.
+
+    Installed, not importable: a psycopg 3 that cannot load libpq must say so itself ("libpq library
+    not found"), not be passed over for a psycopg2 that is missing too.
+    """
+    return "postgresql+psycopg" if find_spec("psycopg") else "postgresql+psycopg2"
 
 
 def database_url() -> URL:
@@ -15,7 +25,7 @@ def database_url() -> URL:
     """
     port = os.environ.get("DATABASE_PORT", "").strip()
     return URL.create(
-        "postgresql+psycopg2",
+        postgresql_driver(),
         username=os.environ.get("DATABASE_USER") or None,
         password=os.environ.get("DATABASE_PASSWORD") or None,
         host=os.environ.get("DATABASE_HOST") or None,

@@ -1,6 +1,8 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { packageIndexRecipeDir } from "../../packages/harness/src/hermetic/package-index.ts";
+import { lendingSuite, packageIndexRecipeDir } from "../../packages/harness/src/hermetic/package-index.ts";
 
 /**
  * The pure functions of build_index.py (the script that makes the package index inside its builder
@@ -29,6 +31,8 @@ function callBuildIndex(calls: Array<[string, ...unknown[]]>): unknown[] {
 const call = (name: string, ...args: unknown[]) => callBuildIndex([[name, ...args]])[0];
 
 const python = ["python3", "python"].find((candidate) => spawnSync(candidate, ["-c", "import sys; assert sys.version_info >= (3, 9)"]).status === 0);
+// build_index.py checks the index's requirements with packaging, which the builder installs.
+const hasPackaging = python !== undefined && spawnSync(python, ["-c", "import packaging.requirements"]).status === 0;
 
 describe.skipIf(!python)("build_index.py (needs python3 >= 3.9 on this machine)", () => {
   it("normalizes project names as PEP 503 says, and spells them with underscores in file names", () => {
@@ -113,8 +117,90 @@ describe.skipIf(!python)("build_index.py (needs python3 >= 3.9 on this machine)"
     expect(project).toContain(`<a href="../../files/jinja2-3.1.2.tar.gz#sha256=${sha}">jinja2-3.1.2.tar.gz</a>`);
   });
 
+  it("accepts the recipe's borrowing and refuses borrowing that cannot work", () => {
+    const recipe = JSON.parse(readFileSync(join(packageIndexRecipeDir, "packages.json"), "utf8")) as unknown;
+    const groups = { $comment: "", flask: ["python3-flask", "python3-blinker", "python3-markupsafe"] };
+    const withBorrow = (borrow: object) => ({ debianPackages: groups, borrow: { $comment: "", ...borrow } });
+    // One python3 for all the calls: each start costs a few hundred milliseconds.
+    const [errors, trixie, bookworm, ...broken] = callBuildIndex([
+      ["recipe_errors", recipe],
+      ["borrowing", recipe, "trixie"],
+      ["borrowing", recipe, "bookworm"],
+      ["recipe_errors", withBorrow({ bookworm: { from: "trixie", debianPackages: ["python3-flask", "python3-blinker"] } })],
+      ["recipe_errors", withBorrow({ bookworm: { from: "bookworm", debianPackages: ["python3-flask"] } })],
+      ["recipe_errors", withBorrow({ bookworm: { from: "trixie", debianPackages: ["python3-flask"] }, trixie: { from: "forky", debianPackages: ["python3-flask"] } })],
+      ["recipe_errors", withBorrow({ bookworm: { from: "trixie", debianPackages: ["python3-flask", "python3-psycopg", "python3-flask"] } })],
+      ["recipe_errors", withBorrow({ bookworm: { from: "trixie", debianPackages: [] } })],
+      ["recipe_errors", withBorrow({ bookworm: "trixie" })],
+    ]);
+    expect(errors).toEqual([]);
+    expect(trixie).toBeNull();
+    expect((bookworm as { from: string }).from).toBe("trixie");
+    expect(broken).toEqual([
+      [],
+      ["packages.json borrow.bookworm: a suite cannot borrow from itself"],
+      ["packages.json borrow.bookworm: trixie borrows too; a lender must serve its own packages"],
+      [
+        "packages.json borrow.bookworm.debianPackages: python3-psycopg not in any debianPackages group; borrowing replaces what the index serves, add them to a group first",
+        "packages.json borrow.bookworm.debianPackages: python3-flask listed twice",
+      ],
+      ["packages.json borrow.bookworm.debianPackages: a non-empty list of Debian package names"],
+      ['packages.json borrow.bookworm: needs "from" (the suite lending) and "debianPackages"'],
+    ]);
+  });
+
+  it("refuses lent wheels with compiled modules: they are built for the lender's Python", () => {
+    const lent = [
+      { file: "flask-3.1.1-py3-none-any.whl", debianPackage: "python3-flask" },
+      { file: "sqlalchemy-2.0.40-cp313-cp313-linux_x86_64.whl", debianPackage: "python3-sqlalchemy" },
+    ];
+    expect(call("impure_wheels", lent)).toEqual(["sqlalchemy-2.0.40-cp313-cp313-linux_x86_64.whl (python3-sqlalchemy)"]);
+  });
+
+  describe.skipIf(!hasPackaging)("the index's own requirements (needs packaging, as the builder has)", () => {
+    // What pip sees on bookworm's Python 3.11 on x86_64.
+    const bookworm = { python_version: "3.11", python_full_version: "3.11.2", platform_machine: "x86_64", sys_platform: "linux", platform_system: "Linux", implementation_name: "cpython", platform_python_implementation: "CPython", os_name: "posix" };
+    const wheel = (project: string, version: string, requires: string[] = [], requiresPython?: string) => ({ project, version, requires, ...(requiresPython ? { requiresPython } : {}) });
+    // trixie's Flask 3.1.1 and SQLAlchemy 2.0.40 as repacked, beside what bookworm serves of its own.
+    const flask = wheel("Flask", "3.1.1", ["blinker>=1.9.0", "click>=8.1.3", "importlib-metadata>=3.6.0; python_version < '3.10'", "itsdangerous>=2.2.0", "jinja2>=3.1.2", "markupsafe>=2.1.1", "werkzeug>=3.1.0", 'asgiref>=3.2 ; extra == "async"'], ">=3.9");
+    const sqlalchemy = wheel("SQLAlchemy", "2.0.40", ['greenlet>=1; python_version < "3.14" and (platform_machine == "aarch64" or platform_machine == "x86_64")', "typing-extensions>=4.6.0", 'psycopg>=3.0.7; extra == "postgresql-psycopg"']);
+    const borrowed = [wheel("blinker", "1.9.0"), wheel("click", "8.1.8"), wheel("itsdangerous", "2.2.0"), wheel("Jinja2", "3.1.6", ["MarkupSafe>=2.0"]), wheel("Werkzeug", "3.1.3", ["MarkupSafe>=2.1.1"]), wheel("typing_extensions", "4.13.2")];
+    const own = [wheel("MarkupSafe", "2.1.2"), wheel("greenlet", "2.0.2"), wheel("psycopg", "3.1.7", ["typing-extensions (>=4.1)", 'backports.zoneinfo (>=0.2.0) ; python_version < "3.9"'])];
+
+    it("is met when bookworm borrows what Flask 3.1 and SQLAlchemy 2.0 need", () => {
+      expect(call("unmet_requirements", [flask, sqlalchemy, ...borrowed, ...own], bookworm)).toEqual([]);
+    });
+
+    it("names every requirement a broken borrowing leaves unmet", () => {
+      // bookworm's own blinker 1.5 and typing-extensions 4.4 instead of trixie's; greenlet left out.
+      const broken = [flask, sqlalchemy, ...borrowed.filter((w) => !["blinker", "typing_extensions"].includes(w.project)), wheel("blinker", "1.5"), wheel("typing_extensions", "4.4.0"), wheel("MarkupSafe", "2.1.2"), wheel("psycopg", "3.1.7", ["typing-extensions (>=4.1)"])];
+      const [unmet, onS390x, tooNew] = callBuildIndex([
+        ["unmet_requirements", broken, bookworm],
+        // Only on a machine where the marker holds: greenlet is not needed on, say, s390x.
+        ["unmet_requirements", [sqlalchemy, wheel("typing_extensions", "4.13.2")], { ...bookworm, platform_machine: "s390x" }],
+        ["unmet_requirements", [wheel("Flask", "3.1.1", [], ">=3.12")], bookworm],
+      ]);
+      expect(unmet).toEqual([
+        "Flask 3.1.1 requires blinker>=1.9.0, the index serves 1.5",
+        'SQLAlchemy 2.0.40 requires greenlet>=1; python_version < "3.14" and (platform_machine == "aarch64" or platform_machine == "x86_64"), which the index does not serve',
+        "SQLAlchemy 2.0.40 requires typing-extensions>=4.6.0, the index serves 4.4.0",
+      ]);
+      expect(onS390x).toEqual([]);
+      expect(tooNew).toEqual(["Flask 3.1.1 requires Python >=3.12, the suite has 3.11.2"]);
+    });
+  });
+
   it("hashes RECORD entries as urlsafe base64 without padding", () => {
     // sha256("") = e3b0c442..., as a RECORD hash:
     expect(call("record_hash", { bytes: "" })).toBe("sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
+  });
+});
+
+describe("lendingSuite (the harness's reading of packages.json)", () => {
+  it("names the suite whose rootfs lends, the suite itself when it borrows nothing, and refuses an unknown lender", () => {
+    const recipe = JSON.parse(readFileSync(join(packageIndexRecipeDir, "packages.json"), "utf8")) as unknown;
+    expect(lendingSuite(recipe, "bookworm")).toBe("trixie");
+    expect(lendingSuite(recipe, "trixie")).toBe("trixie");
+    expect(() => lendingSuite({ borrow: { bookworm: { from: "sid", debianPackages: [] } } }, "bookworm")).toThrow(/borrow\.bookworm\.from[\s\S]*Fix: correct packages\.json/);
   });
 });

@@ -7,13 +7,21 @@ PyPI cannot be reached where hermetic mode runs, so pip gets an index made of wh
   repacked into a wheel: its files from `dpkg -L`, its metadata converted to a dist-info with a new
   WHEEL and RECORD, tagged py3-none-any, or cpXY-cpXY-<platform> when it carries compiled modules;
 * the requirements Debian strips from the metadata are restored from the Debian package's Depends;
+* a suite whose own versions are too old borrows pure-Python distributions from a newer suite
+  (packages.json "borrow"): they are repacked on that suite's rootfs (the lender stage) and win over
+  the suite's own;
 * pip, setuptools and wheel are the real wheels Debian keeps in /usr/share/python-wheels;
-* uWSGI and psycopg2 are real sdists: Debian's orig tarballs, which pip builds like PyPI's.
+* uWSGI and psycopg2 are real sdists: Debian's orig tarballs, which pip builds like PyPI's;
+* the index must satisfy itself: every requirement of every wheel (for the suite's Python) is met
+  by the one version the index serves, or the build fails naming what is missing.
 
 Runs inside the builder image (see Dockerfile), with the Python of the suite it serves:
-    build_index.py deb-src-sources        print the apt source stanza the sdists are fetched from
-    build_index.py fetch-sdists DIR       download and verify the sdists' orig tarballs into DIR
-    build_index.py build SDISTS OUT       write OUT/files, OUT/simple, OUT/index.json
+    build_index.py deb-src-sources          print the apt source stanza the sdists are fetched from
+    build_index.py fetch-sdists DIR         download and verify the sdists' orig tarballs into DIR
+    build_index.py build SDISTS LENT OUT    write OUT/files, OUT/simple, OUT/index.json
+and on the lender's rootfs, for the suite SUITE that borrows from it:
+    build_index.py borrowed-packages SUITE  print the Debian packages SUITE borrows (to install)
+    build_index.py lend SUITE OUT           repack them into OUT/files and OUT/lent.json
 The functions above main() that take no files are pure; tests/unit exercises them.
 """
 
@@ -223,12 +231,97 @@ def render_project_page(project: str, files: list[dict]) -> str:
     return page(f"Links for {normalize_name(project)}", links)
 
 
+def debian_packages(recipe: dict) -> list[str]:
+    """Every Debian package the recipe's groups name (each group but "$comment")."""
+    return [p for key, group in recipe["debianPackages"].items() if not key.startswith("$") for p in group]
+
+
+def recipe_errors(recipe: dict) -> list[str]:
+    """What is wrong with packages.json's "borrow" section; empty when it can be used.
+
+    A suite borrows from another suite only Debian packages the recipe's groups already name (it
+    replaces its own versions, it adds nothing), and a lender borrows nothing itself: the lender stage
+    installs from one rootfs.
+    """
+    errors: list[str] = []
+    borrow = {k: v for k, v in recipe.get("borrow", {}).items() if not k.startswith("$")}
+    listed = set(debian_packages(recipe))
+    for suite, entry in borrow.items():
+        where = f'packages.json borrow.{suite}'
+        if not isinstance(entry, dict) or not isinstance(entry.get("from"), str):
+            errors.append(f'{where}: needs "from" (the suite lending) and "debianPackages"')
+            continue
+        lender = entry["from"]
+        packages = entry.get("debianPackages")
+        if lender == suite:
+            errors.append(f"{where}: a suite cannot borrow from itself")
+        elif lender in borrow:
+            errors.append(f"{where}: {lender} borrows too; a lender must serve its own packages")
+        if not isinstance(packages, list) or not packages or not all(isinstance(p, str) for p in packages):
+            errors.append(f'{where}.debianPackages: a non-empty list of Debian package names')
+            continue
+        unlisted = sorted(set(packages) - listed)
+        if unlisted:
+            errors.append(f"{where}.debianPackages: {', '.join(unlisted)} not in any debianPackages group; "
+                          "borrowing replaces what the index serves, add them to a group first")
+        duplicates = sorted({p for p in packages if packages.count(p) > 1})
+        if duplicates:
+            errors.append(f"{where}.debianPackages: {', '.join(duplicates)} listed twice")
+    return errors
+
+
+def borrowing(recipe: dict, suite: str) -> dict | None:
+    """{"from": lender suite, "debianPackages": [...]} when `suite` borrows, else None."""
+    return recipe.get("borrow", {}).get(suite)
+
+
+def impure_wheels(entries: list[dict]) -> list[str]:
+    """Lent wheels that carry compiled modules: built for the lender's Python, useless to another."""
+    return [f"{e['file']} ({e['debianPackage']})" for e in entries if not e["file"].endswith("-py3-none-any.whl")]
+
+
+def unmet_requirements(wheels: list[dict], environment: dict[str, str]) -> list[str]:
+    """The requirements of the index's wheels that the index itself does not meet.
+
+    `wheels`: {"project", "version", "requires": [Requires-Dist...], "requiresPython"?}, one per
+    project (the index serves exactly one version of each). Requirements of extras are left out;
+    markers are evaluated for `environment` (the suite's Python on this machine, as pip would).
+    Sdists are not listed: their requirements are only known once pip builds them.
+    """
+    # packaging is in the builder (see Dockerfile) and on the machines that run the unit tests.
+    from packaging.markers import Marker
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+
+    served = {normalize_name(w["project"]): w["version"] for w in wheels}
+    unmet: list[str] = []
+    for wheel in wheels:
+        who = f"{wheel['project']} {wheel['version']}"
+        requires_python = wheel.get("requiresPython")
+        if requires_python and not SpecifierSet(requires_python).contains(environment["python_full_version"], prereleases=True):
+            unmet.append(f"{who} requires Python {requires_python}, the suite has {environment['python_full_version']}")
+        for text in wheel["requires"]:
+            requirement = Requirement(text)
+            if requirement.marker and not Marker(str(requirement.marker)).evaluate({**environment, "extra": ""}):
+                continue
+            have = served.get(normalize_name(requirement.name))
+            if have is None:
+                unmet.append(f"{who} requires {requirement}, which the index does not serve")
+            elif not requirement.specifier.contains(have, prereleases=True):
+                unmet.append(f"{who} requires {requirement}, the index serves {have}")
+    return unmet
+
+
 # ---------------------------------------------------------------------------------------------
 # The recipe's data and the container's Debian.
 # ---------------------------------------------------------------------------------------------
 
 def load_recipe() -> dict:
-    return json.loads((RECIPE_DIR / "packages.json").read_text())
+    recipe = json.loads((RECIPE_DIR / "packages.json").read_text())
+    errors = recipe_errors(recipe)
+    if errors:
+        sys.exit("error: packages.json is not usable:\n  " + "\n  ".join(errors) + "\nfix: correct packages.json")
+    return recipe
 
 
 def this_suite() -> str:
@@ -423,28 +516,16 @@ def as_tar_gz(orig: Path) -> bytes:
     return gzip.compress(raw, mtime=0)
 
 
-def command_build(sdists_dir: Path, out: Path) -> None:
-    recipe = load_recipe()
-    suite = this_suite()
-    files_dir = out / "files"
-    files_dir.mkdir(parents=True, exist_ok=True)
+def repack_installed(recipe: dict, files_dir: Path, taken: set[str], only: set[str] | None = None) -> list[dict]:
+    """Repacks the distributions the installed Debian packages hold (those in `only`, when given)
+    into wheels in `files_dir`, skipping projects already `taken`; returns their index entries."""
     python_version = sys.version_info[:2]
     # sysconfig says "linux-x86_64"; wheel tags spell it "linux_x86_64".
     platform = re.sub(r"[-.]", "_", sysconfig.get_platform())
-    entries: list[dict] = []
-
-    # The real wheels first: they win over a repack of the same project (setuptools, packaging).
-    for wheel in sorted(Path(recipe["realWheelsDir"]).glob("*.whl")):
-        project, version = wheel.name.split("-")[:2]
-        target = files_dir / wheel.name
-        target.write_bytes(wheel.read_bytes())
-        entries.append({"project": project, "version": version, "file": wheel.name, "kind": "wheel",
-                        "sha256": sha256_of(target), "source": str(wheel)})
-    taken = {normalize_name(e["project"]) for e in entries}
-
     packages = installed_packages()
     installed = set(packages)
-    # Which distribution each Debian package installs: its top-level dist-info or egg-info.
+    # Which distribution each Debian package installs: its top-level dist-info or egg-info. Every
+    # installed package counts, repacked or not: a Depends on any of them can be a requirement.
     found: dict[str, tuple[Path, list[str]]] = {}
     distribution_of: dict[str, str] = {k: v for k, v in recipe["dependsAliases"].items() if not k.startswith("$")}
     for package in sorted(packages):
@@ -461,9 +542,15 @@ def command_build(sdists_dir: Path, out: Path) -> None:
         text, _ = read_metadata(meta_dir)
         distribution_of[package] = header_values(text, "Name")[0]
         found[package] = (meta_dir, files)
+    if only is not None and only - set(found):
+        sys.exit(f"error: {', '.join(sorted(only - set(found)))} installed no Python distribution on {this_suite()}; "
+                 "fix: correct packages.json")
 
     debian_versions = dict(line.split("\t") for line in run("dpkg-query", "-W", "-f", "${Package}\t${Version}\n").splitlines())
+    entries: list[dict] = []
     for package, (meta_dir, files) in sorted(found.items()):
+        if only is not None and package not in only:
+            continue
         metadata, extra_metadata = read_metadata(meta_dir)
         name = header_values(metadata, "Name")[0]
         version = header_values(metadata, "Version")[0]
@@ -493,6 +580,80 @@ def command_build(sdists_dir: Path, out: Path) -> None:
                         "debianVersion": debian_versions.get(package, ""), "restoredRequires": restored,
                         **({"requiresPython": requires_python} if requires_python else {})})
         taken.add(normalize_name(name))
+    return entries
+
+
+def command_borrowed_packages(suite: str) -> None:
+    entry = borrowing(load_recipe(), suite)
+    print(" ".join(entry["debianPackages"]) if entry else "")
+
+
+def command_lend(suite: str, out: Path) -> None:
+    """Repacks what `suite` borrows from this rootfs's suite; an empty lent.json when it borrows nothing."""
+    recipe = load_recipe()
+    entry = borrowing(recipe, suite)
+    lender = this_suite()
+    files_dir = out / "files"
+    files_dir.mkdir(parents=True, exist_ok=True)
+    entries: list[dict] = []
+    if entry:
+        if entry["from"] != lender:
+            sys.exit(f"error: packages.json says {suite} borrows from {entry['from']}, but the lender stage runs on {lender}; "
+                     f"fix: build with LENDER_ROOTFS_IMAGE set to the {entry['from']} rootfs")
+        entries = repack_installed(recipe, files_dir, set(), only=set(entry["debianPackages"]))
+        impure = impure_wheels(entries)
+        if impure:
+            sys.exit(f"error: {suite} cannot use what {lender} lends with compiled modules (built for {lender}'s Python): "
+                     f"{', '.join(impure)}; fix: borrow only pure-Python packages in packages.json (Debian ships optional "
+                     "C speedups in separate -ext packages, which the lender stage does not install)")
+    (out / "lent.json").write_text(json.dumps({"borrower": suite, "lender": lender, "entries": entries}, indent=2) + "\n")
+    for e in entries:
+        print(f"lent to {suite}: {e['file']}", file=sys.stderr)
+
+
+def wheel_requirements(path: Path) -> tuple[list[str], str]:
+    """The Requires-Dist values and Requires-Python of a wheel, from its dist-info METADATA."""
+    with zipfile.ZipFile(path) as archive:
+        name = next(n for n in archive.namelist() if re.match(r"^[^/]+\.dist-info/METADATA$", n))
+        metadata = archive.read(name).decode()
+    return header_values(metadata, "Requires-Dist"), (header_values(metadata, "Requires-Python") or [""])[0]
+
+
+def python_environment() -> dict[str, str]:
+    """The marker environment of this interpreter: the suite's Python, as pip sees it in a build."""
+    from packaging.markers import default_environment
+    return default_environment()
+
+
+def command_build(sdists_dir: Path, lent_dir: Path, out: Path) -> None:
+    recipe = load_recipe()
+    suite = this_suite()
+    files_dir = out / "files"
+    files_dir.mkdir(parents=True, exist_ok=True)
+    python_version = sys.version_info[:2]
+    entries: list[dict] = []
+
+    # The real wheels first: they win over a repack of the same project (setuptools, packaging).
+    for wheel in sorted(Path(recipe["realWheelsDir"]).glob("*.whl")):
+        project, version = wheel.name.split("-")[:2]
+        target = files_dir / wheel.name
+        target.write_bytes(wheel.read_bytes())
+        entries.append({"project": project, "version": version, "file": wheel.name, "kind": "wheel",
+                        "sha256": sha256_of(target), "source": str(wheel)})
+    taken = {normalize_name(e["project"]) for e in entries}
+
+    # Then what this suite borrows: it wins over the suite's own, older, version.
+    lent = json.loads((lent_dir / "lent.json").read_text())
+    if lent["borrower"] != suite:
+        sys.exit(f"error: the lender stage lent to {lent['borrower']}, this is {suite}; fix: build with SUITE={suite}")
+    for entry in lent["entries"]:
+        if normalize_name(entry["project"]) in taken:
+            continue
+        (files_dir / entry["file"]).write_bytes((lent_dir / "files" / entry["file"]).read_bytes())
+        entries.append({**entry, "lentBy": lent["lender"]})
+        taken.add(normalize_name(entry["project"]))
+
+    entries += repack_installed(recipe, files_dir, taken)
 
     for sdist in json.loads((sdists_dir / "sdists.json").read_text()):
         filename = f"{wheel_name_part(sdist['project'])}-{sdist['version']}.tar.gz"
@@ -501,6 +662,18 @@ def command_build(sdists_dir: Path, out: Path) -> None:
                         "kind": "sdist", "sha256": sha256_of(files_dir / filename),
                         "debianSource": sdist["sourcePackage"], "debianVersion": sdist["debianVersion"],
                         "sourceSuite": sdist["sourceSuite"]})
+
+    wheels = []
+    for entry in entries:
+        if entry["kind"] != "sdist":
+            requires, requires_python = wheel_requirements(files_dir / entry["file"])
+            wheels.append({"project": entry["project"], "version": entry["version"], "requires": requires,
+                           **({"requiresPython": requires_python} if requires_python else {})})
+    unmet = unmet_requirements(wheels, python_environment())
+    if unmet:
+        sys.exit(f"error: the {suite} index does not satisfy its own requirements:\n  " + "\n  ".join(unmet) +
+                 f"\nfix: in packages.json, borrow the projects named from a newer suite (borrow.{suite}), or add the "
+                 "Debian packages that hold them to a debianPackages group")
 
     by_project: dict[str, list[dict]] = {}
     for entry in entries:
@@ -522,17 +695,23 @@ def command_build(sdists_dir: Path, out: Path) -> None:
     (out / "index.json").write_text(json.dumps(index, indent=2) + "\n")
     for entry in index["entries"]:
         restored = f" (restored Requires-Dist: {', '.join(entry['restoredRequires'])})" if entry.get("restoredRequires") else ""
-        print(f"{entry['file']}{restored}", file=sys.stderr)
+        lent_by = f" (lent by {entry['lentBy']})" if entry.get("lentBy") else ""
+        print(f"{entry['file']}{lent_by}{restored}", file=sys.stderr)
 
 
 def main(argv: list[str]) -> None:
-    usage = "usage: build_index.py deb-src-sources | fetch-sdists DIR | build SDISTS_DIR OUT_DIR"
+    usage = ("usage: build_index.py deb-src-sources | fetch-sdists DIR | build SDISTS_DIR LENT_DIR OUT_DIR"
+             " | borrowed-packages SUITE | lend SUITE OUT_DIR")
     if argv[:1] == ["deb-src-sources"] and len(argv) == 1:
         command_deb_src_sources()
     elif argv[:1] == ["fetch-sdists"] and len(argv) == 2:
         command_fetch_sdists(Path(argv[1]))
-    elif argv[:1] == ["build"] and len(argv) == 3:
-        command_build(Path(argv[1]), Path(argv[2]))
+    elif argv[:1] == ["build"] and len(argv) == 4:
+        command_build(Path(argv[1]), Path(argv[2]), Path(argv[3]))
+    elif argv[:1] == ["borrowed-packages"] and len(argv) == 2:
+        command_borrowed_packages(argv[1])
+    elif argv[:1] == ["lend"] and len(argv) == 3:
+        command_lend(argv[1], Path(argv[2]))
     else:
         sys.exit(usage)
 

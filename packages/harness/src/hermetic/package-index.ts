@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { homedir } from "node:os";
 import { join, normalize, sep } from "node:path";
+import { z } from "zod";
 import { BuildFailedError } from "../docker/build-image.ts";
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
 import { type DebianSuite, ensureDebianRootfs, hermeticRecipeDir } from "./debian-rootfs.ts";
@@ -29,7 +30,36 @@ export interface PackageIndexListing {
   suite: string;
   python: string;
   projects: number;
-  entries: Array<{ project: string; version: string; file: string; kind: "wheel" | "repacked-wheel" | "sdist"; sha256: string; restoredRequires?: string[] }>;
+  entries: Array<{
+    project: string;
+    version: string;
+    file: string;
+    kind: "wheel" | "repacked-wheel" | "sdist";
+    sha256: string;
+    restoredRequires?: string[];
+    /** The suite whose Debian package this wheel was repacked from, when not the index's own. */
+    lentBy?: string;
+  }>;
+}
+
+/** The part of a packages.json "borrow" entry the harness reads: the lending suite (build_index.py checks the rest). */
+const borrowEntrySchema = z.object({ from: z.enum(["bookworm", "trixie"]) }).loose();
+
+/**
+ * The suite whose rootfs lends `suite` the packages packages.json says it borrows, or `suite`
+ * itself when it borrows nothing. `recipe` is packages.json, parsed.
+ */
+export function lendingSuite(recipe: unknown, suite: DebianSuite): DebianSuite {
+  const entry = (recipe as { borrow?: Record<string, unknown> } | null)?.borrow?.[suite];
+  if (entry === undefined) return suite;
+  const parsed = borrowEntrySchema.safeParse(entry);
+  if (!parsed.success) {
+    throw new Error(
+      `${packageIndexRecipeDir}/packages.json: borrow.${suite}.from must name the lending suite, "bookworm" or "trixie" ` +
+        `(${parsed.error.issues.map((issue) => issue.message).join("; ")}).\nFix: correct packages.json.`,
+    );
+  }
+  return parsed.data.from;
 }
 
 /**
@@ -49,7 +79,9 @@ export function harnessCacheDir(env: NodeJS.ProcessEnv = process.env, home: stri
  */
 export async function ensurePackageIndex(suite: DebianSuite, log: (line: string) => void = () => {}): Promise<PackageIndex> {
   const rootfs = await ensureDebianRootfs(suite, log);
-  const key = `${suite}-${await hashRecipe([packageIndexRecipeDir], [rootfs.image])}`;
+  const lender = lendingSuite(JSON.parse(await readFile(join(packageIndexRecipeDir, "packages.json"), "utf8")), suite);
+  const lenderRootfs = lender === suite ? rootfs : await ensureDebianRootfs(lender, log);
+  const key = `${suite}-${await hashRecipe([packageIndexRecipeDir], [rootfs.image, lenderRootfs.image])}`;
   const parent = join(harnessCacheDir(), "package-index");
   const dir = join(parent, key);
 
@@ -64,7 +96,7 @@ export async function ensurePackageIndex(suite: DebianSuite, log: (line: string)
   const started = performance.now();
   log(`package index ${suite}: building from Debian packages on ${rootfs.image} (about 30 s cold)`);
   try {
-    await exportIndex(suite, rootfs.image, temporary, logFile, log);
+    await exportIndex(suite, rootfs.image, lenderRootfs.image, temporary, logFile, log);
     const built = await readCompleteIndex(temporary);
     if (!built) throw new Error(`the package index build for ${suite} wrote no complete index.json into ${temporary}; see ${logFile}`);
     try {
@@ -100,8 +132,9 @@ export async function readCompleteIndex(dir: string): Promise<PackageIndexListin
 }
 
 /** Builds the recipe with BuildKit's local exporter: the last stage's files land in `dest`, no image. */
-async function exportIndex(suite: DebianSuite, rootfsImage: string, dest: string, logFile: string, log: (line: string) => void): Promise<void> {
-  const args = ["buildx", "build", "--progress=plain", "--build-arg", `ROOTFS_IMAGE=${rootfsImage}`, "--output", `type=local,dest=${dest}`, packageIndexRecipeDir];
+async function exportIndex(suite: DebianSuite, rootfsImage: string, lenderRootfsImage: string, dest: string, logFile: string, log: (line: string) => void): Promise<void> {
+  const buildArgs = { ROOTFS_IMAGE: rootfsImage, LENDER_ROOTFS_IMAGE: lenderRootfsImage, SUITE: suite };
+  const args = ["buildx", "build", "--progress=plain", ...Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]), "--output", `type=local,dest=${dest}`, packageIndexRecipeDir];
   const logStream = createWriteStream(logFile);
   const shown = new Set<string>();
   const onLine = (line: string) => {
