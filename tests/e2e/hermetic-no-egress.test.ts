@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -23,7 +24,8 @@ import { stageApp } from "../../packages/harness/src/staging/stage-app.ts";
  * is built once unfenced (its apt-get steps reach Debian's mirror, as every user's do, and are then
  * cached), then again behind a firewall rule that rejects every packet the default bridge (where
  * builds run) sends anywhere but to this machine, which serves the local package index: with a
- * build arg declared before the install changed, every step from the dependency install on runs again.
+ * build arg declared before the install changed (a host pip may trust, added), every step from the
+ * dependency install on runs again.
  * The rule counts what it rejects; the build must succeed with the count unchanged. A build step
  * that tries to reach PyPI in the same window fails, so the fence is real.
  *
@@ -111,9 +113,12 @@ describe("a hermetic build behind a fence that lets nothing leave this machine",
   it.each(styles)("installs the %s style of slim-gunicorn on Python 3.13 again from the local index, and nothing is sent beyond this machine", async (style) => {
     const cell = cells.find((candidate) => candidate.dependencyStyle === style)!;
     const before = await rejectedPackets();
-    // The same pipenv requirement written another way: a build arg declared after the apt-get steps
-    // and before the install, so the install step and all after it run again, the apt-get steps not.
-    const built = await buildCell(cell, stageDirs.get(cell.id)!, `dockerize-python-no-egress-fenced:${style}-${process.pid}`, { PIPENV_REQUIREMENT: "pipenv >= 2022.12" });
+    // One more (never used) host pip may trust, new each run: a build arg declared after the apt-get
+    // steps and before the install, so the install step and all after it run again, the apt-get
+    // steps not (and not from an earlier run of this test either).
+    const index = environment.packageIndexFor(["python:3.13-slim-trixie"])!;
+    const trusted = `${index.trustedHost} no-egress-${randomBytes(4).toString("hex")}.invalid`;
+    const built = await buildCell(cell, stageDirs.get(cell.id)!, `dockerize-python-no-egress-fenced:${style}-${process.pid}`, { PIP_TRUSTED_HOST: trusted });
     const install = parseSteps(built.log).find((step) => step.instruction.startsWith("RUN") && step.instruction.includes("install-dependencies"));
     expect(install, "the build log shows the dependency install step").toBeDefined();
     expect(install!.cached, "the dependency install step ran again").toBe(false);
