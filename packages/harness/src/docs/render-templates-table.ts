@@ -1,3 +1,4 @@
+import { hermeticSkipReason } from "../manifest/hermetic-skip.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 
 /**
@@ -8,7 +9,7 @@ import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 export function renderTemplatesTable(templates: readonly LoadedTemplate[]): string {
   const rows = templates.map(({ name, version, manifest }) => {
     const variants = manifest.variants
-      .map((variant) => `${variant.id}${variant.hermeticSkip ? "†" : ""}`)
+      .map((variant) => `${variant.id}${hermeticSkipReason(variant) ? "†" : ""}`)
       .join(", ");
     return [
       `\`${name}\` ${version}`,
@@ -23,7 +24,7 @@ export function renderTemplatesTable(templates: readonly LoadedTemplate[]): stri
   });
   const header = ["template", "kind", "variants", "dependency styles", "user", "port", "size budget (MB)", "checks"];
   const lines = [header, header.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`);
-  return `${lines.join("\n")}\n\n† cannot be built without the internet: reported as skip in hermetic mode, with its reason; online it runs in full.`;
+  return `${lines.join("\n")}\n\n† needs what hermetic mode may lack (Alpine packages; the Go module proxy): reported there as skip, with its reason, when it does; online it runs in full.`;
 }
 
 /** The markers between which the README holds the rendered table. */

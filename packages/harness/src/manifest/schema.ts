@@ -55,6 +55,13 @@ export const buildArgRoles = ["base-image", "package-index", "package-index-host
 export const dependencyStyles = ["requirements", "pipenv", "pyproject"] as const;
 export type DependencyStyle = (typeof dependencyStyles)[number];
 
+/**
+ * What building a variant may need beyond its base images and a Python package index:
+ * `go-modules`, the Go module proxy (xcaddy fetches Caddy's and the plugins' source from it).
+ */
+export const variantNeeds = ["go-modules"] as const;
+export type VariantNeed = (typeof variantNeeds)[number];
+
 export const buildArgSchema = z.strictObject({
   description: z.string().min(1),
   /**
@@ -82,6 +89,11 @@ export const variantSchema = z.strictObject({
    * Its cells are then reported as skip with this reason, never as pass; online they run in full.
    */
   hermeticSkip: z.string().min(1).optional(),
+  /**
+   * What the build needs beyond base images and a package index. Online it is there; in hermetic
+   * mode the cell runs only where the machine offers each, and is a skip (with the need named) elsewhere.
+   */
+  needs: z.array(z.enum(variantNeeds)).default([]),
 });
 
 export const templateManifestSchema = z

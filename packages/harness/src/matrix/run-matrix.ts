@@ -5,6 +5,7 @@ import { prepareBuildEnvironment } from "../hermetic/prepare-build-environment.t
 import { chooseMode } from "../hermetic/choose-mode.ts";
 import type { BuildEnvironment } from "../hermetic/build-environment.ts";
 import { discoverTemplates } from "../manifest/discover-templates.ts";
+import { hermeticSkipReason } from "../manifest/hermetic-skip.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CellReport, MatrixReport } from "../report/report-types.ts";
 import { writeReport } from "../report/write-report.ts";
@@ -148,7 +149,7 @@ function withCompanions(cell: Cell, templates: readonly LoadedTemplate[]): CellT
 function imagesNeeded(cells: readonly CellToVerify[], mode: "hermetic" | "online"): string[] {
   const images = new Set<string>();
   for (const cell of cells) {
-    if (mode === "hermetic" && cell.variant.hermeticSkip) continue;
+    if (mode === "hermetic" && hermeticSkipReason(cell.variant)) continue;
     for (const ref of Object.values(cell.baseImages)) images.add(ref);
     for (const companion of cell.companions) for (const ref of Object.values(companion.manifest.variants[0]!.baseImages)) images.add(ref);
     if (cell.template.manifest.stack) images.add(cell.template.manifest.stack.database);

@@ -7,6 +7,7 @@ import { type ImageFacts, inspectImage } from "../docker/inspect-image.ts";
 import { DockerCommandError } from "../docker/run-docker.ts";
 import type { BuildEnvironment } from "../hermetic/build-environment.ts";
 import { buildProvenance, provenanceBuildArgs } from "../labels/build-provenance.ts";
+import { hermeticSkipReason } from "../manifest/hermetic-skip.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import type { CellReport, CheckResult } from "../report/report-types.ts";
@@ -57,7 +58,8 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
   const { environment } = options;
   const manifest = template.manifest;
   const image = `dockerize-python-cell/${template.name}:${cell.variant.id}${cell.dependencyStyle ? `-${cell.dependencyStyle}` : ""}`;
-  const skipReason = environment.mode === "hermetic" && cell.variant.hermeticSkip ? `hermetic mode: ${cell.variant.hermeticSkip}` : undefined;
+  const hermeticSkip = environment.mode === "hermetic" ? hermeticSkipReason(cell.variant) : undefined;
+  const skipReason = hermeticSkip ? `hermetic mode: ${hermeticSkip}` : undefined;
   // A skipped cell's base images have no stand-in: it reports the official ones it would use.
   const resolve = (ref: string) => (skipReason ? ref : environment.imageFor(ref));
   const baseImages = Object.fromEntries(Object.entries(cell.baseImages).map(([arg, ref]) => [arg, resolve(ref)]));

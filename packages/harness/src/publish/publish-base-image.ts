@@ -9,6 +9,7 @@ import { ExplainedError } from "../explained-error.ts";
 import { chooseMode, type RequestedMode } from "../hermetic/choose-mode.ts";
 import { prepareBuildEnvironment } from "../hermetic/prepare-build-environment.ts";
 import { buildProvenance, provenanceBuildArgs } from "../labels/build-provenance.ts";
+import { hermeticSkipReason } from "../manifest/hermetic-skip.ts";
 import { loadTemplate } from "../manifest/load-manifest.ts";
 import { expandMatrix } from "../matrix/expand-matrix.ts";
 import { resolvedBuildArgs } from "../matrix/verify-cell.ts";
@@ -87,8 +88,9 @@ export async function publishBaseImage(options: PublishBaseImageOptions): Promis
   const images: PublishedBaseImage[] = [];
   try {
     for (const cell of variants) {
-      if (environment.mode === "hermetic" && cell.variant.hermeticSkip) {
-        throw new ExplainedError(`${cell.id} cannot be built in hermetic mode (${cell.variant.hermeticSkip}).\nFix: publish online (--mode online) from a machine that reaches the base images.`);
+      const hermeticSkip = environment.mode === "hermetic" ? hermeticSkipReason(cell.variant) : undefined;
+      if (hermeticSkip) {
+        throw new ExplainedError(`${cell.id} cannot be built in hermetic mode (${hermeticSkip}).\nFix: publish online (--mode online) from a machine that reaches the base images.`);
       }
       const python = cell.python ?? cell.variant.id;
       const refs = baseImageTags(python, template.version).map((tag) => `${repository}:${tag}`);
