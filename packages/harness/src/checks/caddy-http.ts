@@ -226,10 +226,11 @@ async function probePlugin(context: CheckContext, probe: PluginProbe): Promise<{
     for (;;) {
       const { stdout: running } = await runDocker(["inspect", "--format", "{{.State.Running}}", container]);
       if (running.trim() !== "true") return { ok: false, seen: `caddy refused the probe's Caddyfile (is the plugin compiled in?):\n${await log()}` };
-      const { stdout: port } = await runDocker(["port", container, `${probePort}/tcp`]);
-      const base = `http://${port.trim().split("\n")[0]}`;
+      // No port while the container stops (caddy refusing its config): the next turn says so.
+      const port = await runDocker(["port", container, `${probePort}/tcp`]).then(({ stdout }) => stdout.trim().split("\n")[0], () => undefined);
+      const base = `http://${port}`;
       // Any answer on another path means caddy serves; the probe's path is left untouched for the probe.
-      const ready = await get(base, `${probePath}-ready`, {}).then(() => true, () => false);
+      const ready = port !== undefined && (await get(base, `${probePath}-ready`, {}).then(() => true, () => false));
       if (ready) return await probe.exercise((path) => get(base, path, {}));
       if (Date.now() > deadline) return { ok: false, seen: `no answer within 30 s:\n${await log()}` };
       await new Promise((resolve) => setTimeout(resolve, 250));
