@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -10,19 +11,25 @@ import { lint } from "../../packages/harness/src/checks/lint.ts";
 import { buildImage } from "../../packages/harness/src/docker/build-image.ts";
 import { inspectImage } from "../../packages/harness/src/docker/inspect-image.ts";
 import { runDocker } from "../../packages/harness/src/docker/run-docker.ts";
-import { ensureStandin } from "../../packages/harness/src/hermetic/standins.ts";
+import { chooseStandin, ensureStandin } from "../../packages/harness/src/hermetic/standins.ts";
 import { newRunIdentity, removeRunResources } from "../../packages/harness/src/stack/run-labels.ts";
 import { stageApp } from "../../packages/harness/src/staging/stage-app.ts";
+import { goModuleSource } from "./fixtures/go-module-source.ts";
 
 /**
  * The Caddy checks on the caddy template's image, built on the Caddy stand-in (Debian's 2.6.2) the
  * way hermetic mode builds it: they pass on the template as shipped, and fail, saying why, on a
- * broken Caddyfile and on one that needs a plugin the image lacks.
+ * broken Caddyfile, on one that needs a plugin the image lacks, and on plugins' directives the image
+ * does not have. Where the Go module proxy answers, the caddy2-plugins variant is built on the
+ * stand-ins compiled from source, and the checks see its plugins in the binary and at work over HTTP.
  */
 
 const repo = resolve(import.meta.dirname, "..", "..");
 const templatesDir = join(repo, "templates");
 const run = newRunIdentity();
+const manifest = JSON.parse(readFileSync(join(templatesDir, "caddy", "template.json"), "utf8")) as { variants: Array<{ id: string; buildArgs?: Record<string, string> }> };
+/** The plugins the caddy2-plugins variant is verified with, as its manifest names them. */
+const plugins = manifest.variants.find((variant) => variant.id === "caddy2-plugins")?.buildArgs?.CADDY_PLUGINS ?? "";
 const tag = `dockerize-python-test/caddy-checks:${run.id}`;
 let stageDir: string;
 let context: CheckContext;
@@ -104,8 +111,58 @@ describe("the caddy template's image on the Caddy stand-in", () => {
     expect(outcome.detail).toContain("preflight");
   });
 
+  it("caddy-http: the plugins' directives fail on an image without them (caddy refuses the probe's Caddyfile)", async () => {
+    expect(plugins).toContain("github.com/mholt/caddy-ratelimit");
+    const outcome = await caddyHttp({ ...context, buildArgs: { ...context.buildArgs, CADDY_PLUGINS: plugins } });
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/^2 of \d+ failed:/);
+    expect(outcome.detail).toMatch(/plugin github\.com\/mholt\/caddy-ratelimit: its rate_limit directive works over HTTP: got caddy refused the probe's Caddyfile[\s\S]*rate_limit/);
+    expect(outcome.detail).toMatch(/plugin github\.com\/caddyserver\/cache-handler: its cache directive works over HTTP: got caddy refused the probe's Caddyfile[\s\S]*cache/);
+  });
+
   it("lint: the template's files pass without a build", async () => {
     const outcome = await lint({ cellId: context.cellId, kind: "proxy", compose: undefined, log: () => {}, templateFiles: context.templateFiles!, caddyImage: context.caddyImage });
     expect(outcome.status, outcome.detail).toBe("pass");
+  });
+});
+
+const goModules = await goModuleSource();
+
+describe.skipIf(!goModules)("the caddy2-plugins image, built on the stand-ins compiled from source (needs go and its Go module proxy)", () => {
+  const pluginsTag = `dockerize-python-test/caddy-checks:${run.id}-plugins`;
+  let plugged: CheckContext;
+
+  beforeAll(async () => {
+    const sources = { goModules: goModules! };
+    const builder = (await ensureStandin("caddy:2.10-builder", () => {}, sources)).image;
+    const caddy = (await ensureStandin("caddy:2.10", () => {}, sources)).image;
+    const go = chooseStandin("caddy:2.10-builder", sources)!;
+    const buildArgs = { CADDY_IMAGE: caddy, CADDY_BUILDER_IMAGE: builder, CADDY_PLUGINS: plugins, ...go.buildArgs };
+    const build = () => buildImage({ context: stageDir, dockerfile: join(stageDir, "docker/caddy/Dockerfile"), tag: pluginsTag, buildArgs, secretFiles: go.secretFiles });
+    await build();
+    plugged = { ...context, cellId: "caddy/caddy2-plugins", image: pluginsTag, facts: await inspectImage(pluginsTag), rebuild: build, buildArgs, caddyImage: caddy };
+  });
+
+  afterAll(async () => {
+    await runDocker(["rmi", pluginsTag]).catch(() => {});
+  });
+
+  it("caddy-modules: each plugin's modules are in the binary, beside those the Caddyfile uses", async () => {
+    const outcome = await caddyModules(plugged);
+    expect(outcome.status, outcome.detail).toBe("pass");
+    expect(outcome.detail).toContain("github.com/mholt/caddy-ratelimit: http.handlers.rate_limit");
+    expect(outcome.detail).toMatch(/github\.com\/caddyserver\/cache-handler: [^;]*http\.handlers\.cache/);
+  });
+
+  it("caddy-http: the Caddyfile's behaviours, a rate limit answering 429 and a cache answering a hit", async () => {
+    const outcome = await caddyHttp(plugged);
+    expect(outcome.status, outcome.detail).toBe("pass");
+    expect(outcome.detail).toContain("plugin github.com/mholt/caddy-ratelimit: its rate_limit directive works over HTTP");
+    expect(outcome.detail).toContain("plugin github.com/caddyserver/cache-handler: its cache directive works over HTTP");
+  });
+
+  it("runs the caddy built from source, the official image's version", async () => {
+    const { stdout } = await runDocker(["run", "--rm", "--entrypoint", "caddy", pluginsTag, "version"]);
+    expect(stdout).toMatch(/^v2\.10\.2 /);
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DockerCommandError, runDocker } from "../../packages/harness/src/docker/run-docker.ts";
 import { inspectImage } from "../../packages/harness/src/docker/inspect-image.ts";
 import { ensureStandin, standinFor, standinLabel } from "../../packages/harness/src/hermetic/standins.ts";
+import { goModuleSource } from "./fixtures/go-module-source.ts";
 
 /**
  * The stand-ins against a real Docker engine: each is built (or reused), then used the way
@@ -317,6 +318,42 @@ describe("the caddy:2.10 stand-in", () => {
     expect(output).toContain("/usr/bin/caddy\n");
     expect(output).toContain(`${standinFor("caddy:2.10")?.version}\n`);
     expect(output).toContain("Valid configuration");
+  });
+});
+
+const goModules = await goModuleSource();
+
+describe.skipIf(!goModules)("the caddy:2.10 stand-in compiled from source (needs go and its Go module proxy)", () => {
+  let image: string;
+  let builder: string;
+
+  beforeAll(async () => {
+    const sources = { goModules: goModules! };
+    builder = (await ensureStandin("caddy:2.10-builder", () => {}, sources)).image;
+    image = (await ensureStandin("caddy:2.10", () => {}, sources)).image;
+  });
+
+  it("is Caddy 2.10.2 with the standard modules only, shaped like the official image (no volumes, as it has none)", async () => {
+    expect(image).toMatch(/^dockerize-python-standin-caddy-source:2\.10\.2-trixie-/);
+    const facts = await inspectImage(image);
+    expect(facts.labels[standinLabel]).toBe("caddy:2.10");
+    expect(facts.env).toEqual(expect.arrayContaining(["CADDY_VERSION=v2.10.2", "XDG_CONFIG_HOME=/config", "XDG_DATA_HOME=/data"]));
+    const { stdout } = await runDocker(["image", "inspect", "--format", "{{json .Config.Volumes}} {{json .Config.ExposedPorts}} {{json .Config.Cmd}} {{.Config.WorkingDir}}", image]);
+    expect(stdout.trim()).toBe('null {"2019/tcp":{},"443/tcp":{},"443/udp":{},"80/tcp":{}} ["caddy","run","--config","/etc/caddy/Caddyfile","--adapter","caddyfile"] /srv');
+    const { output } = await runInImage(image, "command -v caddy; caddy version; getcap /usr/bin/caddy; stat -c %a /config/caddy /data/caddy; caddy list-modules | grep -E 'Non-standard modules'; caddy validate --config /etc/caddy/Caddyfile --adapter caddyfile 2>&1 | tail -1");
+    expect(output).toMatch(/^\/usr\/bin\/caddy\nv2\.10\.2 /);
+    expect(output).toContain("/usr/bin/caddy cap_net_bind_service=ep");
+    expect(output).toContain("1777\n1777\n");
+    expect(output).toContain("Non-standard modules: 0");
+    expect(output).toContain("Valid configuration");
+  });
+
+  it("has a builder shaped like caddy:2.10-builder: xcaddy on PATH, CADDY_VERSION naming what it builds, its own Go, no proxy or CA bundle in its environment", async () => {
+    const facts = await inspectImage(builder);
+    expect(facts.env).toEqual(expect.arrayContaining(["CADDY_VERSION=v2.10.2", "XCADDY_VERSION=v0.4.5", "XCADDY_SETCAP=1", "XCADDY_SKIP_CLEANUP=1", "GOPATH=/go"]));
+    expect(facts.env.some((entry) => /^(GOPROXY|GOSUMDB|SSL_CERT_FILE)=/.test(entry))).toBe(false);
+    const { output } = await runInImage(builder, "command -v xcaddy go; pwd; xcaddy version; go env GOVERSION GOTOOLCHAIN");
+    expect(output).toMatch(/^\/usr\/bin\/xcaddy\n\/usr\/local\/go\/bin\/go\n\/usr\/bin\nv0\.4\.5 .*\ngo1\.26\.8\nlocal\n$/);
   });
 });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { discoverTemplates } from "@dockerize-python/harness";
 import {
   catalogueFile,
+  chooseStandin,
   ensureStandin,
   NoStandinError,
   parseStandinCatalogue,
@@ -23,7 +24,12 @@ const validEntry: StandinSpec = {
   suite: "trixie",
   version: "3.13.5",
   note: "Debian's Python.",
+  needs: [],
+  buildFrom: {},
 };
+
+/** A machine whose Go module proxy answers (values as `go env` would give them). */
+const withGo = { goModules: { goproxy: "https://goproxy.example.test,direct", gosumdb: "sum.example.test", caBundle: "/etc/ssl/certs/ca-certificates.crt" } };
 
 /** The message parseStandinCatalogue throws for `json`. */
 function catalogueError(json: unknown): string {
@@ -38,24 +44,32 @@ function catalogueError(json: unknown): string {
 /** Every string in a template manifest that is an image reference (name:tag), wherever it sits. */
 describe("the stand-in catalogue", () => {
   it("is valid and maps each official image the templates use", () => {
-    expect(standinCatalogue().map((spec) => spec.official)).toEqual([
-      "python:3.11-slim-bookworm",
-      "python:3.13-slim-trixie",
-      "postgres:17-trixie",
-      "caddy:2.10",
-      "registry:2",
+    expect(standinCatalogue().map((spec) => `${spec.official} ${spec.recipe}`)).toEqual([
+      "python:3.11-slim-bookworm python",
+      "python:3.13-slim-trixie python",
+      "postgres:17-trixie postgres",
+      "caddy:2.10 caddy-source",
+      "caddy:2.10 caddy",
+      "caddy:2.10-builder caddy-builder",
+      "registry:2 registry",
     ]);
   });
 
-  it("has a stand-in for every image a variant needs from stand-ins: every variant that does not need a registry", async () => {
-    // Variants that need a registry (Alpine, Caddy with plugins) need no stand-in: without a registry they are skipped.
+  it("has a stand-in for every image a variant needs from stand-ins, with and without the Go module proxy", async () => {
+    // Variants that need a registry (Alpine) need none: without a registry they are skipped. Those
+    // that need the Go module proxy (Caddy with plugins) need a stand-in where it answers.
     const templates = await discoverTemplates(join(repo, "templates"));
-    const referenced = templates.flatMap(({ manifest }) => [
-      ...manifest.variants.filter((variant) => !variant.needs?.imageRegistry).flatMap((variant) => Object.values(variant.baseImages)),
-      ...(manifest.stack ? [manifest.stack.database] : []),
-    ]);
-    expect(referenced.length).toBeGreaterThan(0);
-    for (const official of new Set(referenced)) expect(standinFor(official), `no stand-in for ${official}`).toBeDefined();
+    const referenced = (goProxy: boolean) =>
+      templates.flatMap(({ manifest }) => [
+        ...manifest.variants
+          .filter((variant) => !variant.needs?.imageRegistry && (goProxy || !variant.needs?.goModuleProxy))
+          .flatMap((variant) => Object.values(variant.baseImages)),
+        ...(manifest.stack ? [manifest.stack.database] : []),
+      ]);
+    expect(referenced(false).length).toBeGreaterThan(0);
+    for (const official of new Set(referenced(false))) expect(standinFor(official), `no stand-in for ${official}`).toBeDefined();
+    expect(referenced(true)).toContain("caddy:2.10-builder");
+    for (const official of new Set(referenced(true))) expect(standinFor(official, withGo), `no stand-in for ${official} with the Go module proxy`).toBeDefined();
   });
 
   it("says so in the note when the stand-in is not the official image's version", () => {
@@ -67,12 +81,31 @@ describe("the stand-in catalogue", () => {
     expect(standinFor("caddy:2.10")?.version).toBe("2.6.2");
   });
 
-  it.each(["python", "postgres", "caddy", "registry"])("has a %s recipe that builds only FROM the rootfs it is given", (recipe) => {
+  it.each(["python", "postgres", "caddy", "caddy-builder", "registry"])("has a %s recipe that builds only FROM the rootfs it is given", (recipe) => {
     const dockerfile = readFileSync(join(recipesDir, recipe, "Dockerfile"), "utf8");
     expect(dockerfile.match(/^FROM .*$/gm)).toEqual(["FROM ${ROOTFS_IMAGE}"]);
     expect(dockerfile).toMatch(/^ARG ROOTFS_IMAGE$/m);
     // A syntax line makes BuildKit pull its frontend image, which cannot work here.
     expect(dockerfile).not.toMatch(/^#\s*syntax=/m);
+  });
+
+  it("has a caddy-source recipe that builds FROM the rootfs and the builder stand-in its entry names", () => {
+    const dockerfile = readFileSync(join(recipesDir, "caddy-source", "Dockerfile"), "utf8");
+    expect(dockerfile.match(/^FROM .*$/gm)).toEqual(["FROM ${BUILDER_IMAGE} AS build", "FROM ${ROOTFS_IMAGE}"]);
+    expect(standinFor("caddy:2.10", withGo)?.buildFrom).toEqual({ BUILDER_IMAGE: "caddy:2.10-builder" });
+    expect(dockerfile).not.toMatch(/^#\s*syntax=/m);
+  });
+
+  it("keeps the Go module proxy's address and the CA bundle out of the Go recipes, taking them at build time", () => {
+    for (const recipe of ["caddy-builder", "caddy-source"]) {
+      const dockerfile = readFileSync(join(recipesDir, recipe, "Dockerfile"), "utf8");
+      expect(dockerfile).toMatch(/^ARG GOPROXY$/m);
+      expect(dockerfile).toMatch(/--mount=type=secret,id=ca_bundle,required=true/);
+      expect(dockerfile).toMatch(/--mount=type=cache,id=dockerize-python-standin-go,target=\/var\/cache\/go/);
+      // Only the build's RUN sees the bundle; no ENV names it or the proxy.
+      expect(dockerfile).not.toMatch(/^ENV (SSL_CERT_FILE|GOPROXY|GOSUMDB)/m);
+      expect(dockerfile).not.toMatch(/https?:\/\//);
+    }
   });
 
   it("rejects a catalogue with an unknown recipe, suite or version, a missing note or a repeated image", () => {
@@ -81,6 +114,10 @@ describe("the stand-in catalogue", () => {
     expect(catalogueError({ standins: [{ ...validEntry, version: "latest" }] })).toMatch(/version/);
     expect(catalogueError({ standins: [{ ...validEntry, note: undefined }] })).toMatch(/note/);
     expect(catalogueError({ standins: [validEntry, { ...validEntry }] })).toMatch(/only once/);
+    expect(catalogueError({ standins: [{ ...validEntry, needs: ["pypi"] }] })).toMatch(/needs/);
+    expect(catalogueError({ standins: [{ ...validEntry, buildFrom: { BUILDER_IMAGE: "golang:1.26" } }] })).toMatch(/buildFrom names an official image/);
+    // The same image twice is fine when the needs differ: the first whose needs are met is used.
+    expect(parseStandinCatalogue({ standins: [{ ...validEntry, needs: ["go-modules"] }, validEntry] }, "test.json")).toHaveLength(2);
     expect(catalogueError({ standins: [] })).toMatch(/standins/);
     expect(parseStandinCatalogue({ standins: [validEntry] }, "test.json")).toEqual([validEntry]);
   });
@@ -117,6 +154,28 @@ describe("standinFor", () => {
   });
 });
 
+describe("chooseStandin", () => {
+  it("takes Caddy built from source where the Go module proxy answers, Debian's Caddy elsewhere", () => {
+    expect(chooseStandin("caddy:2.10")).toEqual({ spec: expect.objectContaining({ recipe: "caddy", version: "2.6.2" }), buildArgs: {}, secretFiles: {} });
+    expect(chooseStandin("caddy:2.10", withGo)).toEqual({
+      spec: expect.objectContaining({ recipe: "caddy-source", version: "2.10.2", needs: ["go-modules"] }),
+      buildArgs: { GOPROXY: "https://goproxy.example.test,direct", GOSUMDB: "sum.example.test" },
+      secretFiles: { ca_bundle: "/etc/ssl/certs/ca-certificates.crt" },
+    });
+  });
+
+  it("has a builder only where the Go module proxy answers", () => {
+    expect(chooseStandin("caddy:2.10-builder")).toBeUndefined();
+    expect(chooseStandin("caddy:2.10-builder", withGo)?.spec).toMatchObject({ recipe: "caddy-builder", version: "2.10.2" });
+  });
+
+  it("passes GONOSUMDB only when set, and nothing of the Go module proxy to recipes that do not need it", () => {
+    const goModules = { ...withGo.goModules, gosumdb: undefined, gonosumdb: "corp.example.test" };
+    expect(chooseStandin("caddy:2.10-builder", { goModules })?.buildArgs).toEqual({ GOPROXY: goModules.goproxy, GONOSUMDB: "corp.example.test" });
+    expect(chooseStandin("postgres:17-trixie", withGo)).toMatchObject({ buildArgs: {}, secretFiles: {} });
+  });
+});
+
 describe("ensureStandin", () => {
   it("refuses an unknown image, naming the known ones and the fix, before touching Docker", async () => {
     const error = await ensureStandin("python:3.12-alpine").then(
@@ -148,5 +207,6 @@ describe("standinImageName", () => {
     expect(await standinImageName(spec, rootfs)).toBe(name);
     expect(await standinImageName(spec, "dockerize-python-standin-debian:trixie-def")).not.toBe(name);
     expect(await standinImageName({ ...spec, version: "3.13.6" }, rootfs)).not.toBe(name);
+    expect(await standinImageName(spec, rootfs, ["dockerize-python-standin-caddy-builder:2.10.2-trixie-abc"])).not.toBe(name);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request } from "undici";
 import { type EchoedHeaders, echoUpstreamCaddyfile, echoUpstreamPort } from "../caddy/echo-upstream.ts";
+import { caddyPluginModules, type PluginProbe, pluginProbes, probePath } from "../caddy/plugin-probes.ts";
 import { lastLines, runDocker } from "../docker/run-docker.ts";
 import { runResourceName } from "../stack/run-labels.ts";
 import { type Check, type CheckContext, fail, pass } from "./check.ts";
@@ -24,6 +25,9 @@ const forwardedClient = "203.0.113.7";
  * - Compression: a large response comes back gzip-encoded when asked.
  * - Client address: the upstream gets X-Real-IP = the connecting address, and X-Forwarded-For with
  *   the forwarded client first only from a trusted proxy; from anybody else a forged one is dropped.
+ * - Plugins: each plugin in CADDY_PLUGINS that has a probe (caddy/plugin-probes.ts) has its directive
+ *   exercised by a third container of the image running the probe's own Caddyfile (a rate limit
+ *   answering 429, a cache answering a hit); a binary without the plugin refuses that Caddyfile.
  */
 export const caddyHttp: Check = async (context) => {
   if (context.kind !== "proxy") return fail("caddy-http runs a Caddy image in front of its own upstream; list it on proxy templates only");
@@ -78,8 +82,16 @@ export const caddyHttp: Check = async (context) => {
       JSON.stringify(untrusted),
     );
 
-    if (failures.length) return fail(`${failures.length} of ${failures.length + passed.length} failed:\n${failures.join("\n")}\n--- proxy log ---\n${await setup.logs()}`);
-    return pass(`${passed.length} behaviours seen: ${passed.join("; ")}`);
+    const plugins = caddyPluginModules(context.buildArgs);
+    for (const probe of pluginProbes.filter((candidate) => plugins.includes(candidate.module))) {
+      const outcome = await probePlugin(context, probe);
+      expect(outcome.ok, `plugin ${probe.module}: its ${probe.directive} directive works over HTTP`, outcome.seen);
+    }
+    const unprobed = plugins.filter((plugin) => !pluginProbes.some((probe) => probe.module === plugin));
+    const note = unprobed.length ? ` (no HTTP probe for ${unprobed.join(", ")}: caddy-modules shows only that it is compiled in)` : "";
+
+    if (failures.length) return fail(`${failures.length} of ${failures.length + passed.length} failed:\n${failures.join("\n")}${note}\n--- proxy log ---\n${await setup.logs()}`);
+    return pass(`${passed.length} behaviours seen: ${passed.join("; ")}${note}`);
   } finally {
     await setup.stop();
   }
@@ -182,4 +194,49 @@ async function waitForEcho(base: string, timeoutMs = 30_000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`the proxy at ${base} did not answer with the echo upstream within ${timeoutMs / 1000} s (last: ${last}); its log says why (often a Caddyfile error)`);
+}
+
+/** The port the probe containers listen on inside (any unprivileged port: the image is non-root). */
+const probePort = 8080;
+
+/**
+ * Runs the image with `probe`'s Caddyfile (mounted; the image's own config is not used), waits for it
+ * to answer, and has the probe exercise it. A caddy that refuses the Caddyfile (no such directive:
+ * the plugin is missing) exits, and the outcome says so with its log. The container is removed.
+ */
+async function probePlugin(context: CheckContext, probe: PluginProbe): Promise<{ ok: boolean; seen: string }> {
+  const labels = Object.entries(context.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+  const container = runResourceName(context.run, `${context.cellId}-probe-${probe.directive}`);
+  const configDir = await mkdtemp(join(tmpdir(), "dockerize-python-probe-"));
+  const log = async () => {
+    const output = await runDocker(["logs", "--tail", "10", container]).catch(() => ({ stdout: "", stderr: "(no log)" }));
+    return lastLines(`${output.stdout}${output.stderr}`, 10);
+  };
+  try {
+    // The image runs as a non-root user, which must be able to read the mounted config.
+    await chmod(configDir, 0o755);
+    await writeFile(join(configDir, "Caddyfile"), probe.caddyfile(probePort), { mode: 0o644 });
+    await runDocker([
+      "run", "-d", "--name", container, ...labels,
+      "--mount", `type=bind,source=${configDir},target=/dockerize-python-probe,readonly`,
+      "--publish", `127.0.0.1::${probePort}`,
+      "--entrypoint", "caddy", context.image, "run", "--config", "/dockerize-python-probe/Caddyfile", "--adapter", "caddyfile",
+    ]);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { stdout: running } = await runDocker(["inspect", "--format", "{{.State.Running}}", container]);
+      if (running.trim() !== "true") return { ok: false, seen: `caddy refused the probe's Caddyfile (is the plugin compiled in?):\n${await log()}` };
+      // No port while the container stops (caddy refusing its config): the next turn says so.
+      const port = await runDocker(["port", container, `${probePort}/tcp`]).then(({ stdout }) => stdout.trim().split("\n")[0], () => undefined);
+      const base = `http://${port}`;
+      // Any answer on another path means caddy serves; the probe's path is left untouched for the probe.
+      const ready = port !== undefined && (await get(base, `${probePath}-ready`, {}).then(() => true, () => false));
+      if (ready) return await probe.exercise((path) => get(base, path, {}));
+      if (Date.now() > deadline) return { ok: false, seen: `no answer within 30 s:\n${await log()}` };
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await runDocker(["rm", "-fv", container]).catch(() => {});
+    await rm(configDir, { recursive: true, force: true });
+  }
 }

@@ -1,5 +1,6 @@
 import { caddyError, caddyInImage, listModules } from "../caddy/caddy-in-image.ts";
 import { caddyModulesUsed } from "../caddy/caddy-modules-used.ts";
+import { caddyPluginModules } from "../caddy/plugin-probes.ts";
 import { DockerCommandError } from "../docker/run-docker.ts";
 import { type Check, fail, pass } from "./check.ts";
 
@@ -26,12 +27,12 @@ export const caddyModules: Check = async (context) => {
     return fail(`the Caddyfile uses ${missing.join(", ")}, which this caddy does not have (it has ${available.size} modules); build it with the plugin that provides them (CADDY_PLUGINS)`);
   }
 
-  const plugins = (context.buildArgs?.CADDY_PLUGINS ?? "").split(/\s+/).filter(Boolean).map((plugin) => plugin.replace(/@.*$/, ""));
-  const packages = [...available.values()];
-  const absent = plugins.filter((plugin) => !packages.some((pkg) => pkg === plugin || pkg.startsWith(`${plugin}/`)));
+  const plugins = caddyPluginModules(context.buildArgs);
+  const provided = (plugin: string) => [...available].filter(([, pkg]) => pkg === plugin || pkg.startsWith(`${plugin}/`)).map(([id]) => id).sort();
+  const absent = plugins.filter((plugin) => provided(plugin).length === 0);
   if (absent.length) {
     return fail(`built with CADDY_PLUGINS, but list-modules --packages shows no module from ${absent.join(", ")}`);
   }
-  const pluginNote = plugins.length ? `; every plugin present (${plugins.join(", ")})` : "";
+  const pluginNote = plugins.length ? `; every plugin present (${plugins.map((plugin) => `${plugin}: ${provided(plugin).join(", ")}`).join("; ")})` : "";
   return pass(`all ${used.length} modules the Caddyfile uses are among the image's ${available.size}: ${used.join(", ")}${pluginNote}`);
 };

@@ -11,10 +11,41 @@ import { ExplainedError } from "../explained-error.ts";
 /**
  * Stand-ins for the official images templates name, built from Debian packages because hermetic
  * mode can pull nothing. Which official image maps to which recipe is data: hermetic/standins.json.
+ * A recipe may need more than Debian's mirror (Caddy built from source needs the Go module proxy):
+ * an official image then has several entries, the first whose needs the machine meets is used.
  */
 
-export const standinRecipes = ["python", "postgres", "caddy", "registry"] as const;
+export const standinRecipes = ["python", "postgres", "caddy", "caddy-builder", "caddy-source", "registry"] as const;
 export type StandinRecipe = (typeof standinRecipes)[number];
+
+/** What a recipe may need beyond Debian's mirror; `go-modules`: the Go module proxy. */
+export const standinNeeds = ["go-modules"] as const;
+export type StandinNeed = (typeof standinNeeds)[number];
+
+/** The Go module proxy as this machine's go command reaches it, for recipes that need `go-modules`. */
+export interface GoModuleSource {
+  /** `go env GOPROXY`. */
+  goproxy: string;
+  /** `go env GOSUMDB` and `go env GONOSUMDB`, passed only when set. */
+  gosumdb?: string;
+  gonosumdb?: string;
+  /** The CA bundle that TLS to the proxy verifies with (SSL_CERT_FILE, or the system bundle), when there is one. */
+  caBundle?: string;
+}
+
+/** What the machine offers beyond Debian's mirror; an absent source is one that does not answer. */
+export interface StandinSources {
+  goModules?: GoModuleSource;
+}
+
+/** The entry chosen for an official image, and what its build needs from the sources. */
+export interface StandinChoice {
+  spec: StandinSpec;
+  /** Build args besides ROOTFS_IMAGE and the version (GOPROXY, GOSUMDB, GONOSUMDB). */
+  buildArgs: Record<string, string>;
+  /** BuildKit secrets, id -> file (ca_bundle). */
+  secretFiles: Record<string, string>;
+}
 
 export interface StandinSpec {
   /** The official image reference a template names, exactly as written (`python:3.13-slim-trixie`). */
@@ -27,6 +58,10 @@ export interface StandinSpec {
   version: string;
   /** How the stand-in differs from the official image, for people reading reports. */
   note: string;
+  /** What the recipe needs beyond Debian's mirror; an entry is used only where all of it answers. */
+  needs: StandinNeed[];
+  /** Build args naming another official image, whose stand-in is built first and passed in. */
+  buildFrom: Record<string, string>;
 }
 
 /** Every image this module creates is named with this prefix, so none can pass for an official one. */
@@ -40,28 +75,41 @@ const versionBuildArg: Record<StandinRecipe, string> = {
   python: "PYTHON_VERSION",
   postgres: "PG_MAJOR",
   caddy: "CADDY_VERSION",
+  "caddy-builder": "CADDY_VERSION",
+  "caddy-source": "CADDY_VERSION",
   registry: "REGISTRY_VERSION",
 };
 
 export const catalogueFile = join(hermeticRecipeDir, "standins.json");
 
+const officialRef = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "an image reference with a tag, such as python:3.13-slim-trixie");
+
 const standinSpecSchema = z.strictObject({
-  official: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "an image reference with a tag, such as python:3.13-slim-trixie"),
+  official: officialRef,
   recipe: z.enum(standinRecipes),
   suite: z.enum(["bookworm", "trixie"]),
   version: z.string().regex(/^\d+(\.\d+){0,2}$/, "a version such as 3.13.5, 2.6.2 or 17"),
   note: z.string().min(1),
+  needs: z.array(z.enum(standinNeeds)).default([]),
+  buildFrom: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "a build arg name"), officialRef).default({}),
 });
+
+/** One entry per official image and set of needs: the same needs twice would leave one unused. */
+const needsKey = (spec: { official: string; needs: readonly string[] }) => `${spec.official} ${[...spec.needs].sort().join(",")}`;
 
 const catalogueSchema = z
   .strictObject({
     $comment: z.string().optional(),
     standins: z.array(standinSpecSchema).min(1),
   })
-  .refine((catalogue) => new Set(catalogue.standins.map((s) => s.official)).size === catalogue.standins.length, {
-    message: "each official image may appear only once",
+  .refine((catalogue) => new Set(catalogue.standins.map(needsKey)).size === catalogue.standins.length, {
+    message: "each official image may appear only once with the same needs",
+    path: ["standins"],
+  })
+  .refine((catalogue) => catalogue.standins.every((s) => Object.values(s.buildFrom).every((ref) => catalogue.standins.some((o) => o.official === ref))), {
+    message: "buildFrom names an official image the catalogue has no entry for",
     path: ["standins"],
   });
 
@@ -93,9 +141,27 @@ export function standinCatalogue(): readonly StandinSpec[] {
   return catalogue;
 }
 
+/**
+ * The entry for an official image on a machine with these sources: the first whose needs they all
+ * meet (no sources: the entries that need nothing beyond Debian's mirror), with the build args and
+ * secrets its build takes from them. Undefined when there is none.
+ */
+export function chooseStandin(official: string, sources: StandinSources = {}): StandinChoice | undefined {
+  const met = (need: StandinNeed) => need === "go-modules" && sources.goModules !== undefined;
+  const spec = standinCatalogue().find((entry) => entry.official === official && entry.needs.every(met));
+  if (!spec) return undefined;
+  const go = spec.needs.includes("go-modules") ? sources.goModules : undefined;
+  if (!go) return { spec, buildArgs: {}, secretFiles: {} };
+  return {
+    spec,
+    buildArgs: { GOPROXY: go.goproxy, ...(go.gosumdb ? { GOSUMDB: go.gosumdb } : {}), ...(go.gonosumdb ? { GONOSUMDB: go.gonosumdb } : {}) },
+    secretFiles: go.caBundle ? { ca_bundle: go.caBundle } : {},
+  };
+}
+
 /** The stand-in for an official image reference, or undefined when hermetic mode has none. */
-export function standinFor(official: string): StandinSpec | undefined {
-  return standinCatalogue().find((spec) => spec.official === official);
+export function standinFor(official: string, sources: StandinSources = {}): StandinSpec | undefined {
+  return chooseStandin(official, sources)?.spec;
 }
 
 /** The error for an official image hermetic mode cannot replace: names the ones it can, and the fix. */
@@ -113,9 +179,12 @@ export class NoStandinError extends ExplainedError {
   }
 }
 
-/** The local image name of a stand-in: its recipe, version, suite and a hash of what built it. */
-export async function standinImageName(spec: StandinSpec, rootfsImage: string): Promise<string> {
-  const hash = await hashRecipe([join(hermeticRecipeDir, spec.recipe)], [rootfsImage, spec.suite, spec.version]);
+/**
+ * The local image name of a stand-in: its recipe, version, suite and a hash of what built it (the
+ * recipe, the rootfs and the stand-ins its buildFrom args name).
+ */
+export async function standinImageName(spec: StandinSpec, rootfsImage: string, buildFromImages: readonly string[] = []): Promise<string> {
+  const hash = await hashRecipe([join(hermeticRecipeDir, spec.recipe)], [rootfsImage, spec.suite, spec.version, ...buildFromImages]);
   return `${standinImagePrefix}${spec.recipe}:${spec.version}-${spec.suite}-${hash}`;
 }
 
@@ -134,33 +203,40 @@ function sharedRootfs(suite: DebianSuite, log: (line: string) => void): Promise<
 
 /**
  * The local stand-in for `official`, built from its recipe on a debootstrap rootfs, or reused when
- * an image from the same recipe, rootfs and suite exists already. Concurrent calls for the same
- * image share one build.
+ * an image from the same recipe, rootfs and suite exists already. `sources` decides which entry
+ * (chooseStandin); without them, only recipes that need nothing but Debian's mirror. Concurrent
+ * calls for the same image share one build.
  */
 export function ensureStandin(
   official: string,
   log: (line: string) => void = () => {},
+  sources: StandinSources = {},
 ): Promise<EnsuredImage & { official: string }> {
-  const spec = standinFor(official);
-  if (!spec) return Promise.reject(new NoStandinError(official, standinCatalogue().map((s) => s.official)));
-  let pending = inFlight.get(official);
+  const choice = chooseStandin(official, sources);
+  if (!choice) return Promise.reject(new NoStandinError(official, [...new Set(standinCatalogue().map((s) => s.official))]));
+  const key = `${official} ${choice.spec.recipe}`;
+  let pending = inFlight.get(key);
   if (!pending) {
-    pending = buildStandin(spec, log).finally(() => inFlight.delete(official));
-    inFlight.set(official, pending);
+    pending = buildStandin(choice, log, sources).finally(() => inFlight.delete(key));
+    inFlight.set(key, pending);
   }
   return pending;
 }
 
-async function buildStandin(spec: StandinSpec, log: (line: string) => void): Promise<EnsuredImage & { official: string }> {
+async function buildStandin(choice: StandinChoice, log: (line: string) => void, sources: StandinSources): Promise<EnsuredImage & { official: string }> {
+  const { spec } = choice;
   const rootfs = await sharedRootfs(spec.suite, log);
-  const image = await standinImageName(spec, rootfs.image);
+  const buildFrom: Record<string, string> = {};
+  for (const [arg, official] of Object.entries(spec.buildFrom)) buildFrom[arg] = (await ensureStandin(official, log, sources)).image;
+  const image = await standinImageName(spec, rootfs.image, Object.values(buildFrom));
   if (await imageExists(image)) return { image, reused: true, official: spec.official };
 
-  log(`building ${image} as the stand-in for ${spec.official} (Debian ${spec.suite}; usually under a minute)`);
+  log(`building ${image} as the stand-in for ${spec.official} (Debian ${spec.suite}; ${spec.needs.includes("go-modules") ? "compiling Go: minutes" : "usually under a minute"})`);
   const built = await buildImage({
     context: join(hermeticRecipeDir, spec.recipe),
     tag: image,
-    buildArgs: { ROOTFS_IMAGE: rootfs.image, [versionBuildArg[spec.recipe]]: spec.version },
+    buildArgs: { ROOTFS_IMAGE: rootfs.image, [versionBuildArg[spec.recipe]]: spec.version, ...buildFrom, ...choice.buildArgs },
+    secretFiles: choice.secretFiles,
     labels: { [standinLabel]: spec.official },
     logFile: join(tmpdir(), "dockerize-python", "standins", `${image.replace(/[/:]/g, "_")}.log`),
     // Only the step headers: enough to show progress without flooding the caller.

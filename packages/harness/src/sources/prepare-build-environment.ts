@@ -2,11 +2,11 @@ import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
 import { ExplainedError } from "../explained-error.ts";
 import type { DebianSuite } from "../hermetic/debian-rootfs.ts";
 import { ensurePackageIndex, type PackageIndex, servePackageIndexes } from "../hermetic/package-index.ts";
-import { ensureStandin, standinFor } from "../hermetic/standins.ts";
+import { ensureStandin, type GoModuleSource, type StandinSources, standinFor } from "../hermetic/standins.ts";
 import type { VariantNeeds } from "../manifest/schema.ts";
 import type { BuildEnvironment } from "./build-environment.ts";
 import { detectBaseImageSource, detectPackageSources } from "./detect-sources.ts";
-import { readMachineConfig } from "./machine-config.ts";
+import { type MachineConfig, readMachineConfig } from "./machine-config.ts";
 import { sourceLabels, type RequestedMode, type Sources } from "./sources.ts";
 
 /** What a cell (or any build) needs: the official images it builds FROM or runs, and what its variant needs beyond them. */
@@ -31,13 +31,15 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   log(`base images: ${sourceLabels[baseImages.kind]} (${baseImages.reason})`);
 
   const resolved = new Map<string, { image: string; reused: boolean }>();
+  // Decided once the Go module proxy has been probed: stand-ins compiled from Go (Caddy) need it.
+  let standinSources: StandinSources = {};
   const resolve = async (official: string) => {
     if (resolved.has(official)) return resolved.get(official)!.image;
     if (baseImages.kind === "registry") {
       await pull(official, log);
       resolved.set(official, { image: official, reused: true });
     } else {
-      const ensured = await ensureStandin(official, log);
+      const ensured = await ensureStandin(official, log, standinSources);
       log(`${official} -> ${ensured.image} (${ensured.reused ? "reused" : "built"})`);
       resolved.set(official, { image: ensured.image, reused: ensured.reused });
     }
@@ -49,6 +51,8 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   const sources: Sources = { baseImages, ...packages };
   log(`Python packages: ${sourceLabels[sources.pythonPackages.kind]} (${sources.pythonPackages.reason})`);
   log(`Go modules: ${sourceLabels[sources.goModules.kind]} (${sources.goModules.reason})`);
+  const goModules = sources.goModules.kind === "proxy" ? goModuleSourceOf(machine) : undefined;
+  if (goModules) standinSources = { goModules };
 
   const unmetNeed = (needs: VariantNeeds | undefined): string | undefined => {
     if (needs?.imageRegistry && baseImages.kind !== "registry") return `${needs.imageRegistry}; base images come from ${sourceLabels[baseImages.kind]} here (${baseImages.reason})`;
@@ -113,4 +117,10 @@ async function pull(image: string, log: (line: string) => void): Promise<void> {
     if (!(error instanceof DockerCommandError)) throw error;
     throw new ExplainedError(`Could not pull ${image}: ${error.output.stderr.trim().split("\n").pop()}\nFix: check this machine's access to the registry, or run with --mode hermetic.`);
   }
+}
+
+/** This machine's Go module proxy, as the stand-ins compiled from Go (Caddy, its builder) are built with it. */
+export function goModuleSourceOf(machine: MachineConfig): GoModuleSource | undefined {
+  if (!machine.goProxy) return undefined;
+  return { goproxy: machine.goProxy, ...(machine.goSumDb ? { gosumdb: machine.goSumDb } : {}), ...(machine.caBundle ? { caBundle: machine.caBundle } : {}) };
 }
