@@ -90,6 +90,16 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     expect(cell?.checks.filter((check) => check.name !== "lint").every((check) => check.status === "skip")).toBe(true);
   });
 
+  it("runs a template whose every cell needs a registry (Alpine) to its end: each cell skipped with the reason", async () => {
+    // Its own Python image has no stand-in: the run must still decide its sources and report.
+    const alone = await runMatrix(
+      { templatesDir: join(repo, "templates"), appDir: join(repo, "sample-app"), mode: "hermetic", reportDir: join(reportDir, "alpine-alone"), cells: ["alpine/py3.13-requirements"] },
+      () => {},
+    );
+    expect(alone.report.complete).toBe(true);
+    expect(alone.report.cells.map((cell) => [cell.id, cell.status])).toEqual([["alpine/py3.13-requirements", "skip"]]);
+  });
+
   it("runs every check of the app templates on Python 3.11 (matrix-pypi.test.ts does on 3.13), and the proxy's", () => {
     const ran = new Set(cells.filter((c) => c.python === "3.11" && c.status === "pass").flatMap((c) => c.checks.map((k) => k.name)));
     expect([...ran].sort()).toEqual(["arbitrary-uid", "cap-drop-all", "compose-up", "data-survives-restart", "db-wait", "deps-layer-cached", "http-through-caddy", "lint", "no-secrets-in-image", "non-root", "oci-labels", "override-cmd", "password-special-chars", "proxy-upstream-down", "read-only-rootfs", "sigterm-graceful", "size-budget", "static-refresh"]);

@@ -26,7 +26,8 @@ const fallbackProbePython = "python:3.13-slim-trixie";
  */
 export async function prepareBuildEnvironment(requested: RequestedMode, demands: readonly ImageDemand[], log: (line: string) => void): Promise<BuildEnvironment> {
   const machine = await readMachineConfig();
-  const probeOfficial = demands.flatMap((demand) => demand.images).find((ref) => ref.startsWith("python:")) ?? fallbackProbePython;
+  const pythonRefs = demands.flatMap((demand) => demand.images).filter((ref) => ref.startsWith("python:"));
+  const probeOfficial = pythonRefs[0] ?? fallbackProbePython;
   const baseImages = await detectBaseImageSource(requested, probeOfficial, log);
   log(`base images: ${sourceLabels[baseImages.kind]} (${baseImages.reason})`);
 
@@ -47,7 +48,10 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   };
 
   const goNeeded = demands.some((demand) => demand.needs?.goModuleProxy);
-  const packages = await detectPackageSources(requested, machine, await resolve(probeOfficial), goNeeded, log);
+  // The package probes run in a Python image this run can have: with stand-ins, one that has a
+  // stand-in (an Alpine run's own image has none, and its cells are skipped anyway).
+  const probePython = baseImages.kind === "registry" ? probeOfficial : (pythonRefs.find((ref) => standinFor(ref)) ?? fallbackProbePython);
+  const packages = await detectPackageSources(requested, machine, await resolve(probePython), goNeeded, log);
   const sources: Sources = { baseImages, ...packages };
   log(`Python packages: ${sourceLabels[sources.pythonPackages.kind]} (${sources.pythonPackages.reason})`);
   log(`Go modules: ${sourceLabels[sources.goModules.kind]} (${sources.goModules.reason})`);
