@@ -13,17 +13,17 @@ const exec = promisify(execFile);
  * The matrix on the sources real users install from, as the main job runs it on this machine kind
  * (--mode auto): Python packages from PyPI, Caddy's plugins from the Go module proxy; base images
  * from stand-ins, since no container registry answers here. Every template on each Python version
- * once (matrix.test.ts does the same with every source local): one cell with every check (Gunicorn
- * on Python 3.13, psycopg 3), the others with the checks that depend on the installed packages:
+ * once (matrix.test.ts does the same with every source local): two cells with every check (Gunicorn
+ * on Python 3.13 with psycopg 3; uWSGI on 3.11 with pipenv and psycopg2, whose compose build once
+ * failed on an empty PIP_INDEX_URL), the others with the checks that depend on the installed packages:
  * the build, serving through Caddy with PostgreSQL, the database wait and the password, shutdown.
  *
  * It needs PyPI: on a machine whose own pip cannot reach its index the file is skipped, saying so.
  * Where the machine's pip can, the containers must too (with the machine's CA bundle): a cell that
  * fell back to the local index fails here.
  */
-const everyCheck = ["slim-gunicorn/py3.13-requirements", "caddy/caddy2-plugins"];
+const everyCheck = ["slim-gunicorn/py3.13-requirements", "slim-uwsgi/py3.11-pipenv", "caddy/caddy2-plugins"];
 const sampled = [
-  "slim-uwsgi/py3.11-pipenv",
   "slim-uwsgi/py3.13-pyproject",
   "slim-gunicorn/py3.11-requirements",
   "onbuild/py3.11-requirements",

@@ -132,6 +132,11 @@ report_credentials() {
 }
 
 report_credentials
+# An empty PIP_INDEX_URL or PIP_TRUSTED_HOST means unset (compose passes `${PIP_INDEX_URL:-}` when
+# the shell has none): pipenv would otherwise count an empty index into the Pipfile's hash and
+# refuse a Pipfile.lock made without one as out of date.
+if [ -z "${PIP_INDEX_URL:-}" ]; then unset PIP_INDEX_URL; fi
+if [ -z "${PIP_TRUSTED_HOST:-}" ]; then unset PIP_TRUSTED_HOST; fi
 # The CA bundle, when given, for every tool that reaches an index over TLS: pip (PIP_CERT), pipenv
 # (through pip and requests: REQUESTS_CA_BUNDLE), git (GIT_SSL_CAINFO) and OpenSSL's default.
 if [ -s /run/secrets/ca_bundle ]; then
