@@ -111,7 +111,8 @@ describe.each(suites)("the $suite package index (Python $python)", ({ suite, off
         expect(sha256(file), href).toBe(digest);
       }
     }
-    const byProject = new Map(listing.entries.map((e) => [e.project.toLowerCase(), e]));
+    // Keyed by PEP 503 normalized name (typing_extensions -> typing-extensions).
+    const byProject = new Map(listing.entries.map((e) => [e.project.toLowerCase().replace(/[-_.]+/g, "-"), e]));
     expect(byProject.get("psycopg2")).toMatchObject({ kind: "sdist", version: "2.9.10", file: "psycopg2-2.9.10.tar.gz" });
     expect(byProject.get("uwsgi")).toMatchObject({ kind: "sdist" });
     for (const real of ["pip", "setuptools", "wheel"]) expect(byProject.get(real)?.kind, real).toBe("wheel");
