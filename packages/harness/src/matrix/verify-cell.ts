@@ -268,8 +268,8 @@ function sourceArgs(cell: Cell, environment: BuildEnvironment): Record<string, s
   const values: Partial<Record<BuildArg["role"], string>> = {
     "package-index": index?.url,
     "package-index-host": index?.trustedHost,
-    "go-proxy": go?.proxy,
-    "go-checksum-db": go?.sumDb,
+    "go-proxy": go?.goproxy,
+    "go-checksum-db": go?.gosumdb,
   };
   const args: Record<string, string> = {};
   for (const [arg, declared] of Object.entries(cell.template.manifest.buildArgs)) {

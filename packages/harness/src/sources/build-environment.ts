@@ -1,3 +1,4 @@
+import type { GoModuleSource } from "../hermetic/standins.ts";
 import type { VariantNeeds } from "../manifest/schema.ts";
 import type { MatrixReport } from "../report/report-types.ts";
 import type { CellSources, RequestedMode, Sources } from "./sources.ts";
@@ -17,8 +18,8 @@ export interface BuildEnvironment {
    * for a plain-HTTP index, the host pip may trust. None when pip's default index (PyPI) serves.
    */
   packageIndexFor(baseImages: readonly string[]): { url: string; trustedHost?: string } | undefined;
-  /** Values for the Go build args (GOPROXY, GOSUMDB) when the Go module proxy serves; none otherwise. */
-  goProxy: { proxy: string; sumDb?: string } | undefined;
+  /** This machine's Go module proxy (the GOPROXY and GOSUMDB build args) when it serves this run; none otherwise. */
+  goProxy: GoModuleSource | undefined;
   /** This machine's CA bundle, given to every build as the `ca_bundle` secret; none when there is none. */
   caBundle: string | undefined;
   /** Why a variant with these needs cannot be built with this run's sources, or undefined when it can. */

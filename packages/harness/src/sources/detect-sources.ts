@@ -1,10 +1,7 @@
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
 import { ExplainedError } from "../explained-error.ts";
-import type { MachineConfig } from "./machine-config.ts";
+import { caBundleRunArgs, type MachineConfig } from "./machine-config.ts";
 import type { BaseImageSource, GoModuleSource, PythonPackageSource, RequestedMode, SourceChoice } from "./sources.ts";
-
-/** Where the CA bundle is mounted in probe containers (and, as the ca_bundle secret, in builds). */
-const caBundleInContainer = "/run/secrets/ca_bundle";
 
 /** A module every Go module proxy serves; asking for its version list proves the proxy answers. */
 const goProbeModule = "golang.org/x/mod";
@@ -59,15 +56,10 @@ export async function detectPackageSources(
   };
 }
 
-/** docker run arguments that give a probe container this machine's CA bundle. */
-function trustArgs(machine: MachineConfig): string[] {
-  return machine.caBundle ? ["--volume", `${machine.caBundle}:${caBundleInContainer}:ro`, "--env", `PIP_CERT=${caBundleInContainer}`, "--env", `SSL_CERT_FILE=${caBundleInContainer}`] : [];
-}
-
 async function probePip(machine: MachineConfig, image: string): Promise<true | string> {
   const index = machine.pipIndexUrl ? ["--env", `PIP_INDEX_URL=${machine.pipIndexUrl}`] : [];
   return attempt(
-    ["run", "--rm", ...trustArgs(machine), ...index, "--env", "PIP_DISABLE_PIP_VERSION_CHECK=1", "--env", "PIP_DEFAULT_TIMEOUT=20", "--env", "PIP_RETRIES=1",
+    ["run", "--rm", ...caBundleRunArgs(machine.caBundle), ...index, "--env", "PIP_DISABLE_PIP_VERSION_CHECK=1", "--env", "PIP_DEFAULT_TIMEOUT=20", "--env", "PIP_RETRIES=1",
       image, "python", "-m", "pip", "download", "--no-deps", "--quiet", "--dest", "/tmp/probe", "pip"],
     90_000,
   );
@@ -80,7 +72,7 @@ async function probeGoProxy(machine: MachineConfig, image: string): Promise<true
     "context = ssl.create_default_context(cafile=os.environ.get('SSL_CERT_FILE'))",
     "with urllib.request.urlopen(sys.argv[1], timeout=20, context=context) as answer: answer.read()",
   ].join("\n");
-  return attempt(["run", "--rm", ...trustArgs(machine), image, "python", "-c", script, `${machine.goProxy}/${goProbeModule}/@v/list`], 90_000);
+  return attempt(["run", "--rm", ...caBundleRunArgs(machine.caBundle), image, "python", "-c", script, `${machine.goProxy}/${goProbeModule}/@v/list`], 90_000);
 }
 
 /** true, or the last line of why the docker command failed, with host names left out (reports are kept). */

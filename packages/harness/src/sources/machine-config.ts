@@ -22,8 +22,21 @@ export interface MachineConfig {
   goProxy: string | undefined;
   /** The Go checksum database (GOSUMDB, or `go env GOSUMDB`); absent: Go's default. */
   goSumDb: string | undefined;
-  /** How each was found, or why it is absent: for the report and error messages. */
+  /** How each was found, or why it is absent: logged when a run decides its sources. */
   notes: string[];
+}
+
+/** Where a container gets the machine's CA bundle: where the templates' `ca_bundle` secret is mounted. */
+export const caBundleInContainer = "/run/secrets/ca_bundle";
+
+/**
+ * docker run arguments that give a container the machine's CA bundle, read-only at
+ * caBundleInContainer and trusted by pip (PIP_CERT), requests and so pipenv (REQUESTS_CA_BUNDLE)
+ * and OpenSSL's default (SSL_CERT_FILE); none when the machine has no bundle.
+ */
+export function caBundleRunArgs(caBundle: string | undefined): string[] {
+  if (!caBundle) return [];
+  return ["--volume", `${caBundle}:${caBundleInContainer}:ro`, ...["PIP_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"].flatMap((name) => ["--env", `${name}=${caBundleInContainer}`])];
 }
 
 /** System CA bundles, by distribution family: Debian and Ubuntu, Fedora and RHEL, Alpine and macOS. */

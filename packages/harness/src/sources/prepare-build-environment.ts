@@ -26,6 +26,7 @@ const fallbackProbePython = "python:3.13-slim-trixie";
  */
 export async function prepareBuildEnvironment(requested: RequestedMode, demands: readonly ImageDemand[], log: (line: string) => void): Promise<BuildEnvironment> {
   const machine = await readMachineConfig();
+  for (const note of machine.notes) log(`this machine: ${note}`);
   const pythonRefs = demands.flatMap((demand) => demand.images).filter((ref) => ref.startsWith("python:"));
   const probeOfficial = pythonRefs[0] ?? fallbackProbePython;
   const baseImages = await detectBaseImageSource(requested, probeOfficial, log);
@@ -97,7 +98,7 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
       const suite = pythonSuite(baseImageRefs);
       return sources.pythonPackages.kind === "local-index" && suite && server ? { url: server.urlFor(suite), trustedHost: server.trustedHost } : undefined;
     },
-    goProxy: sources.goModules.kind === "proxy" && machine.goProxy ? { proxy: machine.goProxy, ...(machine.goSumDb ? { sumDb: machine.goSumDb } : {}) } : undefined,
+    goProxy: goModules,
     caBundle: machine.caBundle,
     unmetNeed,
     cellSources: (usesPython, usesGo) => ({

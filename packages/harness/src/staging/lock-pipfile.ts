@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { buildImage } from "../docker/build-image.ts";
 import { runDocker } from "../docker/run-docker.ts";
+import { caBundleRunArgs } from "../sources/machine-config.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 
 const lockerRecipe = fileURLToPath(new URL("../../tools/pipenv-lock/", import.meta.url));
@@ -35,9 +36,5 @@ export async function lockPipfile(
   const indexEnv = index
     ? ["-e", `PIPENV_PYPI_MIRROR=${index.url}`, "-e", `PIP_INDEX_URL=${index.url}`, ...(index.trustedHost ? ["-e", `PIP_TRUSTED_HOST=${index.trustedHost}`] : [])]
     : [];
-  // pipenv and pip trust REQUESTS_CA_BUNDLE and PIP_CERT: the machine's bundle, read-only.
-  const trustArgs = caBundle
-    ? ["--volume", `${caBundle}:/run/secrets/ca_bundle:ro`, "-e", "PIP_CERT=/run/secrets/ca_bundle", "-e", "REQUESTS_CA_BUNDLE=/run/secrets/ca_bundle", "-e", "SSL_CERT_FILE=/run/secrets/ca_bundle"]
-    : [];
-  await runDocker(["run", "--rm", ...labels, ...indexEnv, ...trustArgs, "--volume", `${stageDir}:/app`, locker]);
+  await runDocker(["run", "--rm", ...labels, ...indexEnv, ...caBundleRunArgs(caBundle), "--volume", `${stageDir}:/app`, locker]);
 }
