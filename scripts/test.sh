@@ -16,6 +16,9 @@ cd "$repo/tests"
 export TESTCONTAINERS_RYUK_DISABLED=true
 results=$(mktemp -d)
 status=0
+# The generated template files match their sources in templates/_shared (also a unit test; here
+# first, so a drift is named before anything is built).
+node "$repo/templates/_shared/generate.ts" --check || status=$?
 printf '[test] unit tests on node %s (the oldest engines.node allows)\n' "$("$oldest_node/node" --version)"
 PATH="$oldest_node:$PATH" pnpm exec vitest run --project unit --passWithNoTests \
   --reporter=default --reporter=json --outputFile.json="$results/unit-on-oldest-node.json" "$@" || status=$?

@@ -100,7 +100,7 @@ function render(text: string, target: Target): string {
     python_image: pythonImageOf(target.template),
   };
   const fragment = (axis: Axis, name: string) => read(join(sharedDir, "fragments", axis === "common" ? axis : `${axis}-${target[axis]}`, name));
-  return text
+  const rendered = text
     .replace(/^%%(os|server|layout|common):([a-z-]+)%%\n/gm, (_, axis: Axis, name: string) => fragment(axis, name))
     .replace(/%%(os|server|layout|common):([a-z-]+)%%/g, (_, axis: Axis, name: string) => fragment(axis, name).trimEnd())
     .replace(/%%([a-z_]+)%%/g, (_, key: string) => {
@@ -108,7 +108,14 @@ function render(text: string, target: Target): string {
       if (value === undefined) throw new Error(`unknown placeholder %%${key}%% (known: ${Object.keys(values).join(", ")})`);
       return value;
     });
+  // Any other %%...%% (an unknown axis, a name with a capital or a dot) would ship as it is.
+  const leftover = rendered.match(placeholder);
+  if (leftover) throw new Error(`unknown placeholder ${leftover[0]} in templates/${target.template} (known axes: os, server, layout, common; values: ${Object.keys(values).join(", ")})`);
+  return rendered;
 }
+
+/** Anything shaped like a placeholder: %%name%% or %%axis:name%%. */
+export const placeholder = /%%[\w.-]+(:[\w.-]+)?%%/;
 
 /** The "generated, do not edit" line: first, or right after a #! line. */
 function withHeader(text: string, source: string): string {
