@@ -1,10 +1,8 @@
-import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, open, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { withLineAppended } from "../../bench/src/file-change.ts";
-import { readTarEntries } from "../../bench/src/layer-bytes.ts";
 import { timeMatrix } from "../../bench/src/matrix-timing.ts";
 
 let dir: string;
@@ -99,24 +97,5 @@ describe("timeMatrix", () => {
     const file = await templateFile();
     const scenarios = await timeMatrix({ repoDir: dir, command: "exit 3", runs: 1, changedFile: file.relative, cold: false, logDir: dir, log: () => {} });
     expect(scenarios.map((s) => s.runs[0]!.exitCode)).toEqual([3, 3, 3]);
-  });
-});
-
-describe("readTarEntries", () => {
-  it("finds each file's data, long (PAX) names included", async () => {
-    const long = `${"d".repeat(60)}/${"f".repeat(70)}.tar`;
-    await mkdir(join(dir, "in", "d".repeat(60)), { recursive: true });
-    await writeFile(join(dir, "in", long), "layer bytes");
-    await writeFile(join(dir, "in", "manifest.json"), "[]");
-    execFileSync("tar", ["--format=pax", "-cf", join(dir, "out.tar"), "-C", join(dir, "in"), "manifest.json", long]);
-    const entries = await readTarEntries(join(dir, "out.tar"));
-    const entry = entries.get(long);
-    expect(entry?.size).toBe("layer bytes".length);
-    const handle = await open(join(dir, "out.tar"));
-    const data = Buffer.alloc(entry!.size);
-    await handle.read(data, 0, entry!.size, entry!.offset);
-    await handle.close();
-    expect(data.toString()).toBe("layer bytes");
-    expect(entries.get("manifest.json")?.size).toBe(2);
   });
 });

@@ -1,5 +1,4 @@
-import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { rootCertificates } from "node:tls";
 import { join } from "node:path";
@@ -9,7 +8,6 @@ import { parseDockerfile } from "../../packages/harness/src/lint/parse-dockerfil
 import { writeProbeCredentials } from "../../packages/harness/src/secrets/probe-credentials.ts";
 import { NeedleScanner } from "../../packages/harness/src/secrets/search-image.ts";
 import { secretMounts } from "../../packages/harness/src/secrets/secret-mounts.ts";
-import { type TarEntry, tarEntries } from "../../packages/harness/src/secrets/tar-entries.ts";
 
 let scratch: string;
 beforeAll(async () => {
@@ -17,94 +15,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
-});
-
-/** A tar made by GNU tar in `format` from the files under `dir`. */
-function tarOf(dir: string, format: "posix" | "gnu" | "ustar"): Buffer {
-  const made = spawnSync("tar", [`--format=${format}`, "-cf", "-", "-C", dir, "."], { maxBuffer: 64 * 1024 * 1024 });
-  if (made.status !== 0) throw new Error(made.stderr.toString());
-  return made.stdout;
-}
-
-/** The archive fed in pieces of `size` bytes, as a pipe delivers it. */
-async function* inPieces(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
-  for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
-}
-
-async function readAll(archive: AsyncIterable<Buffer>, read: (entry: TarEntry) => boolean = () => true): Promise<Map<string, { kind: string; text: string; link: string }>> {
-  const entries = new Map<string, { kind: string; text: string; link: string }>();
-  for await (const entry of tarEntries(archive)) {
-    if (entry.kind === "metadata") continue;
-    const chunks: Buffer[] = [];
-    // Leaving an entry unread must not disturb the next one.
-    if (read(entry)) for await (const chunk of entry.content) chunks.push(chunk);
-    entries.set(entry.path.replace(/^\.\//, "").replace(/\/$/, ""), { kind: entry.kind, text: Buffer.concat(chunks).toString(), link: entry.linkTarget });
-  }
-  return entries;
-}
-
-describe("tarEntries", () => {
-  // 140 characters: beyond the 100 of a ustar name field, split into folders ustar can put in its prefix.
-  const longDir = Array.from({ length: 5 }, (_, index) => `a-rather-long-folder-name-${index}`).join("/");
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = join(scratch, "tree");
-    await mkdir(join(dir, "root", ".ssh"), { recursive: true });
-    await mkdir(join(dir, longDir), { recursive: true });
-    await writeFile(join(dir, "root", ".netrc"), "machine x login y password z\n");
-    await writeFile(join(dir, longDir, "file-with-a-long-path.txt"), "deep\n");
-    await writeFile(join(dir, "big.bin"), Buffer.alloc(70_000, 7));
-    await writeFile(join(dir, "empty"), "");
-    await symlink("/root/.netrc", join(dir, "root", ".ssh", "link"));
-  });
-
-  it.each(["posix", "gnu", "ustar"] as const)("reads every path, content and link target of a %s archive, in pieces of any size", async (format) => {
-    expect(`${longDir}/file-with-a-long-path.txt`.length).toBeGreaterThan(100);
-    const archive = tarOf(dir, format);
-    for (const size of [1, 7, 512, 4096, archive.length]) {
-      const entries = await readAll(inPieces(archive, size), (entry) => entry.path !== "./big.bin" || size !== 7);
-      expect(entries.get("root/.netrc")).toEqual({ kind: "file", text: "machine x login y password z\n", link: "" });
-      expect(entries.get(`${longDir}/file-with-a-long-path.txt`)?.text).toBe("deep\n");
-      expect(entries.get("root/.ssh/link")).toMatchObject({ kind: "link", link: "/root/.netrc" });
-      expect(entries.get("empty")).toMatchObject({ kind: "file", text: "" });
-      expect(entries.get("root/.ssh")?.kind).toBe("directory");
-      if (size !== 7) expect(entries.get("big.bin")?.text.length).toBe(70_000);
-    }
-  });
-
-  it.each(["posix", "gnu"] as const)("reads a file name longer than ustar can hold from a %s archive (PAX path, GNU long name)", async (format) => {
-    const longName = `${"n".repeat(120)}.txt`;
-    const named = join(scratch, `long-name-${format}`);
-    await mkdir(named);
-    await writeFile(join(named, longName), "long\n");
-    const entries = await readAll(inPieces(tarOf(named, format), 300));
-    expect(entries.get(longName)?.text).toBe("long\n");
-  });
-
-  it("reads a tar inside a tar (a layer inside `docker save`)", async () => {
-    const inner = tarOf(dir, "posix");
-    const outerDir = join(scratch, "outer");
-    await mkdir(join(outerDir, "blobs", "sha256"), { recursive: true });
-    await writeFile(join(outerDir, "blobs", "sha256", "layer"), inner);
-    await writeFile(join(outerDir, "manifest.json"), "[]");
-    const found: string[] = [];
-    for await (const blob of tarEntries(inPieces(tarOf(outerDir, "posix"), 1000))) {
-      if (blob.path.endsWith("layer")) for await (const entry of tarEntries(blob.content)) found.push(entry.path);
-    }
-    expect(found).toContain("./root/.netrc");
-    expect(found).toContain(`./${longDir}/file-with-a-long-path.txt`);
-  });
-
-  it("says an archive cut inside an entry or a header is cut", async () => {
-    const single = join(scratch, "single");
-    await mkdir(single);
-    await writeFile(join(single, "big.bin"), Buffer.alloc(70_000, 7));
-    const archive = tarOf(single, "ustar");
-    // The folder's header, then big.bin's header at 512, its content from 1024.
-    await expect(readAll(inPieces(archive.subarray(0, 1024 + 100), 100))).rejects.toThrow(/ends inside an entry/);
-    await expect(readAll(inPieces(archive.subarray(0, 512 + 100), 100))).rejects.toThrow(/ends inside a header/);
-  });
 });
 
 describe("NeedleScanner", () => {

@@ -67,6 +67,18 @@ describe("unifiedDiff", () => {
       expect(await applyPatch(old.join(""), diff), `round ${round}:\n${diff}`).toBe(next.join(""));
     }
   });
+
+  it("diffs a 20,000-line file with a few changes far apart in small hunks, which patch(1) applies", async () => {
+    // Changes near both ends leave ~19,800 lines between them: a table of old × new lines would be
+    // ~392 million cells, where the diff used before gave up and replaced the whole file.
+    const old = lines(20_000);
+    const next = old.replace("line 100\n", "line one hundred\n").replace("line 10000\n", "").replace("line 19900\n", "line 19900\nadded\n");
+    const diff = unifiedDiff(old, next, "a", "b");
+    expect(diff.match(/^@@ /gm)).toHaveLength(3);
+    expect(diff.split("\n").length).toBeLessThan(40);
+    expect(diff).toBe(await gnuDiff(old, next));
+    expect(await applyPatch(old, diff)).toBe(next);
+  });
 });
 
 describe("dockerize-python diff: diffApp", () => {

@@ -74,6 +74,7 @@ export { resolvedBuildArgs, trustSecrets } from "./matrix/verify-cell.ts";
 export { sampleAppGreeting } from "./matrix/run-matrix.ts";
 export { parseSteps } from "./checks/deps-layer-cached.ts";
 export { removeRunResources, runResourceName } from "./stack/run-labels.ts";
+export { type OpenedContent, openEntryContent, type TarEntry, tarEntries, TarReadError } from "./tar/tar-entries.ts";
 export { stackDatabase } from "./stack/start-stack.ts";
 
 export { ociLabels, templateLabel } from "./checks/oci-labels.ts";

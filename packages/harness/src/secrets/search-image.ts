@@ -1,9 +1,7 @@
 import { spawn } from "node:child_process";
-import { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
 import { DockerCommandError } from "../docker/run-docker.ts";
+import { openEntryContent, tarEntries } from "../tar/tar-entries.ts";
 import type { Needle } from "./probe-credentials.ts";
-import { tarEntries } from "./tar-entries.ts";
 
 /** Where a needle was found. */
 export interface Sighting {
@@ -47,23 +45,19 @@ export async function searchSavedImage(image: string, needles: readonly Needle[]
   let files = 0;
   let bytes = 0;
   let readToEnd = false;
-  // One iterator over the output, for the archive and then for what follows its end.
-  const output = (async function* () {
-    for await (const chunk of child.stdout) yield chunk as Buffer;
-  })();
   try {
-    for await (const blob of tarEntries(output)) {
+    // The reader takes the output to its end, the padding after the archive's end blocks included.
+    for await (const blob of tarEntries(child.stdout)) {
       if (blob.kind !== "file") continue;
-      const { head, all } = await peek(blob.content, 512);
-      const gzipped = head[0] === 0x1f && head[1] === 0x8b;
-      const content = gzipped ? await peek(Readable.from(all).pipe(createGunzip()), 512) : { head, all };
-      if (isTarHeader(content.head)) {
+      const content = await openEntryContent(blob.content);
+      if (content.isTar) {
         layerBlobs.add(blob.path);
-        for await (const entry of tarEntries(content.all)) {
+        for await (const entry of tarEntries(content.bytes)) {
           files += 1;
-          const names = Buffer.from(`${entry.path}\n${entry.linkTarget}`);
+          // A PAX record (an extended attribute, say) is part of the file as much as its name.
+          const records = Object.entries(entry.pax).map(([key, value]) => `${key}=${value}`);
           const scanner = new NeedleScanner(needles);
-          scanner.feed(names);
+          scanner.feed(Buffer.from([entry.path, entry.linkTarget, ...records].join("\n")));
           const nameHits = scanner.found();
           const contentScanner = new NeedleScanner(needles);
           for await (const chunk of entry.content) {
@@ -72,12 +66,10 @@ export async function searchSavedImage(image: string, needles: readonly Needle[]
           }
           for (const needle of new Set([...nameHits, ...contentScanner.found()])) found.push({ blob: blob.path, file: entry.path, needle });
         }
-        // Whatever follows the layer's end-of-archive blocks is drained, never left for the outer reader.
-        for await (const _rest of content.all);
       } else {
         const scanner = new NeedleScanner(needles);
         const small: Buffer[] = [];
-        for await (const chunk of content.all) {
+        for await (const chunk of content.bytes) {
           scanner.feed(chunk);
           if (blob.size <= largestMetadata) small.push(chunk);
         }
@@ -85,8 +77,6 @@ export async function searchSavedImage(image: string, needles: readonly Needle[]
         for (const needle of scanner.found()) found.push({ blob: blob.path, file: undefined, needle });
       }
     }
-    // The padding after the archive's end: the output stream (and so the process) ends only once it is read.
-    for await (const _rest of output);
     readToEnd = true;
   } finally {
     // Stopped by an error: docker save would otherwise block on a pipe nobody reads.
@@ -147,36 +137,6 @@ function parseJson<T>(bytes: Buffer | undefined): T | undefined {
 }
 
 const shorten = (text: string) => (text.length > 120 ? `${text.slice(0, 117)}...` : text);
-
-/** A tar header block: "ustar" at offset 257 (POSIX and GNU), or an empty archive (all zeros). */
-function isTarHeader(block: Buffer): boolean {
-  if (block.length < 512) return false;
-  return block.toString("latin1", 257, 262) === "ustar" || block.every((byte) => byte === 0);
-}
-
-/** The first `length` bytes of a stream (fewer when it is shorter), and the whole stream again. */
-async function peek(source: AsyncIterable<Buffer>, length: number): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
-  const iterator = source[Symbol.asyncIterator]();
-  const taken: Buffer[] = [];
-  let size = 0;
-  let done = false;
-  while (size < length) {
-    const next = await iterator.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    taken.push(next.value);
-    size += next.value.length;
-  }
-  const head = Buffer.concat(taken);
-  async function* all(): AsyncGenerator<Buffer> {
-    if (head.length) yield head;
-    if (done) return;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  }
-  return { head, all: all() };
-}
 
 /** Finds needles in a stream of chunks, also one that spans two chunks. */
 export class NeedleScanner {
