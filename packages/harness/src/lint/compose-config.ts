@@ -1,7 +1,8 @@
 import { access, copyFile, cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { DockerCommandError, lastLines, runDocker } from "../docker/run-docker.ts";
+import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
+import { lastLines } from "../process/run-process.ts";
 import type { LintFinding } from "./lint-finding.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { lastLines } from "../docker/run-docker.ts";
 import { ExplainedError } from "../explained-error.ts";
+import { lastLines } from "../process/run-process.ts";
 
 /** A command of the release rehearsal failed: which step, the command, the end of its output, and the fix. */
 export class ReleaseStepError extends ExplainedError {

@@ -4,8 +4,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { request } from "undici";
-import { lastLines } from "../docker/run-docker.ts";
 import { ExplainedError } from "../explained-error.ts";
+import { lastLines } from "../process/run-process.ts";
 import { freePort } from "../stack/free-port.ts";
 
 /** A real npm registry (Verdaccio) on 127.0.0.1, in a folder of its own, for one rehearsal. */

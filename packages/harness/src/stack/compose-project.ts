@@ -1,7 +1,8 @@
 import { access, copyFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { listAnonymousVolumes } from "../docker/list-anonymous-volumes.ts";
-import { lastLines, runDocker } from "../docker/run-docker.ts";
+import { runDocker } from "../docker/run-docker.ts";
+import { lastLines } from "../process/run-process.ts";
 import { freePort } from "./free-port.ts";
 import { removeComposeImages, type RunIdentity, runResourceName } from "./run-labels.ts";
 import { DockerComposeEnvironment } from "./testcontainers-runtime.ts";
