@@ -1,7 +1,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ProcessFailedError, runProcess, startProcess } from "../../packages/harness/src/process/run-process.ts";
+import { ProcessFailedError, runProcess, runProcessWithExitCode, startProcess } from "../../packages/harness/src/process/run-process.ts";
 
 /** Real small processes, no mocks: node (this one) and sh. */
 const node = process.execPath;
@@ -110,6 +110,21 @@ describe("runProcess", () => {
     expect(lines).toEqual(["one", "two"]);
     expect(error.output).toEqual({ stdout: "", stderr: "" });
     expect(error.message).toContain("exited with 1:\none\ntwo");
+  });
+});
+
+describe("runProcessWithExitCode", () => {
+  it("resolves with the exit code and the output whatever the code, and with the signal that ended it", async () => {
+    expect(await runProcessWithExitCode("sh", ["-c", "echo found; exit 1"])).toEqual({ exitCode: 1, signal: null, stdout: "found\n", stderr: "" });
+    expect(await runProcessWithExitCode("sh", ["-c", "true"])).toEqual({ exitCode: 0, signal: null, stdout: "", stderr: "" });
+    expect(await runProcessWithExitCode("sh", ["-c", "kill -TERM $$"])).toMatchObject({ exitCode: null, signal: "SIGTERM" });
+  });
+
+  it("still rejects a command that could not start or ran too long", async () => {
+    const missing = (await rejection(runProcessWithExitCode("no-such-program-here", []))) as ProcessFailedError;
+    expect(missing.failure).toBe("not-found");
+    const slow = (await rejection(runProcessWithExitCode("sh", ["-c", "sleep 20"], { timeoutMs: 100 }))) as ProcessFailedError;
+    expect(slow.failure).toBe("timeout");
   });
 });
 

@@ -8,6 +8,9 @@ export interface ProcessOutput {
   stderr: string;
 }
 
+/** Which of a process's output streams a line came from. */
+export type OutputStream = "stdout" | "stderr";
+
 export interface RunProcessOptions {
   /** Written to its standard input, which is then closed (`docker load`, `docker import -`); without it, standard input is empty. */
   input?: string | Buffer;
@@ -15,7 +18,7 @@ export interface RunProcessOptions {
   /** Its whole environment, PATH included (where `command` is looked up); this process's when absent. */
   env?: NodeJS.ProcessEnv;
   /** Called with each line it prints, on either stream, as it prints it; a last line without a newline too. */
-  onLine?: (line: string) => void;
+  onLine?: (line: string, stream: OutputStream) => void;
   /** Aborting it kills the process (SIGTERM); the promise rejects with Node's AbortError, as any aborted Node call does. */
   signal?: AbortSignal;
   /** Killed (SIGTERM) when it runs longer: a ProcessFailedError that says so. */
@@ -80,10 +83,17 @@ export class ProcessFailedError extends Error {
   readonly signal: NodeJS.Signals | null;
   readonly output: ProcessOutput;
   readonly tail: string;
+  /** How it ended, in a sentence without its output: "npm pack x exited with 1". */
+  readonly summary: string;
+  /** Why it could not start (not-found, not-started), or the time it was given (timeout). */
+  readonly detail: string | undefined;
 
   constructor(details: ProcessFailureDetails) {
-    super(describeFailure(details));
+    const summary = summarize(details);
+    const started = details.failure !== "not-found" && details.failure !== "not-started";
+    super(!started ? summary : details.tail ? `${summary}:\n${details.tail}` : `${summary}, printing nothing`);
     this.name = new.target.name;
+    this.summary = summary;
     this.command = details.command;
     this.args = details.args;
     this.failure = details.failure;
@@ -91,19 +101,20 @@ export class ProcessFailedError extends Error {
     this.signal = details.signal;
     this.output = details.output;
     this.tail = details.tail;
+    this.detail = details.detail;
   }
 }
 
-function describeFailure(details: ProcessFailureDetails): string {
+/** How it ended, without its output. */
+function summarize(details: ProcessFailureDetails): string {
   const line = [details.command, ...details.args].join(" ");
-  const printed = details.tail ? `:\n${details.tail}` : ", printing nothing";
   switch (details.failure) {
     case "exit":
-      return `${line} exited with ${details.exitCode}${printed}`;
+      return `${line} exited with ${details.exitCode}`;
     case "signal":
-      return `${line} was ended by ${details.signal ?? "a signal"}${printed}`;
+      return `${line} was ended by ${details.signal ?? "a signal"}`;
     case "timeout":
-      return `${line} did not finish within ${details.detail} and was stopped${printed}`;
+      return `${line} did not finish within ${details.detail} and was stopped`;
     case "not-found":
       return `Could not run ${details.command}: ${details.detail}`;
     case "not-started":
@@ -119,6 +130,26 @@ export function runProcess(command: string, args: readonly string[], options: Ru
   return startProcess(command, args, options).finished;
 }
 
+/** What a process printed, and how it ended: an exit code, or the signal that ended it. */
+export interface ProcessResult extends ProcessOutput {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * Runs `command` as runProcess does, but resolves whatever its exit code, for a command whose exit
+ * code is an answer (npm's, shellcheck's, a timed run's); rejects only when it could not start, ran
+ * past timeoutMs or was aborted.
+ */
+export async function runProcessWithExitCode(command: string, args: readonly string[], options: RunProcessOptions = {}): Promise<ProcessResult> {
+  try {
+    return { exitCode: 0, signal: null, ...(await runProcess(command, args, options)) };
+  } catch (error) {
+    if (!(error instanceof ProcessFailedError) || (error.failure !== "exit" && error.failure !== "signal")) throw error;
+    return { exitCode: error.exitCode, signal: error.signal, ...error.output };
+  }
+}
+
 /** Starts `command` with `args`, for a caller that streams its output or stops it (a server). */
 export function startProcess(command: string, args: readonly string[], options: StartProcessOptions = {}): RunningProcess {
   const keep = options.keepOutput ?? true;
@@ -131,12 +162,12 @@ export function startProcess(command: string, args: readonly string[], options: 
   const stdout: string[] = [];
   const stderr: string[] = [];
   const tail: string[] = [];
-  const line = (text: string) => {
-    tail.push(text);
-    if (tail.length > tailLines) tail.shift();
-    options.onLine?.(text);
-  };
-  const read = (stream: Readable, sink: string[]) => {
+  const read = (stream: Readable, name: OutputStream, sink: string[]) => {
+    const line = (text: string) => {
+      tail.push(text);
+      if (tail.length > tailLines) tail.shift();
+      options.onLine?.(text, name);
+    };
     let partial = "";
     stream.setEncoding("utf8");
     stream.on("data", (text: string) => {
@@ -150,8 +181,8 @@ export function startProcess(command: string, args: readonly string[], options: 
       partial = "";
     });
   };
-  if (!options.streamStdout) read(child.stdout, stdout);
-  read(child.stderr, stderr);
+  if (!options.streamStdout) read(child.stdout, "stdout", stdout);
+  read(child.stderr, "stderr", stderr);
   // A process that exits without reading all its input: the exit code says what happened, not EPIPE.
   child.stdin.on("error", () => {});
   child.stdin.end(options.input);
