@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
 import { pathExists } from "../files/path-exists.ts";
 import { UnknownTemplateError } from "../manifest/discover-templates.ts";
+import { isPackageVersion } from "../manifest/package-version.ts";
 import { templatePackageName, templatePackageScope } from "../manifest/template-package-name.ts";
 import { extractPackageTarball } from "./extract-tarball.ts";
 import { type NpmError, npmError, runNpm } from "./run-npm.ts";
@@ -43,8 +44,6 @@ export class TemplateFetchError extends ExplainedError {
   }
 }
 
-const exactVersion = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-
 /**
  * The template package `name@version` from `registry`, unpacked as npm lays it out (package.json,
  * template.json, files/, README.md) in a folder named after the template. An exact version already
@@ -55,7 +54,7 @@ const exactVersion = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 export async function fetchTemplatePackage(request: FetchTemplatePackageRequest): Promise<string> {
   const packageName = templatePackageName(request.name);
   const cached = (version: string) => join(request.cacheDir, "npm", registryKey(request.registry), request.name, version, request.name);
-  if (exactVersion.test(request.version) && (await pathExists(join(cached(request.version), "template.json")))) return cached(request.version);
+  if (isPackageVersion(request.version) && (await pathExists(join(cached(request.version), "template.json")))) return cached(request.version);
 
   const download = await mkdtemp(join(tmpdir(), "dockerize-python-pack-"));
   try {
