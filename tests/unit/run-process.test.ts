@@ -1,7 +1,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ProcessFailedError, runProcess, runProcessWithExitCode, startProcess } from "../../packages/harness/src/process/run-process.ts";
+import { killGraceMs, ProcessFailedError, runProcess, runProcessWithExitCode, startProcess } from "../../packages/harness/src/process/run-process.ts";
 
 /** Real small processes, no mocks: node (this one) and sh. */
 const node = process.execPath;
@@ -146,6 +146,17 @@ describe("startProcess", () => {
     await server.stop();
     expect(server.running).toBe(false);
     expect((await server.finished).stdout).toBe("listening\n");
+  });
+
+  it("stops a server that ignores SIGTERM with SIGKILL, after the grace", { timeout: killGraceMs + 10_000 }, async () => {
+    const lines: string[] = [];
+    const server = startProcess(node, ["-e", "process.on('SIGTERM', () => console.log('ignored')); console.log('listening'); setInterval(() => {}, 1000)"], { onLine: (line) => lines.push(line) });
+    while (!lines.includes("listening")) await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = performance.now();
+    await server.stop();
+    expect(server.running).toBe(false);
+    expect(lines).toContain("ignored");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(killGraceMs - 100);
   });
 
   it("stops a process whose streamed output nobody reads any more", async () => {

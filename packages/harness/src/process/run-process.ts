@@ -21,7 +21,7 @@ export interface RunProcessOptions {
   onLine?: (line: string, stream: OutputStream) => void;
   /** Aborting it kills the process (SIGTERM); the promise rejects with Node's AbortError, as any aborted Node call does. */
   signal?: AbortSignal;
-  /** Killed (SIGTERM) when it runs longer: a ProcessFailedError that says so. */
+  /** Ended (SIGTERM, then SIGKILL) when it runs longer: a ProcessFailedError that says so. */
   timeoutMs?: number;
   /**
    * false: what it prints goes only to onLine (a server's log, a long run's log file), never kept whole
@@ -51,7 +51,10 @@ export interface RunningProcess {
   readonly exitCode: number | null;
   /** Whether it has yet to exit. */
   readonly running: boolean;
-  /** Ends it (SIGTERM) if it still runs, and waits until it has exited; finished then resolves, since its end was asked for. */
+  /**
+   * Ends it if it still runs (SIGTERM; SIGKILL when it is still there after killGraceMs) and waits until
+   * it has exited; finished then resolves, since its end was asked for.
+   */
   stop(): Promise<void>;
 }
 
@@ -125,6 +128,9 @@ function summarize(details: ProcessFailureDetails): string {
 /** Lines of a failure's tail, and of ProcessFailedError's message. */
 const tailLines = 20;
 
+/** How long a process ended by stop() or a time limit has to exit after SIGTERM before it gets SIGKILL. */
+export const killGraceMs = 5_000;
+
 /** Runs `command` with `args` and resolves with what it printed when it exits 0; rejects with ProcessFailedError. */
 export function runProcess(command: string, args: readonly string[], options: RunProcessOptions = {}): Promise<ProcessOutput> {
   return startProcess(command, args, options).finished;
@@ -187,19 +193,26 @@ export function startProcess(command: string, args: readonly string[], options: 
   child.stdin.on("error", () => {});
   child.stdin.end(options.input);
 
+  // Its own record, not child's: a process that could not start gets a negative errno as its exit code.
+  let ended = false;
+  let exitCode: number | null = null;
   let stopping = false;
   let timedOut = false;
+  // A process that ignores SIGTERM must not hold its caller forever.
+  const terminate = () => {
+    child.kill("SIGTERM");
+    setTimeout(() => {
+      if (!ended) child.kill("SIGKILL");
+    }, killGraceMs).unref();
+  };
   const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
     timedOut = true;
-    child.kill("SIGTERM");
+    terminate();
   }, options.timeoutMs);
   const output = (): ProcessOutput => ({ stdout: stdout.join(""), stderr: stderr.join("") });
   const failed = (failure: ProcessFailure, exitCode: number | null, signal: NodeJS.Signals | null, detail?: string) =>
     new ProcessFailedError({ command, args, failure, exitCode, signal, output: output(), tail: tail.join("\n"), detail });
 
-  // Its own record, not child's: a process that could not start gets a negative errno as its exit code.
-  let ended = false;
-  let exitCode: number | null = null;
   let closed!: () => void;
   const ending = new Promise<void>((resolve) => (closed = resolve));
   const finished = new Promise<ProcessOutput>((resolve, reject) => {
@@ -210,7 +223,8 @@ export function startProcess(command: string, args: readonly string[], options: 
       clearTimeout(timer);
       ended = true;
       closed();
-      reject(failed(...notStarted(command, options.cwd, error)));
+      const why = whyNotStarted(command, options.cwd, error);
+      reject(failed(why.failure, null, null, why.detail));
     });
     child.on("close", (code, signal) => {
       if (ended) return;
@@ -247,7 +261,7 @@ export function startProcess(command: string, args: readonly string[], options: 
     async stop() {
       if (!ended) {
         stopping = true;
-        child.kill("SIGTERM");
+        terminate();
       }
       // Nobody reads a streamed output any more: without this the process could block on a full pipe.
       if (options.streamStdout) child.stdout.destroy();
@@ -257,10 +271,10 @@ export function startProcess(command: string, args: readonly string[], options: 
 }
 
 /** Why a process could not start, from spawn's error: ENOENT is the program, or else the working folder. */
-function notStarted(command: string, cwd: string | undefined, error: NodeJS.ErrnoException): [ProcessFailure, null, null, string] {
-  if (error.code === "ENOENT" && cwd !== undefined && !existsSync(cwd)) return ["not-started", null, null, `its working folder ${cwd} does not exist`];
-  if (error.code === "ENOENT") return ["not-found", null, null, command.includes("/") ? `${command} does not exist` : `there is no ${command} on PATH`];
-  return ["not-started", null, null, error.message];
+function whyNotStarted(command: string, cwd: string | undefined, error: NodeJS.ErrnoException): { failure: ProcessFailure; detail: string } {
+  if (error.code === "ENOENT" && cwd !== undefined && !existsSync(cwd)) return { failure: "not-started", detail: `its working folder ${cwd} does not exist` };
+  if (error.code === "ENOENT") return { failure: "not-found", detail: command.includes("/") ? `${command} does not exist` : `there is no ${command} on PATH` };
+  return { failure: "not-started", detail: error.message };
 }
 
 /** The last `count` lines of `text`, without trailing blank ones. */
