@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runDocker } from "@dockerize-python/harness";
+import { runDocker, runProcessWithExitCode } from "@dockerize-python/harness";
 import { withLineAppended } from "./file-change.ts";
 
 /** One timed run of the main command. */
@@ -92,18 +91,15 @@ async function removeWarmth(log: (line: string) => void): Promise<void> {
   await runDocker(["builder", "prune", "--all", "--force"]);
 }
 
-/** Runs `command` with bash from `cwd`, its output to `logFile`; its wall time and exit code. */
-function timeCommand(command: string, cwd: string, env: NodeJS.ProcessEnv, logFile: string): Promise<CommandRun> {
-  return new Promise((resolve, reject) => {
-    const out = createWriteStream(logFile);
-    const started = performance.now();
-    const child = spawn("bash", ["-c", command], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.pipe(out, { end: false });
-    child.stderr.pipe(out, { end: false });
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      const seconds = (performance.now() - started) / 1000;
-      out.end(() => resolve({ seconds, exitCode: code ?? (signal ? 128 : 1), log: logFile }));
-    });
-  });
+/** Runs `command` with bash from `cwd`, its output to `logFile`; its wall time and exit code (128 when a signal ended it). */
+async function timeCommand(command: string, cwd: string, env: NodeJS.ProcessEnv, logFile: string): Promise<CommandRun> {
+  const out = createWriteStream(logFile);
+  const started = performance.now();
+  try {
+    // A whole matrix run's output: to the log file as it comes, not kept. A failing run is a figure too.
+    const run = await runProcessWithExitCode("bash", ["-c", command], { cwd, env: { ...process.env, ...env }, onLine: (line) => out.write(`${line}\n`), keepOutput: false });
+    return { seconds: (performance.now() - started) / 1000, exitCode: run.exitCode ?? 128, log: logFile };
+  } finally {
+    await new Promise<void>((resolve) => out.end(resolve));
+  }
 }

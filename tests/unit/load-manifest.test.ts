@@ -133,9 +133,30 @@ describe("loadTemplate", () => {
     expect(problemLines(error)).toEqual([
       'name: "fat" differs from the template\'s directory name "slim"; make them the same',
       'name: expected "@dockerize-python/template-slim", got "slim"',
-      'version: expected a semver version such as "1.0.0", got "one"',
+      'version: "one" is not a semver version; expected one such as "1.0.0" or "1.2.3-rc.1"',
     ]);
     expect(error.message).toContain(`${join(dir, "package.json")} is not a valid template (2 problems)`);
+  });
+
+  it("takes the package version as npm does: a prerelease is a version, a leading zero is refused with the fix", async () => {
+    const prerelease = await writeTemplate(temp.dir, "slim", { packageJson: { name: "@dockerize-python/template-slim", version: "1.2.3-rc.1" } });
+    expect((await loadTemplate(prerelease)).version).toBe("1.2.3-rc.1");
+
+    const zero = await writeTemplate(join(temp.dir, "zero"), "slim", { packageJson: { name: "@dockerize-python/template-slim", version: "01.0.0" } });
+    const error = await manifestError(zero);
+    expect(problemLines(error)).toEqual(['version: "01.0.0" is not a semver version as npm writes it (a number in it has a leading zero, which npm refuses); write "1.0.0"']);
+    expect(error.message).toContain("Fix: correct each field named above.");
+  });
+
+  it("refuses a version npm would rewrite, or with build metadata no image tag can carry", async () => {
+    for (const [version, problem] of [
+      ["v1.0.0", '"v1.0.0" is not a semver version as npm writes it (npm writes a version without a "v", "=" or spaces); write "1.0.0"'],
+      ["1.0.0+build.5", '"1.0.0+build.5" has build metadata ("+build.5"), which npm ignores and an image tag cannot carry; write "1.0.0"'],
+      ["1.0", '"1.0" is not a semver version; expected one such as "1.0.0" or "1.2.3-rc.1"'],
+    ]) {
+      const dir = await writeTemplate(join(temp.dir, version!), "slim", { packageJson: { name: "@dockerize-python/template-slim", version } });
+      expect(problemLines(await manifestError(dir))).toEqual([`version: ${problem}`]);
+    }
   });
 
   it("reports invalid JSON and a missing package.json together", async () => {

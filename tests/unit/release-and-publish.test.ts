@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ExplainedError } from "../../packages/harness/src/explained-error.ts";
 import { baseImageTags } from "../../packages/harness/src/publish/base-image-tags.ts";
 import { NotABaseImageTemplateError, publishBaseImage } from "../../packages/harness/src/publish/publish-base-image.ts";
 import { assertClientsUseRegistry, clientEnvironment, npmrcFor, RegistryLeakError } from "../../packages/harness/src/release/registry-clients.ts";
@@ -27,6 +28,15 @@ describe("the onbuild base image's tags", () => {
 
   it("refuse a version that is not semver", () => {
     expect(() => baseImageTags("3.13", "latest")).toThrow('"latest" is not a semver version');
+  });
+
+  it("refuse a version npm refuses (a leading zero), saying what to write and how to fix the package", () => {
+    expect(() => baseImageTags("3.13", "01.0.0")).toThrow(ExplainedError);
+    expect(() => baseImageTags("3.13", "01.0.0")).toThrow(
+      'The onbuild base image cannot be tagged with the template\'s version: "01.0.0" is not a semver version as npm writes it (a number in it has a leading zero, which npm refuses); write "1.0.0".\n' +
+        "Fix: give the template package a semver version in its package.json (`pnpm run version-packages` writes one).",
+    );
+    expect(baseImageTags("3.13", "1.2.3-rc.1")).toEqual(["3.13-1.2.3-rc.1"]);
   });
 });
 

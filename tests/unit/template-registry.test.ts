@@ -96,8 +96,11 @@ describe("templates from an npm registry (a tiny one on 127.0.0.1)", { timeout: 
     const files = webFiles();
     files["docker/Dockerfile"] += "# 1.1.0\n";
     const newer = await writeTemplateCheckout(join(temp.dir, "v2"), "1.1.0", files);
+    const prerelease = await writeTemplateCheckout(join(temp.dir, "rc"), "1.2.3-rc.1");
     const published: Published[] = [
       { name: "@dockerize-python/template-web", version: "1.0.0", tarball: await pack(join(older, "templates", "web"), join(temp.dir, "pack")) },
+      // Before 1.1.0: the last one listed is the latest, and a prerelease never is.
+      { name: "@dockerize-python/template-web", version: "1.2.3-rc.1", tarball: await pack(join(prerelease, "templates", "web"), join(temp.dir, "pack")) },
       { name: "@dockerize-python/template-web", version: "1.1.0", tarball: await pack(join(newer, "templates", "web"), join(temp.dir, "pack")) },
       { name: "@dockerize-python/template-edge", version: "2.0.0", tarball: await pack(join(older, "templates", "edge"), join(temp.dir, "pack")) },
     ];
@@ -136,6 +139,19 @@ describe("templates from an npm registry (a tiny one on 127.0.0.1)", { timeout: 
     expect(await fetchTemplatePackage({ name: "web", version: "1.1.0", registry: registry.url, cwd: app, cacheDir })).toBe(dir);
     expect(requests.length).toBe(asked);
     expect((await loadTemplate(await fetchTemplatePackage({ name: "web", version: "1.0.0", registry: registry.url, cwd: app, cacheDir }))).version).toBe("1.0.0");
+  });
+
+  it("takes a prerelease as an exact version (the cache serves it again), and 01.0.0 as npm reads it, a range resolved by the registry", async () => {
+    const rc = await fetchTemplatePackage({ name: "web", version: "1.2.3-rc.1", registry: registry.url, cwd: app, cacheDir });
+    expect((await loadTemplate(rc)).version).toBe("1.2.3-rc.1");
+    const asked = requests.length;
+    expect(await fetchTemplatePackage({ name: "web", version: "1.2.3-rc.1", registry: registry.url, cwd: app, cacheDir })).toBe(rc);
+    expect(requests.length).toBe(asked);
+
+    // Not a version (npm refuses a leading zero in one), so never looked up in the cache as one: npm decides.
+    const zero = await fetchTemplatePackage({ name: "web", version: "01.0.0", registry: registry.url, cwd: app, cacheDir });
+    expect(requests.length).toBeGreaterThan(asked);
+    expect((await loadTemplate(zero)).version).toBe("1.0.0");
   });
 
   it("names the nearest published template for an unknown name, and says when a version does not exist", async () => {

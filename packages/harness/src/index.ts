@@ -63,6 +63,7 @@ export { renderAppDiff } from "./upgrade/render-app-diff.ts";
 
 // What the benchmark (bench/) builds on: the matrix's own staging, build environment and engine calls.
 export { assertDockerEngine, runDocker } from "./docker/run-docker.ts";
+export { type OutputStream, type ProcessFailure, ProcessFailedError, type ProcessOutput, type ProcessResult, type RunningProcess, runProcess, type RunProcessOptions, runProcessWithExitCode, startProcess, type StartProcessOptions } from "./process/run-process.ts";
 export { buildImage, type BuildImageRequest, type BuiltImage } from "./docker/build-image.ts";
 export { type ImageFacts, inspectImage } from "./docker/inspect-image.ts";
 export { type CellSources, describeCellSources, describeSources, type RequestedMode, sourceLabels, type Sources } from "./sources/sources.ts";

@@ -1,4 +1,5 @@
-import { type DockerOutput, lastLines, runDocker } from "../docker/run-docker.ts";
+import { type DockerOutput, runDocker } from "../docker/run-docker.ts";
+import { lastLines } from "../process/run-process.ts";
 
 /**
  * Runs the image's `caddy` with `args` (no network) and returns what it printed; rejects with

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { request } from "undici";
 import { type EchoedHeaders, echoUpstreamCaddyfile, echoUpstreamPort } from "../caddy/echo-upstream.ts";
 import { caddyPluginModules, type PluginProbe, pluginProbes, probePath } from "../caddy/plugin-probes.ts";
-import { lastLines, runDocker } from "../docker/run-docker.ts";
+import { runDocker } from "../docker/run-docker.ts";
+import { lastLines } from "../process/run-process.ts";
 import { runResourceName } from "../stack/run-labels.ts";
 import { type Check, type CheckContext, fail, pass } from "./check.ts";
 

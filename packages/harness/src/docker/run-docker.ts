@@ -1,35 +1,20 @@
-import { spawn } from "node:child_process";
 import { ExplainedError } from "../explained-error.ts";
+import { lastLines, type ProcessOutput, ProcessFailedError, type RunningProcess, type RunProcessOptions, startProcess, type StartProcessOptions } from "../process/run-process.ts";
 
 /** What a finished `docker` command printed. */
-export interface DockerOutput {
-  stdout: string;
-  stderr: string;
-}
+export type DockerOutput = ProcessOutput;
 
-export interface RunDockerOptions {
-  /** Written to the command's standard input (for `docker import -`, `docker load`, ...). */
-  input?: string | Buffer;
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
-  /** Called with each line the command prints, on either stream, as it prints it. */
-  onLine?: (line: string) => void;
-  signal?: AbortSignal;
-}
+/** input, cwd, env, onLine and signal, as for any process (a time limit is the caller's signal). */
+export type RunDockerOptions = Omit<RunProcessOptions, "timeoutMs">;
 
-/** A `docker` command exited non-zero. Carries the command and the end of what it printed. */
-export class DockerCommandError extends Error {
-  readonly args: readonly string[];
-  readonly exitCode: number | null;
-  readonly output: DockerOutput;
-
-  constructor(args: readonly string[], exitCode: number | null, output: DockerOutput) {
+/**
+ * A `docker` command exited non-zero (or a signal ended it). Carries the command and what it
+ * printed, stderr's end first in the message: where docker says what went wrong.
+ */
+export class DockerCommandError extends ProcessFailedError {
+  constructor(args: readonly string[], exitCode: number | null, output: DockerOutput, signal: NodeJS.Signals | null = null) {
     const tail = lastLines(`${output.stderr}\n${output.stdout}`, 20);
-    super(`docker ${args.join(" ")} exited with ${exitCode ?? "a signal"}:\n${tail}`);
-    this.name = "DockerCommandError";
-    this.args = args;
-    this.exitCode = exitCode;
-    this.output = output;
+    super({ command: "docker", args, failure: exitCode === null ? "signal" : "exit", exitCode, signal, output, tail });
   }
 }
 
@@ -73,42 +58,32 @@ function engineAskedFor(env: NodeJS.ProcessEnv): { where: string; fix: string } 
 
 /** Runs the docker CLI with `args` and resolves with its output; rejects with DockerCommandError. */
 export function runDocker(args: readonly string[], options: RunDockerOptions = {}): Promise<DockerOutput> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("docker", args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      signal: options.signal,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const collect = (sink: string[]) => {
-      let partial = "";
-      return (chunk: Buffer) => {
-        const text = chunk.toString("utf8");
-        sink.push(text);
-        if (!options.onLine) return;
-        const lines = (partial + text).split("\n");
-        partial = lines.pop() ?? "";
-        for (const line of lines) options.onLine(line);
-      };
-    };
-    child.stdout.on("data", collect(stdout));
-    child.stderr.on("data", collect(stderr));
-    child.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") {
-        reject(new DockerEngineUnavailableError("the docker command is not installed (not found on PATH)", options.env, true));
-      } else {
-        reject(error);
-      }
-    });
-    child.on("close", (code) => {
-      const output = { stdout: stdout.join(""), stderr: stderr.join("") };
-      if (code === 0) resolve(output);
-      else reject(new DockerCommandError(args, code, output));
-    });
-    child.stdin.end(options.input);
+  return startDocker(args, options).finished;
+}
+
+/**
+ * Starts the docker CLI with `args`, for output to stream (`docker save`); its `finished` rejects as
+ * runDocker does: DockerCommandError, or DockerEngineUnavailableError when there is no docker command.
+ */
+export function startDocker(args: readonly string[], options: Omit<StartProcessOptions, "timeoutMs"> = {}): RunningProcess {
+  const running = startProcess("docker", args, options);
+  const finished = running.finished.catch((error: unknown) => {
+    if (!(error instanceof ProcessFailedError) || error.failure === "not-started") throw error;
+    if (error.failure === "not-found") throw new DockerEngineUnavailableError("the docker command is not installed (not found on PATH)", options.env, true);
+    throw new DockerCommandError(args, error.exitCode, error.output, error.signal);
   });
+  finished.catch(() => {});
+  return {
+    finished,
+    stdout: running.stdout,
+    stop: () => running.stop(),
+    get exitCode() {
+      return running.exitCode;
+    },
+    get running() {
+      return running.running;
+    },
+  };
 }
 
 /** Resolves with the engine's version, or rejects with DockerEngineUnavailableError. */
@@ -121,8 +96,4 @@ export async function assertDockerEngine(): Promise<string> {
     const detail = error instanceof DockerCommandError ? lastLines(error.output.stderr, 3) : String(error);
     throw new DockerEngineUnavailableError(detail);
   }
-}
-
-export function lastLines(text: string, count: number): string {
-  return text.trimEnd().split("\n").slice(-count).join("\n");
 }

@@ -1,6 +1,7 @@
-import { access, chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
+import { pathExists } from "../files/path-exists.ts";
 import { loadTemplate } from "../manifest/load-manifest.ts";
 import { deriveEjectedDockerfile } from "./derive-ejected-dockerfile.ts";
 
@@ -80,7 +81,7 @@ export async function ejectOnbuild(options: EjectOnbuildOptions): Promise<EjectO
 
   const targets = [{ path: dockerfilePath, what: "the explicit Dockerfile (the onbuild base with its triggers as plain instructions)" }, ...copiedScripts];
   const existing: string[] = [];
-  for (const target of targets) if (await exists(join(options.appDir, target.path))) existing.push(target.path);
+  for (const target of targets) if (await pathExists(join(options.appDir, target.path))) existing.push(target.path);
   if (existing.length && !options.force) throw new EjectWouldOverwriteError(existing, options.appDir);
 
   const dockerfile = deriveEjectedDockerfile({
@@ -125,8 +126,6 @@ async function readOptional(file: string): Promise<string | undefined> {
     throw error;
   }
 }
-
-const exists = (path: string) => access(path).then(() => true, () => false);
 
 /** "a", "a and b", "a, b and c". */
 const listed = (items: readonly string[]) => (items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`);

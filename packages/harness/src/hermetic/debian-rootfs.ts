@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { imageExists } from "../docker/inspect-image.ts";
+import { type OutputStream, runProcess } from "../process/run-process.ts";
 import { hashRecipe } from "./recipe-hash.ts";
 
 /** Where the shell and Dockerfile recipes of hermetic mode live, inside this package. */
@@ -34,22 +34,14 @@ export async function debianMirror(): Promise<string> {
   return (await runScript(`${hermeticRecipeDir}debian-mirror.sh`, [], () => {})).trim();
 }
 
-function runScript(script: string, args: string[], log: (line: string) => void): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    const stderr: string[] = [];
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => {
-      for (const line of chunk.toString().split("\n").filter(Boolean)) {
-        stderr.push(line);
-        log(line);
-      }
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`${script} ${args.join(" ")} failed (exit ${code}):\n${stderr.slice(-15).join("\n")}`));
-    });
-  });
+/**
+ * Runs a recipe script and resolves with its stdout (the result); its stderr (progress, and an
+ * `error: ...; fix: ...` line on failure) goes to `log` as it comes. Failing, a ProcessFailedError
+ * ends with its last lines.
+ */
+async function runScript(script: string, args: string[], log: (line: string) => void): Promise<string> {
+  const onLine = (line: string, stream: OutputStream) => {
+    if (stream === "stderr" && line) log(line);
+  };
+  return (await runProcess("bash", [script, ...args], { onLine })).stdout;
 }

@@ -1,6 +1,5 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import type { TemplateManifest } from "../manifest/schema.ts";
+import { runProcess } from "../process/run-process.ts";
 
 /**
  * The build args through which a template's Dockerfile fills its OCI labels
@@ -31,7 +30,7 @@ export function provenanceBuildArgs(manifest: TemplateManifest, provenance: Buil
 
 async function gitRevision(dir: string): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)("git", ["-C", dir, "rev-parse", "HEAD"]);
+    const { stdout } = await runProcess("git", ["-C", dir, "rev-parse", "HEAD"]);
     return stdout.trim();
   } catch {
     // Not a git checkout (an app copied elsewhere, a tarball), or no git: nothing to name.

@@ -1,7 +1,9 @@
-import { access, copyFile, cp, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { DockerCommandError, lastLines, runDocker } from "../docker/run-docker.ts";
+import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
+import { pathExists } from "../files/path-exists.ts";
+import { lastLines } from "../process/run-process.ts";
 import type { LintFinding } from "./lint-finding.ts";
 
 /**
@@ -18,7 +20,7 @@ export async function composeConfigFindings(filesDir: string, composeFiles: read
     for (const file of composeFiles) {
       const projectDir = dirname(join(copy, file));
       const dotEnv = join(projectDir, ".env");
-      if (!(await exists(dotEnv)) && (await exists(`${dotEnv}.example`))) await copyFile(`${dotEnv}.example`, dotEnv);
+      if (!(await pathExists(dotEnv)) && (await pathExists(`${dotEnv}.example`))) await copyFile(`${dotEnv}.example`, dotEnv);
       try {
         await runDocker(["compose", "--file", join(copy, file), "--project-directory", projectDir, "config", "--quiet"], {
           cwd: projectDir,
@@ -40,5 +42,3 @@ export async function composeConfigFindings(filesDir: string, composeFiles: read
     await rm(copy, { recursive: true, force: true });
   }
 }
-
-const exists = (path: string) => access(path).then(() => true, () => false);

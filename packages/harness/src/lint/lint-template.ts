@@ -31,7 +31,7 @@ export async function lintTemplate(request: LintTemplateRequest): Promise<LintRe
   const kinds = await templateFileKinds(request.filesDir);
   const findings: LintFinding[] = [];
   for (const file of kinds.dockerfiles) findings.push(...lintDockerfile(file, await readFile(join(request.filesDir, file), "utf8")));
-  findings.push(...shellcheckScripts(request.filesDir, kinds.shellScripts));
+  findings.push(...(await shellcheckScripts(request.filesDir, kinds.shellScripts)));
   findings.push(...(await composeConfigFindings(request.filesDir, kinds.composeFiles, request.composeEnv ?? {})));
   if (kinds.caddyfiles.length && !request.caddyImage) {
     findings.push({ rule: "caddy-validate", file: kinds.caddyfiles.join(", "), line: 0, message: "no image with caddy was given to validate with", fix: "pass the caddy stand-in (hermetic) or the official caddy image as the check context's caddyImage" });

@@ -1,15 +1,19 @@
-import { spawnSync } from "node:child_process";
+import { ProcessFailedError, type ProcessResult, runProcessWithExitCode } from "../process/run-process.ts";
 import type { LintFinding } from "./lint-finding.ts";
 
 /**
  * Every script passes ShellCheck (the `shellcheck` binary on PATH), at its default severity. Each
  * ShellCheck message becomes a finding pointing at its wiki page.
  */
-export function shellcheckScripts(filesDir: string, scripts: readonly string[]): LintFinding[] {
+export async function shellcheckScripts(filesDir: string, scripts: readonly string[]): Promise<LintFinding[]> {
   if (!scripts.length) return [];
-  const result = spawnSync("shellcheck", ["--format=gcc", "--external-sources", ...scripts], { cwd: filesDir, encoding: "utf8" });
-  if (result.error) {
-    return [{ rule: "shellcheck", file: scripts[0]!, line: 0, message: `could not run shellcheck (${result.error.message})`, fix: "install ShellCheck: apt-get install shellcheck (scripts/setup.sh does)" }];
+  let result: ProcessResult;
+  try {
+    // Its exit code is 1 when it has findings: they are in its output.
+    result = await runProcessWithExitCode("shellcheck", ["--format=gcc", "--external-sources", ...scripts], { cwd: filesDir });
+  } catch (error) {
+    if (!(error instanceof ProcessFailedError)) throw error;
+    return [{ rule: "shellcheck", file: scripts[0]!, line: 0, message: `could not run shellcheck (${error.detail ?? error.summary})`, fix: "install ShellCheck: apt-get install shellcheck (scripts/setup.sh does)" }];
   }
   const findings: LintFinding[] = [];
   // gcc format: file:line:column: severity: message [SCnnnn]
@@ -25,8 +29,8 @@ export function shellcheckScripts(filesDir: string, scripts: readonly string[]):
       fix: code ? `see https://www.shellcheck.net/wiki/${code}` : "see shellcheck's explanation",
     });
   }
-  if (result.status !== 0 && !findings.length) {
-    findings.push({ rule: "shellcheck", file: scripts.join(", "), line: 0, message: `shellcheck exited ${result.status}: ${result.stderr.trim().slice(0, 300)}`, fix: "run shellcheck on the file by hand" });
+  if (result.exitCode !== 0 && !findings.length) {
+    findings.push({ rule: "shellcheck", file: scripts.join(", "), line: 0, message: `shellcheck exited ${result.exitCode ?? result.signal}: ${result.stderr.trim().slice(0, 300)}`, fix: "run shellcheck on the file by hand" });
   }
   return findings;
 }

@@ -1,6 +1,7 @@
 import { dirname, basename } from "node:path";
 import { caddyError } from "../caddy/caddy-in-image.ts";
-import { DockerCommandError, lastLines, runDocker } from "../docker/run-docker.ts";
+import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
+import { lastLines } from "../process/run-process.ts";
 
 export interface CaddyfileVerdict {
   /** The Caddyfile, as given. */

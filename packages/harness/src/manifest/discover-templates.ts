@@ -1,9 +1,10 @@
 import type { Dirent } from "node:fs";
-import { access, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type LoadedTemplate, loadTemplate } from "./load-manifest.ts";
 import { ManifestError, type ManifestProblem } from "./manifest-error.ts";
 import { ExplainedError } from "../explained-error.ts";
+import { pathExists } from "../files/path-exists.ts";
 
 /** The templates folder is missing or holds no template. */
 export class NoTemplatesError extends ExplainedError {
@@ -74,13 +75,8 @@ export async function templateDirs(root: string): Promise<string[]> {
   }
   const dirs: string[] = [];
   for (const entry of entries) {
-    if (!entry.isDirectory()) continue;
-    try {
-      await access(join(root, entry.name, "template.json"));
-      dirs.push(join(root, entry.name));
-    } catch {
-      // Not a template: a folder such as node_modules or one being written.
-    }
+    // No template.json: not a template (a folder such as node_modules, or one being written).
+    if (entry.isDirectory() && (await pathExists(join(root, entry.name, "template.json")))) dirs.push(join(root, entry.name));
   }
   return dirs;
 }

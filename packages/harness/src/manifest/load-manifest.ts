@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { checkTemplateFiles } from "./check-template-files.ts";
 import { ManifestError, type ManifestProblem } from "./manifest-error.ts";
+import { isPackageVersion, packageVersionProblem } from "./package-version.ts";
 import { schemaProblems } from "./schema-problems.ts";
 import { type TemplateManifest, templateManifestSchema } from "./schema.ts";
 import { templatePackageName } from "./template-package-name.ts";
@@ -55,11 +56,9 @@ function packageVersion(file: string, raw: unknown, dirName: string, problems: M
   if (name !== expectedName) {
     problems.push({ file, path: "name", message: `expected "${expectedName}", got ${JSON.stringify(name)}` });
   }
-  if (typeof version !== "string" || !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) {
-    problems.push({ file, path: "version", message: `expected a semver version such as "1.0.0", got ${JSON.stringify(version)}` });
-    return undefined;
-  }
-  return version;
+  if (typeof version === "string" && isPackageVersion(version)) return version;
+  problems.push({ file, path: "version", message: packageVersionProblem(version)! });
+  return undefined;
 }
 
 /** Parses a JSON file; records a problem (missing, unreadable JSON) and returns undefined instead of throwing. */

@@ -1,7 +1,8 @@
 import { request } from "undici";
 import { imageExists } from "../docker/inspect-image.ts";
-import { DockerCommandError, lastLines, runDocker } from "../docker/run-docker.ts";
+import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
 import { ensureStandin } from "../hermetic/standins.ts";
+import { lastLines } from "../process/run-process.ts";
 import { freePort } from "../stack/free-port.ts";
 import { type RunIdentity, runResourceName } from "../stack/run-labels.ts";
 

@@ -1,8 +1,7 @@
-import { execFile } from "node:child_process";
 import { copyFile, mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
 import { ExplainedError } from "../explained-error.ts";
+import { ProcessFailedError, runProcess } from "../process/run-process.ts";
 
 /** The rehearsal needs the repository's file list from git. */
 export class NotAGitCheckoutError extends ExplainedError {
@@ -19,9 +18,10 @@ export class NotAGitCheckoutError extends ExplainedError {
 export async function copyWorkspace(repoRoot: string, to: string): Promise<number> {
   let listing: string;
   try {
-    ({ stdout: listing } = await promisify(execFile)("git", ["-C", repoRoot, "ls-files", "-z", "--cached", "--others", "--exclude-standard"], { maxBuffer: 64 * 1024 * 1024 }));
+    ({ stdout: listing } = await runProcess("git", ["-C", repoRoot, "ls-files", "-z", "--cached", "--others", "--exclude-standard"]));
   } catch (error) {
-    throw new NotAGitCheckoutError(repoRoot, (error as { stderr?: string }).stderr || (error as Error).message);
+    if (!(error instanceof ProcessFailedError)) throw error;
+    throw new NotAGitCheckoutError(repoRoot, error.output.stderr || error.message);
   }
   let copied = 0;
   for (const file of listing.split("\0").filter(Boolean)) {

@@ -1,6 +1,5 @@
-import { spawn } from "node:child_process";
-import { lastLines } from "../docker/run-docker.ts";
 import { ExplainedError } from "../explained-error.ts";
+import { lastLines, ProcessFailedError, runProcess } from "../process/run-process.ts";
 
 /** A command of the release rehearsal failed: which step, the command, the end of its output, and the fix. */
 export class ReleaseStepError extends ExplainedError {
@@ -28,23 +27,23 @@ export interface StepCommand {
  * Runs one command of the rehearsal (pnpm, npm, node, git) and resolves with its combined output;
  * a non-zero exit, a missing program or a time-out is a ReleaseStepError naming the step.
  */
-export function runStep(command: StepCommand): Promise<string> {
-  const line = [command.program, ...command.args].join(" ");
-  return new Promise((resolve, reject) => {
-    const child = spawn(command.program, command.args, {
+export async function runStep(command: StepCommand): Promise<string> {
+  // Both streams, in the order printed: what the step's readers parse and what its failure shows.
+  const printed: string[] = [];
+  try {
+    await runProcess(command.program, command.args, {
       cwd: command.cwd,
       env: command.env,
-      stdio: ["ignore", "pipe", "pipe"],
-      signal: AbortSignal.timeout(command.timeoutMs ?? 10 * 60_000),
+      onLine: (line) => printed.push(line),
+      keepOutput: false,
+      timeoutMs: command.timeoutMs ?? 10 * 60_000,
     });
-    const output: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => output.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => output.push(chunk));
-    child.on("error", (error) => reject(new ReleaseStepError(command.step, line, command.cwd, `${Buffer.concat(output).toString("utf8")}\n${error.message}`, command.fix)));
-    child.on("close", (code) => {
-      const text = Buffer.concat(output).toString("utf8");
-      if (code === 0) resolve(text);
-      else reject(new ReleaseStepError(command.step, line, command.cwd, text, command.fix));
-    });
-  });
+    return printed.join("\n");
+  } catch (error) {
+    if (!(error instanceof ProcessFailedError)) throw error;
+    const line = [command.program, ...command.args].join(" ");
+    // A step that ran and exited says why in its output; one that never ran, or was stopped, in the error.
+    const output = error.failure === "exit" ? printed.join("\n") : `${printed.join("\n")}\n${error.summary}`;
+    throw new ReleaseStepError(command.step, line, command.cwd, output, command.fix);
+  }
 }

@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { request } from "undici";
-import { lastLines } from "../docker/run-docker.ts";
 import { ExplainedError } from "../explained-error.ts";
+import { lastLines, type RunningProcess, startProcess } from "../process/run-process.ts";
 import { freePort } from "../stack/free-port.ts";
 
 /** A real npm registry (Verdaccio) on 127.0.0.1, in a folder of its own, for one rehearsal. */
@@ -63,17 +62,18 @@ export async function startVerdaccio(options: StartVerdaccioOptions): Promise<Lo
   await writeFile(configFile, JSON.stringify(verdaccioConfig(options, storageDir), null, 2));
 
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [bin, "--config", configFile, "--listen", `127.0.0.1:${port}`], { cwd: options.dir, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // Its log goes to the file only: a registry serving a whole install logs too much to keep in memory.
+  const server = startProcess(process.execPath, [bin, "--config", configFile, "--listen", `127.0.0.1:${port}`], {
+    cwd: options.dir,
+    onLine: (line) => log.write(`${line}\n`),
+    keepOutput: false,
+  });
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    await exited;
+    await server.stop();
     await new Promise<void>((resolve) => log.end(resolve));
   };
   try {
-    await waitUntilAnswering(url, child, options.readyTimeoutMs ?? 30_000);
+    await waitUntilAnswering(url, server, options.readyTimeoutMs ?? 30_000);
     return { url, storageDir, token: await createUser(url), logFile, stop };
   } catch (error) {
     await stop();
@@ -112,11 +112,11 @@ function verdaccioConfig(options: StartVerdaccioOptions, storageDir: string): Re
   };
 }
 
-async function waitUntilAnswering(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitUntilAnswering(url: string, server: RunningProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Verdaccio exited with ${child.exitCode} before answering on ${url}`);
+    if (!server.running) throw new Error(`Verdaccio exited with ${server.exitCode ?? "a signal"} before answering on ${url}`);
     try {
       const answer = await request(`${url}-/ping`, { headersTimeout: 2_000, bodyTimeout: 2_000 });
       await answer.body.dump();

@@ -1,5 +1,6 @@
-import { access, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { pathExists } from "../files/path-exists.ts";
 import { dependencyStyles, type DependencyStyle } from "../manifest/schema.ts";
 import { dependencyFiles } from "../staging/dependency-files.ts";
 
@@ -20,7 +21,7 @@ export async function detectDependencyStyles(appDir: string): Promise<DetectedDe
   const complete: DependencyStyle[] = [];
   let unlockedPipfile = false;
   for (const style of dependencyStyles) {
-    const present = await Promise.all(dependencyFiles[style].map((file) => exists(join(appDir, file))));
+    const present = await Promise.all(dependencyFiles[style].map((file) => pathExists(join(appDir, file))));
     if (style === "pyproject") {
       if (present[0] && hasProjectTable(await readFile(join(appDir, "pyproject.toml"), "utf8"))) complete.push(style);
     } else if (present.every(Boolean)) {
@@ -36,5 +37,3 @@ export async function detectDependencyStyles(appDir: string): Promise<DetectedDe
 export function hasProjectTable(pyprojectToml: string): boolean {
   return /^[ \t]*\[project\][ \t]*(#.*)?$/m.test(pyprojectToml);
 }
-
-const exists = (path: string) => access(path).then(() => true, () => false);

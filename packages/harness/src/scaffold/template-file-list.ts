@@ -1,5 +1,6 @@
-import { access, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join, posix, relative, sep } from "node:path";
+import { pathExists } from "../files/path-exists.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 
 /** One file a template puts into an app. */
@@ -41,7 +42,7 @@ export async function templateFileList(templates: readonly LoadedTemplate[]): Pr
   }
   for (const template of templates) {
     const readme = join(template.dir, "README.md");
-    if (!(await exists(readme))) continue;
+    if (!(await pathExists(readme))) continue;
     const dir = posix.dirname(template.manifest.dockerfile);
     const beside = posix.join(dir, "README.md");
     const path = files.some((file) => file.path === beside) ? posix.join(dir, `README.${template.name}.md`) : beside;
@@ -58,5 +59,3 @@ async function filesUnder(dir: string): Promise<string[]> {
     .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join("/"))
     .sort();
 }
-
-const exists = (path: string) => access(path).then(() => true, () => false);

@@ -1,5 +1,4 @@
-import { spawn } from "node:child_process";
-import { DockerCommandError } from "../docker/run-docker.ts";
+import { startDocker } from "../docker/run-docker.ts";
 import { openEntryContent, tarEntries } from "../tar/tar-entries.ts";
 import type { Needle } from "./probe-credentials.ts";
 
@@ -29,14 +28,7 @@ const largestMetadata = 8 * 1024 * 1024;
  * so a sighting names the layer, the instruction that made it (from the history) and the file.
  */
 export async function searchSavedImage(image: string, needles: readonly Needle[]): Promise<ImageSearch> {
-  const args = ["save", image];
-  const child = spawn("docker", args, { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", resolve);
-  });
+  const save = startDocker(["save", image], { streamStdout: true });
 
   /** Sightings per blob of the saved image (its path inside the tar), with the file inside a layer. */
   const found: Array<{ blob: string; file: string | undefined; needle: string }> = [];
@@ -47,7 +39,7 @@ export async function searchSavedImage(image: string, needles: readonly Needle[]
   let readToEnd = false;
   try {
     // The reader takes the output to its end, the padding after the archive's end blocks included.
-    for await (const blob of tarEntries(child.stdout)) {
+    for await (const blob of tarEntries(save.stdout!)) {
       if (blob.kind !== "file") continue;
       const content = await openEntryContent(blob.content);
       if (content.isTar) {
@@ -80,13 +72,10 @@ export async function searchSavedImage(image: string, needles: readonly Needle[]
     readToEnd = true;
   } finally {
     // Stopped by an error: docker save would otherwise block on a pipe nobody reads.
-    if (!readToEnd) {
-      child.kill();
-      child.stdout.destroy();
-    }
+    if (!readToEnd) await save.stop();
   }
-  const code = await exited;
-  if (code !== 0) throw new DockerCommandError(args, code, { stdout: "", stderr });
+  // DockerCommandError (with docker's stderr) when it failed.
+  await save.finished;
 
   const layout = savedLayout(kept);
   const config = layout.config ? parseJson<ImageConfig>(kept.get(layout.config)) : undefined;

@@ -1,8 +1,5 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { promisify } from "node:util";
-
-const execFileAsync = promisify(execFile);
+import { runProcess } from "../process/run-process.ts";
 
 /**
  * What this machine is configured to use for packages, read from its own configuration so that
@@ -57,7 +54,7 @@ export async function readMachineConfig(env: NodeJS.ProcessEnv = process.env): P
 async function pipConfiguredIndex(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   for (const python of ["python3", "python"]) {
     try {
-      const { stdout } = await execFileAsync(python, ["-m", "pip", "config", "list"], { env, timeout: 20_000 });
+      const { stdout } = await runProcess(python, ["-m", "pip", "config", "list"], { env, timeoutMs: 20_000 });
       return indexUrlFromPipConfigList(stdout);
     } catch {
       // No such interpreter, or no pip in it: try the next; none means pip's default.
@@ -84,7 +81,7 @@ async function goEnvironment(env: NodeJS.ProcessEnv): Promise<{ proxy: string | 
   let sumDb = env.GOSUMDB || undefined;
   if (proxyList === undefined || sumDb === undefined) {
     try {
-      const { stdout } = await execFileAsync("go", ["env", "-json", "GOPROXY", "GOSUMDB"], { env, timeout: 20_000 });
+      const { stdout } = await runProcess("go", ["env", "-json", "GOPROXY", "GOSUMDB"], { env, timeoutMs: 20_000 });
       const values = JSON.parse(stdout) as { GOPROXY?: string; GOSUMDB?: string };
       proxyList ??= values.GOPROXY;
       sumDb ??= values.GOSUMDB;

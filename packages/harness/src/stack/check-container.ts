@@ -1,4 +1,5 @@
-import { DockerCommandError, lastLines, runDocker } from "../docker/run-docker.ts";
+import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
+import { lastLines } from "../process/run-process.ts";
 import type { RunIdentity } from "./run-labels.ts";
 
 /** A container a check starts by itself (with the docker CLI), beside or instead of the cell's stack. */

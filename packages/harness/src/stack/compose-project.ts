@@ -1,7 +1,9 @@
-import { access, copyFile } from "node:fs/promises";
+import { copyFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { listAnonymousVolumes } from "../docker/list-anonymous-volumes.ts";
-import { lastLines, runDocker } from "../docker/run-docker.ts";
+import { runDocker } from "../docker/run-docker.ts";
+import { pathExists } from "../files/path-exists.ts";
+import { lastLines } from "../process/run-process.ts";
 import { freePort } from "./free-port.ts";
 import { removeComposeImages, type RunIdentity, runResourceName } from "./run-labels.ts";
 import { DockerComposeEnvironment } from "./testcontainers-runtime.ts";
@@ -56,7 +58,7 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
   const { file, env } = request.compose;
   const projectDir = dirname(join(request.stageDir, file));
   const dotEnv = join(projectDir, ".env");
-  if (!(await exists(dotEnv)) && (await exists(`${dotEnv}.example`))) await copyFile(`${dotEnv}.example`, dotEnv);
+  if (!(await pathExists(dotEnv)) && (await pathExists(`${dotEnv}.example`))) await copyFile(`${dotEnv}.example`, dotEnv);
 
   const name = runResourceName(request.run, `${request.cellId}-compose`);
   const port = await freePort();
@@ -150,5 +152,3 @@ export function composeProjectOnFirstUse(request: ComposeProjectRequest): { get(
     },
   };
 }
-
-const exists = (path: string) => access(path).then(() => true, () => false);

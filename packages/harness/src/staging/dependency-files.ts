@@ -1,5 +1,6 @@
-import { access, rm, stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { pathExists } from "../files/path-exists.ts";
 import type { DependencyStyle } from "../manifest/schema.ts";
 import { ExplainedError } from "../explained-error.ts";
 
@@ -73,7 +74,7 @@ export async function assertAppDependencyFiles(appDir: string, cells: ReadonlyAr
 
   const present: DependencyStyle[] = [];
   for (const style of Object.keys(dependencyFiles) as DependencyStyle[]) {
-    if (await exists(join(appDir, dependencyFiles[style][0]!))) present.push(style);
+    if (await pathExists(join(appDir, dependencyFiles[style][0]!))) present.push(style);
   }
   if (present.length === 0) throw new NoDependencyFileError(appDir);
   const missing = [...needed]
@@ -88,11 +89,9 @@ export async function assertAppDependencyFiles(appDir: string, cells: ReadonlyAr
  */
 export async function keepOnlyDependencyStyle(stageDir: string, style: DependencyStyle, appDir: string): Promise<void> {
   const [primary] = dependencyFiles[style];
-  if (!(await exists(join(stageDir, primary!)))) throw new MissingDependencyFileError(appDir, [{ style, cells: [] }]);
+  if (!(await pathExists(join(stageDir, primary!)))) throw new MissingDependencyFileError(appDir, [{ style, cells: [] }]);
   for (const [other, files] of Object.entries(dependencyFiles)) {
     if (other === style) continue;
     for (const file of files) await rm(join(stageDir, file), { force: true });
   }
 }
-
-const exists = (path: string) => access(path).then(() => true, () => false);

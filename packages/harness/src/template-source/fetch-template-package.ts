@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
-import { access, mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
+import { pathExists } from "../files/path-exists.ts";
 import { UnknownTemplateError } from "../manifest/discover-templates.ts";
+import { isPackageVersion } from "../manifest/package-version.ts";
 import { templatePackageName, templatePackageScope } from "../manifest/template-package-name.ts";
 import { extractPackageTarball } from "./extract-tarball.ts";
 import { type NpmError, npmError, runNpm } from "./run-npm.ts";
@@ -42,8 +44,6 @@ export class TemplateFetchError extends ExplainedError {
   }
 }
 
-const exactVersion = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-
 /**
  * The template package `name@version` from `registry`, unpacked as npm lays it out (package.json,
  * template.json, files/, README.md) in a folder named after the template. An exact version already
@@ -54,7 +54,7 @@ const exactVersion = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 export async function fetchTemplatePackage(request: FetchTemplatePackageRequest): Promise<string> {
   const packageName = templatePackageName(request.name);
   const cached = (version: string) => join(request.cacheDir, "npm", registryKey(request.registry), request.name, version, request.name);
-  if (exactVersion.test(request.version) && (await exists(join(cached(request.version), "template.json")))) return cached(request.version);
+  if (isPackageVersion(request.version) && (await pathExists(join(cached(request.version), "template.json")))) return cached(request.version);
 
   const download = await mkdtemp(join(tmpdir(), "dockerize-python-pack-"));
   try {
@@ -69,7 +69,7 @@ export async function fetchTemplatePackage(request: FetchTemplatePackageRequest)
     if (!packed) throw new TemplateFetchError(packageName, request.registry, undefined, result.stdout);
 
     const target = cached(packed.version);
-    if (await exists(join(target, "template.json"))) return target;
+    if (await pathExists(join(target, "template.json"))) return target;
     // Unpacked beside the target, then renamed: a reader never sees half a package.
     await mkdir(join(target, ".."), { recursive: true });
     const unpacking = await mkdtemp(`${target}.unpacking-`);
@@ -77,7 +77,7 @@ export async function fetchTemplatePackage(request: FetchTemplatePackageRequest)
       await extractPackageTarball(join(download, packed.filename), unpacking);
       await rename(unpacking, target).catch(async (error: NodeJS.ErrnoException) => {
         // Another run unpacked the same version first: theirs is as good.
-        if (!(await exists(join(target, "template.json")))) throw error;
+        if (!(await pathExists(join(target, "template.json")))) throw error;
       });
     } finally {
       await rm(unpacking, { recursive: true, force: true });
@@ -125,5 +125,3 @@ function registryKey(registry: string): string {
   const host = new URL(registry).host.replace(/[^a-zA-Z0-9.-]+/g, "_");
   return `${host}-${createHash("sha256").update(registry).digest("hex").slice(0, 8)}`;
 }
-
-const exists = (path: string) => access(path).then(() => true, () => false);

@@ -1,6 +1,6 @@
-import { access } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
+import { pathExists } from "../files/path-exists.ts";
 import { templateDirs, UnknownTemplateError } from "../manifest/discover-templates.ts";
 import { type LoadedTemplate, loadTemplate } from "../manifest/load-manifest.ts";
 import { harnessCacheDir } from "../hermetic/package-index.ts";
@@ -82,9 +82,7 @@ async function templateLoader(request: LoadTemplateSetRequest): Promise<(name: s
 /** The folder holding a checkout's templates: `<root>/templates`, or a template package's parent. */
 export async function checkoutTemplatesDir(path: string): Promise<string> {
   const root = resolve(path);
-  if (await exists(join(root, "template.json"))) return dirname(root);
-  if (await exists(join(root, "templates"))) return join(root, "templates");
+  if (await pathExists(join(root, "template.json"))) return dirname(root);
+  if (await pathExists(join(root, "templates"))) return join(root, "templates");
   throw new NotATemplateCheckoutError(root);
 }
-
-const exists = (path: string) => access(path).then(() => true, () => false);

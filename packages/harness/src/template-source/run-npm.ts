@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
 import { ExplainedError } from "../explained-error.ts";
+import { ProcessFailedError, runProcessWithExitCode } from "../process/run-process.ts";
 
 /** What an npm command printed and how it ended. */
 export interface NpmResult {
@@ -24,20 +24,17 @@ export class NpmMissingError extends ExplainedError {
 
 /**
  * Runs `npm <args>` in `cwd` (so that the app's own .npmrc applies, as it would for any npm command
- * run there) and resolves with what it printed, whatever its exit code; only a missing npm throws.
+ * run there) and resolves with what it printed, whatever its exit code; only npm not starting throws
+ * (NpmMissingError when there is none).
  */
-export function runNpm(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<NpmResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("npm", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
-    child.on("error", (error) => reject(new NpmMissingError(error.message)));
-    child.on("close", (code) => {
-      resolve({ exitCode: code ?? 1, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") });
-    });
-  });
+export async function runNpm(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<NpmResult> {
+  try {
+    const { exitCode, stdout, stderr } = await runProcessWithExitCode("npm", args, { cwd, env });
+    return { exitCode: exitCode ?? 1, stdout, stderr };
+  } catch (error) {
+    if (error instanceof ProcessFailedError && error.failure === "not-found") throw new NpmMissingError(error.detail!);
+    throw error;
+  }
 }
 
 /** The error npm printed as JSON (with --json), if it printed one. */

@@ -1,7 +1,8 @@
-import { access, copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
+import { pathExists } from "../files/path-exists.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { RequestedMode } from "../sources/sources.ts";
@@ -113,7 +114,7 @@ async function layOutAppCopies(template: LoadedTemplate, record: ScaffoldRecord,
   for (const [path, copied] of Object.entries(record.files)) {
     if (copied.template !== template.name || !copied.from.startsWith("files/")) continue;
     const own = join(appDir, path);
-    if (!(await exists(own))) {
+    if (!(await pathExists(own))) {
       if (path === template.manifest.dockerfile || path === template.manifest.compose) throw new MissingTemplateFileError(appDir, path, template.name);
       // A file the user removed (a .dockerignore, say): the app is verified without it, as it builds.
       continue;
@@ -132,5 +133,3 @@ async function appWsgiApp(appDir: string, record: ScaffoldRecord): Promise<strin
   }
   return record.settings.wsgiApp ?? undefined;
 }
-
-const exists = (path: string) => access(path).then(() => true, () => false);
