@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { CheckContext, StaticCheckContext } from "../checks/check.ts";
-import { checks, stackCheckNames, staticCheckNames } from "../checks/registry.ts";
+import type { CheckContext, CheckOutcome, StaticCheckContext } from "../checks/check.ts";
+import { checks, isStaticCheck, stackCheckNames, staticChecks } from "../checks/registry.ts";
 import { BuildFailedError, buildImage, type BuildImageRequest } from "../docker/build-image.ts";
 import { type ImageFacts, inspectImage } from "../docker/inspect-image.ts";
 import { DockerCommandError } from "../docker/run-docker.ts";
@@ -94,7 +94,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
   /** The cell ends before its image exists: the static checks still run, the others are skipped. */
   const endWithoutImage = async (status: "fail" | "skip", reason: string, skipped: string): Promise<CellReport> => {
     for (const name of listed) {
-      report.checks.push(staticCheckNames.has(name) ? await runCheck(name, staticContext) : { name, status: "skip", detail: `not run: ${skipped}` });
+      report.checks.push(isStaticCheck(name) ? await runCheck(name, () => staticChecks[name](staticContext)) : { name, status: "skip", detail: `not run: ${skipped}` });
     }
     const failed = report.checks.some((check) => check.status === "fail");
     report.status = failed ? "fail" : status;
@@ -175,6 +175,8 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
 
     const context: CheckContext = {
       ...staticContext,
+      // Built, a proxy cell has a caddy of its own to validate Caddyfiles with.
+      caddyImage: staticContext.caddyImage ?? (manifest.kind === "proxy" ? image : undefined),
       template: { name: template.name, version: template.version },
       image,
       port: manifest.port,
@@ -227,7 +229,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
         continue;
       }
       options.step(`check ${name}`);
-      report.checks.push(await runCheck(name, context));
+      report.checks.push(await runCheck(name, () => checks[name](context)));
     }
     const failed = report.checks.filter((check) => check.status === "fail");
     report.status = failed.length ? "fail" : "pass";
@@ -240,11 +242,11 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
   }
 }
 
-/** Runs one check; a static context only ever reaches the static checks (see endWithoutImage). */
-async function runCheck(name: CheckName, context: CheckContext | StaticCheckContext): Promise<CheckResult> {
+/** Runs the check named `name`, timed; one that throws fails with the error's message. */
+async function runCheck(name: CheckName, check: () => Promise<CheckOutcome>): Promise<CheckResult> {
   const started = performance.now();
   try {
-    const outcome = await checks[name](context as CheckContext);
+    const outcome = await check();
     return { name, ...outcome, detail: `${outcome.detail} (${round((performance.now() - started) / 1000)} s)` };
   } catch (error) {
     return { name, status: "fail", detail: error instanceof Error ? error.message : String(error) };
