@@ -4,7 +4,7 @@ import { caddyHttp } from "./caddy-http.ts";
 import { caddyModules } from "./caddy-modules.ts";
 import { caddyValidate } from "./caddy-validate.ts";
 import { capDropAll } from "./cap-drop-all.ts";
-import type { Check, StaticCheckContext } from "./check.ts";
+import type { Check, CheckContext, StaticCheckContext } from "./check.ts";
 import { composeUp } from "./compose-up.ts";
 import { dataSurvivesRestart } from "./data-survives-restart.ts";
 import { dbWait } from "./db-wait.ts";
@@ -95,15 +95,27 @@ export const sampleAppCheckNames: ReadonlySet<CheckName> = new Set<CheckName>([
   "proxy-upstream-down",
 ]);
 
-/** The checks that use the cell's stack (context.stack()) on an app cell: the runner builds the proxy image for them. */
-export const stackCheckNames: ReadonlySet<CheckName> = new Set<CheckName>([
-  "http-through-caddy",
-  "non-root",
-  "password-special-chars",
-  "db-wait",
-  "read-only-rootfs",
-  "arbitrary-uid",
-  "cap-drop-all",
-  "sigterm-graceful",
-  "proxy-upstream-down",
-]);
+/** The names of the checks whose type says they read `member` of the context. */
+type ChecksReading<Member extends keyof CheckContext> = {
+  [Name in CheckName]: Member extends keyof Parameters<(typeof checks)[Name]>[0] ? Name : never;
+}[CheckName];
+
+/**
+ * The checks that use the cell's stack (context.stack()) on an app cell: the runner builds the proxy
+ * image for them. TypeScript holds this list to exactly the checks whose type reads `stack`.
+ */
+const readStack: Record<ChecksReading<"stack">, true> = {
+  "http-through-caddy": true,
+  "non-root": true,
+  "password-special-chars": true,
+  "db-wait": true,
+  "read-only-rootfs": true,
+  "arbitrary-uid": true,
+  "cap-drop-all": true,
+  "sigterm-graceful": true,
+  "proxy-upstream-down": true,
+  // Its child runs in a stack like the cell's: the runner must build the proxy for it too.
+  "onbuild-child": true,
+};
+
+export const stackCheckNames: ReadonlySet<CheckName> = new Set(checkNames.filter((name) => Object.hasOwn(readStack, name)));
