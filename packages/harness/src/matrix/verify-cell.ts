@@ -8,44 +8,16 @@ import { DockerCommandError } from "../docker/run-docker.ts";
 import type { BuildEnvironment } from "../sources/build-environment.ts";
 import { buildProvenance, provenanceBuildArgs } from "../labels/build-provenance.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
-import type { BuildArg, CheckName } from "../manifest/schema.ts";
+import type { CheckName } from "../manifest/schema.ts";
 import type { CellReport, CheckResult } from "../report/report-types.ts";
-import type { RunIdentity } from "../stack/run-labels.ts";
 import { composeProjectOnFirstUse } from "../stack/compose-project.ts";
 import { type RunningStack, startStack } from "../stack/start-stack.ts";
 import { keepOnlyDependencyStyle } from "../staging/dependency-files.ts";
 import { lockPipfile } from "../staging/lock-pipfile.ts";
 import { stageApp } from "../staging/stage-app.ts";
 import type { Cell } from "./cell.ts";
-import { expandMatrix } from "./expand-matrix.ts";
-
-/** A cell with the templates it needs beside it. */
-export interface CellToVerify extends Cell {
-  /** The templates named in the manifest's `companions`, whose files are laid out with it. */
-  companions: LoadedTemplate[];
-  /** The proxy template an app is verified behind (one of the companions). */
-  proxy: LoadedTemplate | undefined;
-}
-
-export interface VerifyCellOptions {
-  appDir: string;
-  environment: BuildEnvironment;
-  run: RunIdentity;
-  /** Build logs go here, one file per image. */
-  logDir: string;
-  /** What the app answers at `/`. */
-  expectedGreeting: string;
-  /** Progress within the cell: "building", "check non-root", ... */
-  step(message: string): void;
-  /** Publish the stack's proxy on this host port (a user's --proxy-port); a free port when absent. */
-  proxyPort?: number;
-  /** Environment for the stack's app container (a user's WSGI_APP, say). */
-  appEnv?: Record<string, string>;
-  /** Checks reported as skip with this reason instead of run (they need something the app lacks). */
-  skipChecks?: Partial<Record<CheckName, string>>;
-  /** Aborted: the cell stops at its next step (a running docker command is stopped at once). */
-  signal?: AbortSignal;
-}
+import { composeEnvironment, proxyCell, resolvedBuildArgs, trustSecrets, usesGoModules } from "./cell-build-args.ts";
+import { type CellToVerify, cellImageName, cellLogFile, type VerifyCellOptions } from "./cell-to-verify.ts";
 
 /**
  * Stages the app with the template's files, builds the image, and runs every check the manifest
@@ -56,7 +28,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
   const { template } = cell;
   const { environment } = options;
   const manifest = template.manifest;
-  const image = `dockerize-python-cell/${template.name}:${cell.variant.id}${cell.dependencyStyle ? `-${cell.dependencyStyle}` : ""}`;
+  const image = cellImageName(cell);
   const skipReason = environment.unmetNeed(cell.variant.needs);
   // A skipped cell's base images were not prepared: it reports the official ones it would use.
   const resolve = (ref: string) => (skipReason ? ref : environment.imageFor(ref));
@@ -111,7 +83,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
     if (cell.dependencyStyle === "pipenv") {
       options.step("locking the Pipfile against this run's package index");
       try {
-        const logFile = join(options.logDir, `${cell.id.replace("/", "--")}--pipenv-lock.log`);
+        const logFile = cellLogFile(options.logDir, cell, "pipenv-lock");
         await lockPipfile(stageDir, pythonImageOf(cell, environment), environment.packageIndexFor(Object.values(cell.baseImages)), environment.caBundle, options.run, logFile);
       } catch (error) {
         if (!(error instanceof DockerCommandError || error instanceof BuildFailedError)) throw error;
@@ -129,7 +101,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
       buildArgs,
       secretFiles,
       labels: templateLabels(template),
-      logFile: join(options.logDir, `${cell.id.replace("/", "--")}.log`),
+      logFile: cellLogFile(options.logDir, cell),
       signal: options.signal,
     };
     options.step("building");
@@ -162,7 +134,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
         buildArgs: { ...resolvedBuildArgs(proxyCell(cell.proxy), environment), ...provenanceBuildArgs(cell.proxy.manifest, provenance) },
         secretFiles,
         labels: templateLabels(cell.proxy),
-        logFile: join(options.logDir, `${cell.id.replace("/", "--")}--proxy.log`),
+        logFile: cellLogFile(options.logDir, cell, "proxy"),
         signal: options.signal,
       }).catch((error: unknown) => {
         if (error instanceof BuildFailedError) return error;
@@ -193,7 +165,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
           ...buildRequest,
           ...changes,
           // Another tag is another image: its log goes beside the cell's, which stays the cell's own build.
-          logFile: changes.tag ? join(options.logDir, `${cell.id.replace("/", "--")}--${changes.tag.split(":").pop()}.log`) : buildRequest.logFile,
+          logFile: changes.tag ? cellLogFile(options.logDir, cell, changes.tag.split(":").pop()) : buildRequest.logFile,
         }),
       stack: () => {
         if (!manifest.stack || !cell.proxy || !proxyImage) {
@@ -253,48 +225,6 @@ async function runCheck(name: CheckName, check: () => Promise<CheckOutcome>): Pr
   }
 }
 
-/** A cell's build args for this run: base images, the package index and the Go proxy, as the environment resolves them. */
-export function resolvedBuildArgs(cell: Cell, environment: BuildEnvironment): Record<string, string> {
-  const args = { ...cell.buildArgs };
-  for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref);
-  return { ...args, ...sourceArgs(cell, environment) };
-}
-
-/**
- * Values for the build args the manifest gives the package-index and Go roles: set only when the
- * run's source is not the tools' own default (a configured or the local index; this machine's GOPROXY).
- */
-function sourceArgs(cell: Cell, environment: BuildEnvironment): Record<string, string> {
-  const index = environment.packageIndexFor(Object.values(cell.baseImages));
-  const go = environment.goProxy;
-  const values: Partial<Record<BuildArg["role"], string>> = {
-    "package-index": index?.url,
-    "package-index-host": index?.trustedHost,
-    "go-proxy": go?.goproxy,
-    "go-checksum-db": go?.gosumdb,
-  };
-  const args: Record<string, string> = {};
-  for (const [arg, declared] of Object.entries(cell.template.manifest.buildArgs)) {
-    const value = values[declared.role];
-    if (value !== undefined) args[arg] = value;
-  }
-  return args;
-}
-
-/** Whether a cell compiles Go (Caddy plugins): it sets a build arg of the Go proxy's role to use. */
-function usesGoModules(cell: Cell): boolean {
-  const manifest = cell.template.manifest;
-  return Boolean(cell.variant.needs?.goModuleProxy) && Object.values(manifest.buildArgs).some((arg) => arg.role === "go-proxy");
-}
-
-/**
- * The secrets every build gets: this machine's CA bundle as `ca_bundle`, which the templates'
- * install steps trust when it is given (a TLS-inspecting proxy, a mirror with a private CA).
- */
-export function trustSecrets(environment: BuildEnvironment): Record<string, string> {
-  return environment.caBundle ? { ca_bundle: environment.caBundle } : {};
-}
-
 /** The base image the final stage was built FROM: the one whose layers start the image's, longest first. */
 async function closestBase(image: ImageFacts, bases: readonly string[]): Promise<ImageFacts | undefined> {
   const candidates = await Promise.all(bases.map((base) => inspectImage(base)));
@@ -324,29 +254,6 @@ function caddyImageFor(cell: CellToVerify, environment: BuildEnvironment): strin
     // Not prepared in this run (all of the proxy's variants are skipped here): nothing to validate with.
     return undefined;
   }
-}
-
-/** A companion (the proxy) is built as its first variant. */
-function proxyCell(template: LoadedTemplate): Cell {
-  return expandMatrix([template])[0]!;
-}
-
-/**
- * The environment the template's compose file is run with: every build arg by its own name (the
- * compose file passes them through), the companions' too (it builds them), and the database image
- * as POSTGRES_IMAGE.
- */
-function composeEnvironment(cell: CellToVerify, resolve: (official: string) => string, environment: BuildEnvironment): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const companion of [...cell.companions.map(proxyCell), cell]) {
-    Object.assign(env, companion.buildArgs);
-    for (const [arg, ref] of Object.entries(companion.baseImages)) env[arg] = resolve(ref);
-    Object.assign(env, sourceArgs(companion, environment));
-  }
-  // The compose files mount it as the ca_bundle build secret, from this variable's file.
-  if (environment.caBundle) env.BUILD_CA_BUNDLE = environment.caBundle;
-  if (cell.template.manifest.stack) env.POSTGRES_IMAGE = resolve(cell.template.manifest.stack.database);
-  return env;
 }
 
 function templateLabels(template: LoadedTemplate): Record<string, string> {
