@@ -33,6 +33,21 @@ export interface VerifyCellOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A step could not give the cell what its checks need (the Pipfile did not lock, an image did not
+ * build): the cell fails with `reason`, its static checks still run, and the others are reported
+ * as not run because of `notRun`.
+ */
+export class CellEndedEarly extends Error {
+  readonly notRun: string;
+
+  constructor(reason: string, notRun: string) {
+    super(reason);
+    this.name = "CellEndedEarly";
+    this.notRun = notRun;
+  }
+}
+
 /** The image a cell builds: `dockerize-python-cell/<template>:<variant>[-<dependency style>]`. */
 export function cellImageName(cell: Cell): string {
   return `dockerize-python-cell/${cell.template.name}:${cell.variant.id}${cell.dependencyStyle ? `-${cell.dependencyStyle}` : ""}`;
