@@ -9,7 +9,6 @@ import { caddyValidate } from "../../packages/harness/src/checks/caddy-validate.
 import type { CheckContext } from "../../packages/harness/src/checks/check.ts";
 import { lint } from "../../packages/harness/src/checks/lint.ts";
 import { buildImage } from "../../packages/harness/src/docker/build-image.ts";
-import { inspectImage } from "../../packages/harness/src/docker/inspect-image.ts";
 import { runDocker } from "../../packages/harness/src/docker/run-docker.ts";
 import { chooseStandin, ensureStandin } from "../../packages/harness/src/hermetic/standins.ts";
 import { newRunIdentity, removeRunResources } from "../../packages/harness/src/stack/run-labels.ts";
@@ -32,33 +31,27 @@ const manifest = JSON.parse(readFileSync(join(templatesDir, "caddy", "template.j
 const plugins = manifest.variants.find((variant) => variant.id === "caddy2-plugins")?.buildArgs?.CADDY_PLUGINS ?? "";
 const tag = `dockerize-python-test/caddy-checks:${run.id}`;
 let stageDir: string;
-let context: CheckContext;
+/** What the Caddy checks on an image (caddy-validate, caddy-modules, caddy-http) read of the cell. */
+type CaddyCheckContext = Pick<CheckContext, "cellId" | "kind" | "run" | "image" | "stageDir" | "buildArgs" | "templateFiles">;
+let context: CaddyCheckContext;
+/** The Caddy stand-in: what lint validates the template's Caddyfiles with, no image built. */
+let caddyImage: string;
 let scratch: string;
 
 beforeAll(async () => {
-  const caddyImage = (await ensureStandin("caddy:2.10", () => {})).image;
+  caddyImage = (await ensureStandin("caddy:2.10", () => {})).image;
   stageDir = await stageApp(join(repo, "sample-app"), [join(templatesDir, "caddy", "files")], "caddy-checks");
   const buildArgs = { CADDY_IMAGE: caddyImage };
-  const build = () => buildImage({ context: stageDir, dockerfile: join(stageDir, "docker/caddy/Dockerfile"), tag, buildArgs });
-  await build();
+  await buildImage({ context: stageDir, dockerfile: join(stageDir, "docker/caddy/Dockerfile"), tag, buildArgs });
   scratch = await mkdtemp(join(tmpdir(), "dockerize-python-caddy-checks-"));
   context = {
     cellId: "caddy/caddy2",
     kind: "proxy",
     image: tag,
-    facts: await inspectImage(tag),
-    expectedUser: { uid: 10002, gid: 10002 },
-    sizeBudgetBytes: 155e6,
     stageDir,
-    rebuild: build,
-    stack: () => Promise.reject(new Error("a proxy cell has no stack")),
-    compose: undefined,
-    expectedGreeting: "Hello World From Docker!",
     run,
-    log: () => {},
     templateFiles: { dir: join(templatesDir, "caddy", "files"), dockerfile: "docker/caddy/Dockerfile", templatesDir },
     buildArgs,
-    caddyImage,
   };
 });
 
@@ -86,7 +79,7 @@ describe("the caddy template's image on the Caddy stand-in", () => {
 
   it("caddy-validate: a broken shipped Caddyfile fails with Caddy's error and line", async () => {
     const broken = await templatesWithCaddyfile("broken", ":8080 {\n\tnot_a_directive\n}\n");
-    const outcome = await caddyValidate({ ...context, templateFiles: { ...context.templateFiles!, templatesDir: broken } });
+    const outcome = await caddyValidate({ ...context, templateFiles: { ...context.templateFiles, templatesDir: broken } });
     expect(outcome.status).toBe("fail");
     expect(outcome.detail).toMatch(/caddy\/files\/docker\/caddy\/Caddyfile: Error: .*Caddyfile:2/);
   });
@@ -121,7 +114,7 @@ describe("the caddy template's image on the Caddy stand-in", () => {
   });
 
   it("lint: the template's files pass without a build", async () => {
-    const outcome = await lint({ cellId: context.cellId, kind: "proxy", compose: undefined, log: () => {}, templateFiles: context.templateFiles!, caddyImage: context.caddyImage });
+    const outcome = await lint({ templateFiles: context.templateFiles, compose: undefined, caddyImage });
     expect(outcome.status, outcome.detail).toBe("pass");
   });
 });
@@ -130,7 +123,7 @@ const goModules = await goModuleSource();
 
 describe.skipIf(!goModules)("the caddy2-plugins image, built on the stand-ins compiled from source (needs go and its Go module proxy)", () => {
   const pluginsTag = `dockerize-python-test/caddy-checks:${run.id}-plugins`;
-  let plugged: CheckContext;
+  let plugged: CaddyCheckContext;
 
   beforeAll(async () => {
     const sources = { goModules: goModules! };
@@ -138,9 +131,8 @@ describe.skipIf(!goModules)("the caddy2-plugins image, built on the stand-ins co
     const caddy = (await ensureStandin("caddy:2.10", () => {}, sources)).image;
     const go = chooseStandin("caddy:2.10-builder", sources)!;
     const buildArgs = { CADDY_IMAGE: caddy, CADDY_BUILDER_IMAGE: builder, CADDY_PLUGINS: plugins, ...go.buildArgs };
-    const build = () => buildImage({ context: stageDir, dockerfile: join(stageDir, "docker/caddy/Dockerfile"), tag: pluginsTag, buildArgs, secretFiles: go.secretFiles });
-    await build();
-    plugged = { ...context, cellId: "caddy/caddy2-plugins", image: pluginsTag, facts: await inspectImage(pluginsTag), rebuild: build, buildArgs, caddyImage: caddy };
+    await buildImage({ context: stageDir, dockerfile: join(stageDir, "docker/caddy/Dockerfile"), tag: pluginsTag, buildArgs, secretFiles: go.secretFiles });
+    plugged = { ...context, cellId: "caddy/caddy2-plugins", image: pluginsTag, buildArgs };
   });
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import { runDocker } from "../../packages/harness/src/docker/run-docker.ts";
 import { discoverTemplates } from "../../packages/harness/src/manifest/discover-templates.ts";
 import type { Cell } from "../../packages/harness/src/matrix/cell.ts";
 import { expandMatrix } from "../../packages/harness/src/matrix/expand-matrix.ts";
-import { resolvedBuildArgs, trustSecrets } from "../../packages/harness/src/matrix/verify-cell.ts";
+import { resolvedBuildArgs, trustSecrets } from "../../packages/harness/src/matrix/cell-build-args.ts";
 import type { BuildEnvironment } from "../../packages/harness/src/sources/build-environment.ts";
 import { prepareBuildEnvironment } from "../../packages/harness/src/sources/prepare-build-environment.ts";
 import { newRunIdentity } from "../../packages/harness/src/stack/run-labels.ts";

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { arbitraryUid } from "../../packages/harness/src/checks/arbitrary-uid.ts";
 import { capDropAll } from "../../packages/harness/src/checks/cap-drop-all.ts";
-import type { Check, CheckContext } from "../../packages/harness/src/checks/check.ts";
+import type { Check } from "../../packages/harness/src/checks/check.ts";
 import { dbWait } from "../../packages/harness/src/checks/db-wait.ts";
 import { overrideCmd } from "../../packages/harness/src/checks/override-cmd.ts";
 import { passwordSpecialChars } from "../../packages/harness/src/checks/password-special-chars.ts";
@@ -18,7 +18,7 @@ import { discoverTemplates } from "../../packages/harness/src/manifest/discover-
 import type { CheckName } from "../../packages/harness/src/manifest/schema.ts";
 import { removeRunResources, type RunIdentity, runLabelKey } from "../../packages/harness/src/stack/run-labels.ts";
 import { type RunningStack, stackDatabase, startStack } from "../../packages/harness/src/stack/start-stack.ts";
-import { type BuiltCell, buildCell, buildFixture, checkContextFor } from "./fixtures/runtime-checks/check-context.ts";
+import { type BuiltCell, buildCell, buildFixture, checkContextFor, type RuntimeCheckContext } from "./fixtures/runtime-checks/check-context.ts";
 
 /**
  * The runtime checks (signals, database outages, secrets, read-only and arbitrary-uid runs,
@@ -43,7 +43,7 @@ let caddy: BuiltCell;
 let caddyOnCapabilityBase: BuiltCell;
 let stack: Promise<RunningStack> | undefined;
 const images: string[] = [];
-const contexts: Record<string, CheckContext> = {};
+const contexts: Record<string, RuntimeCheckContext> = {};
 
 /** The one stack every app context runs beside: PostgreSQL, its network, the caddy template's image. */
 const sharedStack = () =>
@@ -57,12 +57,10 @@ const sharedStack = () =>
     proxyPort: 8080,
   }));
 
-/** A context for `image` as an app cell of slim-uwsgi (its manifest, the shared stack). */
-const appContext = (name: string, image: string) =>
-  checkContextFor({ cellId: name, kind: "app", image, port: 8000, template: uwsgi.template, stageDir: uwsgi.stageDir, run, stack: sharedStack });
+/** A context for `image` as an app cell of slim-uwsgi (its port, the shared stack). */
+const appContext = (name: string, image: string) => checkContextFor({ cellId: name, kind: "app", image, port: 8000, run, stack: sharedStack });
 /** A context for `image` as the caddy template's proxy cell. */
-const proxyContext = (name: string, image: string) =>
-  checkContextFor({ cellId: name, kind: "proxy", image, port: 8080, template: caddy.template, stageDir: caddy.stageDir, run });
+const proxyContext = (name: string, image: string) => checkContextFor({ cellId: name, kind: "proxy", image, port: 8080, run });
 
 beforeAll(async () => {
   environment = await prepareBuildEnvironment("hermetic", [{ images: ["python:3.13-slim-trixie", "postgres:17-trixie", "caddy:2.10"] }], () => {});
@@ -105,7 +103,7 @@ afterAll(async () => {
   await environment?.close();
 });
 
-const byName: Partial<Record<CheckName, Check>> = {
+const byName: Partial<Record<CheckName, Check<RuntimeCheckContext>>> = {
   "sigterm-graceful": sigtermGraceful,
   "db-wait": dbWait,
   "password-special-chars": passwordSpecialChars,
@@ -127,7 +125,7 @@ const passDetail: Partial<Record<CheckName, RegExp>> = {
 };
 
 describe("on the templates' own images, every runtime check passes", () => {
-  const passes = async (context: CheckContext, name: CheckName) => {
+  const passes = async (context: RuntimeCheckContext, name: CheckName) => {
     const outcome = await byName[name]!(context);
     expect(outcome.status, outcome.detail).toBe("pass");
     if (passDetail[name]) expect(outcome.detail).toMatch(passDetail[name]);

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type CellReport, type MatrixRunResult, runMatrix } from "@dockerize-python/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CheckContext } from "../../packages/harness/src/checks/check.ts";
 import { noSecretsInImage } from "../../packages/harness/src/checks/no-secrets-in-image.ts";
 import { buildImage } from "../../packages/harness/src/docker/build-image.ts";
 import { listAnonymousVolumes } from "../../packages/harness/src/docker/list-anonymous-volumes.ts";
@@ -46,25 +45,14 @@ describe("no-secrets-in-image on small Dockerfiles FROM the Python stand-in", ()
     await mkdir(join(stageDir, "docker"));
     await cp(join(fixtures, `${fixture}.Dockerfile`), join(stageDir, "docker", "Dockerfile"));
     const image = `dp-h5b-no-secrets-${fixture}:${runId}`;
-    const unused = () => Promise.reject(new Error("not used by no-secrets-in-image"));
-    const context = {
-      cellId: `fixture/${fixture}`,
-      kind: "app",
+    const outcome = await noSecretsInImage({
       image,
       stageDir,
       templateFiles: { dir: stageDir, dockerfile: "docker/Dockerfile", templatesDir: scratch },
       rebuild: (changes = {}) => buildImage({ context: stageDir, dockerfile: join(stageDir, "docker", "Dockerfile"), tag: image, buildArgs: { PYTHON_IMAGE: python }, ...changes }),
-      stack: unused,
-      composeProject: unused,
-      compose: undefined,
-      run,
+      secretFiles: {},
       log: () => {},
-      buildArgs: { PYTHON_IMAGE: python },
-      mode: "hermetic",
-      dependencyStyle: null,
-      expectedGreeting: "",
-    } as unknown as CheckContext;
-    const outcome = await noSecretsInImage(context);
+    });
     // The probe image is the check's to remove; nothing of it may stay.
     expect((await runDocker(["images", "--quiet", `${image}-secrets-probe`])).stdout.trim()).toBe("");
     return outcome;

@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { templateManifestSchema } from "@dockerize-python/harness";
-import type { CheckContext } from "../../packages/harness/src/checks/check.ts";
 import { dataSurvivesRestart } from "../../packages/harness/src/checks/data-survives-restart.ts";
 import { staticRefresh } from "../../packages/harness/src/checks/static-refresh.ts";
 import { type ComposeProject, ComposeUpFailedError } from "../../packages/harness/src/stack/compose-project.ts";
@@ -49,16 +48,16 @@ const upProject = (): ComposeProject => ({
   remove: async () => {},
 });
 
-const contextWith = (stageDir: string, composeProject: () => Promise<ComposeProject>) => ({ stageDir, composeProject, log: () => {} }) as unknown as CheckContext;
-
 describe("data-survives-restart", () => {
   it("skips an app without /visits, saying why", async () => {
-    const outcome = await dataSurvivesRestart(contextWith(scratch, async () => upProject()));
+    const outcome = await dataSurvivesRestart({ composeProject: async () => upProject() });
     expect(outcome).toEqual({ status: "skip", detail: expect.stringMatching(/^the app has no \/visits route \(GET \/visits -> 404\)/) });
   });
 
   it("fails when the project did not come up, with compose's reason", async () => {
-    const outcome = await dataSurvivesRestart(contextWith(scratch, () => Promise.reject(new ComposeUpFailedError("docker compose up did not bring the services up healthy: db unhealthy"))));
+    const outcome = await dataSurvivesRestart({
+      composeProject: () => Promise.reject(new ComposeUpFailedError("docker compose up did not bring the services up healthy: db unhealthy")),
+    });
     expect(outcome.status).toBe("fail");
     expect(outcome.detail).toContain("db unhealthy");
   });
@@ -66,7 +65,7 @@ describe("data-survives-restart", () => {
 
 describe("static-refresh", () => {
   it("skips an app with no static files, without starting anything", async () => {
-    const outcome = await staticRefresh(contextWith(scratch, () => Promise.reject(new Error("not expected: the project"))));
+    const outcome = await staticRefresh({ stageDir: scratch, composeProject: () => Promise.reject(new Error("not expected: the project")) });
     expect(outcome).toEqual({ status: "skip", detail: "the app has no files under static/ for the proxy to serve" });
   });
 
@@ -74,14 +73,14 @@ describe("static-refresh", () => {
     const app = join(scratch, "app");
     await mkdir(join(app, "static"), { recursive: true });
     await writeFile(join(app, "static", "site.css"), "body {}\n");
-    const outcome = await staticRefresh(contextWith(app, async () => upProject()));
+    const outcome = await staticRefresh({ stageDir: app, composeProject: async () => upProject() });
     expect(outcome).toEqual({ status: "fail", detail: "before any change, GET /static/site.css answered 404 with 10 bytes, not the 8 bytes of static/site.css" });
   });
 });
 
 describe("the manifest schema", () => {
   it.each(["data-survives-restart", "static-refresh"])("refuses %s without a compose file and a stack", (check) => {
-    const manifest = { ...(validManifest("slim") as Record<string, unknown>), kind: "proxy", checks: [check] };
+    const manifest: Record<string, unknown> = { ...validManifest("slim"), kind: "proxy", checks: [check] };
     delete manifest.compose;
     delete manifest.stack;
     const parsed = templateManifestSchema.safeParse(manifest);

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { CheckContext } from "../../packages/harness/src/checks/check.ts";
 import { ociLabels } from "../../packages/harness/src/checks/oci-labels.ts";
 import { buildProvenance, provenanceBuildArgs } from "../../packages/harness/src/labels/build-provenance.ts";
-import type { TemplateManifest } from "../../packages/harness/src/manifest/schema.ts";
+import type { BuildArg } from "../../packages/harness/src/manifest/schema.ts";
 
 /** The labels a correctly wired Dockerfile gives an image built with BUILD_DATE and VCS_REF. */
 const buildArgs = { PYTHON_IMAGE: "python:3.13-slim-trixie", BUILD_DATE: "2026-11-29T12:00:00Z", VCS_REF: "0123abcd" };
@@ -14,13 +13,13 @@ const goodLabels = {
   "org.dockerize-python.template": "slim-uwsgi",
 };
 
-/** The check reads only the image's labels, the template and the build args. */
-function contextWith(labels: Record<string, string>, args: Record<string, string> = buildArgs): CheckContext {
+/** What the check reads: the template, the image's facts (its labels) and the build args. */
+function contextWith(labels: Record<string, string>, args: Record<string, string> = buildArgs) {
   return {
     template: { name: "slim-uwsgi", version: "1.4.2" },
     facts: { id: "sha256:0", sizeBytes: 0, user: "10001:10001", layers: [], labels, env: [], healthcheck: undefined },
     buildArgs: args,
-  } as unknown as CheckContext;
+  };
 }
 
 describe("the oci-labels check", () => {
@@ -72,7 +71,7 @@ describe("build provenance", () => {
   });
 
   it("goes only to the build args a manifest declares", () => {
-    const declares = (...names: string[]) => ({ buildArgs: Object.fromEntries(names.map((name) => [name, { description: "x", role: "option" }])) }) as unknown as TemplateManifest;
+    const declares = (...names: string[]) => ({ buildArgs: Object.fromEntries(names.map((name): [string, BuildArg] => [name, { description: "x", role: "option" }])) });
     const provenance = { created: "2026-11-29T12:00:00Z", revision: "abc" };
     expect(provenanceBuildArgs(declares("BUILD_DATE", "VCS_REF"), provenance)).toEqual({ BUILD_DATE: "2026-11-29T12:00:00Z", VCS_REF: "abc" });
     expect(provenanceBuildArgs(declares("PYTHON_IMAGE"), provenance)).toEqual({});

@@ -71,7 +71,7 @@ export type { BuildEnvironment } from "./sources/build-environment.ts";
 export { type ImageDemand, prepareBuildEnvironment } from "./sources/prepare-build-environment.ts";
 export { stageApp } from "./staging/stage-app.ts";
 export { keepOnlyDependencyStyle } from "./staging/dependency-files.ts";
-export { resolvedBuildArgs, trustSecrets } from "./matrix/verify-cell.ts";
+export { resolvedBuildArgs, trustSecrets } from "./matrix/cell-build-args.ts";
 export { sampleAppGreeting } from "./matrix/run-matrix.ts";
 export { parseSteps } from "./checks/deps-layer-cached.ts";
 export { removeRunResources, runResourceName } from "./stack/run-labels.ts";

@@ -1,6 +1,6 @@
 import { runResourceName } from "../stack/run-labels.ts";
 import { startAppBesideStack, waitForAppGreeting } from "../stack/start-app-beside-stack.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 import { failOnContainerProblem } from "./fail-on-container-problem.ts";
 
 /** A uid from OpenShift's range, in no /etc/passwd, and gid 0: how OpenShift runs every image. */
@@ -12,7 +12,7 @@ export const arbitraryUser = { uid: 1000770000, gid: 0 } as const;
  * that uid, and the image's writable directory (APP_DATA_DIR, when the image sets it) takes a
  * write: it must belong to group 0 and be group-writable, since the uid owns nothing.
  */
-export const arbitraryUid: Check = failOnContainerProblem(async (context) => {
+export const arbitraryUid: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "facts" | "stack" | "expectedGreeting">> = failOnContainerProblem(async (context) => {
   if (context.kind !== "app") return fail("arbitrary-uid runs an app image as another uid; list it on app templates only");
   const stack = await context.stack();
   const user = `${arbitraryUser.uid}:${arbitraryUser.gid}`;

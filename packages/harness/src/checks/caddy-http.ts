@@ -15,6 +15,8 @@ const otherOrigin = "https://elsewhere.example.test";
 /** A client address a trusted proxy in front of Caddy would report (TEST-NET-3, never routed). */
 const forwardedClient = "203.0.113.7";
 
+type CaddyHttpNeeds = Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "stageDir" | "buildArgs">;
+
 /**
  * What the Caddyfile promises, observed over HTTP on the built image. Two proxies from the image sit
  * in front of an echo upstream (the image's caddy with another config, answering with the headers it
@@ -30,7 +32,7 @@ const forwardedClient = "203.0.113.7";
  *   exercised by a third container of the image running the probe's own Caddyfile (a rate limit
  *   answering 429, a cache answering a hit); a binary without the plugin refuses that Caddyfile.
  */
-export const caddyHttp: Check = async (context) => {
+export const caddyHttp: Check<CaddyHttpNeeds> = async (context) => {
   if (context.kind !== "proxy") return fail("caddy-http runs a Caddy image in front of its own upstream; list it on proxy templates only");
   const setup = await startProxies(context);
   try {
@@ -131,7 +133,7 @@ interface Proxies {
 }
 
 /** A network with the echo upstream and the two proxies, labelled with the run; all removed by stop(). */
-async function startProxies(context: CheckContext): Promise<Proxies> {
+async function startProxies(context: CaddyHttpNeeds): Promise<Proxies> {
   const labels = Object.entries(context.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
   const name = (what: string) => runResourceName(context.run, `${context.cellId}-http-${what}`);
   const network = name("net");
@@ -205,7 +207,7 @@ const probePort = 8080;
  * to answer, and has the probe exercise it. A caddy that refuses the Caddyfile (no such directive:
  * the plugin is missing) exits, and the outcome says so with its log. The container is removed.
  */
-async function probePlugin(context: CheckContext, probe: PluginProbe): Promise<{ ok: boolean; seen: string }> {
+async function probePlugin(context: Pick<CheckContext, "cellId" | "run" | "image">, probe: PluginProbe): Promise<{ ok: boolean; seen: string }> {
   const labels = Object.entries(context.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
   const container = runResourceName(context.run, `${context.cellId}-probe-${probe.directive}`);
   const configDir = await mkdtemp(join(tmpdir(), "dockerize-python-probe-"));

@@ -2,7 +2,7 @@ import { caddyError, caddyInImage, listModules } from "../caddy/caddy-in-image.t
 import { caddyModulesUsed } from "../caddy/caddy-modules-used.ts";
 import { caddyPluginModules } from "../caddy/plugin-probes.ts";
 import { DockerCommandError } from "../docker/run-docker.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 /**
  * Every module the baked-in Caddyfile uses is compiled into the image's caddy. The used modules are
@@ -10,7 +10,7 @@ import { type Check, fail, pass } from "./check.ts";
  * the available ones from `caddy list-modules`. When the cell was built with CADDY_PLUGINS, each
  * plugin's Go module must also have put at least one module into the binary.
  */
-export const caddyModules: Check = async (context) => {
+export const caddyModules: Check<Pick<CheckContext, "kind" | "image" | "buildArgs">> = async (context) => {
   if (context.kind !== "proxy") return fail("caddy-modules checks a Caddy image; list it on proxy templates only");
   let config: unknown;
   try {

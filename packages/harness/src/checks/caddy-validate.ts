@@ -4,14 +4,14 @@ import { templateFileKinds } from "../lint/template-file-kinds.ts";
 import { validateCaddyfiles } from "../lint/validate-caddyfiles.ts";
 import { caddyError, caddyInImage } from "../caddy/caddy-in-image.ts";
 import { DockerCommandError } from "../docker/run-docker.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 /**
  * The Caddyfile baked into the proxy image, and every Caddyfile any template ships
  * (`templates/<name>/files/**`), are valid for the Caddy in the built image: a Caddyfile a user
  * copies must work with the Caddy this template gives them.
  */
-export const caddyValidate: Check = async (context) => {
+export const caddyValidate: Check<Pick<CheckContext, "kind" | "image" | "templateFiles">> = async (context) => {
   if (context.kind !== "proxy") return fail("caddy-validate checks a Caddy image; list it on proxy templates only");
   const problems: string[] = [];
   try {

@@ -1,6 +1,6 @@
 import type { CheckContainer } from "../stack/check-container.ts";
 import { startProxiedUpstream } from "../stack/start-proxied-upstream.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 import { failOnContainerProblem } from "./fail-on-container-problem.ts";
 
 /** CAP_NET_BIND_SERVICE's bit: the one capability a proxy binding a port below 1024 may keep. */
@@ -15,7 +15,7 @@ const netBindService = 1n << 10n;
  * empty (or that one bit). A binary with a file capability (the official caddy image sets
  * cap_net_bind_service=+ep) cannot even be executed then: the engine's error is the failure.
  */
-export const capDropAll: Check = failOnContainerProblem(async (context) => {
+export const capDropAll: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "port" | "stack" | "expectedGreeting">> = failOnContainerProblem(async (context) => {
   const proxyPort = context.kind === "app" ? (await context.stack()).request.proxyPort : context.port;
   const proxyOptions = ["--cap-drop", "ALL", ...(proxyPort < 1024 ? ["--cap-add", "NET_BIND_SERVICE"] : [])];
   const dropped = ["--cap-drop", "ALL"];

@@ -7,7 +7,10 @@ import type { ComposeProject } from "../stack/compose-project.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import type { RunningStack } from "../stack/start-stack.ts";
 
-/** Everything a check may look at or use for one cell. Built once per cell by the matrix runner. */
+/**
+ * Everything a check may look at or use for one cell. Built once per cell by the matrix runner,
+ * which passes it whole; each check's type names the part it reads (see Check).
+ */
 export interface CheckContext {
   cellId: string;
   /** The template the cell builds, and its package's version (what the image's labels must say). */
@@ -59,8 +62,8 @@ export interface CheckContext {
   dependencyStyle: DependencyStyle | null;
   /**
    * An image with a `caddy` binary, to validate Caddyfiles without building anything: the proxy
-   * template's base image as this run resolved it (the stand-in in hermetic mode). A proxy cell
-   * falls back to its own image.
+   * template's base image as this run resolved it (the stand-in in hermetic mode). A built proxy
+   * cell falls back to its own image (a StaticCheckContext, with no image, has no such fallback).
    */
   caddyImage?: string;
 }
@@ -77,13 +80,10 @@ export interface TemplateFiles {
 }
 
 /**
- * What a static check needs: no image, no stack. A runner can build this for a cell it cannot
- * build (skipped in hermetic mode) and still run the static checks.
+ * The part of the context that exists before any image: no image, no stack. A runner builds this
+ * for a cell it cannot build (its needs unmet, or its build failed) and still runs the static checks.
  */
-export type StaticCheckContext = Pick<CheckContext, "cellId" | "kind" | "compose" | "log" | "caddyImage" | "templateFiles"> & {
-  /** The built image, when there is one (a proxy cell validates its Caddyfiles with it). */
-  image?: string;
-};
+export type StaticCheckContext = Pick<CheckContext, "cellId" | "kind" | "compose" | "log" | "caddyImage" | "templateFiles">;
 
 /** What a check may change when it builds the cell's image again. */
 export type RebuildChanges = Partial<Pick<BuildImageRequest, "tag" | "secretFiles" | "ssh" | "noCache" | "noCacheStages">>;
@@ -93,7 +93,11 @@ export interface CheckOutcome {
   detail: string;
 }
 
-export type Check = (context: CheckContext) => Promise<CheckOutcome>;
+/**
+ * A check, typed by the part of the context it reads (`Check<Pick<CheckContext, "facts" | ...>>`):
+ * a test builds exactly that part, and the runner's whole CheckContext satisfies every check.
+ */
+export type Check<Needs = CheckContext> = (context: Needs) => Promise<CheckOutcome>;
 
 export const pass = (detail: string): CheckOutcome => ({ status: "pass", detail });
 export const fail = (detail: string): CheckOutcome => ({ status: "fail", detail });

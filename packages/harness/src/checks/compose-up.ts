@@ -1,13 +1,13 @@
 import { request } from "undici";
 import { ComposeUpFailedError } from "../stack/compose-project.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 /**
  * The template's compose file, used as a user would (`cp .env.example .env && docker compose up
  * --build`), brings every service up healthy and serves the app's page through the proxy. The
  * project is the cell's shared one (context.composeProject), which the later compose checks reuse.
  */
-export const composeUp: Check = async (context) => {
+export const composeUp: Check<Pick<CheckContext, "compose" | "composeProject" | "expectedGreeting">> = async (context) => {
   if (!context.compose) return fail("the manifest lists compose-up but names no compose file");
   let project;
   try {

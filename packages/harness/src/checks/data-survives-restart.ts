@@ -1,6 +1,6 @@
 import { request } from "undici";
 import { type ComposeProject, ComposeUpFailedError } from "../stack/compose-project.ts";
-import { type Check, fail, pass, skip } from "./check.ts";
+import { type Check, type CheckContext, fail, pass, skip } from "./check.ts";
 
 /** Rows the check writes; more than one, so a count that merely happens to match proves little. */
 const rowsWritten = 3;
@@ -11,7 +11,7 @@ const rowsWritten = 3;
  * (POST adds a row, GET counts them) through the proxy's published port, on the cell's own compose
  * project: never a user's, whose volumes `down --volumes` would destroy.
  */
-export const dataSurvivesRestart: Check = async (context) => {
+export const dataSurvivesRestart: Check<Pick<CheckContext, "composeProject">> = async (context) => {
   let project: ComposeProject;
   try {
     project = await context.composeProject();

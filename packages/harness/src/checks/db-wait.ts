@@ -4,7 +4,7 @@ import { runResourceName } from "../stack/run-labels.ts";
 import { startAppBesideStack, waitForAppGreeting } from "../stack/start-app-beside-stack.ts";
 import { stackAppEnvironment } from "../stack/start-stack.ts";
 import { httpGet } from "../stack/wait-until-serving.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 import { failOnContainerProblem } from "./fail-on-container-problem.ts";
 import { containsSecret, secretForms, secretLocations } from "./find-secret.ts";
 
@@ -33,7 +33,7 @@ const lateHost = "db-wait-late";
  * and in `docker inspect` nowhere but the DATABASE_PASSWORD variable the check set. The password
  * is searched as it is and percent-encoded (as in a connection URI).
  */
-export const dbWait: Check = failOnContainerProblem(async (context) => {
+export const dbWait: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "stack" | "expectedGreeting">> = failOnContainerProblem(async (context) => {
   if (context.kind !== "app") return fail("db-wait runs an app image's entrypoint against an absent database; list it on app templates only");
   const stack = await context.stack();
   const password = stackAppEnvironment(stack.request).DATABASE_PASSWORD!;

@@ -1,13 +1,13 @@
 import { appendFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 /**
  * After a code-only change (a comment appended to one of the app's Python files, in the staged copy),
  * a rebuild runs no RUN step again: every dependency layer comes from the cache. It must also see the
  * change (some COPY step re-runs), or the check would prove nothing.
  */
-export const depsLayerCached: Check = async (context) => {
+export const depsLayerCached: Check<Pick<CheckContext, "stageDir" | "rebuild">> = async (context) => {
   const pythonFile = (await readdir(context.stageDir, { recursive: true }))
     .filter((path) => path.endsWith(".py") && !path.startsWith("docker/"))
     .sort()[0];

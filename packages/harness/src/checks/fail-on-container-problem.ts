@@ -5,7 +5,7 @@ import { type Check, fail } from "./check.ts";
  * A check whose containers' problems (one did not start, exited, or did not serve) are what it
  * measured: they make it fail with their message and logs. Any other error still reaches the runner.
  */
-export function failOnContainerProblem(check: Check): Check {
+export function failOnContainerProblem<Needs>(check: Check<Needs>): Check<Needs> {
   return async (context) => {
     try {
       return await check(context);

@@ -2,14 +2,14 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { request } from "undici";
 import { stackDatabase } from "../stack/start-stack.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 /**
  * GET / through Caddy answers 200 with the app's greeting and the PostgreSQL version the database
  * itself reports, so the whole path proxy -> app -> database is proven; and a static file comes back
  * byte for byte from Caddy.
  */
-export const httpThroughCaddy: Check = async (context) => {
+export const httpThroughCaddy: Check<Pick<CheckContext, "stageDir" | "stack" | "expectedGreeting">> = async (context) => {
   const stack = await context.stack();
   const version = await stack.database.exec([
     "psql", "-U", stackDatabase.user, "-d", stackDatabase.name, "-tAc", "SHOW server_version",

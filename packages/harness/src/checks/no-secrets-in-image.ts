@@ -11,7 +11,7 @@ import { templateFileKinds } from "../lint/template-file-kinds.ts";
 import { type Needle, writeProbeCredentials } from "../secrets/probe-credentials.ts";
 import { searchSavedImage, type Sighting } from "../secrets/search-image.ts";
 import { secretMounts } from "../secrets/secret-mounts.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 import { parseSteps } from "./deps-layer-cached.ts";
 
 /**
@@ -23,7 +23,7 @@ import { parseSteps } from "./deps-layer-cached.ts";
  * the marker), and the marker is looked for in every file of every layer (`docker save`), the image
  * config, its history, the build cache records (`docker buildx du --verbose`) and the build log.
  */
-export const noSecretsInImage: Check = async (context) => {
+export const noSecretsInImage: Check<Pick<CheckContext, "image" | "templateFiles" | "stageDir" | "rebuild" | "secretFiles" | "log">> = async (context) => {
   const dockerfileDir = context.templateFiles.dockerfile.split("/")[0]!;
   const dockerfiles = (await templateFileKinds(join(context.stageDir, dockerfileDir)).catch(() => ({ dockerfiles: [] }))).dockerfiles.map((file) => `${dockerfileDir}/${file}`);
   const findings = [];

@@ -4,11 +4,13 @@ import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 const rootNames = new Set(["", "root", "0"]);
 
+type NonRootNeeds = Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "facts" | "expectedUser" | "stack">;
+
 /**
  * The image is configured to run as a non-root user, and a container started from it really runs as
  * the manifest's uid (not 0): the configured USER can say one thing and an entrypoint do another.
  */
-export const nonRoot: Check = async (context) => {
+export const nonRoot: Check<NonRootNeeds> = async (context) => {
   const configured = context.facts.user;
   if (rootNames.has(configured.split(":")[0] ?? "")) {
     return fail(`the image's configured user is ${configured ? `"${configured}"` : "unset"}, so it runs as root; add a USER with a numeric non-zero uid`);
@@ -21,7 +23,7 @@ export const nonRoot: Check = async (context) => {
   return pass(`configured user "${configured}"; id -u in the running container is ${uid}`);
 };
 
-async function runningUid(context: CheckContext): Promise<number> {
+async function runningUid(context: NonRootNeeds): Promise<number> {
   if (context.kind === "app") {
     const { app } = await context.stack();
     const result = await app.exec(["id", "-u"]);

@@ -1,5 +1,5 @@
 import { provenanceArgs } from "../labels/build-provenance.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 /** The label that names the template an image was built from. */
 export const templateLabel = "org.dockerize-python.template";
@@ -9,7 +9,7 @@ export const templateLabel = "org.dockerize-python.template";
  * commit it was built: its OCI labels match the template package's version and name, and the
  * BUILD_DATE and VCS_REF this build was given (so the Dockerfile really wires them through).
  */
-export const ociLabels: Check = async (context) => {
+export const ociLabels: Check<Pick<CheckContext, "template" | "facts" | "buildArgs">> = async (context) => {
   const labels = context.facts.labels;
   const problems: string[] = [];
   const expect = (key: string, wanted: string | undefined, why: string) => {

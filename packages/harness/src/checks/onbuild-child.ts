@@ -8,10 +8,15 @@ import { triggerStageName } from "../eject/derive-ejected-dockerfile.ts";
 import { declaredArgs } from "../manifest/dockerfile-args.ts";
 import { ensureRegistryImage, pushImage, startLocalRegistry } from "../registry/start-local-registry.ts";
 import { type RunningStack, startStackLike } from "../stack/start-stack.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 /** The child Dockerfile the check writes into the staged app, beside the template's files. */
 const childDockerfile = "docker/onbuild-child.Dockerfile";
+
+type OnbuildChildNeeds = Pick<
+  CheckContext,
+  "cellId" | "run" | "image" | "stageDir" | "buildArgs" | "secretFiles" | "baseImageSource" | "dependencyStyle" | "expectedUser" | "stack" | "expectedGreeting" | "log"
+>;
 
 /**
  * The cell's Dockerfile declares ONBUILD triggers; this proves the base works as users take it:
@@ -23,7 +28,7 @@ const childDockerfile = "docker/onbuild-child.Dockerfile";
  * for pipenv, a Pipfile.lock made against this run's index), so the triggers must find that style
  * themselves; the check reads the child's build log to see that they did.
  */
-export const onbuildChild: Check = async (context) => {
+export const onbuildChild: Check<OnbuildChildNeeds> = async (context) => {
   const found = await findOnbuildDockerfile(context.stageDir);
   if (!found) return fail("no Dockerfile under docker/ in the staged app declares ONBUILD triggers in a named stage");
   const cellStack = await context.stack();

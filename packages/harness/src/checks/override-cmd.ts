@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { startCheckContainer } from "../stack/check-container.ts";
 import { runResourceName } from "../stack/run-labels.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 import { failOnContainerProblem } from "./fail-on-container-problem.ts";
 
 /** A command given to the image runs and ends within this, or the entrypoint held it back. */
@@ -16,7 +16,7 @@ const prestartMark = "override-cmd: the prestart hook ran";
  * prints a mark and fails (PRESTART_CMD). It must exit 0 within 10 s with the command's output,
  * without the hook's mark: a wait would hold it for 60 s, a hook would fail it.
  */
-export const overrideCmd: Check = failOnContainerProblem(async (context) => {
+export const overrideCmd: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image">> = failOnContainerProblem(async (context) => {
   if (context.kind !== "app") return fail("override-cmd runs a command through an app image's entrypoint; list it on app templates only");
   const output = `override-cmd ${randomBytes(4).toString("hex")}`;
   const container = await startCheckContainer({

@@ -2,7 +2,7 @@ import { runResourceName } from "../stack/run-labels.ts";
 import { startAppBesideStack } from "../stack/start-app-beside-stack.ts";
 import { stackAppEnvironment, stackDatabase } from "../stack/start-stack.ts";
 import { waitUntilServing } from "../stack/wait-until-serving.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 import { failOnContainerProblem } from "./fail-on-container-problem.ts";
 
 /** The characters that break a password formatted into a connection URI, and the space. */
@@ -25,7 +25,7 @@ const shown = (characters: readonly string[]) => characters.map((character) => (
  * - an app container started with it answers GET / with the server version PostgreSQL itself
  *   reports (SHOW server_version): the app's connection, made with that password, worked.
  */
-export const passwordSpecialChars: Check = failOnContainerProblem(async (context) => {
+export const passwordSpecialChars: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "stack">> = failOnContainerProblem(async (context) => {
   if (context.kind !== "app") return fail("password-special-chars runs an app against PostgreSQL; list it on app templates only");
   const stack = await context.stack();
   const password = stackAppEnvironment(stack.request).DATABASE_PASSWORD ?? "";

@@ -1,6 +1,6 @@
 import { startProxiedUpstream } from "../stack/start-proxied-upstream.ts";
 import { type HttpAnswer, httpGet } from "../stack/wait-until-serving.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 import { failOnContainerProblem } from "./fail-on-container-problem.ts";
 
 /** The proxy must say "502" this fast while its upstream is down: a client must not hang on it. */
@@ -16,7 +16,7 @@ const downRequests = 3;
  * answer 502 within 1 s), the upstream is `docker start`ed, and GET / through the proxy must come
  * from it again within 60 s, the proxy still running with the same start time and no restart.
  */
-export const proxyUpstreamDown: Check = failOnContainerProblem(async (context) => {
+export const proxyUpstreamDown: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "port" | "stack" | "expectedGreeting">> = failOnContainerProblem(async (context) => {
   const common = { run: context.run, cellId: context.cellId, check: "upstream-down" };
   const pair =
     context.kind === "app"

@@ -1,6 +1,6 @@
 import { runResourceName } from "../stack/run-labels.ts";
 import { startAppBesideStack, waitForAppGreeting } from "../stack/start-app-beside-stack.ts";
-import { type Check, fail, pass } from "./check.ts";
+import { type Check, type CheckContext, fail, pass } from "./check.ts";
 import { failOnContainerProblem } from "./fail-on-container-problem.ts";
 
 /**
@@ -9,7 +9,7 @@ import { failOnContainerProblem } from "./fail-on-container-problem.ts";
  * its greeting (so its database was reached); an image that writes anywhere else while starting
  * (a cache, a pid file, .pyc files next to the code) exits or never serves, and its log says where.
  */
-export const readOnlyRootfs: Check = failOnContainerProblem(async (context) => {
+export const readOnlyRootfs: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "stack" | "expectedGreeting">> = failOnContainerProblem(async (context) => {
   if (context.kind !== "app") return fail("read-only-rootfs runs an app image read-only; list it on app templates only");
   const stack = await context.stack();
   const app = await startAppBesideStack(stack, {

@@ -1,10 +1,10 @@
-import type { CheckName } from "../manifest/schema.ts";
+import { type CheckName, checkNames } from "../manifest/schema.ts";
 import { arbitraryUid } from "./arbitrary-uid.ts";
 import { caddyHttp } from "./caddy-http.ts";
 import { caddyModules } from "./caddy-modules.ts";
 import { caddyValidate } from "./caddy-validate.ts";
 import { capDropAll } from "./cap-drop-all.ts";
-import type { Check } from "./check.ts";
+import type { Check, CheckContext, StaticCheckContext } from "./check.ts";
 import { composeUp } from "./compose-up.ts";
 import { dataSurvivesRestart } from "./data-survives-restart.ts";
 import { dbWait } from "./db-wait.ts";
@@ -26,9 +26,10 @@ import { staticRefresh } from "./static-refresh.ts";
 /**
  * Every check the harness knows, by the name manifests and reports use. The order is the order they
  * run in: the ones that change the staged app (deps-layer-cached, static-refresh) or rebuild (compose-up)
- * come last.
+ * come last. Each keeps its own type (the part of the context it reads); `satisfies` proves that the
+ * whole CheckContext, which the runner passes, has every part each one reads.
  */
-export const checks: Record<CheckName, Check> = {
+export const checks = {
   lint,
   "size-budget": sizeBudget,
   "non-root": nonRoot,
@@ -58,13 +59,22 @@ export const checks: Record<CheckName, Check> = {
   "data-survives-restart": dataSurvivesRestart,
   // Changes a static file of the staged app and rebuilds: last.
   "static-refresh": staticRefresh,
-};
+} satisfies Record<CheckName, Check>;
 
 /**
  * The checks that need no built image, no stack and no network: they read the template's files
- * only (CheckContext.templateFiles), so a runner may run them for a cell it cannot build.
+ * only (CheckContext.templateFiles), so a runner may run them for a cell it cannot build. Their
+ * type proves it: each takes a StaticCheckContext.
  */
-export const staticCheckNames: ReadonlySet<CheckName> = new Set<CheckName>(["lint"]);
+export const staticChecks = { lint } satisfies Partial<Record<CheckName, Check<StaticCheckContext>>>;
+
+export type StaticCheckName = keyof typeof staticChecks;
+
+export function isStaticCheck(name: CheckName): name is StaticCheckName {
+  return Object.hasOwn(staticChecks, name);
+}
+
+export const staticCheckNames: ReadonlySet<CheckName> = new Set(checkNames.filter(isStaticCheck));
 
 /**
  * The checks that request the sample app's routes (GET / answering its greeting and, through the
@@ -85,15 +95,27 @@ export const sampleAppCheckNames: ReadonlySet<CheckName> = new Set<CheckName>([
   "proxy-upstream-down",
 ]);
 
-/** The checks that use the cell's stack (context.stack()) on an app cell: the runner builds the proxy image for them. */
-export const stackCheckNames: ReadonlySet<CheckName> = new Set<CheckName>([
-  "http-through-caddy",
-  "non-root",
-  "password-special-chars",
-  "db-wait",
-  "read-only-rootfs",
-  "arbitrary-uid",
-  "cap-drop-all",
-  "sigterm-graceful",
-  "proxy-upstream-down",
-]);
+/** The names of the checks whose type says they read `member` of the context. */
+type ChecksReading<Member extends keyof CheckContext> = {
+  [Name in CheckName]: Member extends keyof Parameters<(typeof checks)[Name]>[0] ? Name : never;
+}[CheckName];
+
+/**
+ * The checks that use the cell's stack (context.stack()) on an app cell: the runner builds the proxy
+ * image for them. TypeScript holds this list to exactly the checks whose type reads `stack`.
+ */
+const readStack: Record<ChecksReading<"stack">, true> = {
+  "http-through-caddy": true,
+  "non-root": true,
+  "password-special-chars": true,
+  "db-wait": true,
+  "read-only-rootfs": true,
+  "arbitrary-uid": true,
+  "cap-drop-all": true,
+  "sigterm-graceful": true,
+  "proxy-upstream-down": true,
+  // Its child runs in a stack like the cell's: the runner must build the proxy for it too.
+  "onbuild-child": true,
+};
+
+export const stackCheckNames: ReadonlySet<CheckName> = new Set(checkNames.filter((name) => Object.hasOwn(readStack, name)));

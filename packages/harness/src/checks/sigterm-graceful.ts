@@ -1,7 +1,7 @@
 import { runResourceName } from "../stack/run-labels.ts";
 import { startAppBesideStack, waitForAppGreeting } from "../stack/start-app-beside-stack.ts";
 import { type HttpAnswer, httpGet } from "../stack/wait-until-serving.ts";
-import { type Check, fail, pass, skip } from "./check.ts";
+import { type Check, type CheckContext, fail, pass, skip } from "./check.ts";
 import { failOnContainerProblem } from "./fail-on-container-problem.ts";
 
 /** How long the request in flight takes: well inside the bound, long enough to be cut off by a hard stop. */
@@ -20,7 +20,7 @@ const stopGraceSeconds = 10;
  * ignored. Run on a container of its own beside the stack. An app without GET /slow (a user's app
  * under `verify --app`) is skipped, saying so.
  */
-export const sigtermGraceful: Check = failOnContainerProblem(async (context) => {
+export const sigtermGraceful: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "stack" | "expectedGreeting">> = failOnContainerProblem(async (context) => {
   if (context.kind !== "app") return fail("sigterm-graceful stops an app server with a request in flight; list it on app templates only");
   const stack = await context.stack();
   const app = await startAppBesideStack(stack, { name: runResourceName(context.run, `${context.cellId}-sigterm`), image: context.image });

@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { request } from "undici";
 import { type ComposeProject, ComposeUpFailedError } from "../stack/compose-project.ts";
-import { type Check, fail, pass, skip } from "./check.ts";
+import { type Check, type CheckContext, fail, pass, skip } from "./check.ts";
 
 /** Where the app keeps its static files, and where the proxy serves them (the caddy template's convention). */
 const staticDir = "static";
@@ -15,7 +15,7 @@ const staticPath = "/static/";
  * volume: a volume is filled from the image once, when it is created, so every later deploy keeps
  * serving the first one's files. Changes the staged copy only; it runs last for that reason.
  */
-export const staticRefresh: Check = async (context) => {
+export const staticRefresh: Check<Pick<CheckContext, "stageDir" | "composeProject">> = async (context) => {
   const file = await firstStaticFile(join(context.stageDir, staticDir));
   if (!file) return skip(`the app has no files under ${staticDir}/ for the proxy to serve`);
   let project: ComposeProject;

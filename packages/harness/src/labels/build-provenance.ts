@@ -21,7 +21,7 @@ export async function buildProvenance(appDir: string, now: Date = new Date()): P
 }
 
 /** The provenance build args the manifest declares, with their values; none when it declares neither. */
-export function provenanceBuildArgs(manifest: TemplateManifest, provenance: BuildProvenance): Record<string, string> {
+export function provenanceBuildArgs(manifest: Pick<TemplateManifest, "buildArgs">, provenance: BuildProvenance): Record<string, string> {
   const args: Record<string, string> = {};
   if (manifest.buildArgs[provenanceArgs.created]) args[provenanceArgs.created] = provenance.created;
   if (manifest.buildArgs[provenanceArgs.revision]) args[provenanceArgs.revision] = provenance.revision;

@@ -14,7 +14,8 @@ import { assertAppDependencyFiles } from "../staging/dependency-files.ts";
 import type { Cell } from "./cell.ts";
 import { expandMatrix } from "./expand-matrix.ts";
 import type { MatrixProgressListener, MatrixRunResult, RunMatrixOptions } from "./run-matrix-types.ts";
-import { type CellToVerify, verifyCell } from "./verify-cell.ts";
+import type { CellToVerify } from "./cell-to-verify.ts";
+import { verifyCell } from "./verify-cell.ts";
 
 /** What the sample app answers at `/`; an app given with --app may answer something else. */
 export const sampleAppGreeting = "Hello World From Docker!";

@@ -1,354 +1,62 @@
 import { rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import type { CheckContext, StaticCheckContext } from "../checks/check.ts";
-import { checks, stackCheckNames, staticCheckNames } from "../checks/registry.ts";
-import { BuildFailedError, buildImage, type BuildImageRequest } from "../docker/build-image.ts";
-import { type ImageFacts, inspectImage } from "../docker/inspect-image.ts";
-import { DockerCommandError } from "../docker/run-docker.ts";
-import type { BuildEnvironment } from "../sources/build-environment.ts";
-import { buildProvenance, provenanceBuildArgs } from "../labels/build-provenance.ts";
+import { stackCheckNames } from "../checks/registry.ts";
+import { buildProvenance } from "../labels/build-provenance.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
-import type { BuildArg, CheckName } from "../manifest/schema.ts";
-import type { CellReport, CheckResult } from "../report/report-types.ts";
-import type { RunIdentity } from "../stack/run-labels.ts";
+import type { CheckName } from "../manifest/schema.ts";
+import type { CellReport } from "../report/report-types.ts";
 import { composeProjectOnFirstUse } from "../stack/compose-project.ts";
-import { type RunningStack, startStack } from "../stack/start-stack.ts";
-import { keepOnlyDependencyStyle } from "../staging/dependency-files.ts";
-import { lockPipfile } from "../staging/lock-pipfile.ts";
-import { stageApp } from "../staging/stage-app.ts";
-import type { Cell } from "./cell.ts";
-import { expandMatrix } from "./expand-matrix.ts";
-
-/** A cell with the templates it needs beside it. */
-export interface CellToVerify extends Cell {
-  /** The templates named in the manifest's `companions`, whose files are laid out with it. */
-  companions: LoadedTemplate[];
-  /** The proxy template an app is verified behind (one of the companions). */
-  proxy: LoadedTemplate | undefined;
-}
-
-export interface VerifyCellOptions {
-  appDir: string;
-  environment: BuildEnvironment;
-  run: RunIdentity;
-  /** Build logs go here, one file per image. */
-  logDir: string;
-  /** What the app answers at `/`. */
-  expectedGreeting: string;
-  /** Progress within the cell: "building", "check non-root", ... */
-  step(message: string): void;
-  /** Publish the stack's proxy on this host port (a user's --proxy-port); a free port when absent. */
-  proxyPort?: number;
-  /** Environment for the stack's app container (a user's WSGI_APP, say). */
-  appEnv?: Record<string, string>;
-  /** Checks reported as skip with this reason instead of run (they need something the app lacks). */
-  skipChecks?: Partial<Record<CheckName, string>>;
-  /** Aborted: the cell stops at its next step (a running docker command is stopped at once). */
-  signal?: AbortSignal;
-}
+import { buildCellImage, buildProxyImage } from "./build-cell-images.ts";
+import { checkContext, staticCheckContext } from "./cell-check-context.ts";
+import { newCellReport, recordChecks, recordEarlyEnd, recordImage } from "./cell-report.ts";
+import { type CellStack, cellStackOnFirstUse } from "./cell-stack.ts";
+import { CellEndedEarly, type CellToVerify, type VerifyCellOptions } from "./cell-to-verify.ts";
+import { listedChecks, runCellChecks, runStaticChecks } from "./run-cell-checks.ts";
+import { lockStagedPipfile, stageCell } from "./stage-cell.ts";
 
 /**
- * Stages the app with the template's files, builds the image, and runs every check the manifest
- * lists, in the registry's order. A check that throws fails with the error's message; nothing a
- * check does is left running afterwards.
+ * Verifies one cell: stages the app with the template's files, builds the image (and the proxy an
+ * app's stack runs behind), runs every check the manifest lists in the registry's order (the stack
+ * and the compose project start on first use), and cleans up: nothing a check does is left running.
+ * A check that throws fails with the error's message. A cell the run cannot build (its needs unmet),
+ * or whose Pipfile or images cannot be made, runs only its static checks.
  */
 export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions): Promise<CellReport> {
-  const { template } = cell;
   const { environment } = options;
-  const manifest = template.manifest;
-  const image = `dockerize-python-cell/${template.name}:${cell.variant.id}${cell.dependencyStyle ? `-${cell.dependencyStyle}` : ""}`;
-  const skipReason = environment.unmetNeed(cell.variant.needs);
-  // A skipped cell's base images were not prepared: it reports the official ones it would use.
-  const resolve = (ref: string) => (skipReason ? ref : environment.imageFor(ref));
-  const baseImages = Object.fromEntries(Object.entries(cell.baseImages).map(([arg, ref]) => [arg, resolve(ref)]));
-  const report: CellReport = {
-    id: cell.id,
-    template: template.name,
-    templateVersion: template.version,
-    python: cell.python,
-    variant: cell.variant.id,
-    dependencyStyle: cell.dependencyStyle,
-    image,
-    baseImages,
-    sources: environment.cellSources(Boolean(cell.dependencyStyle), usesGoModules(cell)),
-    sizeBytes: null,
-    sizeBudgetBytes: cell.sizeBudgetBytes,
-    layers: null,
-    addedLayers: null,
-    addedBytes: null,
-    user: null,
-    buildSeconds: null,
-    status: "fail",
-    reason: null,
-    checks: [],
-  };
-  const listed = (Object.keys(checks) as CheckName[]).filter((name) => cell.checks.includes(name));
-  const staticContext: StaticCheckContext = {
-    cellId: cell.id,
-    kind: manifest.kind,
-    templateFiles: { dir: template.filesDir, dockerfile: manifest.dockerfile, compose: manifest.compose, templatesDir: dirname(template.dir) },
-    compose: manifest.compose ? { file: manifest.compose, env: composeEnvironment(cell, resolve, environment) } : undefined,
-    caddyImage: caddyImageFor(cell, environment),
-    log: options.step,
-  };
-  /** The cell ends before its image exists: the static checks still run, the others are skipped. */
-  const endWithoutImage = async (status: "fail" | "skip", reason: string, skipped: string): Promise<CellReport> => {
-    for (const name of listed) {
-      report.checks.push(staticCheckNames.has(name) ? await runCheck(name, staticContext) : { name, status: "skip", detail: `not run: ${skipped}` });
-    }
-    const failed = report.checks.some((check) => check.status === "fail");
-    report.status = failed ? "fail" : status;
-    report.reason = reason;
-    return report;
-  };
-  if (skipReason) return endWithoutImage("skip", skipReason, skipReason);
+  const unmet = environment.unmetNeed(cell.variant.needs);
+  // A skipped cell's base images were not prepared: it reports (and composes with) the official ones it would use.
+  const resolve = (ref: string) => (unmet ? ref : environment.imageFor(ref));
+  const report = newCellReport(cell, resolve, environment);
+  const listed = listedChecks(cell);
+  const staticContext = staticCheckContext(cell, resolve, options);
+  if (unmet) return recordEarlyEnd(report, await runStaticChecks(listed, staticContext, unmet), "skip", unmet);
 
-  const stageDir = await stageApp(options.appDir, [template.filesDir, ...cell.companions.map((c) => c.filesDir)], cell.id);
-  let stack: Promise<RunningStack> | undefined;
-  const composeProject = staticContext.compose ? composeProjectOnFirstUse({ run: options.run, cellId: cell.id, stageDir, compose: staticContext.compose }) : undefined;
+  const stageDir = await stageCell(cell, options.appDir);
+  const compose = staticContext.compose;
+  const composeProject = compose ? composeProjectOnFirstUse({ run: options.run, cellId: cell.id, stageDir, compose }) : undefined;
+  let stack: CellStack | undefined;
   try {
-    if (cell.dependencyStyle) await keepOnlyDependencyStyle(stageDir, cell.dependencyStyle, options.appDir);
-    if (cell.dependencyStyle === "pipenv") {
-      options.step("locking the Pipfile against this run's package index");
-      try {
-        const logFile = join(options.logDir, `${cell.id.replace("/", "--")}--pipenv-lock.log`);
-        await lockPipfile(stageDir, pythonImageOf(cell, environment), environment.packageIndexFor(Object.values(cell.baseImages)), environment.caBundle, options.run, logFile);
-      } catch (error) {
-        if (!(error instanceof DockerCommandError || error instanceof BuildFailedError)) throw error;
-        return endWithoutImage("fail", `pipenv lock failed before the build: ${error.message}`, "the Pipfile could not be locked");
-      }
-    }
+    if (cell.dependencyStyle === "pipenv") await lockStagedPipfile(cell, stageDir, options);
     // When and from which commit: the images' OCI labels (the oci-labels check reads them back).
     const provenance = await buildProvenance(options.appDir);
-    const buildArgs = { ...resolvedBuildArgs(cell, environment), ...provenanceBuildArgs(manifest, provenance) };
-    const secretFiles = trustSecrets(environment);
-    const buildRequest: BuildImageRequest = {
-      context: stageDir,
-      dockerfile: join(stageDir, manifest.dockerfile),
-      tag: image,
-      buildArgs,
-      secretFiles,
-      labels: templateLabels(template),
-      logFile: join(options.logDir, `${cell.id.replace("/", "--")}.log`),
-      signal: options.signal,
-    };
-    options.step("building");
-    let built;
-    try {
-      built = await buildImage(buildRequest);
-    } catch (error) {
-      if (!(error instanceof BuildFailedError)) throw error;
-      return endWithoutImage("fail", error.message, "the image did not build");
-    }
-    report.buildSeconds = round(built.seconds);
-    const facts = await inspectImage(image);
-    report.sizeBytes = facts.sizeBytes;
-    report.user = facts.user;
-    const base = await closestBase(facts, Object.values(baseImages));
-    report.layers = facts.layers.length;
-    report.addedLayers = base ? facts.layers.length - base.layers.length : null;
-    report.addedBytes = base ? facts.sizeBytes - base.sizeBytes : null;
-
-    let proxyImage: string | undefined;
-    const needsProxy = listed.some((name) => stackCheckNames.has(name)) && manifest.kind === "app";
-    if (needsProxy && cell.proxy) {
-      options.step(`building the ${cell.proxy.name} proxy for this app`);
-      proxyImage = `${image}-proxy`;
-      const proxyBuilt = await buildImage({
-        // Built from the app's staged copy: the proxy serves the app's static files itself.
-        context: stageDir,
-        dockerfile: join(stageDir, cell.proxy.manifest.dockerfile),
-        tag: proxyImage,
-        buildArgs: { ...resolvedBuildArgs(proxyCell(cell.proxy), environment), ...provenanceBuildArgs(cell.proxy.manifest, provenance) },
-        secretFiles,
-        labels: templateLabels(cell.proxy),
-        logFile: join(options.logDir, `${cell.id.replace("/", "--")}--proxy.log`),
-        signal: options.signal,
-      }).catch((error: unknown) => {
-        if (error instanceof BuildFailedError) return error;
-        throw error;
-      });
-      if (proxyBuilt instanceof BuildFailedError) {
-        return endWithoutImage("fail", `The ${cell.proxy.name} proxy for this app did not build. ${proxyBuilt.message}`, "the proxy image did not build");
-      }
-    }
-
-    const context: CheckContext = {
-      ...staticContext,
-      template: { name: template.name, version: template.version },
-      image,
-      port: manifest.port,
-      facts,
-      expectedUser: manifest.user,
-      sizeBudgetBytes: report.sizeBudgetBytes,
-      stageDir,
-      buildArgs,
-      secretFiles,
-      baseImageSource: environment.sources.baseImages.kind,
-      dependencyStyle: cell.dependencyStyle,
-      rebuild: (changes = {}) =>
-        buildImage({
-          ...buildRequest,
-          ...changes,
-          // Another tag is another image: its log goes beside the cell's, which stays the cell's own build.
-          logFile: changes.tag ? join(options.logDir, `${cell.id.replace("/", "--")}--${changes.tag.split(":").pop()}.log`) : buildRequest.logFile,
-        }),
-      stack: () => {
-        if (!manifest.stack || !cell.proxy || !proxyImage) {
-          throw new Error(`${template.name} names no stack (database and proxy) to run its app in`);
-        }
-        stack ??= startStack({
-          run: options.run,
-          name: cell.id,
-          databaseImage: environment.imageFor(manifest.stack.database),
-          appImage: image,
-          appPort: manifest.port,
-          proxyImage,
-          proxyPort: cell.proxy.manifest.port,
-          proxyHostPort: options.proxyPort,
-          appEnv: options.appEnv,
-        });
-        return stack;
-      },
-      composeProject: () => {
-        if (!composeProject) throw new Error(`${template.name} names no compose file to bring up`);
-        return composeProject.get();
-      },
-      expectedGreeting: options.expectedGreeting,
-      run: options.run,
-    };
-
-    for (const name of listed) {
-      // Between checks, not within one: a check always cleans up what it started.
-      options.signal?.throwIfAborted();
-      const skip = options.skipChecks?.[name];
-      if (skip) {
-        report.checks.push({ name, status: "skip", detail: skip });
-        continue;
-      }
-      options.step(`check ${name}`);
-      report.checks.push(await runCheck(name, context));
-    }
-    const failed = report.checks.filter((check) => check.status === "fail");
-    report.status = failed.length ? "fail" : "pass";
-    report.reason = failed.length ? `failed: ${failed.map((check) => check.name).join(", ")}` : null;
-    return report;
+    const image = await buildCellImage(cell, stageDir, provenance, options);
+    const facts = await recordImage(report, image);
+    const proxy = proxyToBuild(cell, listed);
+    const proxyImage = proxy && (await buildProxyImage(cell, proxy, stageDir, provenance, options));
+    stack = cellStackOnFirstUse(cell, image.tag, proxyImage, options);
+    const context = checkContext(cell, staticContext, { stageDir, image, facts, stack, composeProject }, options);
+    return recordChecks(report, await runCellChecks(listed, context, options));
+  } catch (error) {
+    if (!(error instanceof CellEndedEarly)) throw error;
+    return recordEarlyEnd(report, await runStaticChecks(listed, staticContext, error.notRun), "fail", error.message);
   } finally {
-    if (stack) await (await stack.catch(() => undefined))?.stop();
+    await stack?.stop();
     await composeProject?.remove();
     await rm(stageDir, { recursive: true, force: true });
   }
 }
 
-/** Runs one check; a static context only ever reaches the static checks (see endWithoutImage). */
-async function runCheck(name: CheckName, context: CheckContext | StaticCheckContext): Promise<CheckResult> {
-  const started = performance.now();
-  try {
-    const outcome = await checks[name](context as CheckContext);
-    return { name, ...outcome, detail: `${outcome.detail} (${round((performance.now() - started) / 1000)} s)` };
-  } catch (error) {
-    return { name, status: "fail", detail: error instanceof Error ? error.message : String(error) };
-  }
+/** The proxy template an app cell's stack runs behind, when a listed check uses the stack: built only then. */
+function proxyToBuild(cell: CellToVerify, listed: readonly CheckName[]): LoadedTemplate | undefined {
+  const usesStack = cell.template.manifest.kind === "app" && listed.some((name) => stackCheckNames.has(name));
+  return usesStack ? cell.proxy : undefined;
 }
-
-/** A cell's build args for this run: base images, the package index and the Go proxy, as the environment resolves them. */
-export function resolvedBuildArgs(cell: Cell, environment: BuildEnvironment): Record<string, string> {
-  const args = { ...cell.buildArgs };
-  for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref);
-  return { ...args, ...sourceArgs(cell, environment) };
-}
-
-/**
- * Values for the build args the manifest gives the package-index and Go roles: set only when the
- * run's source is not the tools' own default (a configured or the local index; this machine's GOPROXY).
- */
-function sourceArgs(cell: Cell, environment: BuildEnvironment): Record<string, string> {
-  const index = environment.packageIndexFor(Object.values(cell.baseImages));
-  const go = environment.goProxy;
-  const values: Partial<Record<BuildArg["role"], string>> = {
-    "package-index": index?.url,
-    "package-index-host": index?.trustedHost,
-    "go-proxy": go?.goproxy,
-    "go-checksum-db": go?.gosumdb,
-  };
-  const args: Record<string, string> = {};
-  for (const [arg, declared] of Object.entries(cell.template.manifest.buildArgs)) {
-    const value = values[declared.role];
-    if (value !== undefined) args[arg] = value;
-  }
-  return args;
-}
-
-/** Whether a cell compiles Go (Caddy plugins): it sets a build arg of the Go proxy's role to use. */
-function usesGoModules(cell: Cell): boolean {
-  const manifest = cell.template.manifest;
-  return Boolean(cell.variant.needs?.goModuleProxy) && Object.values(manifest.buildArgs).some((arg) => arg.role === "go-proxy");
-}
-
-/**
- * The secrets every build gets: this machine's CA bundle as `ca_bundle`, which the templates'
- * install steps trust when it is given (a TLS-inspecting proxy, a mirror with a private CA).
- */
-export function trustSecrets(environment: BuildEnvironment): Record<string, string> {
-  return environment.caBundle ? { ca_bundle: environment.caBundle } : {};
-}
-
-/** The base image the final stage was built FROM: the one whose layers start the image's, longest first. */
-async function closestBase(image: ImageFacts, bases: readonly string[]): Promise<ImageFacts | undefined> {
-  const candidates = await Promise.all(bases.map((base) => inspectImage(base)));
-  return candidates
-    .filter((base) => base.layers.every((layer, index) => image.layers[index] === layer))
-    .sort((a, b) => b.layers.length - a.layers.length)[0];
-}
-
-/** The cell's Python image (the one Pipfile.lock is made in): its python:* base image, resolved. */
-function pythonImageOf(cell: Cell, environment: BuildEnvironment): string {
-  const official = Object.values(cell.baseImages).find((ref) => ref.startsWith("python:"));
-  if (!official) throw new Error(`${cell.id} uses the pipenv style but builds on no python:* image to lock its Pipfile in`);
-  return environment.imageFor(official);
-}
-
-/**
- * An image with the `caddy` binary, for validating Caddyfiles without a build: the proxy template's
- * first variant's base image (for a proxy cell, its own template's), as this run resolves it.
- */
-function caddyImageFor(cell: CellToVerify, environment: BuildEnvironment): string | undefined {
-  const proxy = cell.proxy ?? (cell.template.manifest.kind === "proxy" ? cell.template : undefined);
-  const official = proxy && Object.values(proxyCell(proxy).baseImages)[0];
-  if (!official) return undefined;
-  try {
-    return environment.imageFor(official);
-  } catch {
-    // Not prepared in this run (all of the proxy's variants are skipped here): nothing to validate with.
-    return undefined;
-  }
-}
-
-/** A companion (the proxy) is built as its first variant. */
-function proxyCell(template: LoadedTemplate): Cell {
-  return expandMatrix([template])[0]!;
-}
-
-/**
- * The environment the template's compose file is run with: every build arg by its own name (the
- * compose file passes them through), the companions' too (it builds them), and the database image
- * as POSTGRES_IMAGE.
- */
-function composeEnvironment(cell: CellToVerify, resolve: (official: string) => string, environment: BuildEnvironment): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const companion of [...cell.companions.map(proxyCell), cell]) {
-    Object.assign(env, companion.buildArgs);
-    for (const [arg, ref] of Object.entries(companion.baseImages)) env[arg] = resolve(ref);
-    Object.assign(env, sourceArgs(companion, environment));
-  }
-  // The compose files mount it as the ca_bundle build secret, from this variable's file.
-  if (environment.caBundle) env.BUILD_CA_BUNDLE = environment.caBundle;
-  if (cell.template.manifest.stack) env.POSTGRES_IMAGE = resolve(cell.template.manifest.stack.database);
-  return env;
-}
-
-function templateLabels(template: LoadedTemplate): Record<string, string> {
-  return { "dockerize-python.template": template.name, "dockerize-python.template-version": template.version };
-}
-
-const round = (seconds: number) => Math.round(seconds * 10) / 10;

@@ -11,7 +11,7 @@ import type { RequestedMode, Sources } from "../sources/sources.ts";
 import { buildProvenance, provenanceBuildArgs } from "../labels/build-provenance.ts";
 import { loadTemplate } from "../manifest/load-manifest.ts";
 import { expandMatrix } from "../matrix/expand-matrix.ts";
-import { resolvedBuildArgs, trustSecrets } from "../matrix/verify-cell.ts";
+import { resolvedBuildArgs, trustSecrets } from "../matrix/cell-build-args.ts";
 import { pushImage } from "../registry/start-local-registry.ts";
 import { baseImageTags } from "./base-image-tags.ts";
 

@@ -1,0 +1,76 @@
+import { join } from "node:path";
+import type { RebuildChanges } from "../checks/check.ts";
+import { BuildFailedError, buildImage, type BuiltImage } from "../docker/build-image.ts";
+import { type BuildProvenance, provenanceBuildArgs } from "../labels/build-provenance.ts";
+import type { LoadedTemplate } from "../manifest/load-manifest.ts";
+import type { Cell } from "./cell.ts";
+import { proxyCell, resolvedBuildArgs, trustSecrets } from "./cell-build-args.ts";
+import { CellEndedEarly, type CellToVerify, cellImageName, cellLogFile, type VerifyCellOptions } from "./cell-to-verify.ts";
+
+/** The cell's image, as built, and how a check builds it again. */
+export interface BuiltCellImage {
+  tag: string;
+  seconds: number;
+  /** What it was built with: the cell's build args as this run resolved them, and the build secrets. */
+  buildArgs: Record<string, string>;
+  secretFiles: Record<string, string>;
+  /**
+   * Builds it again from the staged copy with the same request, plus `changes`; under another tag
+   * its log goes beside the cell's, which stays the cell's own build.
+   */
+  rebuild(changes?: RebuildChanges): Promise<BuiltImage>;
+}
+
+/** Builds the cell's image from its staged copy (`building`). A failed build ends the cell (CellEndedEarly). */
+export async function buildCellImage(cell: CellToVerify, stageDir: string, provenance: BuildProvenance, options: VerifyCellOptions): Promise<BuiltCellImage> {
+  const request = buildRequest(cell, stageDir, cellImageName(cell), cellLogFile(options.logDir, cell), provenance, options);
+  options.step("building");
+  const built = await buildImage(request).catch(endCellOnBuildFailure((error) => error.message, "the image did not build"));
+  return {
+    tag: request.tag,
+    seconds: built.seconds,
+    buildArgs: request.buildArgs,
+    secretFiles: request.secretFiles,
+    rebuild: (changes = {}) =>
+      buildImage({ ...request, ...changes, logFile: changes.tag ? cellLogFile(options.logDir, cell, changes.tag.split(":").pop()) : request.logFile }),
+  };
+}
+
+/**
+ * Builds the app's proxy (its proxy template, as that template's first variant) as `<image>-proxy`,
+ * from the app's staged copy: the proxy serves the app's static files itself. A failed build ends
+ * the cell (CellEndedEarly).
+ */
+export async function buildProxyImage(cell: CellToVerify, proxy: LoadedTemplate, stageDir: string, provenance: BuildProvenance, options: VerifyCellOptions): Promise<string> {
+  options.step(`building the ${proxy.name} proxy for this app`);
+  const request = buildRequest(proxyCell(proxy), stageDir, `${cellImageName(cell)}-proxy`, cellLogFile(options.logDir, cell, "proxy"), provenance, options);
+  await buildImage(request).catch(endCellOnBuildFailure((error) => `The ${proxy.name} proxy for this app did not build. ${error.message}`, "the proxy image did not build"));
+  return request.tag;
+}
+
+/**
+ * How a cell's images are built: from the staged copy, with the run's build args and the machine's
+ * CA bundle, the provenance the images' OCI labels carry (the oci-labels check reads them back), and
+ * labels naming the template.
+ */
+function buildRequest(built: Cell, stageDir: string, tag: string, logFile: string, provenance: BuildProvenance, options: VerifyCellOptions) {
+  const { template } = built;
+  return {
+    context: stageDir,
+    dockerfile: join(stageDir, template.manifest.dockerfile),
+    tag,
+    buildArgs: { ...resolvedBuildArgs(built, options.environment), ...provenanceBuildArgs(template.manifest, provenance) },
+    secretFiles: trustSecrets(options.environment),
+    labels: { "dockerize-python.template": template.name, "dockerize-python.template-version": template.version },
+    logFile,
+    signal: options.signal,
+  };
+}
+
+/** A build that failed ends the cell, failed with `reason`, its checks not run because of `notRun`; any other error goes on. */
+function endCellOnBuildFailure(reason: (error: BuildFailedError) => string, notRun: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof BuildFailedError) throw new CellEndedEarly(reason(error), notRun);
+    throw error;
+  };
+}
