@@ -19,6 +19,9 @@ status=0
 # The generated template files match their sources in templates/_shared (also a unit test; here
 # first, so a drift is named before anything is built).
 node "$repo/templates/_shared/generate.ts" --check || status=$?
+# The tests are type-checked too (vitest only strips their types): a fake that no longer has the
+# shape of what it stands for fails here, not as a puzzling runtime error.
+(cd "$repo/tests" && pnpm exec tsc -p tsconfig.json) || status=$?
 printf '[test] unit tests on node %s (the oldest engines.node allows)\n' "$("$oldest_node/node" --version)"
 PATH="$oldest_node:$PATH" pnpm exec vitest run --project unit --passWithNoTests \
   --reporter=default --reporter=json --outputFile.json="$results/unit-on-oldest-node.json" "$@" || status=$?

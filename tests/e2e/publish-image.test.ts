@@ -54,7 +54,7 @@ beforeAll(async () => {
     for (const ref of image.refs) {
       const dockerfile = join(work, "app", "docker", `child-${ref.split(":").pop()}.Dockerfile`);
       await writeFile(dockerfile, `FROM ${ref}\nENV WSGI_APP=wsgi:app\n`);
-      const built = await buildImage({ context: join(work, "app"), dockerfile, tag: childTag(ref), buildArgs: { PIP_INDEX_URL: index_.url, PIP_TRUSTED_HOST: index_.trustedHost } });
+      const built = await buildImage({ context: join(work, "app"), dockerfile, tag: childTag(ref), buildArgs: { PIP_INDEX_URL: index_.url, ...(index_.trustedHost ? { PIP_TRUSTED_HOST: index_.trustedHost } : {}) } });
       children.set(ref, { built, facts: await inspectImage(childTag(ref)) });
     }
   }

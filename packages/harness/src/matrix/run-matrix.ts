@@ -113,7 +113,7 @@ function abortReason(signal: AbortSignal): string {
 }
 
 /** The cells matching any of `patterns` (all of them when there is none); none matching is an error. */
-export function selectCells(cells: readonly Cell[], patterns: readonly string[]): Cell[] {
+export function selectCells<C extends Pick<Cell, "id">>(cells: readonly C[], patterns: readonly string[]): C[] {
   if (!patterns.length) return [...cells];
   const matchers = patterns.map((pattern) => new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`));
   const selected = cells.filter((cell) => matchers.some((matcher) => matcher.test(cell.id)));
