@@ -76,7 +76,9 @@ export { sampleAppGreeting } from "./matrix/run-matrix.ts";
 export { parseSteps } from "./checks/deps-layer-cached.ts";
 export { removeRunResources, runResourceName } from "./stack/run-labels.ts";
 export { type OpenedContent, openEntryContent, type TarEntry, tarEntries, TarReadError } from "./tar/tar-entries.ts";
-export { stackDatabase } from "./stack/start-stack.ts";
+export { stackDatabase, startDatabase } from "./stack/start-stack.ts";
+export { type CheckContainer, ContainerProblem, startCheckContainer } from "./stack/check-container.ts";
+export { type HttpAnswer, waitUntilServing } from "./stack/wait-until-serving.ts";
 
 export { ociLabels, templateLabel } from "./checks/oci-labels.ts";
 export { type BuildProvenance, buildProvenance, provenanceArgs, provenanceBuildArgs } from "./labels/build-provenance.ts";

@@ -1,10 +1,10 @@
-import { request } from "undici";
 import { imageExists } from "../docker/inspect-image.ts";
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
 import { ensureStandin } from "../hermetic/standins.ts";
 import { lastLines } from "../process/run-process.ts";
-import { freePort } from "../stack/free-port.ts";
+import { startCheckContainer } from "../stack/check-container.ts";
 import { type RunIdentity, runResourceName } from "../stack/run-labels.ts";
+import { waitUntilServing } from "../stack/wait-until-serving.ts";
 
 /** The official image a local registry runs; hermetic mode stands in for it (hermetic/registry). */
 export const registryImage = "registry:2";
@@ -33,35 +33,26 @@ export async function ensureRegistryImage(hermetic: boolean, log: (line: string)
 }
 
 /**
- * Starts `image` as a registry on a free port of 127.0.0.1, labelled with the run (so that the
- * run's cleanup removes it too), and waits until `GET /v2/` answers 200.
+ * Starts `image` as a registry published on 127.0.0.1 at a port the engine picks (nothing can take
+ * it between a choice and its use), labelled with the run (so that the run's cleanup removes it
+ * too), and waits until `GET /v2/` answers 200. The storage is the image's anonymous
+ * /var/lib/registry volume, removed with the container.
  */
 export async function startLocalRegistry(options: { run: RunIdentity; name: string; image: string; readyTimeoutMs?: number }): Promise<LocalRegistry> {
-  const port = await freePort();
-  const container = runResourceName(options.run, options.name);
-  const labels = Object.entries(options.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
-  // The storage is the image's anonymous /var/lib/registry volume, removed with `rm -v`.
-  await runDocker(["run", "-d", "--name", container, ...labels, "--publish", `127.0.0.1:${port}:5000`, options.image]);
-  const stop = async () => {
-    await runDocker(["rm", "-fv", container]).catch(() => {});
-  };
-  const host = `127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
-  let last = "no answer yet";
-  while (Date.now() < deadline) {
-    try {
-      const answer = await request(`http://${host}/v2/`, { headersTimeout: 2_000, bodyTimeout: 2_000 });
-      await answer.body.dump();
-      if (answer.statusCode === 200) return { host, container, image: options.image, stop };
-      last = `GET /v2/ answered ${answer.statusCode}${answer.statusCode === 401 ? " (auth is on: the config must have no auth section)" : ""}`;
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  const container = await startCheckContainer({ run: options.run, name: runResourceName(options.run, options.name), image: options.image, publish: 5000 });
+  try {
+    await waitUntilServing({
+      url: () => container.url && `${container.url}/v2/`,
+      accept: (answer) => answer.status === 200,
+      watch: [container],
+      what: `the registry ${container.name} (${options.image}; GET /v2/ must answer 200: a 401 means its config has an auth section)`,
+      timeoutMs: options.readyTimeoutMs ?? 20_000,
+    });
+  } catch (error) {
+    await container.remove();
+    throw error;
   }
-  const logs = await runDocker(["logs", "--tail", "20", container]).then((out) => out.stdout + out.stderr, () => "(no logs)");
-  await stop();
-  throw new Error(`The registry ${container} (${options.image}) did not answer on ${host}: ${last}\n--- its log ---\n${lastLines(logs, 20)}`);
+  return { host: new URL(container.url!).host, container: container.name, image: options.image, stop: () => container.remove() };
 }
 
 /** Tags `image` as `ref`, pushes it, and resolves with the manifest digest the registry reported. */

@@ -2,7 +2,13 @@ import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
 import { lastLines } from "../process/run-process.ts";
 import type { RunIdentity } from "./run-labels.ts";
 
-/** A container a check starts by itself (with the docker CLI), beside or instead of the cell's stack. */
+/**
+ * A container started with the docker CLI: the harness's one way besides testcontainers (which
+ * starts the stacks and waits on readiness strategies). It is for what testcontainers cannot do:
+ * a container whose exit, restart or refusal to start is what a check measures (testcontainers
+ * removes a container that fails to start), or one published on 127.0.0.1 only (a registry, the
+ * benchmark's proxy). Readiness is waited for with waitUntilServing, never a fixed sleep.
+ */
 export interface CheckContainerRequest {
   run: RunIdentity;
   /** The container's whole name (see runResourceName); on a user network it is also its host name. */

@@ -4,7 +4,6 @@ import { listAnonymousVolumes } from "../docker/list-anonymous-volumes.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { pathExists } from "../files/path-exists.ts";
 import { lastLines } from "../process/run-process.ts";
-import { freePort } from "./free-port.ts";
 import { removeComposeImages, type RunIdentity, runResourceName } from "./run-labels.ts";
 import { DockerComposeEnvironment } from "./testcontainers-runtime.ts";
 
@@ -30,7 +29,7 @@ export interface ComposeService {
  */
 export interface ComposeProject {
   name: string;
-  /** The published HTTP port (HTTP_PORT) on 127.0.0.1: Caddy, in front of the app. */
+  /** The published HTTP port (HTTP_PORT) on 127.0.0.1: Caddy, in front of the app; read again after each up(). */
   url: string;
   /** How long the first `up --build` took, in seconds. */
   firstUpSeconds: number;
@@ -43,6 +42,14 @@ export interface ComposeProject {
   volumes(): Promise<string[]>;
   /** `down --volumes` (and the anonymous volumes earlier plain `down`s left), and the images compose built for the project. Safe to call twice. */
   remove(): Promise<void>;
+}
+
+/** What `docker compose ps --format json` says of one container. */
+interface ComposePsEntry {
+  Service: string;
+  State: string;
+  Health: string;
+  Publishers?: Array<{ URL: string; TargetPort: number; PublishedPort: number }>;
 }
 
 /** `docker compose up` failed, or a service did not become healthy. The message has the services' logs. */
@@ -61,9 +68,11 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
   if (!(await pathExists(dotEnv)) && (await pathExists(`${dotEnv}.example`))) await copyFile(`${dotEnv}.example`, dotEnv);
 
   const name = runResourceName(request.run, `${request.cellId}-compose`);
-  const port = await freePort();
+  // HTTP_PORT=127.0.0.1: makes the compose file publish `127.0.0.1::8080`: on loopback only, at a
+  // port the engine picks when the container starts (none can be taken between a choice and its
+  // use). Read after every up (publishedUrl): a re-created container may get another.
   // No default provenance attestation for compose's builds either (see buildImage).
-  const environment = { ...env, HTTP_PORT: String(port), BUILDX_NO_DEFAULT_ATTESTATIONS: "1" };
+  const environment = { ...env, HTTP_PORT: "127.0.0.1:", BUILDX_NO_DEFAULT_ATTESTATIONS: "1" };
   const composeFile = basename(file);
   const builder = new DockerComposeEnvironment(projectDir, composeFile).withProjectName(name).withEnvironment(environment).withBuild().withStartupTimeout(180_000);
   /** Commands that need the compose file (down reads its volumes from it), run as `up` runs them. */
@@ -71,6 +80,23 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
     runDocker(["compose", "--project-name", name, "--file", composeFile, ...args], { cwd: projectDir, env: { ...process.env, ...environment } });
   request.run.composeProjects.add(name);
 
+  /** `compose ps`: compose 2.2x prints one JSON object per line. */
+  const listServices = async () =>
+    (await compose(["ps", "--all", "--format", "json"])).stdout
+      .split("\n")
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as ComposePsEntry);
+  /** The one port the project publishes on 127.0.0.1 (the proxy's HTTP_PORT; a user's file may publish others elsewhere), as a URL. */
+  const publishedUrl = async () => {
+    const published = (await listServices()).flatMap((entry) => (entry.Publishers ?? []).filter((publisher) => publisher.PublishedPort > 0).map((publisher) => ({ ...publisher, service: entry.Service })));
+    const onLoopback = published.filter((publisher) => publisher.URL === "127.0.0.1");
+    const [first] = onLoopback;
+    if (!first || onLoopback.length > 1) {
+      const found = published.map((publisher) => `${publisher.service} ${publisher.URL}:${publisher.PublishedPort}->${publisher.TargetPort}`).join(", ") || "none";
+      throw new Error(`the compose file should publish one port on 127.0.0.1, the proxy's "\${HTTP_PORT}:<port>" (the harness sets HTTP_PORT=127.0.0.1:); it publishes ${found}`);
+    }
+    return `http://127.0.0.1:${first.PublishedPort}`;
+  };
   let removed = false;
   /**
    * Anonymous volumes (a VOLUME of an image that the compose file mounts nothing at) that a plain
@@ -87,12 +113,13 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
   };
   const project: ComposeProject = {
     name,
-    url: `http://127.0.0.1:${port}`,
+    url: "",
     firstUpSeconds: 0,
     async up() {
       const started = performance.now();
       try {
         await builder.up();
+        project.url = await publishedUrl();
       } catch (error) {
         const logs = await compose(["logs", "--no-color", "--tail", "15"]).then(
           (output) => output.stdout + output.stderr,
@@ -108,13 +135,7 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
       await compose(["down", "--timeout", "5", ...(removeVolumes ? ["--volumes"] : [])]);
     },
     async services() {
-      const { stdout } = await compose(["ps", "--all", "--format", "json"]);
-      // compose 2.2x prints one JSON object per line.
-      return stdout
-        .split("\n")
-        .filter((line) => line.trim())
-        .map((line) => JSON.parse(line) as { Service: string; State: string; Health: string })
-        .map((entry) => ({ service: entry.Service, state: entry.State, health: entry.Health }));
+      return (await listServices()).map((entry) => ({ service: entry.Service, state: entry.State, health: entry.Health }));
     },
     async volumes() {
       const { stdout } = await runDocker(["volume", "ls", "--quiet", "--filter", `label=com.docker.compose.project=${name}`]);

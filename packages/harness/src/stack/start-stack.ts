@@ -66,28 +66,14 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
     await runDocker(["network", "rm", network]).catch(() => {});
   };
   const timeout = request.startupTimeoutMs ?? 120_000;
-  const tails = { db: new LogTail(), app: new LogTail(), proxy: new LogTail() };
+  const tails = { app: new LogTail(), proxy: new LogTail() };
   const names = {
     db: runResourceName(request.run, `${request.name}-db`),
     app: runResourceName(request.run, `${request.name}-app`),
     proxy: runResourceName(request.run, `${request.name}-proxy`),
   };
   try {
-    const database = await startExplained("database", names.db, tails.db, timeout, new PostgreSqlContainer(request.databaseImage)
-      .withName(names.db)
-      .withLogConsumer(tails.db.consume)
-      // Never pull: every image is built or stood in locally before a stack starts.
-      .withPullPolicy(PullPolicy.neverPull())
-      .withLabels(request.run.labels)
-      .withNetworkMode(network)
-      .withNetworkAliases("db")
-      .withDatabase(stackDatabase.name)
-      .withUsername(stackDatabase.user)
-      .withPassword(stackDatabase.password)
-      // PostgreSqlContainer's own health check puts the password unquoted into a shell command,
-      // which this password (a space, a #) breaks; pg_isready needs no password at all.
-      .withHealthCheck({ test: ["CMD", "pg_isready", "--host", "localhost", "--username", stackDatabase.user, "--dbname", stackDatabase.name], interval: 250, timeout: 1000, retries: 1000 })
-      .withStartupTimeout(timeout), "check that the image is PostgreSQL with the official image's environment contract (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB)");
+    const database = await startDatabase({ run: request.run, name: names.db, image: request.databaseImage, network, timeoutMs: timeout });
     started.push(database);
 
     const app = await startExplained("app", names.app, tails.app, timeout, new GenericContainer(request.appImage)
@@ -131,6 +117,39 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
     await stop();
     throw error;
   }
+}
+
+export interface DatabaseRequest {
+  run: RunIdentity;
+  /** The container's whole name (see runResourceName). */
+  name: string;
+  image: string;
+  /** The network it joins, reached there as `db`. */
+  network: string;
+  timeoutMs: number;
+}
+
+/**
+ * PostgreSQL with the stack's credentials (stackDatabase), on `network` as `db`, labelled with the
+ * run, resolved once it accepts connections (pg_isready as its health check).
+ */
+export async function startDatabase(request: DatabaseRequest): Promise<StartedPostgreSqlContainer> {
+  const tail = new LogTail();
+  return startExplained("database", request.name, tail, request.timeoutMs, new PostgreSqlContainer(request.image)
+    .withName(request.name)
+    .withLogConsumer(tail.consume)
+    // Never pull: every image is built or stood in locally before a stack starts.
+    .withPullPolicy(PullPolicy.neverPull())
+    .withLabels(request.run.labels)
+    .withNetworkMode(request.network)
+    .withNetworkAliases("db")
+    .withDatabase(stackDatabase.name)
+    .withUsername(stackDatabase.user)
+    .withPassword(stackDatabase.password)
+    // PostgreSqlContainer's own health check puts the password unquoted into a shell command,
+    // which this password (a space, a #) breaks; pg_isready needs no password at all.
+    .withHealthCheck({ test: ["CMD", "pg_isready", "--host", "localhost", "--username", stackDatabase.user, "--dbname", stackDatabase.name], interval: 250, timeout: 1000, retries: 1000 })
+    .withStartupTimeout(request.timeoutMs), "check that the image is PostgreSQL with the official image's environment contract (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB)");
 }
 
 /** The app's environment in a stack: the database as `db` with the stack's credentials, then the request's own. */

@@ -25,10 +25,12 @@ export interface ServingRequest {
   /** What is waited for, for the error: "the app with --read-only", ... */
   what: string;
   timeoutMs?: number;
+  /** Between two questions (200 ms); a benchmark timing a start asks more often. */
+  intervalMs?: number;
 }
 
 /**
- * Asks every 200 ms until an answer is accepted, and resolves with it. Polling the app itself is
+ * Asks every 200 ms (intervalMs) until an answer is accepted, and resolves with it. Polling the app itself is
  * faster than the image's HEALTHCHECK (probes 2 s apart) and also works for an image without one.
  * Rejects with ContainerProblem (the last answer or error, and the logs) when a watched container
  * exits or the time runs out.
@@ -37,7 +39,8 @@ export async function waitUntilServing(serving: ServingRequest): Promise<HttpAns
   const timeoutMs = serving.timeoutMs ?? 60_000;
   const deadline = performance.now() + timeoutMs;
   let last = "no answer yet";
-  for (let attempt = 0; ; attempt += 1) {
+  let engineAsked = Number.NEGATIVE_INFINITY;
+  for (;;) {
     const url = serving.url();
     if (url) {
       try {
@@ -48,8 +51,10 @@ export async function waitUntilServing(serving: ServingRequest): Promise<HttpAns
         last = error instanceof Error ? error.message : String(error);
       }
     }
-    // The engine is asked less often than the app: an exited container ends the wait within a second.
-    if (!url || attempt % 5 === 0) {
+    // The engine is asked less often than the app (once a second): an exited container ends the
+    // wait within a second, and a benchmark timing a start is not slowed by docker inspect.
+    if (!url || performance.now() - engineAsked >= 1000) {
+      engineAsked = performance.now();
       for (const container of serving.watch) {
         const state = await container.state();
         if (!state.running) {
@@ -61,6 +66,6 @@ export async function waitUntilServing(serving: ServingRequest): Promise<HttpAns
       const logs = await Promise.all(serving.watch.map(async (container) => `--- ${container.name} ---\n${await container.logs()}`));
       throw new ContainerProblem(`${serving.what} did not serve within ${Math.round(timeoutMs / 1000)} s (last answer: ${last})\n${logs.join("\n")}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, serving.intervalMs ?? 200));
   }
 }
