@@ -5,8 +5,9 @@ import { request } from "undici";
 import { type EchoedHeaders, echoUpstreamCaddyfile, echoUpstreamPort } from "../caddy/echo-upstream.ts";
 import { caddyPluginModules, type PluginProbe, pluginProbes, probePath } from "../caddy/plugin-probes.ts";
 import { runDocker } from "../docker/run-docker.ts";
-import { lastLines } from "../process/run-process.ts";
+import { type CheckContainer, ContainerProblem, startCheckContainer } from "../stack/check-container.ts";
 import { runResourceName } from "../stack/run-labels.ts";
+import { waitUntilServing } from "../stack/wait-until-serving.ts";
 import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 /** An origin the configured proxy allows, and one it does not; neither needs to resolve. */
@@ -137,10 +138,10 @@ async function startProxies(context: CaddyHttpNeeds): Promise<Proxies> {
   const labels = Object.entries(context.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
   const name = (what: string) => runResourceName(context.run, `${context.cellId}-http-${what}`);
   const network = name("net");
-  const containers: string[] = [];
+  const containers: CheckContainer[] = [];
   const configDir = await mkdtemp(join(tmpdir(), "dockerize-python-echo-"));
   const stop = async () => {
-    for (const container of containers) await runDocker(["rm", "-fv", container]).catch(() => {});
+    for (const container of containers) await container.remove();
     await runDocker(["network", "rm", network]).catch(() => {});
     await rm(configDir, { recursive: true, force: true });
   };
@@ -152,51 +153,37 @@ async function startProxies(context: CaddyHttpNeeds): Promise<Proxies> {
     const { stdout: gatewayOut } = await runDocker(["network", "inspect", "--format", "{{(index .IPAM.Config 0).Gateway}}", network]);
     const gateway = gatewayOut.trim();
 
-    const echo = name("echo");
-    await runDocker([
-      "run", "-d", "--name", echo, ...labels, "--network", network, "--network-alias", "echo",
-      "--mount", `type=bind,source=${configDir},target=/dockerize-python-echo,readonly`,
-      "--entrypoint", "caddy", context.image, "run", "--config", "/dockerize-python-echo/Caddyfile", "--adapter", "caddyfile",
-    ]);
+    const echo = await startCheckContainer({
+      run: context.run,
+      name: name("echo"),
+      image: context.image,
+      network,
+      aliases: ["echo"],
+      options: ["--mount", `type=bind,source=${configDir},target=/dockerize-python-echo,readonly`, "--entrypoint", "caddy"],
+      command: ["run", "--config", "/dockerize-python-echo/Caddyfile", "--adapter", "caddyfile"],
+    });
     containers.push(echo);
     const startProxy = async (what: string, env: Record<string, string>) => {
-      const container = name(what);
-      const envArgs = Object.entries({ APP_UPSTREAM: `echo:${echoUpstreamPort}`, ...env }).flatMap(([key, value]) => ["--env", `${key}=${value}`]);
-      await runDocker(["run", "-d", "--name", container, ...labels, "--network", network, ...envArgs, "--publish", "127.0.0.1::8080", context.image]);
-      containers.push(container);
-      const { stdout } = await runDocker(["port", container, "8080/tcp"]);
-      return `http://${stdout.trim().split("\n")[0]}`;
+      const proxy = await startCheckContainer({ run: context.run, name: name(what), image: context.image, network, env: { APP_UPSTREAM: `echo:${echoUpstreamPort}`, ...env }, publish: 8080 });
+      containers.push(proxy);
+      // The proxy answers with the echo upstream's JSON once both containers are up.
+      await waitUntilServing({
+        url: () => proxy.url,
+        accept: (answer) => answer.status === 200 && answer.body.includes("x_forwarded_for"),
+        watch: [echo, proxy],
+        what: `the ${what} proxy in front of the echo upstream (often a Caddyfile error: see the log)`,
+        timeoutMs: 30_000,
+      });
+      return proxy.url!;
     };
     const configured = await startProxy("configured", { CORS_ALLOWED_ORIGIN: allowedOrigin, CADDY_TRUSTED_PROXIES: "private_ranges" });
     const defaults = await startProxy("defaults", {});
-    for (const base of [configured, defaults]) await waitForEcho(base);
     const staticFile = (await readdir(join(context.stageDir, "static")).catch(() => [] as string[])).sort().find((entry) => !entry.startsWith("."));
-    const logs = async () => {
-      const output = await runDocker(["logs", "--tail", "20", containers[1]!]).catch(() => ({ stdout: "", stderr: "(no log)" }));
-      return lastLines(`${output.stdout}${output.stderr}`, 20);
-    };
-    return { configured, defaults, gateway, staticFile, logs, stop };
+    return { configured, defaults, gateway, staticFile, logs: () => containers[1]!.logs(20), stop };
   } catch (error) {
     await stop();
     throw error;
   }
-}
-
-/** Waits until the proxy answers with the echo upstream's JSON (both containers are up). */
-async function waitForEcho(base: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < deadline) {
-    try {
-      const response = await get(base, "/", {});
-      if (response.status === 200 && response.body.includes("x_forwarded_for")) return;
-      last = `${response.status} ${response.body.slice(0, 100)}`;
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`the proxy at ${base} did not answer with the echo upstream within ${timeoutMs / 1000} s (last: ${last}); its log says why (often a Caddyfile error)`);
 }
 
 /** The port the probe containers listen on inside (any unprivileged port: the image is non-root). */
@@ -208,38 +195,32 @@ const probePort = 8080;
  * the plugin is missing) exits, and the outcome says so with its log. The container is removed.
  */
 async function probePlugin(context: Pick<CheckContext, "cellId" | "run" | "image">, probe: PluginProbe): Promise<{ ok: boolean; seen: string }> {
-  const labels = Object.entries(context.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
-  const container = runResourceName(context.run, `${context.cellId}-probe-${probe.directive}`);
   const configDir = await mkdtemp(join(tmpdir(), "dockerize-python-probe-"));
-  const log = async () => {
-    const output = await runDocker(["logs", "--tail", "10", container]).catch(() => ({ stdout: "", stderr: "(no log)" }));
-    return lastLines(`${output.stdout}${output.stderr}`, 10);
-  };
+  let container: CheckContainer | undefined;
   try {
     // The image runs as a non-root user, which must be able to read the mounted config.
     await chmod(configDir, 0o755);
     await writeFile(join(configDir, "Caddyfile"), probe.caddyfile(probePort), { mode: 0o644 });
-    await runDocker([
-      "run", "-d", "--name", container, ...labels,
-      "--mount", `type=bind,source=${configDir},target=/dockerize-python-probe,readonly`,
-      "--publish", `127.0.0.1::${probePort}`,
-      "--entrypoint", "caddy", context.image, "run", "--config", "/dockerize-python-probe/Caddyfile", "--adapter", "caddyfile",
-    ]);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { stdout: running } = await runDocker(["inspect", "--format", "{{.State.Running}}", container]);
-      if (running.trim() !== "true") return { ok: false, seen: `caddy refused the probe's Caddyfile (is the plugin compiled in?):\n${await log()}` };
-      // No port while the container stops (caddy refusing its config): the next turn says so.
-      const port = await runDocker(["port", container, `${probePort}/tcp`]).then(({ stdout }) => stdout.trim().split("\n")[0], () => undefined);
-      const base = `http://${port}`;
+    container = await startCheckContainer({
+      run: context.run,
+      name: runResourceName(context.run, `${context.cellId}-probe-${probe.directive}`),
+      image: context.image,
+      publish: probePort,
+      options: ["--mount", `type=bind,source=${configDir},target=/dockerize-python-probe,readonly`, "--entrypoint", "caddy"],
+      command: ["run", "--config", "/dockerize-python-probe/Caddyfile", "--adapter", "caddyfile"],
+    });
+    const probed = container;
+    try {
       // Any answer on another path means caddy serves; the probe's path is left untouched for the probe.
-      const ready = port !== undefined && (await get(base, `${probePath}-ready`, {}).then(() => true, () => false));
-      if (ready) return await probe.exercise((path) => get(base, path, {}));
-      if (Date.now() > deadline) return { ok: false, seen: `no answer within 30 s:\n${await log()}` };
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await waitUntilServing({ url: () => probed.url && `${probed.url}${probePath}-ready`, accept: () => true, watch: [probed], what: "caddy with the probe's Caddyfile", timeoutMs: 30_000 });
+    } catch (error) {
+      if (!(error instanceof ContainerProblem)) throw error;
+      const refused = !(await probed.state()).running;
+      return { ok: false, seen: refused ? `caddy refused the probe's Caddyfile (is the plugin compiled in?):\n${await probed.logs(10)}` : error.message };
     }
+    return await probe.exercise((path) => get(probed.url!, path, {}));
   } finally {
-    await runDocker(["rm", "-fv", container]).catch(() => {});
+    await container?.remove();
     await rm(configDir, { recursive: true, force: true });
   }
 }
