@@ -68,6 +68,26 @@ export function effectiveInstructions(stage: Stage): Instruction[] {
   );
 }
 
+/** A shell-form RUN (an ONBUILD trigger's too), its script, its stage, and what comes before it there. */
+export interface ShellRun {
+  stage: Stage;
+  instruction: Instruction;
+  script: string;
+  /** The stage's effective instructions before this RUN (an ENV or SHELL there applies to it). */
+  before: Instruction[];
+}
+
+/** Every shell-form RUN of the file, stage by stage: what the RUN rules read. */
+export function shellRuns(dockerfile: ParsedDockerfile): ShellRun[] {
+  return dockerfile.stages.flatMap((stage) => {
+    const instructions = effectiveInstructions(stage);
+    return instructions.flatMap((instruction, position) => {
+      const script = instruction.getKeyword() === "RUN" ? shellScript(instruction) : undefined;
+      return script ? [{ stage, instruction, script, before: instructions.slice(0, position) }] : [];
+    });
+  });
+}
+
 /**
  * The shell script of a shell-form RUN (or CMD...): continuation lines joined and comment lines
  * dropped, as the builder sees it. Undefined for the exec form (`RUN ["..."]`), which has no shell.

@@ -76,12 +76,10 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
     const database = await startDatabase({ run: request.run, name: names.db, image: request.databaseImage, network, timeoutMs: timeout });
     started.push(database);
 
-    const app = await startExplained("app", names.app, tails.app, timeout, new GenericContainer(request.appImage)
-      .withName(names.app)
-      .withLogConsumer(tails.app.consume)
-      .withPullPolicy(PullPolicy.neverPull())
-      .withLabels(request.run.labels)
-      .withNetworkMode(network)
+    /** A container of the stack: named, its output kept, never pulled, labelled with the run, on the network. */
+    const stackContainer = (image: string, name: string, tail: LogTail) =>
+      new GenericContainer(image).withName(name).withLogConsumer(tail.consume).withPullPolicy(PullPolicy.neverPull()).withLabels(request.run.labels).withNetworkMode(network);
+    const app = await startExplained("app", names.app, tails.app, timeout, stackContainer(request.appImage, names.app, tails.app)
       .withNetworkAliases("app")
       .withEnvironment(stackAppEnvironment(request))
       .withExposedPorts(request.appPort)
@@ -92,12 +90,7 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
 
     // Checked again here, not only before the run: something may have taken it since.
     if (request.proxyHostPort) await assertPortFree(request.proxyHostPort, "the proxy (Caddy) of each cell", "--proxy-port");
-    const proxy = await startExplained("proxy", names.proxy, tails.proxy, timeout, new GenericContainer(request.proxyImage)
-      .withName(names.proxy)
-      .withLogConsumer(tails.proxy.consume)
-      .withPullPolicy(PullPolicy.neverPull())
-      .withLabels(request.run.labels)
-      .withNetworkMode(network)
+    const proxy = await startExplained("proxy", names.proxy, tails.proxy, timeout, stackContainer(request.proxyImage, names.proxy, tails.proxy)
       .withEnvironment({ APP_UPSTREAM: `app:${request.appPort}` })
       .withExposedPorts(request.proxyHostPort ? { container: request.proxyPort, host: request.proxyHostPort } : request.proxyPort)
       .withWaitStrategy(Wait.forListeningPorts())

@@ -1,6 +1,6 @@
 import type { DockerfileRule } from "../dockerfile-rule.ts";
 import type { LintFinding } from "../lint-finding.ts";
-import { effectiveInstructions, flagValues, lineOf, shellScript } from "../parse-dockerfile.ts";
+import { flagValues, lineOf, shellRuns } from "../parse-dockerfile.ts";
 
 /**
  * `apt-get install` says `--no-install-recommends` and removes /var/lib/apt/lists in the same RUN:
@@ -12,23 +12,19 @@ export const aptGetCleanup: DockerfileRule = {
   summary: "apt-get install uses --no-install-recommends and removes /var/lib/apt/lists/* in the same RUN",
   check(dockerfile) {
     const findings: LintFinding[] = [];
-    for (const stage of dockerfile.stages) {
-      for (const instruction of effectiveInstructions(stage)) {
-        if (instruction.getKeyword() !== "RUN") continue;
-        const script = shellScript(instruction);
-        if (!script || !/\bapt(-get)?\s+(-\S+\s+)*install\b/.test(script)) continue;
-        const where = { rule: this.id, file: dockerfile.file, line: lineOf(instruction) };
-        if (!script.includes("--no-install-recommends")) {
-          findings.push({ ...where, message: "apt-get install without --no-install-recommends installs recommended packages too", fix: "add --no-install-recommends" });
-        }
-        const listsInCache = flagValues(instruction, "mount").some((mount) => /type=cache/.test(mount) && /target=\/var\/lib\/apt\/lists/.test(mount));
-        if (!listsInCache && !/rm\s+-[a-z]*r[a-z]*f?[a-z]*\s+([^;&|]*\s)?\/var\/lib\/apt\/lists/.test(script)) {
-          findings.push({
-            ...where,
-            message: "apt-get install without `rm -rf /var/lib/apt/lists/*` in the same RUN leaves the package lists (tens of MB) in the layer",
-            fix: "end the same RUN with `&& rm -rf /var/lib/apt/lists/*`",
-          });
-        }
+    for (const { instruction, script } of shellRuns(dockerfile)) {
+      if (!/\bapt(-get)?\s+(-\S+\s+)*install\b/.test(script)) continue;
+      const where = { rule: this.id, file: dockerfile.file, line: lineOf(instruction) };
+      if (!script.includes("--no-install-recommends")) {
+        findings.push({ ...where, message: "apt-get install without --no-install-recommends installs recommended packages too", fix: "add --no-install-recommends" });
+      }
+      const listsInCache = flagValues(instruction, "mount").some((mount) => /type=cache/.test(mount) && /target=\/var\/lib\/apt\/lists/.test(mount));
+      if (!listsInCache && !/rm\s+-[a-z]*r[a-z]*f?[a-z]*\s+([^;&|]*\s)?\/var\/lib\/apt\/lists/.test(script)) {
+        findings.push({
+          ...where,
+          message: "apt-get install without `rm -rf /var/lib/apt/lists/*` in the same RUN leaves the package lists (tens of MB) in the layer",
+          fix: "end the same RUN with `&& rm -rf /var/lib/apt/lists/*`",
+        });
       }
     }
     return findings;

@@ -1,7 +1,6 @@
 import type { Arg, Env, Instruction } from "dockerfile-ast";
 import type { DockerfileRule } from "../dockerfile-rule.ts";
-import type { LintFinding } from "../lint-finding.ts";
-import { effectiveInstructions, flagValues, lineOf, shellScript, type Stage, stageChain } from "../parse-dockerfile.ts";
+import { effectiveInstructions, flagValues, lineOf, shellRuns, type Stage, stageChain } from "../parse-dockerfile.ts";
 
 /**
  * `pip install` keeps no download cache in the image: `--no-cache-dir`, PIP_NO_CACHE_DIR set (by ENV
@@ -12,26 +11,17 @@ export const pipNoCache: DockerfileRule = {
   id: "pip-no-cache",
   summary: "pip install keeps no cache in the layer (--no-cache-dir, PIP_NO_CACHE_DIR, or a cache mount)",
   check(dockerfile) {
-    const findings: LintFinding[] = [];
-    for (const stage of dockerfile.stages) {
-      const instructions = effectiveInstructions(stage);
-      instructions.forEach((instruction, position) => {
-        if (instruction.getKeyword() !== "RUN") return;
-        const script = shellScript(instruction);
-        if (!script || !/\bpip[0-9.]*\s+(-\S+\s+)*install\b/.test(script)) return;
-        if (/--no-cache-dir\b|\bPIP_NO_CACHE_DIR=/.test(script)) return;
-        if (flagValues(instruction, "mount").some((mount) => /type=cache/.test(mount) && /target=[^,]*(\.cache|pip)/.test(mount))) return;
-        if (noCacheDirSet(stage, instructions.slice(0, position))) return;
-        findings.push({
-          rule: this.id,
-          file: dockerfile.file,
-          line: lineOf(instruction),
-          message: "pip install keeps its download cache (~/.cache/pip) in the layer",
-          fix: "add --no-cache-dir, set ENV PIP_NO_CACHE_DIR=1 earlier in the stage, or use RUN --mount=type=cache,target=/root/.cache/pip",
-        });
-      });
-    }
-    return findings;
+    return shellRuns(dockerfile)
+      .filter(({ script }) => /\bpip[0-9.]*\s+(-\S+\s+)*install\b/.test(script) && !/--no-cache-dir\b|\bPIP_NO_CACHE_DIR=/.test(script))
+      .filter(({ instruction }) => !flagValues(instruction, "mount").some((mount) => /type=cache/.test(mount) && /target=[^,]*(\.cache|pip)/.test(mount)))
+      .filter(({ stage, before }) => !noCacheDirSet(stage, before))
+      .map(({ instruction }) => ({
+        rule: this.id,
+        file: dockerfile.file,
+        line: lineOf(instruction),
+        message: "pip install keeps its download cache (~/.cache/pip) in the layer",
+        fix: "add --no-cache-dir, set ENV PIP_NO_CACHE_DIR=1 earlier in the stage, or use RUN --mount=type=cache,target=/root/.cache/pip",
+      }));
   },
 };
 

@@ -1,7 +1,6 @@
 import type { Instruction } from "dockerfile-ast";
 import type { DockerfileRule } from "../dockerfile-rule.ts";
-import type { LintFinding } from "../lint-finding.ts";
-import { effectiveInstructions, lineOf, shellScript, type Stage, stageChain, withoutQuotedText } from "../parse-dockerfile.ts";
+import { effectiveInstructions, lineOf, shellRuns, type Stage, stageChain, withoutQuotedText } from "../parse-dockerfile.ts";
 
 /**
  * A RUN with a pipe fails when any command of the pipe fails: `set -o pipefail` in the same RUN, or
@@ -11,28 +10,20 @@ export const pipefail: DockerfileRule = {
   id: "pipefail",
   summary: "a RUN that pipes sets -o pipefail (or runs under a SHELL with -o pipefail)",
   check(dockerfile) {
-    const findings: LintFinding[] = [];
-    for (const stage of dockerfile.stages) {
-      const instructions = effectiveInstructions(stage);
-      instructions.forEach((instruction, position) => {
-        if (instruction.getKeyword() !== "RUN") return;
-        const script = shellScript(instruction);
-        if (!script || !/(^|[^|])\|(?!\|)/.test(withoutQuotedText(script))) return;
-        if (/\bset\s+(-[a-zA-Z]+\s+)*-[a-zA-Z]*o\s+pipefail\b|\bset\s+-o\s+pipefail\b/.test(script)) return;
-        if (shellHasPipefail(stage, instructions.slice(0, position))) return;
-        findings.push({
-          rule: this.id,
-          file: dockerfile.file,
-          line: lineOf(instruction),
-          message: "this RUN pipes one command into another without pipefail, so a failure before the last | goes unnoticed",
-          fix:
-            "add SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"] before it (bash is in every Debian image), or start the RUN with " +
-            "`set -eu -o pipefail;` only where /bin/sh accepts it: BusyBox sh (Alpine) and Debian trixie's dash (0.5.12-12) do, " +
-            "Debian bookworm's dash (0.5.12-2) stops with \"Illegal option -o pipefail\"",
-        });
-      });
-    }
-    return findings;
+    return shellRuns(dockerfile)
+      .filter(({ script }) => /(^|[^|])\|(?!\|)/.test(withoutQuotedText(script)))
+      .filter(({ script }) => !/\bset\s+(-[a-zA-Z]+\s+)*-[a-zA-Z]*o\s+pipefail\b|\bset\s+-o\s+pipefail\b/.test(script))
+      .filter(({ stage, before }) => !shellHasPipefail(stage, before))
+      .map(({ instruction }) => ({
+        rule: this.id,
+        file: dockerfile.file,
+        line: lineOf(instruction),
+        message: "this RUN pipes one command into another without pipefail, so a failure before the last | goes unnoticed",
+        fix:
+          "add SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"] before it (bash is in every Debian image), or start the RUN with " +
+          "`set -eu -o pipefail;` only where /bin/sh accepts it: BusyBox sh (Alpine) and Debian trixie's dash (0.5.12-12) do, " +
+          "Debian bookworm's dash (0.5.12-2) stops with \"Illegal option -o pipefail\"",
+      }));
   },
 };
 
