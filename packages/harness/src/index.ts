@@ -66,7 +66,7 @@ export { assertDockerEngine, runDocker } from "./docker/run-docker.ts";
 export { type OutputStream, type ProcessFailure, ProcessFailedError, type ProcessOutput, type ProcessResult, type RunningProcess, runProcess, type RunProcessOptions, runProcessWithExitCode, startProcess, type StartProcessOptions } from "./process/run-process.ts";
 export { buildImage, type BuildImageRequest, type BuiltImage } from "./docker/build-image.ts";
 export { type ImageFacts, inspectImage } from "./docker/inspect-image.ts";
-export { type CellSources, describeCellSources, describeSources, type RequestedMode, sourceLabels, type Sources } from "./sources/sources.ts";
+export { type CellSources, describeCellSources, describeSources, type RequestedMode, requestedModes, sourceLabels, type Sources } from "./sources/sources.ts";
 export type { BuildEnvironment } from "./sources/build-environment.ts";
 export { type ImageDemand, prepareBuildEnvironment } from "./sources/prepare-build-environment.ts";
 export { stageApp } from "./staging/stage-app.ts";
