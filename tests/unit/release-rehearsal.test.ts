@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { assertClientsUseRegistry, clientEnvironment, npmrcFor, RegistryLeakError } from "../../packages/release/src/registry-clients.ts";
 import { assertPublishedLocally, NotPublishedLocallyError } from "../../packages/release/src/registry-storage.ts";
 import { type LocalNpmRegistry, startVerdaccio } from "../../packages/release/src/start-verdaccio.ts";
+import { makeTempDir } from "./fixtures/template-fixture.ts";
 
 const bin = fileURLToPath(new URL("../../packages/release/dist/main.js", import.meta.url));
 const runRelease = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
@@ -34,19 +35,11 @@ describe("dockerize-python-release: the command line", () => {
 });
 
 describe("the rehearsal's registry (Verdaccio, started for real: no Docker)", () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), "dockerize-python-verdaccio-unit-"));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
   it("listens on a port of 127.0.0.1 the OS gave it, creates a publisher, logs to its file, and stops", async () => {
-    const registry = await startVerdaccio({ dir, localPackages: ["@dockerize-python/*"] });
+    const temp = await makeTempDir();
+    const registry = await startVerdaccio({ dir: temp.dir, localPackages: ["@dockerize-python/*"] });
     try {
       expect(registry.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-      expect(registry.token).not.toBe("");
       const whoami = await request(`${registry.url}-/whoami`, { headers: { authorization: `Bearer ${registry.token}` } });
       expect(await whoami.body.json()).toEqual({ username: "release-rehearsal" });
       // No uplink: a name that was not published here is not found, never fetched.
@@ -58,6 +51,14 @@ describe("the rehearsal's registry (Verdaccio, started for real: no Docker)", ()
     }
     expect(await readFile(registry.logFile, "utf8")).toContain(`{"listening":${new URL(registry.url).port}}`);
     await expect(request(`${registry.url}-/ping`)).rejects.toThrow();
+    await temp.remove();
+  });
+
+  it("is stopped when it does not answer in time, and the error shows the end of its log", async () => {
+    const temp = await makeTempDir();
+    const attempt = startVerdaccio({ dir: temp.dir, localPackages: [], readyTimeoutMs: 1 });
+    await expect(attempt).rejects.toThrow(/^Verdaccio did not answer within 0\.001 s: it has not said which port it listens on\n--- Verdaccio's log \(.*verdaccio\.log\) ---\n/);
+    await temp.remove();
   });
 });
 
