@@ -3,9 +3,9 @@ import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { CheckName, MatrixReport } from "@dockerize-python/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ReleaseRehearsal, rehearseRelease, verifyRehearsedApp } from "../../packages/harness/src/release/rehearse-release.ts";
-import { uplinkRequests } from "../../packages/harness/src/release/registry-storage.ts";
-import { listWorkspacePackages } from "../../packages/harness/src/release/workspace-packages.ts";
+import { type ReleaseRehearsal, rehearseRelease, verifyRehearsedApp } from "../../packages/release/src/rehearse-release.ts";
+import { uplinkRequests } from "../../packages/release/src/registry-storage.ts";
+import { listWorkspacePackages } from "../../packages/release/src/workspace-packages.ts";
 
 /**
  * The release, rehearsed end to end against a real npm registry (Verdaccio on 127.0.0.1): every
@@ -64,7 +64,7 @@ describe("the release rehearsal", () => {
       expect(pkg.tarball.startsWith(rehearsal.registry.storageDir), pkg.name).toBe(true);
       expect(existsSync(pkg.tarball), pkg.tarball).toBe(true);
     }
-    expect(existsSync(join(rehearsal.registry.storageDir, "@dockerize-python", "tests"))).toBe(false);
+    for (const privatePackage of ["tests", "release"]) expect(existsSync(join(rehearsal.registry.storageDir, "@dockerize-python", privatePackage)), privatePackage).toBe(false);
   });
 
   it("never lets a client use another registry, nor the registry ask its uplink for one of ours", async () => {

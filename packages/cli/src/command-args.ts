@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { type CheckName, checkNames } from "@dockerize-python/harness";
+import { type CheckName, checkNames, type RequestedMode, requestedModes } from "@dockerize-python/harness";
 import { findRepoRoot } from "./find-repo-root.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -52,8 +52,6 @@ export function portOption(value: string | undefined, flag: string, usage: strin
   return port;
 }
 
-const modes = ["auto", "hermetic", "online"] as const;
-
 /** `--check NAME` values: each must be a check the harness knows. */
 export function checkOptions(values: readonly string[] | undefined, usage: string): CheckName[] {
   return (values ?? []).map((value) => {
@@ -64,8 +62,8 @@ export function checkOptions(values: readonly string[] | undefined, usage: strin
 }
 
 /** `--mode`: auto (each source detected on its own), hermetic (every source local) or online (none local). */
-export function modeOption(value: string, usage: string): (typeof modes)[number] {
-  const mode = modes.find((known) => known === value);
-  if (!mode) throw new UsageError(`--mode must be one of ${modes.join(", ")}, not "${value}".`, usage);
+export function modeOption(value: string, usage: string): RequestedMode {
+  const mode = requestedModes.find((known) => known === value);
+  if (!mode) throw new UsageError(`--mode must be one of ${requestedModes.join(", ")}, not "${value}".`, usage);
   return mode;
 }

@@ -8,12 +8,11 @@ import { matrixCommand } from "./commands/matrix.ts";
 import { mergeReportsCommand } from "./commands/merge-reports.ts";
 import { newCommand } from "./commands/new.ts";
 import { publishImageCommand } from "./commands/publish-image.ts";
-import { releaseCommand } from "./commands/release.ts";
 import { templatesTableCommand } from "./commands/templates-table.ts";
 import { verifyCommand } from "./commands/verify.ts";
 import { UsageError } from "./usage-error.ts";
 
-const commands: readonly Command[] = [matrixCommand, newCommand, verifyCommand, diffCommand, mergeReportsCommand, ejectCommand, templatesTableCommand, publishImageCommand, releaseCommand];
+const commands: readonly Command[] = [matrixCommand, newCommand, verifyCommand, diffCommand, mergeReportsCommand, ejectCommand, templatesTableCommand, publishImageCommand];
 
 const usage = `Usage: dockerize-python <command> [options]
 

@@ -61,12 +61,13 @@ export { verifyApp, type VerifyAppOptions } from "./verify-app/verify-app.ts";
 export { type AppDiff, diffApp, type DiffAppOptions, type FileComparison } from "./upgrade/diff-app.ts";
 export { renderAppDiff } from "./upgrade/render-app-diff.ts";
 
-// What the benchmark (bench/) builds on: the matrix's own staging, build environment and engine calls.
+// What the benchmark (bench/) and the release rehearsal (packages/release) build on: the matrix's own
+// staging, build environment and engine calls; the process runner.
 export { assertDockerEngine, runDocker } from "./docker/run-docker.ts";
-export { type OutputStream, type ProcessFailure, ProcessFailedError, type ProcessOutput, type ProcessResult, type RunningProcess, runProcess, type RunProcessOptions, runProcessWithExitCode, startProcess, type StartProcessOptions } from "./process/run-process.ts";
+export { lastLines, type OutputStream, type ProcessFailure, ProcessFailedError, type ProcessOutput, type ProcessResult, type RunningProcess, runProcess, type RunProcessOptions, runProcessWithExitCode, startProcess, type StartProcessOptions } from "./process/run-process.ts";
 export { buildImage, type BuildImageRequest, type BuiltImage } from "./docker/build-image.ts";
 export { type ImageFacts, inspectImage } from "./docker/inspect-image.ts";
-export { type CellSources, describeCellSources, describeSources, type RequestedMode, sourceLabels, type Sources } from "./sources/sources.ts";
+export { type CellSources, describeCellSources, describeSources, type RequestedMode, requestedModes, sourceLabels, type Sources } from "./sources/sources.ts";
 export type { BuildEnvironment } from "./sources/build-environment.ts";
 export { type ImageDemand, prepareBuildEnvironment } from "./sources/prepare-build-environment.ts";
 export { stageApp } from "./staging/stage-app.ts";
@@ -82,10 +83,5 @@ export { type HttpAnswer, waitUntilServing } from "./stack/wait-until-serving.ts
 
 export { ociLabels, templateLabel } from "./checks/oci-labels.ts";
 export { type BuildProvenance, buildProvenance, provenanceArgs, provenanceBuildArgs } from "./labels/build-provenance.ts";
-export { type Bump, type RehearsedApp, type ReleaseRehearsal, rehearseRelease, type RehearseReleaseOptions, verifyRehearsedApp } from "./release/rehearse-release.ts";
-export { NotPublishedLocallyError, type PublishedPackage } from "./release/registry-storage.ts";
-export { RegistryLeakError } from "./release/registry-clients.ts";
-export { ReleaseStepError } from "./release/run-step.ts";
-export { type LocalNpmRegistry, startVerdaccio, VerdaccioMissingError } from "./release/start-verdaccio.ts";
 export { baseImageTags } from "./publish/base-image-tags.ts";
 export { NotABaseImageTemplateError, publishBaseImage, type PublishBaseImageOptions, type PublishBaseImageResult, type PublishedBaseImage, PushFailedError } from "./publish/publish-base-image.ts";

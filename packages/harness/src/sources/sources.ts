@@ -6,8 +6,9 @@
  * needs them is skipped with the reason).
  */
 
-/** What the user asked for: auto detects each source; online and hermetic force all of them. */
-export type RequestedMode = "auto" | "online" | "hermetic";
+/** What the user asked for (--mode): auto detects each source; online and hermetic force all of them. */
+export const requestedModes = ["auto", "hermetic", "online"] as const;
+export type RequestedMode = (typeof requestedModes)[number];
 
 export type BaseImageSource = "registry" | "stand-ins";
 export type PythonPackageSource = "pypi" | "configured-index" | "local-index";

@@ -1,7 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ExplainedError } from "../explained-error.ts";
-import { templatePackageScope as packageScope } from "../manifest/template-package-name.ts";
+import { ExplainedError, templatePackageScope as packageScope } from "@dockerize-python/harness";
 import type { LocalNpmRegistry } from "./start-verdaccio.ts";
 import { runStep } from "./run-step.ts";
 

@@ -1,5 +1,4 @@
-import { ExplainedError } from "../explained-error.ts";
-import { lastLines, ProcessFailedError, runProcess } from "../process/run-process.ts";
+import { ExplainedError, lastLines, ProcessFailedError, runProcess } from "@dockerize-python/harness";
 
 /** A command of the release rehearsal failed: which step, the command, the end of its output, and the fix. */
 export class ReleaseStepError extends ExplainedError {

@@ -1,71 +1,64 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { request } from "undici";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ExplainedError } from "../../packages/harness/src/explained-error.ts";
-import { baseImageTags } from "../../packages/harness/src/publish/base-image-tags.ts";
-import { NotABaseImageTemplateError, publishBaseImage } from "../../packages/harness/src/publish/publish-base-image.ts";
-import { assertClientsUseRegistry, clientEnvironment, npmrcFor, RegistryLeakError } from "../../packages/harness/src/release/registry-clients.ts";
-import { assertPublishedLocally, NotPublishedLocallyError } from "../../packages/harness/src/release/registry-storage.ts";
-import type { LocalNpmRegistry } from "../../packages/harness/src/release/start-verdaccio.ts";
+import { assertClientsUseRegistry, clientEnvironment, npmrcFor, RegistryLeakError } from "../../packages/release/src/registry-clients.ts";
+import { assertPublishedLocally, NotPublishedLocallyError } from "../../packages/release/src/registry-storage.ts";
+import { type LocalNpmRegistry, startVerdaccio } from "../../packages/release/src/start-verdaccio.ts";
+import { makeTempDir } from "./fixtures/template-fixture.ts";
 
-const repo = resolve(import.meta.dirname, "..", "..");
-const cli = fileURLToPath(new URL("../../packages/cli/dist/main.js", import.meta.url));
-const runCli = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: "utf8" });
+const bin = fileURLToPath(new URL("../../packages/release/dist/main.js", import.meta.url));
+const runRelease = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
 
-describe("the onbuild base image's tags", () => {
-  it("are <python>, <python>-<version> and <python>-<major>", () => {
-    expect(baseImageTags("3.13", "1.4.2")).toEqual(["3.13", "3.13-1.4.2", "3.13-1"]);
-    expect(baseImageTags("3.11", "0.2.0")).toEqual(["3.11", "3.11-0.2.0", "3.11-0"]);
-  });
-
-  it("are only the exact one for a prerelease, which must not move <python> or <python>-<major>", () => {
-    expect(baseImageTags("3.13", "2.0.0-rc.1")).toEqual(["3.13-2.0.0-rc.1"]);
-  });
-
-  it("refuse a version that is not semver", () => {
-    expect(() => baseImageTags("3.13", "latest")).toThrow('"latest" is not a semver version');
-  });
-
-  it("refuse a version npm refuses (a leading zero), saying what to write and how to fix the package", () => {
-    expect(() => baseImageTags("3.13", "01.0.0")).toThrow(ExplainedError);
-    expect(() => baseImageTags("3.13", "01.0.0")).toThrow(
-      'The onbuild base image cannot be tagged with the template\'s version: "01.0.0" is not a semver version as npm writes it (a number in it has a leading zero, which npm refuses); write "1.0.0".\n' +
-        "Fix: give the template package a semver version in its package.json (`pnpm run version-packages` writes one).",
-    );
-    expect(baseImageTags("3.13", "1.2.3-rc.1")).toEqual(["3.13-1.2.3-rc.1"]);
-  });
-});
-
-describe("publishBaseImage", () => {
-  it("refuses a template without ONBUILD triggers, before building anything", async () => {
-    const attempt = publishBaseImage({ templateDir: join(repo, "templates", "slim-uwsgi"), registry: "127.0.0.1:5000", mode: "hermetic", log: () => {} });
-    await expect(attempt).rejects.toThrow(NotABaseImageTemplateError);
-    await expect(attempt).rejects.toThrow("The slim-uwsgi template's docker/Dockerfile declares no ONBUILD triggers");
-  });
-});
-
-describe("dockerize-python publish-image and release: the command line", () => {
+describe("dockerize-python-release: the command line", () => {
   it.each([
-    { args: ["publish-image"], message: "say which base image to publish: onbuild." },
-    { args: ["publish-image", "slim-uwsgi", "--registry", "127.0.0.1:5000"], message: '"slim-uwsgi" has no base image to publish; only onbuild.' },
-    { args: ["publish-image", "onbuild"], message: "--registry HOST:PORT is required." },
-    { args: ["publish-image", "onbuild", "--registry", "http://127.0.0.1:5000"], message: '--registry must be a registry address such as 127.0.0.1:5000 (no scheme), not "http://127.0.0.1:5000".' },
-    { args: ["release"], message: "only --dry-run is supported: a real release is `pnpm run version-packages`, a commit, then `pnpm run release`." },
-    { args: ["release", "--dry-run", "--bump", "huge"], message: '--bump must be one of patch, minor, major, not "huge".' },
+    { args: [], message: "only --dry-run is supported: a real release is `pnpm run version-packages`, a commit, then `pnpm run release`." },
+    { args: ["--dry-run", "--bump", "huge"], message: '--bump must be one of patch, minor, major, not "huge".' },
+    { args: ["--dry-run", "--mode", "fast"], message: '--mode must be one of auto, hermetic, online, not "fast".' },
+    { args: ["--dry-run", "--fast"], message: "Unknown option '--fast'" },
   ])("$args exits 2 saying: $message", ({ args, message }) => {
-    const result = runCli(...args);
-    expect(result.stderr).toContain(message);
+    const result = runRelease(...args);
+    expect(result.stderr).toContain(`dockerize-python-release: ${message}`);
+    expect(result.stderr).toContain("Usage: dockerize-python-release --dry-run [options]");
     expect(result.status).toBe(2);
   });
 
-  it("lists both commands in --help", () => {
-    const help = runCli("--help").stdout;
-    expect(help).toMatch(/^ {2}publish-image {4}/m);
-    expect(help).toMatch(/^ {2}release {10}/m);
+  it("answers --help with its usage", () => {
+    const result = runRelease("--help");
+    expect(result.stdout).toMatch(/^Usage: dockerize-python-release --dry-run \[options\]/);
+    expect(result.status).toBe(0);
+  });
+});
+
+describe("the rehearsal's registry (Verdaccio, started for real: no Docker)", () => {
+  it("listens on a port of 127.0.0.1 the OS gave it, creates a publisher, logs to its file, and stops", async () => {
+    const temp = await makeTempDir();
+    const registry = await startVerdaccio({ dir: temp.dir, localPackages: ["@dockerize-python/*"] });
+    try {
+      expect(registry.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const whoami = await request(`${registry.url}-/whoami`, { headers: { authorization: `Bearer ${registry.token}` } });
+      expect(await whoami.body.json()).toEqual({ username: "release-rehearsal" });
+      // No uplink: a name that was not published here is not found, never fetched.
+      const missing = await request(`${registry.url}@dockerize-python%2fharness`);
+      await missing.body.dump();
+      expect(missing.statusCode).toBe(404);
+    } finally {
+      await registry.stop();
+    }
+    expect(await readFile(registry.logFile, "utf8")).toContain(`{"listening":${new URL(registry.url).port}}`);
+    await expect(request(`${registry.url}-/ping`)).rejects.toThrow();
+    await temp.remove();
+  });
+
+  it("is stopped when it does not answer in time, and the error shows the end of its log", async () => {
+    const temp = await makeTempDir();
+    const attempt = startVerdaccio({ dir: temp.dir, localPackages: [], readyTimeoutMs: 1 });
+    await expect(attempt).rejects.toThrow(/^Verdaccio did not answer within 0\.001 s: it has not said which port it listens on\n--- Verdaccio's log \(.*verdaccio\.log\) ---\n/);
+    await temp.remove();
   });
 });
 

@@ -1,7 +1,6 @@
 import { copyFile, mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { ExplainedError } from "../explained-error.ts";
-import { ProcessFailedError, runProcess } from "../process/run-process.ts";
+import { ExplainedError, ProcessFailedError, runProcess } from "@dockerize-python/harness";
 
 /** The rehearsal needs the repository's file list from git. */
 export class NotAGitCheckoutError extends ExplainedError {

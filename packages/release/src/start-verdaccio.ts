@@ -1,11 +1,10 @@
-import { createWriteStream, readFileSync } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { lastLines, type RunningProcess, startProcess } from "@dockerize-python/harness";
 import { request } from "undici";
-import { ExplainedError } from "../explained-error.ts";
-import { lastLines, type RunningProcess, startProcess } from "../process/run-process.ts";
-import { freePort } from "../stack/free-port.ts";
 
 /** A real npm registry (Verdaccio) on 127.0.0.1, in a folder of its own, for one rehearsal. */
 export interface LocalNpmRegistry {
@@ -36,36 +35,41 @@ export interface StartVerdaccioOptions {
   readyTimeoutMs?: number;
 }
 
-/** Verdaccio is not installed: it is a devDependency of the harness, present only in a checkout. */
-export class VerdaccioMissingError extends ExplainedError {
-  constructor(detail: string) {
-    super(
-      `Cannot start Verdaccio, the local npm registry of the release rehearsal: ${detail}.\n` +
-        "Fix: run the rehearsal from a checkout of dockerize-python after `pnpm install` (Verdaccio is a devDependency of @dockerize-python/harness, not installed with the published package).",
-    );
-  }
-}
+/**
+ * What the child process runs: Verdaccio's server (runServer, its programmatic API) listening on a
+ * port the OS gives it, which it then prints on a line of its own. A port picked first and handed
+ * over could be taken by another program in between, and Verdaccio's --listen reads port 0 as none.
+ * A child, not this process: Verdaccio's logger is global and set from its config, and its log
+ * must go to a file of its own.
+ */
+const serveOnAnyPort = `
+const { runServer } = await import(process.argv[1]);
+const server = (await runServer(process.argv[2])).listen(0, "127.0.0.1", () => console.log(JSON.stringify({ listening: server.address().port })));
+`;
 
 /**
- * Starts Verdaccio as a child process on a free port of 127.0.0.1 with a config written for this
- * run (no web UI, users in a file of its own), waits until it answers, and creates a user to publish as.
+ * Starts Verdaccio in a child process on a port of 127.0.0.1 the OS picks, with a config written
+ * for this run (no web UI, users in a file of its own), waits until it answers, and creates a user
+ * to publish as.
  */
 export async function startVerdaccio(options: StartVerdaccioOptions): Promise<LocalNpmRegistry> {
-  const bin = verdaccioBin();
   const storageDir = join(options.dir, "storage");
   const configFile = join(options.dir, "config.yaml");
   const logFile = join(options.dir, "verdaccio.log");
   await mkdir(storageDir, { recursive: true });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}/`;
   // JSON is YAML: the config is written with JSON.stringify, so no value needs quoting by hand.
   await writeFile(configFile, JSON.stringify(verdaccioConfig(options, storageDir), null, 2));
 
   const log = createWriteStream(logFile);
+  let port: number | undefined;
+  const verdaccio = pathToFileURL(createRequire(import.meta.url).resolve("verdaccio")).href;
   // Its log goes to the file only: a registry serving a whole install logs too much to keep in memory.
-  const server = startProcess(process.execPath, [bin, "--config", configFile, "--listen", `127.0.0.1:${port}`], {
+  const server = startProcess(process.execPath, ["--input-type=module", "--eval", serveOnAnyPort, verdaccio, configFile], {
     cwd: options.dir,
-    onLine: (line) => log.write(`${line}\n`),
+    onLine: (line) => {
+      log.write(`${line}\n`);
+      port ??= Number(/^\{"listening":(\d+)\}$/.exec(line)?.[1]) || undefined;
+    },
     keepOutput: false,
   });
   const stop = async () => {
@@ -73,27 +77,13 @@ export async function startVerdaccio(options: StartVerdaccioOptions): Promise<Lo
     await new Promise<void>((resolve) => log.end(resolve));
   };
   try {
-    await waitUntilAnswering(url, server, options.readyTimeoutMs ?? 30_000);
+    const url = await waitUntilAnswering(() => port, server, options.readyTimeoutMs ?? 30_000);
     return { url, storageDir, token: await createUser(url), logFile, stop };
   } catch (error) {
     await stop();
     const said = await readFile(logFile, "utf8").catch(() => "(no log)");
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- Verdaccio's log (${logFile}) ---\n${lastLines(said, 20)}`);
   }
-}
-
-/** The path of Verdaccio's command, from the harness's own dependencies. */
-function verdaccioBin(): string {
-  let manifestFile: string;
-  try {
-    manifestFile = createRequire(import.meta.url).resolve("verdaccio/package.json");
-  } catch (error) {
-    throw new VerdaccioMissingError((error as Error).message.split("\n")[0]!);
-  }
-  const { bin } = JSON.parse(readFileSync(manifestFile, "utf8")) as { bin?: string | Record<string, string> };
-  const command = typeof bin === "string" ? bin : bin?.verdaccio;
-  if (!command) throw new VerdaccioMissingError(`${manifestFile} names no verdaccio command in "bin"`);
-  return join(dirname(manifestFile), command);
 }
 
 /** Verdaccio's config: storage and users in this run's folder, our packages local-only, the rest through the uplink. */
@@ -112,22 +102,27 @@ function verdaccioConfig(options: StartVerdaccioOptions, storageDir: string): Re
   };
 }
 
-async function waitUntilAnswering(url: string, server: RunningProcess, timeoutMs: number): Promise<void> {
+/** Resolves with its URL once it has said its port and answers a ping there. */
+async function waitUntilAnswering(port: () => number | undefined, server: RunningProcess, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
-  let last = "no answer yet";
+  let last = "it has not said which port it listens on";
   while (Date.now() < deadline) {
-    if (!server.running) throw new Error(`Verdaccio exited with ${server.exitCode ?? "a signal"} before answering on ${url}`);
-    try {
-      const answer = await request(`${url}-/ping`, { headersTimeout: 2_000, bodyTimeout: 2_000 });
-      await answer.body.dump();
-      if (answer.statusCode === 200) return;
-      last = `GET /-/ping answered ${answer.statusCode}`;
-    } catch (error) {
-      last = (error as Error).message;
+    if (!server.running) throw new Error(`Verdaccio exited with ${server.exitCode ?? "a signal"} before answering`);
+    const listening = port();
+    if (listening !== undefined) {
+      const url = `http://127.0.0.1:${listening}/`;
+      try {
+        const answer = await request(`${url}-/ping`, { headersTimeout: 2_000, bodyTimeout: 2_000 });
+        await answer.body.dump();
+        if (answer.statusCode === 200) return url;
+        last = `GET ${url}-/ping answered ${answer.statusCode}`;
+      } catch (error) {
+        last = `GET ${url}-/ping: ${(error as Error).message}`;
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`Verdaccio did not answer on ${url} within ${timeoutMs / 1000} s: ${last}`);
+  throw new Error(`Verdaccio did not answer within ${timeoutMs / 1000} s: ${last}`);
 }
 
 /** Registers the rehearsal's publisher, as `npm adduser` does, and returns its token. */

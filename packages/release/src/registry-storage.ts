@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ExplainedError } from "../explained-error.ts";
+import { ExplainedError } from "@dockerize-python/harness";
 import type { LocalNpmRegistry } from "./start-verdaccio.ts";
 
 /** A package as the rehearsal published it: what the local registry's storage holds for it. */

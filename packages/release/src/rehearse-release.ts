@@ -1,9 +1,7 @@
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ExplainedError } from "../explained-error.ts";
-import type { CheckName } from "../manifest/schema.ts";
-import { templatePackageName, templatePackageScope } from "../manifest/template-package-name.ts";
+import { type CheckName, ExplainedError, templatePackageName, templatePackageScope } from "@dockerize-python/harness";
 import { copyWorkspace } from "./copy-workspace.ts";
 import { assertClientsUseRegistry, clientEnvironment, pointProjectAt } from "./registry-clients.ts";
 import { assertPublishedLocally, type PublishedPackage } from "./registry-storage.ts";
