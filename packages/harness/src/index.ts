@@ -45,7 +45,6 @@ export { templateFileKinds } from "./lint/template-file-kinds.ts";
 
 export { deriveEjectedDockerfile, EjectDerivationError, type EjectRequest, triggerStageName } from "./eject/derive-ejected-dockerfile.ts";
 export { type EjectedFile, ejectOnbuild, type EjectOnbuildOptions, type EjectOnbuildResult, EjectWouldOverwriteError, UnknownPythonError } from "./eject/eject-onbuild.ts";
-export { ensureRegistryImage, type LocalRegistry, pushImage, registryImage, startLocalRegistry } from "./registry/start-local-registry.ts";
 
 export { type DependencyStyle, dependencyStyles } from "./manifest/schema.ts";
 export { templatePackageName, templatePackageScope } from "./manifest/template-package-name.ts";
