@@ -117,7 +117,8 @@ describe("writeReport", () => {
     expect(markdown).toContain("| caddy2 | — | — | base images: stand-ins (from Debian) | ❌ fail | 181.3 / 250.0 | 12 (5) | 52.1 | 10001:10001 | 42.0 | ✅ | ❌ |");
 
     expect(markdown).toContain("- `py3.11` ❌ fail:\n\n  ```\n  Building dockerize-python-cell/slim-uwsgi:py3.11 failed");
-    expect(markdown).toContain("- `py3.11` › `non-root` ⏭ skip: not run: the image did not build");
+    // The checks a failed build kept from running are one item, not one each.
+    expect(markdown).toContain("- `py3.11` › 2 checks (non-root, size-budget) ⏭ skip: not run: the image did not build");
     expect(markdown).toContain("- `caddy2` › `caddy-validate` ❌ fail: caddy validate: unknown directive | foo");
     expect(markdown.indexOf("## slim-uwsgi")).toBeLessThan(markdown.indexOf("## caddy"));
   });
@@ -165,6 +166,35 @@ describe("writeReport", () => {
     const sources = "base images: stand-ins (from Debian); Python packages: local index (from Debian); Go modules: Go module proxy";
     expect(summarizeReport(timed)).toContain(`Matrix finished (${sources}, 45 min 26 s): `);
     expect(summarizeReport(timed, { merged: true })).toContain(`Matrix finished (${sources}, runs from 2026-01-01T10:00:00.000Z to 2026-01-01T10:45:26.000Z): `);
+  });
+
+  it("does not repeat a skipped cell's reason for each check it kept from running", async () => {
+    const reason = "there is no Alpine stand-in";
+    const skipped = cell("alpine", "py3.13", {
+      id: "alpine/py3.13-requirements",
+      status: "skip",
+      reason,
+      checks: [
+        { name: "lint", status: "pass", detail: "no findings" },
+        { name: "non-root", status: "skip", detail: `not run: ${reason}` },
+        { name: "size-budget", status: "skip", detail: `not run: ${reason}` },
+      ],
+    });
+    const markdown = await readFile((await writeReport({ ...report, cells: [skipped] }, temp.dir)).markdownFile, "utf8");
+    expect(markdown).toContain(`- \`py3.13-requirements\` ⏭ skip: ${reason}\n- \`py3.13-requirements\` › 2 checks (non-root, size-budget) ⏭ skip: not run, for the cell's reason above\n`);
+  });
+
+  it("names a cell in what did not pass by its variant and dependency style", async () => {
+    const failing = cell("slim-uwsgi", "py3.13", {
+      id: "slim-uwsgi/py3.13-pipenv",
+      dependencyStyle: "pipenv",
+      status: "fail",
+      reason: "check size-budget failed",
+      checks: [{ name: "size-budget", status: "fail", detail: "260.1 MB of a 250.0 MB budget: 10.1 MB over" }],
+    });
+    const written = await writeReport({ ...report, cells: [cell("slim-uwsgi", "py3.13"), failing] }, temp.dir);
+    // py3.13 alone would not say which of the variant's cells failed.
+    expect(await readFile(written.markdownFile, "utf8")).toContain("- `py3.13-pipenv` › `size-budget` ❌ fail: 260.1 MB of a 250.0 MB budget: 10.1 MB over");
   });
 
   it("replaces an earlier report", async () => {

@@ -2,7 +2,7 @@ import { checkNames, type CheckName } from "../manifest/schema.ts";
 import { countOf, countStatuses, describeCounts } from "./count-statuses.ts";
 import { formatDuration } from "./format-duration.ts";
 import { describeCellSources, sourceLabels } from "../sources/sources.ts";
-import type { CellReport, MatrixReport, Status } from "./report-types.ts";
+import type { CellReport, CheckResult, MatrixReport, Status } from "./report-types.ts";
 import { statusMarks } from "./status-marks.ts";
 
 /**
@@ -87,14 +87,26 @@ function renderTemplate(cells: CellReport[]): string {
   return [`## ${first.template} ${first.templateVersion}`, table, ...(details ? [details] : [])].join("\n\n");
 }
 
-/** Every cell and check that did not pass, with its reason: what a person reads after the table. */
+/**
+ * Every cell and check that did not pass, with its reason: what a person reads after the table. A
+ * cell is named by its variant and dependency style (py3.11-pipenv), and the checks of a cell that
+ * did not run for one reason (a skipped cell, a failed build) are one item, not one each.
+ */
 function renderDetails(cells: CellReport[]): string | undefined {
-  const items = cells.flatMap((cell) => [
-    ...(cell.status === "pass" ? [] : [detailItem(`\`${cell.variant}\``, cell.status, cell.reason ?? "no reason given")]),
-    ...cell.checks
-      .filter((check) => check.status !== "pass")
-      .map((check) => detailItem(`\`${cell.variant}\` › \`${check.name}\``, check.status, check.detail)),
-  ]);
+  const items = cells.flatMap((cell) => {
+    const name = `\`${cell.id.slice(cell.template.length + 1)}\``;
+    const notPassing = cell.checks.filter((check) => check.status !== "pass");
+    const byDetail = Map.groupBy(notPassing, (check) => `${check.status}\n${check.detail}`);
+    return [
+      ...(cell.status === "pass" ? [] : [detailItem(name, cell.status, cell.reason ?? "no reason given")]),
+      ...[...byDetail.values()].map((checks) => {
+        const [first] = checks as [CheckResult, ...CheckResult[]];
+        const which = checks.length === 1 ? `\`${first.name}\`` : `${checks.length} checks (${checks.map((check) => check.name).join(", ")})`;
+        const detail = first.detail === `not run: ${cell.reason}` ? "not run, for the cell's reason above" : first.detail;
+        return detailItem(`${name} › ${which}`, first.status, detail);
+      }),
+    ];
+  });
   return items.length > 0 ? `### Not passing\n\n${items.join("\n")}` : undefined;
 }
 
