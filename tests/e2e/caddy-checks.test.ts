@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,8 +18,9 @@ import { goModuleSource } from "./fixtures/go-module-source.ts";
 /**
  * The Caddy checks on the caddy template's image, built on the Caddy stand-in (Debian's 2.6.2) the
  * way hermetic mode builds it: they pass on the template as shipped, and fail, saying why, on a
- * broken Caddyfile, on one that needs a plugin the image lacks, and on plugins' directives the image
- * does not have. Where the Go module proxy answers, the caddy2-plugins variant is built on the
+ * broken Caddyfile (caddy-validate, and lint's Caddyfile branch), on one that needs a plugin the
+ * image lacks, on an image built from a Caddyfile without two of its promises (caddy-http), and on
+ * plugins' directives the image does not have. Where the Go module proxy answers, the caddy2-plugins variant is built on the
  * stand-ins compiled from source, and the checks see its plugins in the binary and at work over HTTP.
  */
 
@@ -30,6 +31,8 @@ const manifest = JSON.parse(readFileSync(join(templatesDir, "caddy", "template.j
 /** The plugins the caddy2-plugins variant is verified with, as its manifest names them. */
 const plugins = manifest.variants.find((variant) => variant.id === "caddy2-plugins")?.buildArgs?.CADDY_PLUGINS ?? "";
 const tag = `dockerize-python-test/caddy-checks:${run.id}`;
+/** The template built again from a Caddyfile broken on purpose (see caddy-http below). */
+const brokenTag = `dpf-caddy-checks:${run.id}-caddyfile-without-encode-and-trusted-proxies`;
 let stageDir: string;
 /** What the Caddy checks on an image (caddy-validate, caddy-modules, caddy-http) read of the cell. */
 type CaddyCheckContext = Pick<CheckContext, "cellId" | "kind" | "run" | "image" | "stageDir" | "buildArgs" | "templateFiles">;
@@ -58,9 +61,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await removeRunResources(run);
   await runDocker(["rmi", tag]).catch(() => {});
+  await runDocker(["rmi", brokenTag]).catch(() => {});
   await rm(stageDir, { recursive: true, force: true });
   await rm(scratch, { recursive: true, force: true });
 });
+
+/** `from` replaced in `text`, which must hold it exactly once. */
+function replaceOnce(text: string, from: string, to: string): string {
+  const at = text.indexOf(from);
+  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`the fixture expects exactly one ${JSON.stringify(from)}`);
+  return text.slice(0, at) + to + text.slice(at + from.length);
+}
 
 /** A templates folder holding one template whose Caddyfile is `caddyfile`. */
 async function templatesWithCaddyfile(name: string, caddyfile: string): Promise<string> {
@@ -113,9 +124,36 @@ describe("the caddy template's image on the Caddy stand-in", () => {
     expect(outcome.detail).toMatch(/plugin github\.com\/caddyserver\/cache-handler: its cache directive works over HTTP: got caddy refused the probe's Caddyfile[\s\S]*cache/);
   });
 
+  it("caddy-http: an image whose Caddyfile lost `encode` and `trusted_proxies` fails on compression and a trusted proxy's client address", async () => {
+    // The staged app with the template's Caddyfile missing two lines, built as the cell was.
+    const brokenStage = join(scratch, "caddyfile-without-encode-and-trusted-proxies");
+    await cp(stageDir, brokenStage, { recursive: true });
+    const caddyfile = join(brokenStage, "docker", "caddy", "Caddyfile");
+    let text = await readFile(caddyfile, "utf8");
+    text = replaceOnce(text, "\tencode zstd gzip\n", "");
+    text = replaceOnce(text, "\t\t\ttrusted_proxies {$CADDY_TRUSTED_PROXIES}\n", "");
+    await writeFile(caddyfile, text);
+    await buildImage({ context: brokenStage, dockerfile: join(brokenStage, "docker/caddy/Dockerfile"), tag: brokenTag, buildArgs: context.buildArgs });
+
+    const outcome = await caddyHttp({ ...context, image: brokenTag, stageDir: brokenStage });
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/^2 of \d+ failed:\n/);
+    expect(outcome.detail).toContain("\ncompression: gzip when the client accepts it: got (none)\n");
+    expect(outcome.detail).toMatch(/\nclient address via a trusted proxy: the app gets X-Forwarded-For "203\.0\.113\.7, [\d.]+" and X-Real-IP [\d.]+: got \{"x_forwarded_for":"[\d.]+"/);
+  });
+
   it("lint: the template's files pass without a build", async () => {
     const outcome = await lint({ templateFiles: context.templateFiles, compose: undefined, caddyImage });
     expect(outcome.status, outcome.detail).toBe("pass");
+  });
+
+  it("lint: a template whose Caddyfile caddy refuses fails, with Caddy's error and line", async () => {
+    const broken = await templatesWithCaddyfile("lint-broken", ":8080 {\n\tnot_a_directive\n}\n");
+    const outcome = await lint({ templateFiles: { ...context.templateFiles, dir: join(broken, "caddy", "files") }, compose: undefined, caddyImage });
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail.split("\n").slice(1)).toEqual([
+      expect.stringMatching(/^docker\/caddy\/Caddyfile \[caddy-validate\] Error: .*Caddyfile:2.*\. Fix: correct the Caddyfile; the error names its line$/),
+    ]);
   });
 });
 

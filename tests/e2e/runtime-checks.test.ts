@@ -1,24 +1,33 @@
 import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { arbitraryUid } from "../../packages/harness/src/checks/arbitrary-uid.ts";
 import { capDropAll } from "../../packages/harness/src/checks/cap-drop-all.ts";
-import type { Check } from "../../packages/harness/src/checks/check.ts";
+import type { Check, RebuildChanges } from "../../packages/harness/src/checks/check.ts";
+import { composeUp } from "../../packages/harness/src/checks/compose-up.ts";
 import { dbWait } from "../../packages/harness/src/checks/db-wait.ts";
+import { depsLayerCached } from "../../packages/harness/src/checks/deps-layer-cached.ts";
+import { httpThroughCaddy } from "../../packages/harness/src/checks/http-through-caddy.ts";
+import { nonRoot } from "../../packages/harness/src/checks/non-root.ts";
+import { onbuildChild } from "../../packages/harness/src/checks/onbuild-child.ts";
 import { overrideCmd } from "../../packages/harness/src/checks/override-cmd.ts";
 import { passwordSpecialChars } from "../../packages/harness/src/checks/password-special-chars.ts";
 import { proxyUpstreamDown } from "../../packages/harness/src/checks/proxy-upstream-down.ts";
 import { readOnlyRootfs } from "../../packages/harness/src/checks/read-only-rootfs.ts";
 import { sigtermGraceful } from "../../packages/harness/src/checks/sigterm-graceful.ts";
+import { buildImage } from "../../packages/harness/src/docker/build-image.ts";
 import { runDocker } from "../../packages/harness/src/docker/run-docker.ts";
 import type { BuildEnvironment } from "../../packages/harness/src/sources/build-environment.ts";
 import { prepareBuildEnvironment } from "../../packages/harness/src/sources/prepare-build-environment.ts";
 import { discoverTemplates } from "../../packages/harness/src/manifest/discover-templates.ts";
 import type { CheckName } from "../../packages/harness/src/manifest/schema.ts";
+import { sampleAppGreeting } from "../../packages/harness/src/matrix/run-matrix.ts";
+import { composeProjectOnFirstUse } from "../../packages/harness/src/stack/compose-project.ts";
 import { removeRunResources, type RunIdentity, runLabelKey } from "../../packages/harness/src/stack/run-labels.ts";
 import { type RunningStack, stackDatabase, startStack } from "../../packages/harness/src/stack/start-stack.ts";
-import { type BuiltCell, buildCell, buildFixture, checkContextFor, type RuntimeCheckContext } from "./fixtures/runtime-checks/check-context.ts";
+import { type BuiltCell, buildCell, buildFixture, checkContextFor, fixturesDir, type RuntimeCheckContext } from "./fixtures/runtime-checks/check-context.ts";
 
 /**
  * The runtime checks (signals, database outages, secrets, read-only and arbitrary-uid runs,
@@ -26,6 +35,10 @@ import { type BuiltCell, buildCell, buildFixture, checkContextFor, type RuntimeC
  * they pass on the templates' real images (slim-uwsgi and slim-gunicorn on Python 3.13, the caddy
  * template), and each fails, saying why, on a fixture image broken on purpose in exactly the way the
  * check exists to catch (tests/e2e/fixtures/runtime-checks). Hermetic mode: stand-ins, local index.
+ * Five more checks of a built cell are shown failing here because these images and this stack are
+ * already up: non-root, http-through-caddy, compose-up (a compose file of these images, nothing
+ * built), onbuild-child (a tiny base FROM the Python stand-in) and deps-layer-cached (a tiny app of
+ * its own, tests/e2e/fixtures/deps-layer-cached).
  */
 
 const repo = resolve(import.meta.dirname, "..", "..");
@@ -34,6 +47,8 @@ const appDir = join(repo, "sample-app");
 const id = `h5a-${randomBytes(3).toString("hex")}`;
 const run: RunIdentity = { id, labels: { [runLabelKey]: id }, composeProjects: new Set() };
 const tag = (what: string) => `dp-h5a-runtime-checks/${what}:${id}`;
+/** The fixtures of the checks beyond the runtime ones are named dpf-...; their containers are the run's. */
+const fixtureTag = (what: string) => `dpf-runtime-checks/${what}:${id}`;
 
 let environment: BuildEnvironment;
 let uwsgi: BuiltCell;
@@ -44,6 +59,8 @@ let caddyOnCapabilityBase: BuiltCell;
 let stack: Promise<RunningStack> | undefined;
 const images: string[] = [];
 const contexts: Record<string, RuntimeCheckContext> = {};
+/** Copies the checks may change (deps-layer-cached appends to the app's code) and compose projects' folders. */
+let scratch: string;
 
 /** The one stack every app context runs beside: PostgreSQL, its network, the caddy template's image. */
 const sharedStack = () =>
@@ -63,6 +80,7 @@ const appContext = (name: string, image: string) => checkContextFor({ cellId: na
 const proxyContext = (name: string, image: string) => checkContextFor({ cellId: name, kind: "proxy", image, port: 8080, run });
 
 beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "dpf-runtime-checks-"));
   environment = await prepareBuildEnvironment("hermetic", [{ images: ["python:3.13-slim-trixie", "postgres:17-trixie", "caddy:2.10"] }], () => {});
   const templates = await discoverTemplates(join(repo, "templates"));
   // Each image is listed for removal as soon as it exists: a later failure must not leave it behind.
@@ -82,6 +100,7 @@ beforeAll(async () => {
     ...["caddy-file-capability", "caddy-base-file-capability", "caddy-slow-502", "naive-database-url"].map((target): [string, string, Record<string, string>] => ["Dockerfile.from-templates", target, fromTemplates]),
   ];
   for (const [dockerfile, target, buildArgs] of fixtures) images.push(await buildFixture(dockerfile, target, tag(target), buildArgs));
+  images.push(await buildFixture("Dockerfile.from-templates", "caddy-user-named-root", fixtureTag("caddy-user-named-root"), fromTemplates));
   caddyOnCapabilityBase = await buildCell(templates, "caddy/caddy2", tag("caddy-on-capability-base"), environment, appDir, { CADDY_IMAGE: tag("caddy-base-file-capability") });
   images.push(caddyOnCapabilityBase.image);
 
@@ -93,6 +112,7 @@ beforeAll(async () => {
     contexts[target] = await appContext(`fixture-${target}`, tag(target));
   }
   for (const target of ["caddy-file-capability", "caddy-slow-502"]) contexts[target] = await proxyContext(`fixture-${target}`, tag(target));
+  contexts["caddy-user-named-root"] = await proxyContext("fixture-caddy-user-named-root", fixtureTag("caddy-user-named-root"));
 });
 
 afterAll(async () => {
@@ -101,6 +121,7 @@ afterAll(async () => {
   for (const image of images) await runDocker(["rmi", "--force", image]).catch(() => {});
   for (const cell of [uwsgi, gunicorn, caddy, caddyOnCapabilityBase]) if (cell) await rm(cell.stageDir, { recursive: true, force: true });
   await environment?.close();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
 const byName: Partial<Record<CheckName, Check<RuntimeCheckContext>>> = {
@@ -222,5 +243,110 @@ describe("on images broken on purpose, each check fails and says why", () => {
     const outcome = await proxyUpstreamDown(contexts["caddy-slow-502"]!);
     expect(outcome.status).toBe("fail");
     expect(outcome.detail).toMatch(/with its upstream stopped, GET \/ through the proxy answered 502 in 3\d{3} ms/);
+  });
+});
+
+describe("the other checks of a built cell, on these images and on fixtures broken for them", () => {
+  const appUser = { uid: 10001, gid: 10001 };
+  const caddyUser = { uid: 10002, gid: 10002 };
+
+  it("non-root passes slim-uwsgi (id -u in the stack's app) and the caddy template (its image run alone)", async () => {
+    for (const [context, expectedUser] of [[contexts.uwsgi!, appUser], [contexts.caddy!, caddyUser]] as const) {
+      const outcome = await nonRoot({ ...context, expectedUser });
+      expect(outcome.status, outcome.detail).toBe("pass");
+      expect(outcome.detail).toBe(`configured user "${expectedUser.uid}:${expectedUser.gid}"; id -u in the running container is ${expectedUser.uid}`);
+    }
+  });
+
+  it("non-root: an image whose USER is a name that its /etc/passwd gives uid 0", async () => {
+    const outcome = await nonRoot({ ...contexts["caddy-user-named-root"]!, expectedUser: caddyUser });
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toBe(`configured user "caddy-admin", but the running container's id -u is 0`);
+  });
+
+  it("non-root: an image whose uid is not the one its manifest promises", async () => {
+    const outcome = await nonRoot({ ...contexts.caddy!, expectedUser: appUser });
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toBe("the running container's id -u is 10002; the manifest promises 10001");
+  });
+
+  it("http-through-caddy passes on the app the images were built from", async () => {
+    const outcome = await httpThroughCaddy({ stageDir: uwsgi.stageDir, stack: sharedStack, expectedGreeting: sampleAppGreeting });
+    expect(outcome.status, outcome.detail).toBe("pass");
+    expect(outcome.detail).toMatch(/^GET \/ -> 200 with "Hello World From Docker!" and "PostgreSQL \d+(\.\d+)?"; GET \/static\/hello\.txt -> 200, 26 bytes identical to the app's file$/);
+  });
+
+  it("http-through-caddy: the app's static file changed after the proxy image was built (Caddy serves the old one)", async () => {
+    const app = join(scratch, "newer-static");
+    await mkdir(join(app, "static"), { recursive: true });
+    const newer = "Hello from a static file changed after the proxy image was built\n";
+    await writeFile(join(app, "static", "hello.txt"), newer);
+    const outcome = await httpThroughCaddy({ stageDir: app, stack: sharedStack, expectedGreeting: sampleAppGreeting });
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toBe(`GET /static/hello.txt answered 200 with 26 bytes; the file has ${Buffer.byteLength(newer)}`);
+  });
+
+  it("compose-up: a compose project whose app exits before it is healthy (its prestart hook fails)", async () => {
+    const stageDir = join(scratch, "compose-app-exits");
+    await mkdir(stageDir);
+    await cp(join(fixturesDir, "compose-app-exits.yaml"), join(stageDir, "compose.yaml"));
+    const compose = { file: "compose.yaml", env: { APP_IMAGE: uwsgi.image, CADDY_IMAGE: caddy.image } };
+    const project = composeProjectOnFirstUse({ run, cellId: "fixture-compose-app-exits", stageDir, compose });
+    try {
+      const outcome = await composeUp({ compose, composeProject: project.get, expectedGreeting: sampleAppGreeting });
+      expect(outcome.status).toBe("fail");
+      expect(outcome.detail).toMatch(/^docker compose up did not bring the services up healthy:/);
+      expect(outcome.detail).toMatch(/\ndependency failed to start: container dp-h5a-\S+-fixture-compose-app-exits-compose-app-1 exited \(3\)\n/);
+    } finally {
+      await project.remove();
+    }
+  });
+
+  it("onbuild-child: a base whose triggers copy the app but never install its dependencies", async () => {
+    // The staged slim-uwsgi app (requirements style), with the broken base as docker/onbuild/Dockerfile.
+    const stageDir = join(scratch, "onbuild-without-install");
+    await cp(uwsgi.stageDir, stageDir, { recursive: true });
+    await mkdir(join(stageDir, "docker", "onbuild"));
+    await cp(join(fixturesDir, "onbuild-without-install.Dockerfile"), join(stageDir, "docker", "onbuild", "Dockerfile"));
+    const outcome = await onbuildChild({
+      cellId: "fixture-onbuild-without-install/py3.13-requirements",
+      run,
+      // The check names the base and the child after the cell's image; it removes both.
+      image: fixtureTag("onbuild-without-install"),
+      stageDir,
+      buildArgs: { PYTHON_IMAGE: environment.imageFor("python:3.13-slim-trixie") },
+      secretFiles: {},
+      baseImageSource: "stand-ins",
+      dependencyStyle: "requirements",
+      expectedUser: appUser,
+      stack: sharedStack,
+      expectedGreeting: sampleAppGreeting,
+      log: () => {},
+    });
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toBe("the child's triggers did not install the requirements style its staged app has (its build log says: nothing from install-dependencies)");
+  });
+
+  /** The deps-layer-cached fixture app in a folder of its own (the check changes its app.py), built once as `target`. */
+  async function depsFixture(target: "deps-first" | "app-first") {
+    const stageDir = join(scratch, `deps-${target}`);
+    await cp(join(import.meta.dirname, "fixtures", "deps-layer-cached"), stageDir, { recursive: true });
+    const request = { context: stageDir, target, tag: fixtureTag(`deps-${target}`), buildArgs: { PYTHON_IMAGE: environment.imageFor("python:3.13-slim-trixie") } };
+    images.push(request.tag);
+    await buildImage(request);
+    return { stageDir, rebuild: (changes: RebuildChanges = {}) => buildImage({ ...request, ...changes }) };
+  }
+
+  it("deps-layer-cached passes a Dockerfile that installs the dependency list before copying the code", async () => {
+    const outcome = await depsLayerCached(await depsFixture("deps-first"));
+    expect(outcome.status, outcome.detail).toBe("pass");
+    expect(outcome.detail).toMatch(/^after changing app\.py: all 1 RUN steps cached, 1 COPY step\(s\) re-run, rebuild \d+\.\d s$/);
+  });
+
+  it("deps-layer-cached: a Dockerfile that copies the app before installing its dependencies", async () => {
+    const outcome = await depsLayerCached(await depsFixture("app-first"));
+    expect(outcome.status).toBe("fail");
+    // The step, as the check names it (its first 80 characters).
+    expect(outcome.detail).toMatch(/^a code-only change to app\.py re-ran: \[app-first\] RUN python -m pip install --no-cache-dir --no-index --requirement requiremen/);
   });
 });
