@@ -297,6 +297,8 @@ describe("the other checks of a built cell, on these images and on fixtures brok
       expect(outcome.status).toBe("fail");
       expect(outcome.detail).toMatch(/^docker compose up did not bring the services up healthy:/);
       expect(outcome.detail).toMatch(/\ndependency failed to start: container dp-h5a-\S+-fixture-compose-app-exits-compose-app-1 exited \(3\)\n/);
+      // The services' logs say why: the project is taken down only after they are read.
+      expect(outcome.detail).toMatch(/--- service logs ---\n[^]*app-1 +\| prestart: the migrations failed/);
     } finally {
       await project.remove();
     }

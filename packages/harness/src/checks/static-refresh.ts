@@ -26,9 +26,10 @@ export const staticRefresh: Check<Pick<CheckContext, "stageDir" | "composeProjec
     throw error;
   }
   const path = join(context.stageDir, staticDir, file);
-  const url = `${project.url}${staticPath}${file.split("/").map(encodeURIComponent).join("/")}`;
+  // Asked of the project each time: a re-created proxy is published on another port.
+  const url = () => `${project.url}${staticPath}${file.split("/").map(encodeURIComponent).join("/")}`;
   const original = await readFile(path);
-  const before = await fetchBytes(url);
+  const before = await fetchBytes(url());
   if (before.status !== 200 || !before.body.equals(original)) {
     return fail(`before any change, GET ${staticPath}${file} answered ${before.status} with ${before.body.length} bytes, not the ${original.length} bytes of ${staticDir}/${file}`);
   }
@@ -37,7 +38,7 @@ export const staticRefresh: Check<Pick<CheckContext, "stageDir" | "composeProjec
   await writeFile(path, changed);
   try {
     const seconds = await project.up();
-    const after = await fetchBytes(url);
+    const after = await fetchBytes(url());
     if (after.body.equals(original)) {
       return fail(
         `after changing ${staticDir}/${file} and \`docker compose up --build\`, ${staticPath}${file} still serves the OLD file. ` +

@@ -5,7 +5,7 @@ import { runDocker } from "../docker/run-docker.ts";
 import { pathExists } from "../files/path-exists.ts";
 import { lastLines } from "../process/run-process.ts";
 import { removeComposeImages, type RunIdentity, runResourceName } from "./run-labels.ts";
-import { DockerComposeEnvironment } from "./testcontainers-runtime.ts";
+import { waitUntilServing } from "./wait-until-serving.ts";
 
 export interface ComposeProjectRequest {
   run: RunIdentity;
@@ -60,6 +60,9 @@ export class ComposeUpFailedError extends Error {
   }
 }
 
+/** How long `up` may take to build and start every service healthy. */
+const upTimeoutSeconds = 180;
+
 /** Brings the project up for the first time; when that fails, removes it again and throws ComposeUpFailedError. */
 export async function startComposeProject(request: ComposeProjectRequest): Promise<ComposeProject> {
   const { file, env } = request.compose;
@@ -74,7 +77,6 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
   // No default provenance attestation for compose's builds either (see buildImage).
   const environment = { ...env, HTTP_PORT: "127.0.0.1:", BUILDX_NO_DEFAULT_ATTESTATIONS: "1" };
   const composeFile = basename(file);
-  const builder = new DockerComposeEnvironment(projectDir, composeFile).withProjectName(name).withEnvironment(environment).withBuild().withStartupTimeout(180_000);
   /** Commands that need the compose file (down reads its volumes from it), run as `up` runs them. */
   const compose = (args: string[]) =>
     runDocker(["compose", "--project-name", name, "--file", composeFile, ...args], { cwd: projectDir, env: { ...process.env, ...environment } });
@@ -118,8 +120,13 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
     async up() {
       const started = performance.now();
       try {
-        await builder.up();
+        // The docker CLI, not testcontainers' compose environment: that one takes the project down
+        // when up fails, and with it the logs that say why. --wait: every service running, and
+        // healthy where it has a health check (the app's HEALTHCHECK; Caddy has none).
+        await compose(["up", "--build", "--detach", "--wait", "--wait-timeout", String(upTimeoutSeconds)]);
         project.url = await publishedUrl();
+        // Running is not listening: the proxy answers (anything) before the project counts as up.
+        await waitUntilServing({ url: () => project.url, accept: () => true, watch: [], what: `the compose project's proxy at ${project.url}`, timeoutMs: 30_000 });
       } catch (error) {
         const logs = await compose(["logs", "--no-color", "--tail", "15"]).then(
           (output) => output.stdout + output.stderr,

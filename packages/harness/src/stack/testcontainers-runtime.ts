@@ -8,5 +8,5 @@
  */
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
 
-export { DockerComposeEnvironment, GenericContainer, PullPolicy, Wait, type StartedTestContainer } from "testcontainers";
+export { GenericContainer, PullPolicy, Wait, type StartedTestContainer } from "testcontainers";
 export { PostgreSqlContainer, type StartedPostgreSqlContainer } from "@testcontainers/postgresql";
