@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { InvalidWsgiAppError } from "../../packages/harness/src/scaffold/app-settings.ts";
+import { defaultLayoutSettings, InvalidWsgiAppError } from "../../packages/harness/src/scaffold/app-settings.ts";
 import {
   decideAppSettings,
   DependencyStyleNotFoundError,
@@ -37,7 +37,7 @@ describe("the app's dependency style and WSGI target", () => {
 
   it("takes the one style an app has, and wsgi:app when wsgi.py defines app", async () => {
     const decided = await decideAppSettings({ appDir: await app({ "pyproject.toml": project, ...wsgi }), manifest });
-    expect(decided).toEqual({ settings: { dependencyStyle: "pyproject", wsgiApp: "wsgi:app" }, notes: [] });
+    expect(decided).toEqual({ settings: { dependencyStyle: "pyproject", wsgiApp: "wsgi:app", ...defaultLayoutSettings }, notes: [] });
   });
 
   it("with several styles and no one to ask, takes the first in the templates' order and says so", async () => {

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { adaptTemplateFile } from "../../packages/harness/src/scaffold/adapt-template-file.ts";
+import { defaultLayoutSettings } from "../../packages/harness/src/scaffold/app-settings.ts";
 import { nextCommands } from "../../packages/harness/src/scaffold/next-commands.ts";
 import { scaffoldApp, ScaffoldWouldOverwriteError } from "../../packages/harness/src/scaffold/scaffold-app.ts";
 import { InvalidScaffoldRecordError, NoScaffoldRecordError, readScaffoldRecord, scaffoldRecordFile, sha256 } from "../../packages/harness/src/scaffold/scaffold-record.ts";
@@ -11,7 +12,7 @@ import { fixtureDotEnv, writeApp, writeTemplateCheckout } from "./fixtures/templ
 import { makeTempDir, validManifest } from "./fixtures/template-fixture.ts";
 import type { TemplateManifest } from "../../packages/harness/src/manifest/schema.ts";
 
-const settings = { dependencyStyle: "requirements" as const, wsgiApp: "wsgi:app" };
+const settings = { dependencyStyle: "requirements" as const, wsgiApp: "wsgi:app", ...defaultLayoutSettings };
 
 /** Every file under `dir` with its bytes and mtime, to prove what was and was not touched. */
 async function snapshot(dir: string): Promise<Map<string, { bytes: string; mtimeMs: number }>> {
@@ -154,20 +155,20 @@ describe("adaptTemplateFile", () => {
   const manifest = { ...validManifest("web"), buildArgs: { DEPENDENCY_STYLE: { description: "x", role: "option", default: "auto" } } } as unknown as TemplateManifest;
 
   it("writes WSGI_APP and DEPENDENCY_STYLE into .env.example, and the same settings give the same bytes", () => {
-    const first = adaptTemplateFile(".env.example", Buffer.from(fixtureDotEnv), { dependencyStyle: "pyproject", wsgiApp: "mysite.wsgi:application" }, manifest);
+    const first = adaptTemplateFile(".env.example", Buffer.from(fixtureDotEnv), { ...settings, dependencyStyle: "pyproject", wsgiApp: "mysite.wsgi:application" }, manifest);
     const text = first.content.toString();
     expect(text).toContain("\nWSGI_APP=mysite.wsgi:application\n");
     expect(text).toMatch(/\n\n# Where the app declares its dependencies[^\n]*\n(# [^\n]*\n)+DEPENDENCY_STYLE=pyproject\n$/);
     // Adapting the adapted file again changes nothing: the DEPENDENCY_STYLE line is replaced, not added twice.
-    const again = adaptTemplateFile(".env.example", first.content, { dependencyStyle: "pyproject", wsgiApp: "mysite.wsgi:application" }, manifest);
+    const again = adaptTemplateFile(".env.example", first.content, { ...settings, dependencyStyle: "pyproject", wsgiApp: "mysite.wsgi:application" }, manifest);
     expect(again.content.toString()).toBe(text);
   });
 
   it("quotes an app factory's arguments: single quotes in .env, JSON quotes in a Dockerfile", () => {
     const target = 'app:create_app("production")';
-    const dotEnv = adaptTemplateFile(".env.example", Buffer.from("WSGI_APP=wsgi:app\n"), { dependencyStyle: null, wsgiApp: target }, manifest);
+    const dotEnv = adaptTemplateFile(".env.example", Buffer.from("WSGI_APP=wsgi:app\n"), { ...settings, dependencyStyle: null, wsgiApp: target }, manifest);
     expect(dotEnv.content.toString()).toBe(`WSGI_APP='${target}'\n`);
-    const child = adaptTemplateFile("docker/Dockerfile", Buffer.from("FROM base:1\nENV WSGI_APP=wsgi:app\nUSER 1:1\n"), { dependencyStyle: null, wsgiApp: target }, manifest);
+    const child = adaptTemplateFile("docker/Dockerfile", Buffer.from("FROM base:1\nENV WSGI_APP=wsgi:app\nUSER 1:1\n"), { ...settings, dependencyStyle: null, wsgiApp: target }, manifest);
     expect(child.content.toString()).toBe('FROM base:1\nENV WSGI_APP="app:create_app(\\"production\\")"\nUSER 1:1\n');
   });
 

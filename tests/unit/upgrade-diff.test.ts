@@ -3,6 +3,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { scaffoldApp } from "../../packages/harness/src/scaffold/scaffold-app.ts";
+import { defaultLayoutSettings } from "../../packages/harness/src/scaffold/app-settings.ts";
 import { diffApp } from "../../packages/harness/src/upgrade/diff-app.ts";
 import { renderAppDiff } from "../../packages/harness/src/upgrade/render-app-diff.ts";
 import { unifiedDiff } from "../../packages/harness/src/upgrade/unified-diff.ts";
@@ -91,7 +92,7 @@ describe("dockerize-python diff: diffApp", () => {
     checkout = await writeTemplateCheckout(join(temp.dir, "repo"));
     app = await writeApp(join(temp.dir, "app"), { "pyproject.toml": "[project]\nname = 'x'\n", "wsgi.py": "app = object()\n" });
     const set = await loadTemplateSet({ name: "web", source: { kind: "checkout", path: checkout }, cwd: app });
-    await scaffoldApp({ appDir: app, set, settings: { dependencyStyle: "pyproject", wsgiApp: "wsgi:app" }, force: false });
+    await scaffoldApp({ appDir: app, set, settings: { dependencyStyle: "pyproject", wsgiApp: "wsgi:app", ...defaultLayoutSettings }, force: false });
   });
   afterEach(() => temp.remove());
 

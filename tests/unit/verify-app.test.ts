@@ -3,6 +3,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkWsgiApp } from "@dockerize-python/harness";
+import { defaultLayoutSettings } from "../../packages/harness/src/scaffold/app-settings.ts";
 import { askOnTerminal } from "../../packages/cli/src/ask-on-terminal.ts";
 import { sampleAppCheckNames } from "../../packages/harness/src/checks/registry.ts";
 import { scaffoldApp } from "../../packages/harness/src/scaffold/scaffold-app.ts";
@@ -29,7 +30,7 @@ describe("dockerize-python verify, before anything is built", () => {
 
   const copy = async () => {
     const set = await loadTemplateSet({ name: "web", source: { kind: "checkout", path: checkout }, cwd: app });
-    await scaffoldApp({ appDir: app, set, settings: { dependencyStyle: "requirements", wsgiApp: "wsgi:app" }, force: false });
+    await scaffoldApp({ appDir: app, set, settings: { dependencyStyle: "requirements", wsgiApp: "wsgi:app", ...defaultLayoutSettings }, force: false });
   };
 
   it("needs the record new writes", async () => {

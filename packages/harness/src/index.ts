@@ -51,7 +51,7 @@ export { templatePackageName, templatePackageScope } from "./manifest/template-p
 export { configuredNpmRegistry, InvalidRegistryUrlError, normalizeRegistryUrl } from "./template-source/npm-registry.ts";
 export { fetchTemplatePackage, type FetchTemplatePackageRequest, TemplateFetchError, TemplateVersionNotFoundError } from "./template-source/fetch-template-package.ts";
 export { checkoutTemplatesDir, loadTemplateSet, type LoadTemplateSetRequest, NotATemplateCheckoutError, type TemplateSet, type TemplateSource } from "./template-source/load-template-set.ts";
-export { type AppSettings, checkWsgiApp, InvalidWsgiAppError } from "./scaffold/app-settings.ts";
+export { type AppDatabase, appDatabases, type AppSettings, checkWsgiApp, defaultLayoutSettings, InvalidWsgiAppError } from "./scaffold/app-settings.ts";
 export { type Ask, decideAppSettings, type DecideAppSettingsRequest, type DecidedAppSettings, type Question } from "./scaffold/decide-app-settings.ts";
 export { nextCommands } from "./scaffold/next-commands.ts";
 export { AppDirMissingError, assertAppDir, scaffoldApp, type ScaffoldAppRequest, type ScaffoldResult, ScaffoldWouldOverwriteError, type WrittenFile } from "./scaffold/scaffold-app.ts";

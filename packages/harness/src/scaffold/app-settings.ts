@@ -7,7 +7,32 @@ export interface AppSettings {
   dependencyStyle: DependencyStyle | null;
   /** What the server serves: `module:callable` or `package:factory()`; null for a template with no Python. */
   wsgiApp: string | null;
+  /**
+   * The app's static folder, relative to its root (`flaskr/static`, `static`), which the proxy bakes
+   * into its image and serves at /static/; null when the app has none (the proxy then serves none).
+   */
+  staticDir: string | null;
+  /** Whether the app uses PostgreSQL: `none` takes the database service, its settings and the wait out. */
+  database: AppDatabase;
+  /** The route the image's health check asks (`/health`), found in the app; null: the image's default, /healthz. */
+  healthPath: string | null;
+  /**
+   * Folders the app writes into its own tree at run time (Flask's `instance`), relative to its root:
+   * each becomes a link into APP_DATA_DIR in the image, so the code stays read-only.
+   */
+  writableDirs: string[];
 }
+
+export const appDatabases = ["postgresql", "none"] as const;
+export type AppDatabase = (typeof appDatabases)[number];
+
+/** What an app was adapted to before these settings existed (records written by 0.1 templates' new). */
+export const defaultLayoutSettings: Pick<AppSettings, "staticDir" | "database" | "healthPath" | "writableDirs"> = {
+  staticDir: "static",
+  database: "postgresql",
+  healthPath: null,
+  writableDirs: [],
+};
 
 /**
  * `module:callable` or `package.module:factory(args)`: dotted Python names, and a call for an app

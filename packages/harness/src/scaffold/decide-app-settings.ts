@@ -1,7 +1,7 @@
 import { ExplainedError } from "../explained-error.ts";
 import type { DependencyStyle, TemplateManifest } from "../manifest/schema.ts";
 import { dependencyFiles, NoDependencyFileError } from "../staging/dependency-files.ts";
-import { type AppSettings, checkWsgiApp } from "./app-settings.ts";
+import { type AppSettings, checkWsgiApp, defaultLayoutSettings } from "./app-settings.ts";
 import { detectDependencyStyles } from "./detect-dependency-styles.ts";
 import { conventionalWsgiApp, detectWsgiApps } from "./detect-wsgi-apps.ts";
 
@@ -71,10 +71,10 @@ export class WsgiAppNotFoundError extends ExplainedError {
  */
 export async function decideAppSettings(request: DecideAppSettingsRequest): Promise<DecidedAppSettings> {
   const notes: string[] = [];
-  if (request.manifest.kind !== "app") return { settings: { dependencyStyle: null, wsgiApp: null }, notes };
+  if (request.manifest.kind !== "app") return { settings: { dependencyStyle: null, wsgiApp: null, ...defaultLayoutSettings }, notes };
   const dependencyStyle = await decideDependencyStyle(request, notes);
   const wsgiApp = await decideWsgiApp(request, notes);
-  return { settings: { dependencyStyle, wsgiApp }, notes };
+  return { settings: { dependencyStyle, wsgiApp, ...defaultLayoutSettings }, notes };
 }
 
 async function decideDependencyStyle(request: DecideAppSettingsRequest, notes: string[]): Promise<DependencyStyle | null> {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { ExplainedError } from "../explained-error.ts";
 import { dependencyStyles } from "../manifest/schema.ts";
 import { schemaProblems } from "../manifest/schema-problems.ts";
+import { appDatabases, defaultLayoutSettings } from "./app-settings.ts";
 
 /** The record `dockerize-python new` writes into the app's root. */
 export const scaffoldRecordFile = ".dockerize-python.json";
@@ -24,7 +25,15 @@ export const scaffoldRecordSchema = z.strictObject({
   /** Every template copied, the one asked for first, with the package version copied. */
   templates: z.array(z.strictObject({ name: templateName, package: z.string(), version: z.string() })).min(1),
   /** What the templates were adapted to; `diff` adapts a newer version the same way. */
-  settings: z.strictObject({ dependencyStyle: z.enum(dependencyStyles).nullable(), wsgiApp: z.string().nullable() }),
+  settings: z.strictObject({
+    dependencyStyle: z.enum(dependencyStyles).nullable(),
+    wsgiApp: z.string().nullable(),
+    // Absent from records written before new inspected the app's layout: it was adapted to these.
+    staticDir: z.string().nullable().default(defaultLayoutSettings.staticDir),
+    database: z.enum(appDatabases).default(defaultLayoutSettings.database),
+    healthPath: z.string().nullable().default(defaultLayoutSettings.healthPath),
+    writableDirs: z.array(z.string()).default(defaultLayoutSettings.writableDirs),
+  }),
   /** Each file written, by its path in the app: where it came from and the sha256 of what was written. */
   files: z.record(z.string(), z.strictObject({ template: templateName, from: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),
   copiedAt: z.string(),
