@@ -226,6 +226,24 @@ prepare_gunicorn() {
   log "serving WSGI_APP=${WSGI_APP} with Gunicorn"
 }
 
+# Folders the app writes into its own tree are links into APP_DATA_DIR, made at build time by
+# link-writable-dirs, which lists their targets. A tmpfs or an empty volume mounted on APP_DATA_DIR
+# has none of them yet: they are made here, for every command (a migration writes there too).
+prepare_writable_dirs() {
+  list=/etc/dockerize-python/writable-dirs
+  [ -f "$list" ] || return 0
+  while IFS= read -r target; do
+    if [ -z "$target" ] || [ -d "$target" ]; then
+      continue
+    fi
+    if ! mkdir -p "$target" 2>/dev/null; then
+      log "warning: cannot create ${target}, where the app writes through a link from /app: mount a volume or a tmpfs writable by uid $(id -u) on ${APP_DATA_DIR:-/var/lib/app}"
+    fi
+  done < "$list"
+}
+
+prepare_writable_dirs
+
 # Only server options given (`docker run IMAGE --workers 4`): they are for the server.
 if [ $# -eq 0 ]; then
   set -- "$server"

@@ -41,3 +41,7 @@ access_log_format = '%({x-forwarded-for}i)s via %(h)s "%(r)s" %(s)s %(b)s %(M)sm
 worker_tmp_dir = "/dev/shm"
 # Imports the app once in the master before forking (faster start, less memory), when set to 1.
 preload_app = os.environ.get("GUNICORN_PRELOAD_APP", "") == "1"
+# Recent Gunicorns (27.0 here) open a control socket (for gunicornc) under $HOME; the app's user
+# has none (/nonexistent): every start would log a "Read-only file system" error. /tmp is the one
+# place the image may always write (a tmpfs in compose.yaml). Older Gunicorns ignore the name.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "/tmp/gunicorn.ctl")
