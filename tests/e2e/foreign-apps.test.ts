@@ -1,0 +1,115 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { CheckName, MatrixReport } from "@dockerize-python/harness";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiOnlyApp, flaskTutorialApp, type ForeignApp, sqliteNotesApp, writeForeignApp } from "./fixtures/foreign-apps.ts";
+
+const repo = resolve(import.meta.dirname, "..", "..");
+const cli = join(repo, "packages", "cli", "dist", "main.js");
+
+/** Runs the built CLI in `cwd`, as a user would, and returns what it printed. */
+function dockerizePython(cwd: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr, output: `${result.stdout}\n${result.stderr}` };
+}
+
+/** The checks that need the sample app's own routes, and skip on these apps with the reason. */
+const needSampleRoutes: CheckName[] = ["password-special-chars", "data-survives-restart"];
+/** What the other templates prove on each app: the adapted compose project and the adapted stack, through Caddy. */
+const adaptationChecks: CheckName[] = ["lint", "compose-up", "http-through-caddy"];
+
+interface Case {
+  app: ForeignApp;
+  template: string;
+  /** Every check the template lists when absent. */
+  checks?: CheckName[];
+  /** What verify is told to probe (else the app's health URL, else /). */
+  probe?: { path: string; expect: string };
+  /** Checks beyond needSampleRoutes that must skip on this app, with the reason's words. */
+  alsoSkipped?: Partial<Record<CheckName, RegExp>>;
+}
+
+/**
+ * Each app through every app template: every check on one template each, the adaptations (compose
+ * project, stack through Caddy) on the others. Python 3.13 (the matrix covers 3.11 with the sample
+ * app); auto mode: packages from PyPI where it answers, as a user's build gets them.
+ */
+const cases: Case[] = [
+  { app: flaskTutorialApp, template: "slim-gunicorn" },
+  { app: flaskTutorialApp, template: "slim-uwsgi", checks: adaptationChecks },
+  { app: flaskTutorialApp, template: "onbuild", checks: adaptationChecks },
+  { app: sqliteNotesApp, template: "slim-uwsgi" },
+  { app: sqliteNotesApp, template: "slim-gunicorn", checks: adaptationChecks },
+  { app: sqliteNotesApp, template: "onbuild", checks: adaptationChecks },
+  { app: apiOnlyApp, template: "onbuild", probe: { path: "/api/items", expect: '"server_version"' }, alsoSkipped: { "static-refresh": /static/ } },
+  { app: apiOnlyApp, template: "slim-gunicorn", checks: adaptationChecks },
+  { app: apiOnlyApp, template: "slim-uwsgi", checks: adaptationChecks },
+];
+
+/** What `new` must find in each app and say it chose. */
+const found: Record<string, RegExp[]> = {
+  flaskr: [/flaskr:create_app\(\)/, /flaskr\/static/, /instance/, /PostgreSQL/],
+  notes: [/app:app/, /static/, /var/, /\/health\b/, /PostgreSQL/],
+  inventory: [/service:application/],
+};
+
+describe("new + verify on apps we did not write (issue 12)", () => {
+  let work: string;
+
+  beforeAll(async () => {
+    if (!existsSync(cli)) throw new Error(`${cli} does not exist. Fix: build first (pnpm exec turbo run build, from the repository root).`);
+    work = await mkdtemp(join(tmpdir(), "dp-i12-foreign-"));
+  });
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it.each(cases)("$app.name on $template: new adapts with no hand edit, verify passes", async ({ app, template, checks, probe, alsoSkipped = {} }) => {
+    const dir = join(work, `${app.name}-${template}`);
+    await writeForeignApp(app, dir);
+
+    const copied = dockerizePython(dir, "new", template, "--from", repo);
+    expect(copied.status, copied.output).toBe(0);
+    for (const pattern of found[app.name]!) expect(copied.stdout).toMatch(pattern);
+
+    const args = ["verify", "--variant", "py3.13", ...(checks ?? []).flatMap((name) => ["--check", name])];
+    if (probe) args.push("--probe", probe.path, "--expect", probe.expect);
+    const verified = dockerizePython(dir, ...args);
+    const report = JSON.parse(await readFile(join(dir, ".dockerize-python", "reports", "matrix.json"), "utf8")) as MatrixReport;
+    const cells = report.cells.filter((cell) => cell.status !== "skip");
+    expect(cells.map((cell) => cell.id)).toEqual([expect.stringMatching(new RegExp(`^${template}/py3\\.13-`))]);
+    const [cell] = cells;
+    const failures = cell!.checks.filter((check) => check.status === "fail").map((check) => `${check.name}: ${check.detail}`);
+    expect(failures, verified.output).toEqual([]);
+    expect(verified.status, verified.output).toBe(0);
+
+    const ran = cell!.checks.filter((check) => check.status === "pass").map((check) => check.name);
+    const skipped = Object.fromEntries(cell!.checks.filter((check) => check.status === "skip").map((check) => [check.name, check.detail]));
+    if (checks) {
+      expect(ran.sort()).toEqual([...checks].sort());
+      return;
+    }
+    // Every check the template lists: only those needing the sample's routes (or what the app lacks) skip, saying why.
+    for (const name of needSampleRoutes) expect(skipped[name], `${name} should skip on ${app.name}`).toMatch(/route/);
+    for (const [name, reason] of Object.entries(alsoSkipped)) expect(skipped[name], name).toMatch(reason!);
+    expect(Object.keys(skipped).sort()).toEqual([...needSampleRoutes, ...Object.keys(alsoSkipped)].sort());
+    expect(ran.length, `ran: ${ran.join(", ")}`).toBeGreaterThanOrEqual(15);
+  });
+
+  it("verify builds the user's own, edited copies of the template's files", async () => {
+    const dir = join(work, "edited");
+    await writeForeignApp(sqliteNotesApp, dir);
+    expect(dockerizePython(dir, "new", "slim-gunicorn", "--from", repo).status).toBe(0);
+    const dockerfile = join(dir, "docker", "Dockerfile");
+    await writeFile(dockerfile, `${await readFile(dockerfile, "utf8")}LABEL org.example.edited-by-user="yes"\n`);
+    const verified = dockerizePython(dir, "verify", "--variant", "py3.13", "--check", "oci-labels");
+    expect(verified.status, verified.output).toBe(0);
+    const report = JSON.parse(await readFile(join(dir, ".dockerize-python", "reports", "matrix.json"), "utf8")) as MatrixReport;
+    const cell = report.cells.find((candidate) => candidate.status === "pass")!;
+    const labels = spawnSync("docker", ["image", "inspect", "--format", "{{json .Config.Labels}}", cell.image], { encoding: "utf8" });
+    expect(labels.stdout).toContain('"org.example.edited-by-user":"yes"');
+  });
+});
