@@ -99,6 +99,25 @@ describe("new + verify on apps we did not write (issue 12)", () => {
     expect(ran.length, `ran: ${ran.join(", ")}`).toBeGreaterThanOrEqual(15);
   });
 
+  it("alpine: new adapts the files; verify lints them and skips the build, saying why, where no Alpine image can be had", async () => {
+    const dir = join(work, "flaskr-alpine");
+    await writeForeignApp(flaskTutorialApp, dir);
+    const copied = dockerizePython(dir, "new", "alpine", "--from", repo);
+    expect(copied.status, copied.output).toBe(0);
+    expect(await readFile(join(dir, "docker", "Dockerfile"), "utf8")).toMatch(/^RUN link-writable-dirs instance$/m);
+    const verified = dockerizePython(dir, "verify", "--variant", "py3.13");
+    expect(verified.status, verified.output).toBe(0);
+    const report = JSON.parse(await readFile(join(dir, ".dockerize-python", "reports", "matrix.json"), "utf8")) as MatrixReport;
+    const [cell] = report.cells;
+    // Here no registry answers: the cell is skipped with its reason. Where one does, it is built and checked.
+    if (cell!.status === "skip") {
+      expect(cell!.reason ?? "").toMatch(/Alpine/);
+      expect(cell!.checks.find((check) => check.name === "lint")?.status).toBe("pass");
+    } else {
+      expect(cell!.status).toBe("pass");
+    }
+  });
+
   it("verify builds the user's own, edited copies of the template's files", async () => {
     const dir = join(work, "edited");
     await writeForeignApp(sqliteNotesApp, dir);
