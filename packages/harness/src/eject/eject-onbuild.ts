@@ -58,6 +58,7 @@ const dockerfilePath = "docker/Dockerfile";
 const copiedScripts = [
   { path: "docker/docker-entrypoint.sh", what: "the entrypoint it copies (waits for PostgreSQL, then runs uWSGI)" },
   { path: "docker/install-dependencies.sh", what: "the script it runs to install the dependencies (requirements.txt, Pipfile.lock or pyproject.toml)" },
+  { path: "docker/link-writable-dirs.sh", what: "the script that makes the folders the app writes into its own tree links into APP_DATA_DIR" },
 ];
 
 /**
