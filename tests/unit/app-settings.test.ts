@@ -1,5 +1,4 @@
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { InvalidWsgiAppError } from "../../packages/harness/src/scaffold/app-settings.ts";
 import {
   decideAppSettings,
@@ -14,21 +13,15 @@ import { detectDependencyStyles } from "../../packages/harness/src/scaffold/dete
 import { detectWsgiApps } from "../../packages/harness/src/scaffold/detect-wsgi-apps.ts";
 import type { TemplateManifest } from "../../packages/harness/src/manifest/schema.ts";
 import { NoDependencyFileError } from "../../packages/harness/src/staging/dependency-files.ts";
-import { makeTempDir, validManifest } from "./fixtures/template-fixture.ts";
-import { writeApp } from "./fixtures/template-checkout.ts";
+import { validManifest } from "./fixtures/template-fixture.ts";
+import { useTempApps } from "./fixtures/temp-apps.ts";
 
 const manifest = { ...validManifest("web"), dependencyStyles: ["requirements", "pipenv", "pyproject"] } as unknown as TemplateManifest;
 const wsgi = { "wsgi.py": "from web import create_app\napp = create_app()\n" };
 const project = "[build-system]\nrequires = ['setuptools']\n\n[project]\nname = 'web'\ndependencies = ['flask']\n";
 
 describe("the app's dependency style and WSGI target", () => {
-  let temp: { dir: string; remove: () => Promise<void> };
-  let n = 0;
-  const app = (files: Record<string, string>) => writeApp(join(temp.dir, `app${n++}`), files);
-  beforeEach(async () => {
-    temp = await makeTempDir();
-  });
-  afterEach(() => temp.remove());
+  const app = useTempApps();
 
   it("detects each style from its files; a pyproject.toml without [project] and a Pipfile without its lock are not complete", async () => {
     expect(await detectDependencyStyles(await app({ "requirements.txt": "" }))).toEqual({ complete: ["requirements"], unlockedPipfile: false });
@@ -121,13 +114,7 @@ describe("the app's dependency style and WSGI target", () => {
 });
 
 describe("the app's layout: static folder, database, health route, writable folders", () => {
-  let temp: { dir: string; remove: () => Promise<void> };
-  let n = 0;
-  const app = (files: Record<string, string>) => writeApp(join(temp.dir, `app${n++}`), files);
-  beforeEach(async () => {
-    temp = await makeTempDir();
-  });
-  afterEach(() => temp.remove());
+  const app = useTempApps();
 
   /** Flask's tutorial (flaskr): an app factory in a package, its static/ and instance folder. */
   const flaskTutorial = {

@@ -1,17 +1,9 @@
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { detectPostgresqlDriver } from "../../packages/harness/src/scaffold/detect-postgresql-driver.ts";
-import { writeApp } from "./fixtures/template-checkout.ts";
-import { makeTempDir } from "./fixtures/template-fixture.ts";
+import { useTempApps } from "./fixtures/temp-apps.ts";
 
 describe("detectPostgresqlDriver: a PostgreSQL driver the app's dependency files require", () => {
-  let temp: { dir: string; remove: () => Promise<void> };
-  let n = 0;
-  const app = (files: Record<string, string>) => writeApp(join(temp.dir, `app${n++}`), files);
-  beforeEach(async () => {
-    temp = await makeTempDir();
-  });
-  afterEach(() => temp.remove());
+  const app = useTempApps();
 
   it.each([
     ["psycopg[binary]>=3.2", "psycopg"],

@@ -1,17 +1,9 @@
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { detectStaticDir } from "../../packages/harness/src/scaffold/detect-static-dir.ts";
-import { writeApp } from "./fixtures/template-checkout.ts";
-import { makeTempDir } from "./fixtures/template-fixture.ts";
+import { useTempApps } from "./fixtures/temp-apps.ts";
 
 describe("detectStaticDir: the app's static folder, from its folders", () => {
-  let temp: { dir: string; remove: () => Promise<void> };
-  let n = 0;
-  const app = (files: Record<string, string>) => writeApp(join(temp.dir, `app${n++}`), files);
-  beforeEach(async () => {
-    temp = await makeTempDir();
-  });
-  afterEach(() => temp.remove());
+  const app = useTempApps();
 
   it("takes a Flask package's static/, the one the WSGI target imports first", async () => {
     const appDir = await app({
