@@ -1,6 +1,5 @@
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { defaultLayoutSettings, InvalidWsgiAppError } from "../../packages/harness/src/scaffold/app-settings.ts";
+import { describe, expect, it, vi } from "vitest";
+import { InvalidWsgiAppError } from "../../packages/harness/src/scaffold/app-settings.ts";
 import {
   decideAppSettings,
   DependencyStyleNotFoundError,
@@ -8,25 +7,21 @@ import {
   UnsupportedDependencyStyleError,
   WsgiAppNotFoundError,
 } from "../../packages/harness/src/scaffold/decide-app-settings.ts";
+import { StaticDirNotFoundError } from "../../packages/harness/src/scaffold/decide-layout-settings.ts";
+import { checkDatabase, InvalidAppDirError, InvalidDatabaseError, InvalidHealthPathError } from "../../packages/harness/src/scaffold/layout-flag-values.ts";
 import { detectDependencyStyles } from "../../packages/harness/src/scaffold/detect-dependency-styles.ts";
 import { detectWsgiApps } from "../../packages/harness/src/scaffold/detect-wsgi-apps.ts";
 import type { TemplateManifest } from "../../packages/harness/src/manifest/schema.ts";
 import { NoDependencyFileError } from "../../packages/harness/src/staging/dependency-files.ts";
-import { makeTempDir, validManifest } from "./fixtures/template-fixture.ts";
-import { writeApp } from "./fixtures/template-checkout.ts";
+import { validManifest } from "./fixtures/template-fixture.ts";
+import { useTempApps } from "./fixtures/temp-apps.ts";
 
 const manifest = { ...validManifest("web"), dependencyStyles: ["requirements", "pipenv", "pyproject"] } as unknown as TemplateManifest;
 const wsgi = { "wsgi.py": "from web import create_app\napp = create_app()\n" };
 const project = "[build-system]\nrequires = ['setuptools']\n\n[project]\nname = 'web'\ndependencies = ['flask']\n";
 
 describe("the app's dependency style and WSGI target", () => {
-  let temp: { dir: string; remove: () => Promise<void> };
-  let n = 0;
-  const app = (files: Record<string, string>) => writeApp(join(temp.dir, `app${n++}`), files);
-  beforeEach(async () => {
-    temp = await makeTempDir();
-  });
-  afterEach(() => temp.remove());
+  const app = useTempApps();
 
   it("detects each style from its files; a pyproject.toml without [project] and a Pipfile without its lock are not complete", async () => {
     expect(await detectDependencyStyles(await app({ "requirements.txt": "" }))).toEqual({ complete: ["requirements"], unlockedPipfile: false });
@@ -37,13 +32,14 @@ describe("the app's dependency style and WSGI target", () => {
 
   it("takes the one style an app has, and wsgi:app when wsgi.py defines app", async () => {
     const decided = await decideAppSettings({ appDir: await app({ "pyproject.toml": project, ...wsgi }), manifest });
-    expect(decided).toEqual({ settings: { dependencyStyle: "pyproject", wsgiApp: "wsgi:app", ...defaultLayoutSettings }, notes: [] });
+    expect(decided.settings).toMatchObject({ dependencyStyle: "pyproject", wsgiApp: "wsgi:app" });
+    expect(decided.notes.filter((note) => /dependenc(y|ies) in|WSGI|Serving/.test(note))).toEqual([]);
   });
 
   it("with several styles and no one to ask, takes the first in the templates' order and says so", async () => {
     const decided = await decideAppSettings({ appDir: await app({ "pyproject.toml": project, "requirements.txt": "", Pipfile: "", ...wsgi }), manifest });
     expect(decided.settings.dependencyStyle).toBe("requirements");
-    expect(decided.notes).toEqual([
+    expect(decided.notes.slice(0, 1)).toEqual([
       "The app declares its dependencies in several ways: requirements (requirements.txt), pyproject (pyproject.toml). Using requirements; pass --dependency-style to choose another.",
     ]);
   });
@@ -56,7 +52,7 @@ describe("the app's dependency style and WSGI target", () => {
       return question.allowOther ? question.check("web:create_app()") : "pyproject";
     });
     const decided = await decideAppSettings({ appDir, manifest, ask });
-    expect(decided.settings).toEqual({ dependencyStyle: "pyproject", wsgiApp: "web:create_app()" });
+    expect(decided.settings).toMatchObject({ dependencyStyle: "pyproject", wsgiApp: "web:create_app()" });
     expect(asked.map((question) => question.choices)).toEqual([["requirements", "pyproject"], ["wsgi:app", "web:create_app()"]]);
     expect(() => asked[1]!.check("not a target")).toThrow(InvalidWsgiAppError);
   });
@@ -77,11 +73,19 @@ describe("the app's dependency style and WSGI target", () => {
     await expect(decideAppSettings({ appDir: requirementsOnly, manifest: onlyRequirements, dependencyStyle: "pipenv" })).rejects.toBeInstanceOf(UnsupportedDependencyStyleError);
   });
 
-  it("without wsgi.py and no one to ask, names what the code suggests and the flag to pass", async () => {
-    const error = await decideAppSettings({ appDir: await app({ "requirements.txt": "", "app.py": "from flask import Flask\napp = Flask(__name__)\n" }), manifest }).catch((e: unknown) => e);
+  it("without wsgi.py and no one to ask, serves the one target the code suggests, and says so", async () => {
+    const decided = await decideAppSettings({ appDir: await app({ "requirements.txt": "", "app.py": "from flask import Flask\napp = Flask(__name__)\n" }), manifest });
+    expect(decided.settings.wsgiApp).toBe("app:app");
+    expect(decided.notes).toContain("Serving app:app, the one WSGI target the code suggests (there is no wsgi.py defining app); pass --wsgi-app to choose another.");
+  });
+
+  it("without wsgi.py, no one to ask and several targets or none, names what the code suggests and the flag to pass", async () => {
+    const several = { "requirements.txt": "", "app.py": "app = Flask(__name__)\n", "web/__init__.py": "def create_app():\n    pass\n" };
+    const error = await decideAppSettings({ appDir: await app(several), manifest }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WsgiAppNotFoundError);
-    expect((error as Error).message).toContain("Its code suggests app:app.");
+    expect((error as Error).message).toContain("Its code suggests app:app, web:create_app().");
     expect((error as Error).message).toContain("Fix: pass --wsgi-app module:callable (e.g. --wsgi-app app:app)");
+    await expect(decideAppSettings({ appDir: await app({ "requirements.txt": "" }), manifest })).rejects.toThrow(/Its code suggests none/);
     const flagged = await decideAppSettings({ appDir: await app({ "requirements.txt": "" }), manifest, wsgiApp: "app:app" });
     expect(flagged.settings.wsgiApp).toBe("app:app");
     await expect(decideAppSettings({ appDir: await app({ "requirements.txt": "" }), manifest, wsgiApp: "app.py" })).rejects.toBeInstanceOf(InvalidWsgiAppError);
@@ -99,8 +103,133 @@ describe("the app's dependency style and WSGI target", () => {
     expect(await detectWsgiApps(appDir)).toEqual(["wsgi:app", "main:application", "mysite.wsgi:application", "web:create_app()"]);
   });
 
-  it("a proxy template needs neither", async () => {
-    const proxy = { ...manifest, kind: "proxy", dependencyStyles: undefined } as TemplateManifest;
-    expect(await decideAppSettings({ appDir: await app({}), manifest: proxy })).toEqual({ settings: { dependencyStyle: null, wsgiApp: null }, notes: [] });
+  it("a proxy template needs neither, only the static folder; the rest of the layout stays as older records mean it", async () => {
+    const proxy = { ...manifest, name: "caddy", kind: "proxy", dependencyStyles: undefined, stack: undefined } as TemplateManifest;
+    const appDir = await app({ "app.py": "app = Flask(__name__)\n", "static/site.css": "", "requirements.txt": "flask\n" });
+    expect(await decideAppSettings({ appDir, manifest: proxy })).toEqual({
+      settings: { dependencyStyle: null, wsgiApp: null, staticDir: "static", database: "postgresql", healthPath: null, writableDirs: [] },
+      notes: ["Static files: static (caddy serves them at /static/)."],
+    });
+  });
+});
+
+describe("the app's layout: static folder, database, health route, writable folders", () => {
+  const app = useTempApps();
+
+  /** Flask's tutorial (flaskr): an app factory in a package, its static/ and instance folder. */
+  const flaskTutorial = {
+    "requirements.txt": "flask\n",
+    "flaskr/__init__.py": [
+      "import os",
+      "from flask import Flask",
+      "",
+      "def create_app(test_config=None):",
+      "    app = Flask(__name__, instance_relative_config=True)",
+      "    app.config.from_mapping(DATABASE=os.path.join(app.instance_path, 'flaskr.sqlite'))",
+      "    os.makedirs(app.instance_path, exist_ok=True)",
+      "    return app",
+      "",
+    ].join("\n"),
+    "flaskr/static/style.css": "body {}\n",
+    "flaskr/templates/base.html": "<html></html>\n",
+  };
+  /** One module at the root, static/ beside it, a SQLite file in a folder it makes. */
+  const singleModule = {
+    "requirements.txt": "flask\n",
+    "app.py": [
+      "import os, sqlite3",
+      "from flask import Flask",
+      "",
+      "app = Flask(__name__)",
+      'os.makedirs("var", exist_ok=True)',
+      'db = sqlite3.connect("var/app.db")',
+      "",
+      '@app.route("/")',
+      "def index():",
+      '    return "hello"',
+      "",
+    ].join("\n"),
+    "static/site.css": "body {}\n",
+  };
+  /** A JSON API in a pyproject.toml project with psycopg, its routes under /api, no static files. */
+  const apiProject = {
+    "pyproject.toml": '[project]\nname = "api"\ndependencies = ["flask>=3", "psycopg[binary]>=3.2"]\n',
+    "wsgi.py": "from api import create_app\napp = create_app()\n",
+    "api/__init__.py": 'from flask import Flask\n\ndef create_app():\n    app = Flask(__name__)\n\n    @app.get("/api/health")\n    def health():\n        return {"ok": True}\n\n    return app\n',
+  };
+
+  it("the Flask tutorial: its package's static/, no database, the default health check, the instance folder", async () => {
+    const decided = await decideAppSettings({ appDir: await app(flaskTutorial), manifest });
+    expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", database: "none", healthPath: null, writableDirs: ["instance"] });
+    expect(decided.notes).toEqual([
+      "Serving flaskr:create_app(), the one WSGI target the code suggests (there is no wsgi.py defining app); pass --wsgi-app to choose another.",
+      "Static files: flaskr/static (caddy serves them at /static/).",
+      "No PostgreSQL driver among the app's dependencies: compose.yaml gets no db service and the entrypoint does not wait for a database (pass --database postgresql to keep them).",
+      "No health route found (/healthz, /health, /livez, /ping, /status): the health check asks /healthz and counts any answer below 500 as healthy (the server is up and the app loaded); add a cheap route and pass --health-path for a stronger check.",
+      "The app writes into instance/ at run time: the image makes it a link into APP_DATA_DIR (a volume in compose.yaml), so the code stays read-only.",
+    ]);
+  });
+
+  it("a single module: static/ at the root, no database, the folder it makes", async () => {
+    const decided = await decideAppSettings({ appDir: await app(singleModule), manifest });
+    expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "app:app", staticDir: "static", database: "none", healthPath: null, writableDirs: ["var"] });
+  });
+
+  it("an API project: PostgreSQL from psycopg[binary], no static files, no health route (/api/health is not one), nothing writable", async () => {
+    const decided = await decideAppSettings({ appDir: await app(apiProject), manifest });
+    expect(decided.settings).toEqual({ dependencyStyle: "pyproject", wsgiApp: "wsgi:app", staticDir: null, database: "postgresql", healthPath: null, writableDirs: [] });
+    expect(decided.notes).toContain("PostgreSQL driver psycopg in pyproject.toml: compose.yaml runs a db service and the entrypoint waits for the database (pass --database none to take them out).");
+    expect(decided.notes).toContain("No static folder found (a package's static/, or static/ at the root): caddy serves no static files; pass --static-dir DIR to name one.");
+  });
+
+  it("takes a health route from the app's code, not from an environment or its tests", async () => {
+    const appDir = await app({
+      ...singleModule,
+      "ops/routes.py": '@bp.get("/health")\ndef health():\n    return "ok"\n',
+      ".venv/lib/site.py": '@app.route("/healthz")\n',
+      "tests/test_app.py": '@app.route("/healthz")\n',
+    });
+    const decided = await decideAppSettings({ appDir, manifest });
+    expect(decided.settings.healthPath).toBe("/health");
+    expect(decided.notes).toContain("Health route: /health (in ops/routes.py): the health check asks it.");
+  });
+
+  it("flags win over what was found, each with its note", async () => {
+    const appDir = await app({ ...flaskTutorial, "assets/img/logo.png": "" });
+    const decided = await decideAppSettings({ appDir, manifest, staticDir: "./assets/", database: "postgresql", healthPath: "/up", writableDirs: ["var/uploads", "instance", "var/uploads"] });
+    expect(decided.settings).toMatchObject({ staticDir: "assets", database: "postgresql", healthPath: "/up", writableDirs: ["instance", "var/uploads"] });
+    expect(decided.notes.slice(1)).toEqual([
+      "Static files: assets, as given with --static-dir (caddy serves them at /static/).",
+      "Database: postgresql, as given with --database: compose.yaml runs a db service and the entrypoint waits for the database.",
+      "Health route: /up, as given with --health-path: the health check asks it.",
+      "The app writes into instance/, var/uploads/ at run time, as given with --writable: the image makes each a link into APP_DATA_DIR (a volume in compose.yaml), so the code stays read-only.",
+    ]);
+    const none = await decideAppSettings({ appDir, manifest, staticDir: null, database: "none", writableDirs: [] });
+    expect(none.settings).toMatchObject({ staticDir: null, database: "none", writableDirs: [] });
+  });
+
+  it("refuses flag values that are not folders inside the app or a path, naming the fix", async () => {
+    const appDir = await app(flaskTutorial);
+    const refused = async (flags: Parameters<typeof decideAppSettings>[0]) => (await decideAppSettings({ ...flags, appDir, manifest }).catch((e: unknown) => e)) as Error;
+    for (const [staticDir, problem] of [["/srv/static", "absolute"], ["../shared/static", "leads out of the app"], ["my static", "only letters"], ["./", "the app's root itself"]] as const) {
+      const error = await refused({ appDir, manifest, staticDir });
+      expect(error).toBeInstanceOf(InvalidAppDirError);
+      expect(error.message).toContain(problem);
+      expect(error.message).toContain("Fix: pass --static-dir with a folder relative to the app's root");
+    }
+    const writable = await refused({ appDir, manifest, writableDirs: ["instance", "var/../../etc"] });
+    expect(writable).toBeInstanceOf(InvalidAppDirError);
+    expect(writable.message).toMatch(/^--writable var\/\.\.\/\.\.\/etc: it leads out of the app \(\.\.\)\.\nFix: pass --writable /);
+    const missing = await refused({ appDir, manifest, staticDir: "public" });
+    expect(missing).toBeInstanceOf(StaticDirNotFoundError);
+    expect(missing.message).toContain("or --static-dir none for an app without any");
+    for (const healthPath of ["healthz", "/health check", "http://x/healthz"]) {
+      const error = await refused({ appDir, manifest, healthPath });
+      expect(error).toBeInstanceOf(InvalidHealthPathError);
+      expect(error.message).toContain("Fix: pass the app's route as it is served, starting with /");
+    }
+    expect(checkDatabase("none")).toBe("none");
+    expect(() => checkDatabase("mysql")).toThrow(InvalidDatabaseError);
+    expect(() => checkDatabase("mysql")).toThrow(/Fix: pass --database postgresql to keep the db service, or --database none/);
   });
 });

@@ -2,10 +2,12 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { adaptTemplateFile } from "../../packages/harness/src/scaffold/adapt-template-file.ts";
+import type { AppSettings } from "../../packages/harness/src/scaffold/app-settings.ts";
+import { UnclosedMarkedBlockError } from "../../packages/harness/src/scaffold/remove-marked-blocks.ts";
 import { defaultLayoutSettings } from "../../packages/harness/src/scaffold/app-settings.ts";
 import { nextCommands } from "../../packages/harness/src/scaffold/next-commands.ts";
 import { scaffoldApp, ScaffoldWouldOverwriteError } from "../../packages/harness/src/scaffold/scaffold-app.ts";
-import { InvalidScaffoldRecordError, NoScaffoldRecordError, readScaffoldRecord, scaffoldRecordFile, sha256 } from "../../packages/harness/src/scaffold/scaffold-record.ts";
+import { formatScaffoldRecord, InvalidScaffoldRecordError, NoScaffoldRecordError, readScaffoldRecord, scaffoldRecordFile, sha256 } from "../../packages/harness/src/scaffold/scaffold-record.ts";
 import { loadTemplateSet, type TemplateSet } from "../../packages/harness/src/template-source/load-template-set.ts";
 import { UnknownTemplateError } from "../../packages/harness/src/manifest/discover-templates.ts";
 import { fixtureDotEnv, writeApp, writeTemplateCheckout } from "./fixtures/template-checkout.ts";
@@ -135,6 +137,16 @@ describe("dockerize-python new: scaffoldApp", () => {
     await expect(scaffoldApp({ appDir: app, set, settings, force: true })).rejects.toThrow(/compose\.yaml is a folder, where web has a file/);
   });
 
+  it("records every setting it adapted to, and reads a record written before the layout settings as what it was adapted to then", async () => {
+    const layout = { dependencyStyle: "requirements" as const, wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", database: "none" as const, healthPath: "/health", writableDirs: ["instance"] };
+    await scaffoldApp({ appDir: app, set, settings: layout, force: false });
+    expect((await readScaffoldRecord(app)).settings).toEqual(layout);
+    const record = JSON.parse(await readFile(join(app, scaffoldRecordFile), "utf8"));
+    record.settings = { dependencyStyle: "requirements", wsgiApp: "wsgi:app" };
+    await writeFile(join(app, scaffoldRecordFile), formatScaffoldRecord(record));
+    expect((await readScaffoldRecord(app)).settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "wsgi:app", ...defaultLayoutSettings });
+  });
+
   it("says how to proceed when there is no record, or a broken one", async () => {
     await expect(readScaffoldRecord(app)).rejects.toBeInstanceOf(NoScaffoldRecordError);
     await writeFile(join(app, scaffoldRecordFile), JSON.stringify({ recordVersion: 1, template: "web" }));
@@ -179,5 +191,99 @@ describe("adaptTemplateFile", () => {
     expect(adaptTemplateFile("docker/entrypoint.sh", script, settings, manifest).content).toBe(script);
     const noArg = { ...manifest, buildArgs: {} } as TemplateManifest;
     expect(adaptTemplateFile(".env.example", Buffer.from("WSGI_APP=wsgi:app\n"), settings, noArg).changes).toEqual(["WSGI_APP=wsgi:app"]);
+  });
+});
+
+describe("adaptTemplateFile: the app's layout", () => {
+  const manifest = validManifest("web") as unknown as TemplateManifest;
+  const layout: AppSettings = { dependencyStyle: null, wsgiApp: null, staticDir: "flaskr/static", database: "none", healthPath: "/health", writableDirs: ["instance", "var/uploads"] };
+  const dotEnv = [
+    "WSGI_APP=wsgi:app",
+    "# >>> postgresql: dockerize-python new removes this block for an app that does not use PostgreSQL",
+    "DATABASE_HOST=db",
+    "DATABASE_NAME=app",
+    "# <<< postgresql",
+    "# The health check's URL, inside the container.",
+    "# HEALTHCHECK_URL=http://127.0.0.1:8000/healthz",
+    "",
+  ].join("\n");
+  const compose = [
+    "services:",
+    "  app:",
+    "    environment:",
+    "      WORKERS: 2",
+    "      # >>> postgresql: dockerize-python new removes this block for an app that does not use PostgreSQL",
+    "      DATABASE_HOST: db",
+    "      # <<< postgresql",
+    "    depends_on:",
+    "      proxy: {condition: service_started}",
+    "  # >>> postgresql: the database",
+    "  db:",
+    "    image: postgres:17",
+    "  # <<< postgresql",
+    "volumes:",
+    "  app-data:",
+    "",
+  ].join("\n");
+  const appDockerfile = "FROM base:1\n# Each folder the app writes into becomes a link into APP_DATA_DIR.\nRUN link-writable-dirs\nUSER 1:1\n";
+  const proxyDockerfile = "ARG CADDY_IMAGE=caddy:2\nFROM ${CADDY_IMAGE}\nARG STATIC_DIR=static\nCOPY ${STATIC_DIR}/ /srv/static/\n";
+  const proxyIgnore = "*\n!docker/caddy/Caddyfile\n!static/\n";
+  const rootIgnore = ".env\n.git\n";
+
+  /** Adapts, then adapts the result again: the second pass must change no byte. */
+  function adaptTwice(path: string, text: string, settings: AppSettings = layout) {
+    const first = adaptTemplateFile(path, Buffer.from(text), settings, manifest);
+    expect(adaptTemplateFile(path, first.content, settings, manifest).content.toString(), `${path} adapted again`).toBe(first.content.toString());
+    return { text: first.content.toString(), changes: first.changes };
+  }
+
+  it("takes the PostgreSQL blocks, marker lines included, out of .env.example and the compose file for an app without a database", () => {
+    const env = adaptTwice(".env.example", dotEnv);
+    expect(env.text).toBe("WSGI_APP=wsgi:app\n# The health check's URL, inside the container.\nHEALTHCHECK_URL=http://127.0.0.1:8000/health\n");
+    expect(env.changes).toEqual(["HEALTHCHECK_URL=http://127.0.0.1:8000/health", "1 database block removed"]);
+    const composed = adaptTwice("compose.yaml", compose);
+    expect(composed.text).toBe("services:\n  app:\n    environment:\n      WORKERS: 2\n    depends_on:\n      proxy: {condition: service_started}\nvolumes:\n  app-data:\n");
+    expect(composed.changes).toEqual(["2 database blocks removed"]);
+  });
+
+  it("leaves them for an app with PostgreSQL, and the health check's default for an app without a health route", () => {
+    const withDatabase = { ...layout, database: "postgresql" as const, healthPath: null };
+    expect(adaptTemplateFile(".env.example", Buffer.from(dotEnv), withDatabase, manifest)).toEqual({ content: Buffer.from(dotEnv), changes: [] });
+    expect(adaptTemplateFile("compose.yaml", Buffer.from(compose), withDatabase, manifest).changes).toEqual([]);
+    // Only the template's compose file and .env.example carry the blocks.
+    expect(adaptTemplateFile("docker/notes.yaml", Buffer.from(compose), layout, manifest).changes).toEqual([]);
+  });
+
+  it("throws on an unclosed block: a broken template", () => {
+    expect(() => adaptTemplateFile("compose.yaml", Buffer.from("services:\n  # >>> postgresql: the database\n  db: {}\n"), layout, manifest)).toThrow(UnclosedMarkedBlockError);
+  });
+
+  it("names the writable folders on the app Dockerfile's link-writable-dirs line and in the root .dockerignore only", () => {
+    const dockerfile = adaptTwice("docker/Dockerfile", appDockerfile);
+    expect(dockerfile.text).toContain("\nRUN link-writable-dirs instance var/uploads\n");
+    expect(dockerfile.changes).toEqual(["link-writable-dirs instance var/uploads"]);
+    const ignore = adaptTwice(".dockerignore", rootIgnore);
+    expect(ignore.text).toMatch(/^\.env\n\.git\n\n(# [^\n]*\n)+instance\nvar\/uploads\n$/);
+    expect(ignore.text).toContain("a development database say");
+    expect(ignore.changes).toEqual(["ignores instance var/uploads"]);
+    // Other folders give another block in place of the first, never a second one.
+    const other = adaptTemplateFile(".dockerignore", Buffer.from(ignore.text), { ...layout, writableDirs: ["var"] }, manifest).content.toString();
+    expect(other).toMatch(/^\.env\n\.git\n\n(# [^\n]*\n)+var\n$/);
+    const nothing = { ...layout, writableDirs: [] };
+    expect(adaptTemplateFile("docker/Dockerfile", Buffer.from(appDockerfile), nothing, manifest).changes).toEqual([]);
+    expect(adaptTemplateFile(".dockerignore", Buffer.from(rootIgnore), nothing, manifest).changes).toEqual([]);
+  });
+
+  it("writes the static folder into the proxy's Dockerfile and its own .dockerignore; static and none leave them", () => {
+    const dockerfile = adaptTwice("docker/caddy/Dockerfile", proxyDockerfile);
+    expect(dockerfile.text).toBe("ARG CADDY_IMAGE=caddy:2\nFROM ${CADDY_IMAGE}\nARG STATIC_DIR=flaskr/static\nCOPY ${STATIC_DIR}/ /srv/static/\n");
+    expect(dockerfile.changes).toEqual(["STATIC_DIR=flaskr/static"]);
+    const ignore = adaptTwice("docker/caddy/Dockerfile.dockerignore", proxyIgnore);
+    expect(ignore.text).toBe("*\n!docker/caddy/Caddyfile\n!flaskr/static/\n");
+    expect(ignore.changes).toEqual(["!flaskr/static/"]);
+    for (const staticDir of ["static", null]) {
+      expect(adaptTemplateFile("docker/caddy/Dockerfile", Buffer.from(proxyDockerfile), { ...layout, staticDir }, manifest).changes).toEqual([]);
+      expect(adaptTemplateFile("docker/caddy/Dockerfile.dockerignore", Buffer.from(proxyIgnore), { ...layout, staticDir }, manifest).changes).toEqual([]);
+    }
   });
 });

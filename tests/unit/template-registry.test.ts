@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -201,6 +201,8 @@ describe("templates from an npm registry (a tiny one on 127.0.0.1)", { timeout: 
       expect(copied.status, copied.stderr).toBe(0);
       expect(copied.stdout).toContain(`Copied web 1.0.0 (with edge 2.0.0) from the npm registry ${registry.url} into ${target}:\n`);
       expect(copied.stdout).toContain("  wrote    .env.example  (WSGI_APP=wsgi:app, DEPENDENCY_STYLE=requirements)\n");
+      expect(copied.stdout).toContain("\n\nFound in the app:\n  - No static folder found");
+      expect(copied.stdout).toContain("\n  - No PostgreSQL driver among the app's dependencies: compose.yaml gets no db service");
       expect(copied.stdout).toMatch(/\nNext, in .*cli-app:\n {2}cp \.env\.example \.env && docker compose up --build\n {2}dockerize-python verify\n$/);
       expect((await readScaffoldRecord(target)).source).toEqual({ kind: "registry", registry: registry.url });
 
@@ -213,6 +215,33 @@ describe("templates from an npm registry (a tiny one on 127.0.0.1)", { timeout: 
       expect(diff.stdout).toContain("  web: copied 1.0.0, compared with 1.1.0\n");
       expect(diff.stdout).toContain("+# 1.1.0\n");
       expect((await run("diff", target, "--to", "1.0.0")).stdout).toContain("Your app's template files are the same as the version compared with");
+    });
+
+    it("new takes the layout flags, and refuses their wrong values naming the fix, writing nothing", async () => {
+      const target = await writeApp(join(temp.dir, "flagged-app"), { "requirements.txt": "flask\n", "wsgi.py": "app = None\n", "assets/site.css": "" });
+      const from = ["--from", join(temp.dir, "v1")];
+      const refusals: Array<[string[], string]> = [
+        [["--database", "mysql"], "Fix: pass --database postgresql to keep the db service, or --database none"],
+        [["--static-dir", "../elsewhere"], "--static-dir ../elsewhere: it leads out of the app (..)"],
+        [["--static-dir", "public"], "is not a folder.\nFix: pass the folder that holds the app's static files"],
+        [["--health-path", "healthz"], "Fix: pass the app's route as it is served, starting with /"],
+        [["--writable", "/var/data"], "--writable /var/data: it is absolute"],
+      ];
+      for (const [flags, message] of refusals) {
+        const refused = await run("new", "web", target, ...from, ...flags);
+        expect(refused.status, flags.join(" ")).toBe(1);
+        expect(refused.stderr).toContain(message);
+      }
+      expect(await readdir(target)).not.toContain(".dockerize-python.json");
+
+      const flagged = ["--static-dir", "assets", "--database", "postgresql", "--health-path", "/up", "--writable", "var", "--writable", "instance"];
+      const copied = await run("new", "web", target, ...from, ...flagged);
+      expect(copied.status, copied.stderr).toBe(0);
+      expect(copied.stdout).toContain("  - Health route: /up, as given with --health-path: the health check asks it.\n");
+      expect((await readScaffoldRecord(target)).settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "wsgi:app", staticDir: "assets", database: "postgresql", healthPath: "/up", writableDirs: ["instance", "var"] });
+      const none = await run("new", "web", target, ...from, "--force", "--static-dir", "none", "--writable", "none");
+      expect(none.status, none.stderr).toBe(0);
+      expect((await readScaffoldRecord(target)).settings).toMatchObject({ staticDir: null, writableDirs: [] });
     });
 
     it("new names the nearest template, and refuses a folder with no dependency file", async () => {

@@ -102,6 +102,28 @@ describe("dockerize-python diff: diffApp", () => {
     expect(renderAppDiff(appDiff)).toContain("Your app's template files are the same as the version compared with (9 files).");
   });
 
+  it("says what the compared version was adapted to, from the record, before the files", async () => {
+    const text = renderAppDiff(await diffApp({ appDir: app }));
+    expect(text).toContain("(the same version)\nAdapted as recorded: WSGI_APP=wsgi:app, pyproject, static static, PostgreSQL, health /healthz (default), nothing writable\n");
+    // A version whose files carry what the layout adapts: a PostgreSQL block, the writable folders' line.
+    const files = webFiles();
+    files["compose.yaml"] += "  # >>> postgresql: removed for an app without PostgreSQL\n  db:\n    image: postgres:17\n  # <<< postgresql\n";
+    files["docker/Dockerfile"] += "RUN link-writable-dirs\n";
+    await rm(join(checkout, "templates"), { recursive: true });
+    await writeTemplateCheckout(checkout, "1.0.0", files);
+    const flaskr = { dependencyStyle: "requirements" as const, wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", database: "none" as const, healthPath: null, writableDirs: ["instance"] };
+    const set = await loadTemplateSet({ name: "web", source: { kind: "checkout", path: checkout }, cwd: app });
+    await scaffoldApp({ appDir: app, set, settings: flaskr, force: true });
+    const adapted = await diffApp({ appDir: app });
+    expect(adapted.settings).toEqual(flaskr);
+    expect(await readFile(join(app, "compose.yaml"), "utf8")).not.toContain("db:");
+    expect(await readFile(join(app, "docker", "Dockerfile"), "utf8")).toContain("\nRUN link-writable-dirs instance\n");
+    expect(adapted.files.every((file) => file.againstNewest === "same")).toBe(true);
+    expect(renderAppDiff(adapted)).toContain(
+      "Adapted as recorded: WSGI_APP=flaskr:create_app(), requirements, static flaskr/static, no database, health /healthz (default), writable instance\n",
+    );
+  });
+
   it("shows the template's changes in version N+1, the user's edits, and the files added and removed", async () => {
     // The user edits the compose file and deletes .dockerignore.
     await writeFile(join(app, "compose.yaml"), `${await readFile(join(app, "compose.yaml"), "utf8")}  # my edit\n`);

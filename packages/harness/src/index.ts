@@ -52,6 +52,8 @@ export { configuredNpmRegistry, InvalidRegistryUrlError, normalizeRegistryUrl } 
 export { fetchTemplatePackage, type FetchTemplatePackageRequest, TemplateFetchError, TemplateVersionNotFoundError } from "./template-source/fetch-template-package.ts";
 export { checkoutTemplatesDir, loadTemplateSet, type LoadTemplateSetRequest, NotATemplateCheckoutError, type TemplateSet, type TemplateSource } from "./template-source/load-template-set.ts";
 export { type AppDatabase, appDatabases, type AppSettings, checkWsgiApp, defaultLayoutSettings, InvalidWsgiAppError } from "./scaffold/app-settings.ts";
+export { type LayoutFlags, StaticDirNotFoundError } from "./scaffold/decide-layout-settings.ts";
+export { checkDatabase, InvalidAppDirError, InvalidDatabaseError, InvalidHealthPathError } from "./scaffold/layout-flag-values.ts";
 export { type Ask, decideAppSettings, type DecideAppSettingsRequest, type DecidedAppSettings, type Question } from "./scaffold/decide-app-settings.ts";
 export { nextCommands } from "./scaffold/next-commands.ts";
 export { AppDirMissingError, assertAppDir, scaffoldApp, type ScaffoldAppRequest, type ScaffoldResult, ScaffoldWouldOverwriteError, type WrittenFile } from "./scaffold/scaffold-app.ts";

@@ -1,6 +1,7 @@
 import { relative, resolve } from "node:path";
 import {
   assertAppDir,
+  checkDatabase,
   configuredNpmRegistry,
   decideAppSettings,
   type DependencyStyle,
@@ -19,9 +20,13 @@ const usage = `Usage: dockerize-python new <template> [dir] [options]
 
 Copies a template's files into an app (dir, default: the current directory): its Dockerfile,
 entrypoint, .dockerignore, compose file and .env.example, the files of the templates it runs with
-(the Caddy proxy), and its README (beside its Dockerfile). Adapts them to the app: its dependency
-style and WSGI target go into .env.example (and into the onbuild child Dockerfile). Records what it
-copied, with each file's sha256, in .dockerize-python.json, for verify and diff.
+(the Caddy proxy), and its README (beside its Dockerfile). Adapts them to the app, as its files
+show it (read, never run): its dependency style and WSGI target go into .env.example (and into the
+onbuild child Dockerfile); its static folder into the proxy's image; an app without a PostgreSQL
+driver loses the db service; a health route it has becomes the health check's; the folders it writes
+into at run time become links into the image's data volume. Says what it found under "Found in the
+app:", and records what it copied, with each file's sha256 and these settings, in
+.dockerize-python.json, for verify and diff.
 
 The template is the package @dockerize-python/template-<template> from the npm registry npm is
 configured with, or a checkout of the dockerize-python repository (--from).
@@ -34,7 +39,18 @@ Options:
                             asked on a terminal when it has several, else the first of those)
       --wsgi-app TARGET     What the server serves: module:callable, or package:create_app() for an
                             app factory (default: asked on a terminal; else wsgi:app when the app's
-                            wsgi.py defines app)
+                            wsgi.py defines app, or the one target the code suggests)
+      --static-dir DIR      The app's static folder, which the proxy serves at /static/, or none
+                            (default: a package's static/, the WSGI target's first, else static/)
+      --database DB         postgresql or none: with none, compose.yaml has no db service and the
+                            entrypoint waits for no database (default: postgresql when the app's
+                            dependency files name a PostgreSQL driver: psycopg, psycopg2, asyncpg...)
+      --health-path PATH    The route the health check asks, e.g. /health (default: the first of
+                            /healthz, /health, /livez, /ping, /status the code routes; else /healthz,
+                            where any answer below 500 counts as healthy)
+      --writable DIR        A folder the app writes into at run time, made a link into the data
+                            volume; repeat it for several, or none (default: Flask's instance/ and
+                            the relative folders the code makes with os.makedirs, os.mkdir, Path.mkdir)
       --force               Replace the template's files where they exist already (nothing else in
                             the app is touched or deleted)
 
@@ -53,6 +69,10 @@ export const newCommand: Command = {
         from: { type: "string" },
         "dependency-style": { type: "string" },
         "wsgi-app": { type: "string" },
+        "static-dir": { type: "string" },
+        database: { type: "string" },
+        "health-path": { type: "string" },
+        writable: { type: "string", multiple: true },
         force: { type: "boolean", default: false },
       },
       usage,
@@ -72,7 +92,17 @@ export const newCommand: Command = {
     process.stderr.write(`${source.kind === "registry" ? "Fetching" : "Reading"} ${template}${values.version ? ` ${values.version}` : ""} from ${describeSource(source)}...\n`);
     const set = await loadTemplateSet({ name: template, source, versions: values.version ? { [template]: values.version } : {}, cwd: appDir });
     const main = set.templates[0]!;
-    const decided = await decideAppSettings({ appDir, manifest: main.manifest, dependencyStyle, wsgiApp: values["wsgi-app"], ask: askOnTerminal() });
+    const decided = await decideAppSettings({
+      appDir,
+      manifest: main.manifest,
+      dependencyStyle,
+      wsgiApp: values["wsgi-app"],
+      staticDir: values["static-dir"] === "none" ? null : values["static-dir"],
+      database: values.database === undefined ? undefined : checkDatabase(values.database),
+      healthPath: values["health-path"],
+      writableDirs: values.writable?.length === 1 && values.writable[0] === "none" ? [] : values.writable,
+      ask: askOnTerminal(),
+    });
     const result = await scaffoldApp({ appDir, set, settings: decided.settings, force: values.force });
 
     const companions = set.templates.slice(1).map((other) => `${other.name} ${other.version}`);
@@ -81,7 +111,7 @@ export const newCommand: Command = {
       out.push(`  ${file.replaced ? "replaced" : "wrote   "} ${file.path}${file.changes.length ? `  (${file.changes.join(", ")})` : ""}`);
     }
     out.push(`Recorded the templates, their versions and each file's sha256 in ${result.recordFile} (for dockerize-python verify and diff).`);
-    for (const note of decided.notes) out.push(`Note: ${note}`);
+    if (decided.notes.length) out.push("", "Found in the app:", ...decided.notes.map((note) => `  - ${note}`));
     const where = relative(process.cwd(), appDir);
     out.push("", `Next${where ? `, in ${where}` : ""}:`, ...nextCommands(main.manifest, result.files.map((file) => file.path)).map((command) => `  ${command}`));
     process.stdout.write(`${out.join("\n")}\n`);

@@ -26,6 +26,9 @@ export interface AppSettings {
 export const appDatabases = ["postgresql", "none"] as const;
 export type AppDatabase = (typeof appDatabases)[number];
 
+/** The route the images' health check asks when the app names none (healthPath null). */
+export const defaultHealthPath = "/healthz";
+
 /** What an app was adapted to before these settings existed (records written by 0.1 templates' new). */
 export const defaultLayoutSettings: Pick<AppSettings, "staticDir" | "database" | "healthPath" | "writableDirs"> = {
   staticDir: "static",

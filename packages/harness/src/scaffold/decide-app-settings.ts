@@ -1,7 +1,8 @@
 import { ExplainedError } from "../explained-error.ts";
 import type { DependencyStyle, TemplateManifest } from "../manifest/schema.ts";
 import { dependencyFiles, NoDependencyFileError } from "../staging/dependency-files.ts";
-import { type AppSettings, checkWsgiApp, defaultLayoutSettings } from "./app-settings.ts";
+import { type AppSettings, checkWsgiApp } from "./app-settings.ts";
+import { decideLayoutSettings, type LayoutFlags } from "./decide-layout-settings.ts";
 import { detectDependencyStyles } from "./detect-dependency-styles.ts";
 import { conventionalWsgiApp, detectWsgiApps } from "./detect-wsgi-apps.ts";
 
@@ -20,7 +21,7 @@ export interface Question {
 /** Asks a person and resolves with the answer. Absent when no one can answer (not a terminal). */
 export type Ask = (question: Question) => Promise<string>;
 
-export interface DecideAppSettingsRequest {
+export interface DecideAppSettingsRequest extends LayoutFlags {
   appDir: string;
   /** The manifest of the template being copied. */
   manifest: TemplateManifest;
@@ -51,7 +52,7 @@ export class UnsupportedDependencyStyleError extends ExplainedError {
   }
 }
 
-/** No one can be asked for the WSGI target and there is no conventional one to assume. */
+/** No one can be asked for the WSGI target, there is no conventional one, and the code suggests none or several. */
 export class WsgiAppNotFoundError extends ExplainedError {
   constructor(appDir: string, candidates: readonly string[]) {
     const found = candidates.length ? `Its code suggests ${candidates.join(", ")}.` : "Its code suggests none (no module-level app or application).";
@@ -63,18 +64,21 @@ export class WsgiAppNotFoundError extends ExplainedError {
 }
 
 /**
- * Decides what a template is adapted to in this app: its dependency style and its WSGI target.
- * A flag wins; else the app's files decide when they are unambiguous; else a person is asked (on a
- * terminal); else the clear default: the first style in the templates' order (requirements.txt,
- * Pipfile.lock, pyproject.toml) and the conventional wsgi:app, or an error naming the flag to pass.
- * A template with no Python (a proxy) needs neither.
+ * Decides what a template is adapted to in this app: its dependency style and its WSGI target,
+ * then its layout (static folder, database, health route, writable folders; see
+ * decideLayoutSettings). A flag wins; else the app's files decide when they are unambiguous; else a
+ * person is asked (on a terminal); else the clear default: the first style in the templates' order
+ * (requirements.txt, Pipfile.lock, pyproject.toml) and the conventional wsgi:app or the one target
+ * the code suggests, or an error naming the flag to pass. A template with no Python (a proxy)
+ * needs neither style nor target.
  */
 export async function decideAppSettings(request: DecideAppSettingsRequest): Promise<DecidedAppSettings> {
   const notes: string[] = [];
-  if (request.manifest.kind !== "app") return { settings: { dependencyStyle: null, wsgiApp: null, ...defaultLayoutSettings }, notes };
-  const dependencyStyle = await decideDependencyStyle(request, notes);
-  const wsgiApp = await decideWsgiApp(request, notes);
-  return { settings: { dependencyStyle, wsgiApp, ...defaultLayoutSettings }, notes };
+  const isApp = request.manifest.kind === "app";
+  const dependencyStyle = isApp ? await decideDependencyStyle(request, notes) : null;
+  const wsgiApp = isApp ? await decideWsgiApp(request, notes) : null;
+  const layout = await decideLayoutSettings(request.appDir, request.manifest, wsgiApp, request, notes);
+  return { settings: { dependencyStyle, wsgiApp, ...layout }, notes };
 }
 
 async function decideDependencyStyle(request: DecideAppSettingsRequest, notes: string[]): Promise<DependencyStyle | null> {
@@ -126,6 +130,11 @@ async function decideWsgiApp(request: DecideAppSettingsRequest, notes: string[])
       allowOther: true,
       check: checkWsgiApp,
     });
+  }
+  const [only] = candidates;
+  if (candidates.length === 1 && only !== conventionalWsgiApp) {
+    notes.push(`Serving ${only}, the one WSGI target the code suggests (there is no wsgi.py defining app); pass --wsgi-app to choose another.`);
+    return only!;
   }
   if (!candidates.includes(conventionalWsgiApp)) throw new WsgiAppNotFoundError(request.appDir, candidates);
   if (candidates.length > 1) notes.push(`Serving ${conventionalWsgiApp} (the convention); the code also suggests ${candidates.slice(1).join(", ")}. Pass --wsgi-app to choose another.`);

@@ -1,12 +1,11 @@
 import type { Dirent } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { notAppCode } from "./app-source-files.ts";
 
 /** The conventional WSGI target the templates default to: `app` in the app's root `wsgi.py`. */
 export const conventionalWsgiApp = "wsgi:app";
 
-/** Folders that hold no app code: environments, caches, VCS data. */
-const notAppCode = new Set([".git", ".venv", "venv", "env", "node_modules", "__pycache__", "docker", "static", "tests", "test"]);
 /** Names a WSGI callable conventionally has (Flask's `app`, Django's and PEP 3333's `application`). */
 const callableNames = ["app", "application"];
 /** Names an app factory conventionally has (Flask's docs call it create_app). */

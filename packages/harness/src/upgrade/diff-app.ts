@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { adaptTemplateFile } from "../scaffold/adapt-template-file.ts";
+import type { AppSettings } from "../scaffold/app-settings.ts";
 import { readScaffoldRecord, sha256 } from "../scaffold/scaffold-record.ts";
 import { templateFileList } from "../scaffold/template-file-list.ts";
 import { loadTemplateSet, type TemplateSource } from "../template-source/load-template-set.ts";
@@ -40,6 +41,8 @@ export interface AppDiff {
   /** Each template the app holds: the version copied and the one compared with (null when the set no longer has it). */
   templates: Array<{ name: string; copied: string | null; newest: string | null }>;
   source: TemplateSource;
+  /** The settings recorded by `new`, which the version compared with was adapted to. */
+  settings: AppSettings;
   files: FileComparison[];
 }
 
@@ -91,6 +94,7 @@ export async function diffApp(options: DiffAppOptions): Promise<AppDiff> {
       newest: newest.templates.find((template) => template.name === name)?.version ?? null,
     })),
     source,
+    settings: record.settings,
     files,
   };
 }

@@ -1,7 +1,8 @@
+import { type AppSettings, defaultHealthPath } from "../scaffold/app-settings.ts";
 import type { AppDiff, FileComparison } from "./diff-app.ts";
 
 /**
- * An AppDiff for a person: the versions, the files changed in the app since they were copied, the
+ * An AppDiff for a person: the versions, the settings the compared version was adapted to, the files changed in the app since they were copied, the
  * files new in or removed from the version compared with, then a unified diff per file that
  * differs (from the app's file to that version's).
  */
@@ -13,6 +14,7 @@ export function renderAppDiff(appDiff: AppDiff): string {
     const newest = template.newest ? `compared with ${template.newest}` : "no longer part of the template";
     lines.push(`  ${template.name}: ${copied}, ${newest}${template.copied && template.copied === template.newest ? " (the same version)" : ""}`);
   }
+  lines.push(`Adapted as recorded: ${describeSettings(appDiff.settings)}`);
 
   const section = (title: string, files: readonly FileComparison[], note = "") => {
     if (!files.length) return;
@@ -35,4 +37,18 @@ export function renderAppDiff(appDiff: AppDiff): string {
   );
   for (const file of differing) lines.push("", file.diff.trimEnd());
   return `${lines.join("\n")}\n`;
+}
+
+/** The settings in a line: `WSGI_APP=wsgi:app, requirements, static static, PostgreSQL, health /healthz (default), nothing writable`. */
+function describeSettings(settings: AppSettings): string {
+  return [
+    settings.wsgiApp === null ? [] : [`WSGI_APP=${settings.wsgiApp}`],
+    settings.dependencyStyle ?? [],
+    settings.staticDir === null ? "no static files" : `static ${settings.staticDir}`,
+    settings.database === "none" ? "no database" : "PostgreSQL",
+    settings.healthPath === null ? `health ${defaultHealthPath} (default)` : `health ${settings.healthPath}`,
+    settings.writableDirs.length ? `writable ${settings.writableDirs.join(" ")}` : "nothing writable",
+  ]
+    .flat()
+    .join(", ");
 }

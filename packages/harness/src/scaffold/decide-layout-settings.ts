@@ -1,0 +1,116 @@
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { ExplainedError } from "../explained-error.ts";
+import type { TemplateManifest } from "../manifest/schema.ts";
+import { type AppSourceFile, appPythonFiles } from "./app-source-files.ts";
+import { type AppDatabase, type AppSettings, defaultHealthPath, defaultLayoutSettings } from "./app-settings.ts";
+import { detectHealthRoute, healthRoutes } from "./detect-health-route.ts";
+import { detectPostgresqlDriver } from "./detect-postgresql-driver.ts";
+import { detectStaticDir } from "./detect-static-dir.ts";
+import { detectWritableDirs } from "./detect-writable-dirs.ts";
+import { checkAppDir, checkHealthPath } from "./layout-flag-values.ts";
+
+export type LayoutSettings = Pick<AppSettings, "staticDir" | "database" | "healthPath" | "writableDirs">;
+
+/** The layout given with flags, each replacing what would be found. */
+export interface LayoutFlags {
+  /** --static-dir: a folder inside the app, or null (--static-dir none). */
+  staticDir?: string | null;
+  database?: AppDatabase;
+  healthPath?: string;
+  /** --writable, every one given (an empty list: none). */
+  writableDirs?: string[];
+}
+
+/** --static-dir names a folder the app does not have. */
+export class StaticDirNotFoundError extends ExplainedError {
+  constructor(appDir: string, staticDir: string) {
+    super(`--static-dir ${staticDir}: ${join(appDir, staticDir)} is not a folder.\nFix: pass the folder that holds the app's static files, relative to its root, or --static-dir none for an app without any.`);
+  }
+}
+
+/**
+ * Decides the app's layout, a flag winning over what its files show, with a note for each decision
+ * saying what was found and what follows in the files copied. A proxy needs only the static folder
+ * (it bakes it in); the rest stays as older records mean it.
+ */
+export async function decideLayoutSettings(appDir: string, manifest: TemplateManifest, wsgiApp: string | null, flags: LayoutFlags, notes: string[]): Promise<LayoutSettings> {
+  const staticDir = await decideStaticDir(appDir, manifest, wsgiApp, flags, notes);
+  if (manifest.kind !== "app") return { ...defaultLayoutSettings, staticDir };
+  const files = await appPythonFiles(appDir);
+  return {
+    staticDir,
+    database: await decideDatabase(appDir, flags, notes),
+    healthPath: decideHealthPath(files, flags, notes),
+    writableDirs: decideWritableDirs(files, flags, notes),
+  };
+}
+
+async function decideStaticDir(appDir: string, manifest: TemplateManifest, wsgiApp: string | null, flags: LayoutFlags, notes: string[]): Promise<string | null> {
+  const proxy = manifest.kind === "proxy" ? manifest.name : manifest.stack?.proxy;
+  const served = proxy ? `${proxy} serves them at /static/` : "no proxy of this template serves them";
+  if (flags.staticDir === null) {
+    notes.push(`No static files, as given with --static-dir none${proxy ? `: ${proxy} serves none` : ""}.`);
+    return null;
+  }
+  if (flags.staticDir !== undefined) {
+    const staticDir = checkAppDir("--static-dir", flags.staticDir);
+    if (!(await stat(join(appDir, staticDir)).then((info) => info.isDirectory(), () => false))) throw new StaticDirNotFoundError(appDir, staticDir);
+    notes.push(`Static files: ${staticDir}, as given with --static-dir (${served}).`);
+    return staticDir;
+  }
+  const staticDir = await detectStaticDir(appDir, wsgiApp);
+  notes.push(
+    staticDir
+      ? `Static files: ${staticDir} (${served}).`
+      : `No static folder found (a package's static/, or static/ at the root)${proxy ? `: ${proxy} serves no static files` : ""}; pass --static-dir DIR to name one.`,
+  );
+  return staticDir;
+}
+
+async function decideDatabase(appDir: string, flags: LayoutFlags, notes: string[]): Promise<AppDatabase> {
+  const kept = "compose.yaml runs a db service and the entrypoint waits for the database";
+  const removed = "compose.yaml gets no db service and the entrypoint does not wait for a database";
+  if (flags.database) {
+    notes.push(`Database: ${flags.database}, as given with --database: ${flags.database === "postgresql" ? kept : removed}.`);
+    return flags.database;
+  }
+  const found = await detectPostgresqlDriver(appDir);
+  if (found) {
+    notes.push(`PostgreSQL driver ${found.driver} in ${found.file}: ${kept} (pass --database none to take them out).`);
+    return "postgresql";
+  }
+  notes.push(`No PostgreSQL driver among the app's dependencies: ${removed} (pass --database postgresql to keep them).`);
+  return "none";
+}
+
+function decideHealthPath(files: readonly AppSourceFile[], flags: LayoutFlags, notes: string[]): string | null {
+  if (flags.healthPath !== undefined) {
+    const healthPath = checkHealthPath(flags.healthPath);
+    notes.push(`Health route: ${healthPath}, as given with --health-path: the health check asks it.`);
+    return healthPath;
+  }
+  const found = detectHealthRoute(files);
+  if (found) {
+    notes.push(`Health route: ${found.path} (in ${found.file}): the health check asks it.`);
+    return found.path;
+  }
+  notes.push(
+    `No health route found (${healthRoutes.join(", ")}): the health check asks ${defaultHealthPath} and counts any answer below 500 as healthy ` +
+      "(the server is up and the app loaded); add a cheap route and pass --health-path for a stronger check.",
+  );
+  return null;
+}
+
+function decideWritableDirs(files: readonly AppSourceFile[], flags: LayoutFlags, notes: string[]): string[] {
+  const given = flags.writableDirs !== undefined;
+  const writableDirs = given ? [...new Set(flags.writableDirs!.map((dir) => checkAppDir("--writable", dir)))].sort() : detectWritableDirs(files);
+  const how = given ? ", as given with --writable" : "";
+  if (!writableDirs.length) {
+    notes.push(given ? "No writable folders, as given with --writable none: the code stays read-only." : "The app makes no folder of its own tree at start (no instance folder, no os.makedirs of a relative path): the code stays read-only; pass --writable DIR for one it writes into.");
+    return [];
+  }
+  const list = writableDirs.map((dir) => `${dir}/`).join(", ");
+  notes.push(`The app writes into ${list} at run time${how}: the image makes ${writableDirs.length === 1 ? "it a link" : "each a link"} into APP_DATA_DIR (a volume in compose.yaml), so the code stays read-only.`);
+  return writableDirs;
+}
