@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkWsgiApp } from "@dockerize-python/harness";
 import { defaultLayoutSettings } from "../../packages/harness/src/scaffold/app-settings.ts";
 import { askOnTerminal } from "../../packages/cli/src/ask-on-terminal.ts";
-import { sampleAppCheckNames } from "../../packages/harness/src/checks/registry.ts";
+import { sampleAppRoutesNeeded } from "../../packages/harness/src/checks/registry.ts";
 import { scaffoldApp } from "../../packages/harness/src/scaffold/scaffold-app.ts";
 import { NoScaffoldRecordError } from "../../packages/harness/src/scaffold/scaffold-record.ts";
 import { loadTemplateSet } from "../../packages/harness/src/template-source/load-template-set.ts";
@@ -62,9 +62,14 @@ describe("dockerize-python verify, before anything is built", () => {
     expect(await hasSampleAppRoutes(app)).toBe(false);
     await writeApp(app, { "web/views.py": 'GREETING = "Hello World From Docker!"\n' });
     expect(await hasSampleAppRoutes(app)).toBe(true);
+  });
+
+  it("skips only the checks that need the sample app's own routes, each naming the route it needs", () => {
     const skips = sampleRouteSkips();
-    expect(Object.keys(skips).sort()).toEqual([...sampleAppCheckNames].sort());
-    for (const reason of Object.values(skips)) expect(reason).toMatch(/^skipped: this check requests the sample app's routes/);
+    expect(Object.keys(skips).sort()).toEqual(Object.keys(sampleAppRoutesNeeded).sort());
+    expect(skips["password-special-chars"]).toMatch(/^skipped: this check needs a route that shows the database's version .*: the sample app's GET \/, answering "PostgreSQL <version>", /);
+    expect(skips["data-survives-restart"]).toMatch(/^skipped: this check needs the sample app's POST \/visits \(adds a row to the database\) and GET \/visits \(counts the rows\), /);
+    for (const reason of Object.values(skips)) expect(reason).toMatch(/this app has not the sample app's routes \(no Python file of it answers the sample app's greeting\); the other checks ran on it$/);
   });
 });
 
