@@ -69,7 +69,7 @@ describe("dockerize-python new, then verify, on a copy of the sample app", () =>
     // release-rehearsal.test.ts (the same command on the same files; CI's time is spent once).
   });
 
-  it("verify builds the app's own, edited copies, and skips with the reason the checks that need the sample app's routes", async () => {
+  it("verify builds the app's own, edited copies, runs the checks that need no sample route on it, and skips with the reason those that do", async () => {
     const app = await newApp("own-app");
     expect(dockerizePython(join(app, ".."), "new", "slim-uwsgi", "app", "--from", repo).status).toBe(0);
     // A user's app: another greeting, and an edit to the copied Dockerfile that the image must show.
@@ -82,8 +82,14 @@ describe("dockerize-python new, then verify, on a copy of the sample app", () =>
     expect(verified.status, `${verified.stdout}\n${verified.stderr}`).toBe(0);
     const [cell] = (await readReport(app)).cells;
     const skipped = cell!.checks.filter((check) => check.status === "skip");
-    expect(skipped.map((check) => check.name)).toEqual(expect.arrayContaining(["http-through-caddy", "compose-up"]));
-    for (const check of skipped) expect(check.detail).toMatch(/the sample app's routes|has no .* route/);
+    expect(skipped.map((check) => check.name)).toEqual(expect.arrayContaining(["password-special-chars", "data-survives-restart"]));
+    for (const check of skipped) expect(check.detail).toMatch(/this app has not the sample app's routes/);
+    // No HEALTHCHECK_URL in its .env.example: GET / is asked, and any answer below 500 counts.
+    for (const name of ["http-through-caddy", "compose-up", "read-only-rootfs", "arbitrary-uid"]) {
+      const check = cell!.checks.find((candidate) => candidate.name === name);
+      expect(check?.status, `${name}: ${check?.detail}`).toBe("pass");
+      expect(check?.detail).toMatch(/GET \/ -> \d+ \(any answer below 500: the app serves\)/);
+    }
     expect(cell!.checks.find((check) => check.name === "non-root")?.status).toBe("pass");
     expect(cell!.checks.find((check) => check.name === "deps-layer-cached")?.status).toBe("pass");
     const labels = spawnSync("docker", ["image", "inspect", "--format", "{{json .Config.Labels}}", cell!.image], { encoding: "utf8" });
