@@ -88,7 +88,7 @@ export const sampleAppRoutesNeeded = {
 } satisfies Partial<Record<CheckName, string>>;
 
 /** The names of the checks whose type says they read `member` of the context. */
-type ChecksReading<Member extends keyof CheckContext> = {
+export type ChecksReading<Member extends keyof CheckContext> = {
   [Name in CheckName]: Member extends keyof Parameters<(typeof checks)[Name]>[0] ? Name : never;
 }[CheckName];
 
