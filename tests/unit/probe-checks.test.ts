@@ -19,15 +19,9 @@ import { makeTempDir } from "./fixtures/template-fixture.ts";
 
 // TypeScript holds these to exactly the checks whose Check<Pick<CheckContext, ...>> names the member.
 const readProbe: Record<ChecksReading<"probe">, true> = {
-  "http-through-caddy": true,
-  "compose-up": true,
-  "onbuild-child": true,
-  "db-wait": true,
-  "read-only-rootfs": true,
-  "arbitrary-uid": true,
-  "cap-drop-all": true,
-  "sigterm-graceful": true,
-  "proxy-upstream-down": true,
+  // Through Caddy (the stack's, compose's, the onbuild child's), then on an app container of the check's own.
+  "http-through-caddy": true, "compose-up": true, "onbuild-child": true, "cap-drop-all": true, "proxy-upstream-down": true,
+  "db-wait": true, "read-only-rootfs": true, "arbitrary-uid": true, "sigterm-graceful": true,
 };
 const readStaticDir: Record<ChecksReading<"staticDir">, true> = { "http-through-caddy": true, "static-refresh": true };
 
