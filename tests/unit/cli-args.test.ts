@@ -29,6 +29,11 @@ describe("dockerize-python command line", () => {
     const matrixHelp = runCli("matrix", "--help");
     expect(matrixHelp.status).toBe(0);
     expect(matrixHelp.stdout).toContain("--template NAME");
+
+    const verifyHelp = runCli("verify", "--help");
+    expect(verifyHelp.status).toBe(0);
+    expect(verifyHelp.stdout).toContain("--probe PATH");
+    expect(verifyHelp.stdout).toMatch(/the first of: --probe \(and --expect\); on an app with\nthe sample app's routes, its greeting at GET \/; the path of HEALTHCHECK_URL/);
   });
 
   it.each([
@@ -41,6 +46,8 @@ describe("dockerize-python command line", () => {
     { args: ["matrix", "extra"], message: "Unexpected argument 'extra'" },
     { args: ["matrix", "--check", "fast"], message: "--check fast: not a check the harness knows. Checks: " },
     { args: ["verify", "--check", "fast"], message: "--check fast: not a check the harness knows. Checks: " },
+    { args: ["verify", "--probe", "healthz"], message: '--probe must be a path starting with /, not "healthz".' },
+    { args: ["verify", "--expect", "ok"], message: "--expect needs --probe: it is the text the probed path answers." },
     { args: ["merge-reports", "--job-started", "soon", "a.json"], message: "--job-started soon is not a time" },
   ])("exits 2 with a message and the usage for: $args", ({ args, message }) => {
     const { status, stdout, stderr } = runCli(...args);

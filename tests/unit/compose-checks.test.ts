@@ -64,16 +64,32 @@ describe("data-survives-restart", () => {
 });
 
 describe("static-refresh", () => {
-  it("skips an app with no static files, without starting anything", async () => {
-    const outcome = await staticRefresh({ stageDir: scratch, composeProject: () => Promise.reject(new Error("not expected: the project")) });
-    expect(outcome).toEqual({ status: "skip", detail: "the app has no files under static/ for the proxy to serve" });
+  const notStarted = () => Promise.reject(new Error("not expected: the project"));
+
+  it("skips an app with no static files, or no static folder at all, without starting anything", async () => {
+    expect(await staticRefresh({ stageDir: scratch, staticDir: "static", composeProject: notStarted })).toEqual({
+      status: "skip",
+      detail: "the app's static folder static/ holds no file for the proxy to serve",
+    });
+    expect(await staticRefresh({ stageDir: scratch, staticDir: null, composeProject: notStarted })).toEqual({
+      status: "skip",
+      detail: "the app has no static folder (its recorded staticDir is null), so there is no static file to change",
+    });
+  });
+
+  it("skips a static folder holding only hidden files (a .gitkeep)", async () => {
+    const app = join(scratch, "gitkeep");
+    await mkdir(join(app, "web", "static"), { recursive: true });
+    await writeFile(join(app, "web", "static", ".gitkeep"), "");
+    const outcome = await staticRefresh({ stageDir: app, staticDir: "web/static", composeProject: notStarted });
+    expect(outcome.status).toBe("skip");
   });
 
   it("fails when the proxy does not serve the file before any change", async () => {
     const app = join(scratch, "app");
     await mkdir(join(app, "static"), { recursive: true });
     await writeFile(join(app, "static", "site.css"), "body {}\n");
-    const outcome = await staticRefresh({ stageDir: app, composeProject: async () => upProject() });
+    const outcome = await staticRefresh({ stageDir: app, staticDir: "static", composeProject: async () => upProject() });
     expect(outcome).toEqual({ status: "fail", detail: "before any change, GET /static/site.css answered 404 with 10 bytes, not the 8 bytes of static/site.css" });
   });
 });

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { onbuildChild } from "../../packages/harness/src/checks/onbuild-child.ts";
-import { sampleAppGreeting } from "../../packages/harness/src/matrix/run-matrix.ts";
+import { sampleAppProbe } from "../../packages/harness/src/matrix/run-matrix.ts";
 import { newRunIdentity } from "../../packages/harness/src/stack/run-labels.ts";
 
 /**
@@ -25,7 +25,7 @@ describe("onbuild-child", () => {
       dependencyStyle: "requirements",
       expectedUser: { uid: 10001, gid: 10001 },
       stack: () => Promise.reject(new Error("not expected: the stack, with no base to build")),
-      expectedGreeting: sampleAppGreeting,
+      probe: sampleAppProbe,
       log: () => {},
     });
     expect(outcome.status).toBe("fail");

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { capabilitySets } from "../../packages/harness/src/checks/cap-drop-all.ts";
 import { containsSecret, secretForms, secretLocations } from "../../packages/harness/src/checks/find-secret.ts";
 import { missingCharacters } from "../../packages/harness/src/checks/password-special-chars.ts";
-import { checks, sampleAppCheckNames, stackCheckNames } from "../../packages/harness/src/checks/registry.ts";
+import { checks, sampleAppRoutesNeeded, stackCheckNames } from "../../packages/harness/src/checks/registry.ts";
 import { exitStatusMeaning } from "../../packages/harness/src/checks/sigterm-graceful.ts";
 import { discoverTemplates } from "../../packages/harness/src/manifest/discover-templates.ts";
 import { type CheckName, checkNames, templateManifestSchema } from "../../packages/harness/src/manifest/schema.ts";
@@ -89,9 +89,9 @@ describe("the runtime checks in the matrix", () => {
     expect(result.error?.issues.map((issue) => issue.message)).not.toContain('check "cap-drop-all" needs a stack');
   });
 
-  it("are skipped on an app without the sample app's routes, except override-cmd, which needs none", () => {
-    for (const name of appChecks.filter((check) => check !== "override-cmd")) expect(sampleAppCheckNames.has(name), name).toBe(true);
-    expect(sampleAppCheckNames.has("override-cmd")).toBe(false);
+  it("run on any app (they know it serves by its probe), but password-special-chars, which needs the sample app's version route", () => {
+    expect(appChecks.filter((name) => Object.hasOwn(sampleAppRoutesNeeded, name))).toEqual(["password-special-chars"]);
+    expect(Object.keys(sampleAppRoutesNeeded).sort()).toEqual(["data-survives-restart", "password-special-chars"]);
     for (const name of appChecks.filter((check) => check !== "override-cmd")) expect(stackCheckNames.has(name), name).toBe(true);
   });
 });

@@ -5,11 +5,15 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkWsgiApp } from "@dockerize-python/harness";
 import { defaultLayoutSettings } from "../../packages/harness/src/scaffold/app-settings.ts";
 import { askOnTerminal } from "../../packages/cli/src/ask-on-terminal.ts";
-import { sampleAppCheckNames } from "../../packages/harness/src/checks/registry.ts";
+import { sampleAppRoutesNeeded } from "../../packages/harness/src/checks/registry.ts";
 import { scaffoldApp } from "../../packages/harness/src/scaffold/scaffold-app.ts";
 import { NoScaffoldRecordError } from "../../packages/harness/src/scaffold/scaffold-record.ts";
 import { loadTemplateSet } from "../../packages/harness/src/template-source/load-template-set.ts";
-import { dotenvValue } from "../../packages/harness/src/verify-app/dotenv-value.ts";
+import { sampleAppProbe } from "../../packages/harness/src/matrix/run-matrix.ts";
+import { stackDatabase, stackDatabaseEnvironment } from "../../packages/harness/src/stack/start-stack.ts";
+import { type AppEnvFile, appEnvironment, readAppEnvFile } from "../../packages/harness/src/verify-app/app-environment.ts";
+import { appProbe, InvalidHealthcheckUrlError } from "../../packages/harness/src/verify-app/choose-app-probe.ts";
+import { dotenvValues } from "../../packages/harness/src/verify-app/dotenv-values.ts";
 import { hasSampleAppRoutes, sampleRouteSkips } from "../../packages/harness/src/verify-app/sample-routes.ts";
 import { MissingTemplateFileError, RecordedVersionUnavailableError, verifyApp } from "../../packages/harness/src/verify-app/verify-app.ts";
 import { makeTempDir } from "./fixtures/template-fixture.ts";
@@ -62,13 +66,18 @@ describe("dockerize-python verify, before anything is built", () => {
     expect(await hasSampleAppRoutes(app)).toBe(false);
     await writeApp(app, { "web/views.py": 'GREETING = "Hello World From Docker!"\n' });
     expect(await hasSampleAppRoutes(app)).toBe(true);
+  });
+
+  it("skips only the checks that need the sample app's own routes, each naming the route it needs", () => {
     const skips = sampleRouteSkips();
-    expect(Object.keys(skips).sort()).toEqual([...sampleAppCheckNames].sort());
-    for (const reason of Object.values(skips)) expect(reason).toMatch(/^skipped: this check requests the sample app's routes/);
+    expect(Object.keys(skips).sort()).toEqual(Object.keys(sampleAppRoutesNeeded).sort());
+    expect(skips["password-special-chars"]).toMatch(/^skipped: this check needs a route that shows the database's version .*: the sample app's GET \/, answering "PostgreSQL <version>", /);
+    expect(skips["data-survives-restart"]).toMatch(/^skipped: this check needs the sample app's POST \/visits \(adds a row to the database\) and GET \/visits \(counts the rows\), /);
+    for (const reason of Object.values(skips)) expect(reason).toMatch(/this app has not the sample app's routes \(no Python file of it answers the sample app's greeting\); the other checks ran on it$/);
   });
 });
 
-describe("dotenvValue", () => {
+describe("dotenvValues", () => {
   it.each([
     ["WSGI_APP=wsgi:app\n", "wsgi:app"],
     ["WSGI_APP=wsgi:app   # the default\n", "wsgi:app"],
@@ -77,7 +86,59 @@ describe("dotenvValue", () => {
     ["WSGI_APP=a:b\nWSGI_APP=c:d\n", "c:d"],
     ["# WSGI_APP=a:b\n", undefined],
   ])("reads %j as %j", (text, expected) => {
-    expect(dotenvValue(text, "WSGI_APP")).toBe(expected);
+    expect(dotenvValues(text).get("WSGI_APP")).toBe(expected);
+  });
+
+  it("reads every variable of a file, comments and blank lines aside", () => {
+    const text = "# PostgreSQL\nDATABASE_HOST=db\n\nDATABASE_PASSWORD='P@ss:w/rd %#?$x'\nexport FLASK_DEBUG=0 # off\n";
+    expect(Object.fromEntries(dotenvValues(text))).toEqual({ DATABASE_HOST: "db", DATABASE_PASSWORD: "P@ss:w/rd %#?$x", FLASK_DEBUG: "0" });
+  });
+});
+
+describe("how verify runs a user's app", () => {
+  const envFile = (name: AppEnvFile["name"], values: Record<string, string>): AppEnvFile => ({ name, values: new Map(Object.entries(values)) });
+
+  it("reads the app's .env, else its .env.example, as compose would after cp .env.example .env", async () => {
+    const temp = await makeTempDir();
+    try {
+      expect(await readAppEnvFile(temp.dir)).toBeUndefined();
+      await writeApp(temp.dir, { ".env.example": "WSGI_APP=example:app\n" });
+      expect(await readAppEnvFile(temp.dir)).toEqual(envFile(".env.example", { WSGI_APP: "example:app" }));
+      await writeApp(temp.dir, { ".env": "WSGI_APP=own:app\n" });
+      expect(await readAppEnvFile(temp.dir)).toEqual(envFile(".env", { WSGI_APP: "own:app" }));
+    } finally {
+      await temp.remove();
+    }
+  });
+
+  it("gives the app every variable of its env file but the database's, which are the stack's", () => {
+    const file = envFile(".env", { DATABASE_HOST: "db.example.com", DATABASE_PASSWORD: "theirs", FLASK_SECRET_KEY: "k", HEALTHCHECK_URL: "http://127.0.0.1:8000/health", WSGI_APP: "web:create_app()" });
+    expect(appEnvironment(file, "wsgi:app")).toEqual({ FLASK_SECRET_KEY: "k", HEALTHCHECK_URL: "http://127.0.0.1:8000/health", WSGI_APP: "web:create_app()" });
+    // As the stack's app container gets it: the stack's database first, the app's own after.
+    const inStack = { ...stackDatabaseEnvironment, ...appEnvironment(file, "wsgi:app") };
+    expect([inStack.DATABASE_HOST, inStack.DATABASE_PASSWORD]).toEqual(["db", stackDatabase.password]);
+  });
+
+  it("takes WSGI_APP from the env file, else the recorded one, else none", () => {
+    expect(appEnvironment(envFile(".env", { FLASK_DEBUG: "0" }), "wsgi:app")).toEqual({ FLASK_DEBUG: "0", WSGI_APP: "wsgi:app" });
+    expect(appEnvironment(undefined, "wsgi:app")).toEqual({ WSGI_APP: "wsgi:app" });
+    expect(appEnvironment(undefined, null)).toEqual({});
+  });
+
+  it("probes what the user gave, else the sample app's greeting, else the health route of HEALTHCHECK_URL, else GET / (any answer below 500)", () => {
+    const given = { path: "/status", text: "ok", showsDatabaseVersion: false };
+    const withHealth = envFile(".env.example", { HEALTHCHECK_URL: "http://127.0.0.1:8000/health?full=1" });
+    expect(appProbe({ given, hasSampleAppRoutes: true, envFile: withHealth })).toBe(given);
+    expect(appProbe({ hasSampleAppRoutes: true, envFile: withHealth })).toBe(sampleAppProbe);
+    expect(appProbe({ hasSampleAppRoutes: false, envFile: withHealth })).toEqual({ path: "/health?full=1", showsDatabaseVersion: false });
+    expect(appProbe({ hasSampleAppRoutes: false, envFile: envFile(".env", { WSGI_APP: "wsgi:app" }) })).toEqual({ path: "/", showsDatabaseVersion: false });
+    expect(appProbe({ hasSampleAppRoutes: false })).toEqual({ path: "/", showsDatabaseVersion: false });
+  });
+
+  it("refuses a HEALTHCHECK_URL that is no URL, naming the file and the fix", () => {
+    const probe = () => appProbe({ hasSampleAppRoutes: false, envFile: envFile(".env", { HEALTHCHECK_URL: "/health" }) });
+    expect(probe).toThrow(InvalidHealthcheckUrlError);
+    expect(probe).toThrow(/^HEALTHCHECK_URL in \.env is "\/health", which is not a URL: .*\nFix: set it to the URL of the app's health route inside the container/);
   });
 });
 

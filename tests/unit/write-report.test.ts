@@ -92,7 +92,7 @@ describe("writeReport", () => {
 
   it("writes matrix.md with the run's facts, a table per template and the detail of what did not pass", async () => {
     const markdown = await readFile((await writeReport(report, temp.dir)).markdownFile, "utf8");
-    expect(markdown).toContain("**Result: complete.** Cells: 1 passed, 2 failed, 0 skipped. Checks: 3 passed, 1 failed, 2 skipped.");
+    expect(markdown).toContain("**Result: complete.** Cells: 1 passed, 2 failed, 0 skipped. Checks: 4 of 6 checks ran (3 passed, 1 failed), 2 skipped.");
     expect(markdown).toContain(
       [
         "- Sources (--mode auto):",
@@ -210,7 +210,7 @@ describe("summarizeReport", () => {
     expect(summarizeReport(report)).toBe(
       "Matrix finished (base images: stand-ins (from Debian); Python packages: local index (from Debian); Go modules: Go module proxy, 3 min 05 s): " +
         "3 cells, 1 passed, 2 failed, 0 skipped; " +
-        "checks: 3 passed, 1 failed, 2 skipped. Failed: slim-uwsgi/py3.11, caddy/caddy2.",
+        "4 of 6 checks ran (3 passed, 1 failed), 2 skipped. Failed: slim-uwsgi/py3.11, caddy/caddy2.",
     );
   });
 });

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { type CheckName, checkNames, type RequestedMode, requestedModes } from "@dockerize-python/harness";
+import { type AppProbe, type CheckName, checkNames, type RequestedMode, requestedModes } from "@dockerize-python/harness";
 import { findRepoRoot } from "./find-repo-root.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -66,4 +66,18 @@ export function modeOption(value: string, usage: string): RequestedMode {
   const mode = requestedModes.find((known) => known === value);
   if (!mode) throw new UsageError(`--mode must be one of ${requestedModes.join(", ")}, not "${value}".`, usage);
   return mode;
+}
+
+/**
+ * `--probe PATH` and `--expect TEXT`: how the checks know the app serves (a 200 holding TEXT, or
+ * without --expect any answer below 500); undefined when neither is given. The path must start
+ * with /, and --expect needs --probe (it says what that path answers).
+ */
+export function probeOption(path: string | undefined, text: string | undefined, usage: string): AppProbe | undefined {
+  if (path === undefined) {
+    if (text !== undefined) throw new UsageError("--expect needs --probe: it is the text the probed path answers.", usage);
+    return undefined;
+  }
+  if (!path.startsWith("/")) throw new UsageError(`--probe must be a path starting with /, not "${path}".`, usage);
+  return { path, ...(text === undefined ? {} : { text }), showsDatabaseVersion: false };
 }

@@ -59,6 +59,8 @@ export { nextCommands } from "./scaffold/next-commands.ts";
 export { AppDirMissingError, assertAppDir, scaffoldApp, type ScaffoldAppRequest, type ScaffoldResult, ScaffoldWouldOverwriteError, type WrittenFile } from "./scaffold/scaffold-app.ts";
 export { NoScaffoldRecordError, readScaffoldRecord, type ScaffoldRecord, scaffoldRecordFile } from "./scaffold/scaffold-record.ts";
 export { verifyApp, type VerifyAppOptions } from "./verify-app/verify-app.ts";
+export { InvalidHealthcheckUrlError } from "./verify-app/choose-app-probe.ts";
+export type { AppProbe } from "./stack/app-probe.ts";
 export { type AppDiff, diffApp, type DiffAppOptions, type FileComparison } from "./upgrade/diff-app.ts";
 export { renderAppDiff } from "./upgrade/render-app-diff.ts";
 

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { leftoverRemovalCommands, newRunIdentity, summarizeReport, verifyApp } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
-import { checkOptions, modeOption, parseCommandArgs } from "../command-args.ts";
+import { checkOptions, modeOption, parseCommandArgs, probeOption } from "../command-args.ts";
 import { interruptedExitCode, interruptOnCtrlC } from "../interrupt-on-ctrl-c.ts";
 import { renderProgress } from "../progress.ts";
 import { templateSourceOption } from "../template-source-option.ts";
@@ -11,8 +11,14 @@ const usage = `Usage: dockerize-python verify [options]
 Runs the checks of the template copied into an app (as recorded in its .dockerize-python.json by
 dockerize-python new) on the app itself, with PostgreSQL and Caddy, as the matrix runs them: one
 cell per variant (Python version) in the app's dependency style, built from the app's own copies
-of the template's files, edited or not. Writes matrix.json and matrix.md. On an app without the
-sample app's routes, the checks that request them are reported as skip, with the reason.
+of the template's files, edited or not. The app runs with its .env (else .env.example), with the
+checks' own PostgreSQL. Writes matrix.json and matrix.md.
+
+The checks know the app serves by its probe, the first of: --probe (and --expect); on an app with
+the sample app's routes, its greeting at GET /; the path of HEALTHCHECK_URL in the app's .env
+(else .env.example); GET /. Without --expect, any answer below 500 counts (the server is up and
+the app loaded). The two checks that need the sample app's own routes (password-special-chars,
+data-survives-restart) are reported as skip on another app, with the route they need.
 
 Options:
       --app DIR         The app (default: the current directory)
@@ -23,6 +29,8 @@ Options:
                         registry else stand-ins built here, Python packages from PyPI (or
                         this machine's pip index) else a local index, Go modules from the Go
                         module proxy else none; hermetic: every source local; online: none local
+      --probe PATH      Ask this path (starting with /) to know the app serves
+      --expect TEXT     With --probe: the answer must be 200 and contain TEXT
       --report-dir DIR  Where the reports go (default: <app>/.dockerize-python/reports)
       --registry URL    Fetch the recorded template versions from this npm registry instead of
                         the recorded one
@@ -45,6 +53,8 @@ export const verifyCommand: Command = {
         variant: { type: "string", multiple: true },
         check: { type: "string", multiple: true },
         mode: { type: "string", default: "auto" },
+        probe: { type: "string" },
+        expect: { type: "string" },
         "report-dir": { type: "string" },
         registry: { type: "string" },
         from: { type: "string" },
@@ -62,6 +72,7 @@ export const verifyCommand: Command = {
           mode: modeOption(values.mode, usage),
           variants: values.variant ?? [],
           checks: checkOptions(values.check, usage),
+          probe: probeOption(values.probe, values.expect, usage),
           source: templateSourceOption(values, usage),
           run,
           signal: interrupt.signal,

@@ -10,19 +10,19 @@ const netBindService = 1n << 10n;
  * The images serve with every Linux capability dropped (`--cap-drop ALL`), as Kubernetes'
  * `drop: [ALL]` and OpenShift's restricted SCC run them. An app cell runs its app and the proxy in
  * front of it both so; a proxy cell runs its proxy so, in front of a plain upstream. Caddy gets
- * NET_BIND_SERVICE back only when its port is below 1024 (ours: 8080, so never). The page must come
- * through the proxy, and /proc/1/status in each container must show the bounding and effective sets
+ * NET_BIND_SERVICE back only when its port is below 1024 (ours: 8080, so never). The app's probe
+ * (a proxy cell: its upstream's page) must be answered through the proxy, and /proc/1/status in each container must show the bounding and effective sets
  * empty (or that one bit). A binary with a file capability (the official caddy image sets
  * cap_net_bind_service=+ep) cannot even be executed then: the engine's error is the failure.
  */
-export const capDropAll: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "port" | "stack" | "expectedGreeting">> = failOnContainerProblem(async (context) => {
+export const capDropAll: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "port" | "stack" | "probe">> = failOnContainerProblem(async (context) => {
   const proxyPort = context.kind === "app" ? (await context.stack()).request.proxyPort : context.port;
   const proxyOptions = ["--cap-drop", "ALL", ...(proxyPort < 1024 ? ["--cap-add", "NET_BIND_SERVICE"] : [])];
   const dropped = ["--cap-drop", "ALL"];
   const common = { run: context.run, cellId: context.cellId, check: "cap-drop", proxyOptions };
   const pair =
     context.kind === "app"
-      ? await startProxiedUpstream({ ...common, kind: "app", appImage: context.image, stack: await context.stack(), expectedGreeting: context.expectedGreeting, upstreamOptions: dropped })
+      ? await startProxiedUpstream({ ...common, kind: "app", appImage: context.image, stack: await context.stack(), probe: context.probe, upstreamOptions: dropped })
       : await startProxiedUpstream({ ...common, kind: "proxy", proxyImage: context.image, proxyPort });
   try {
     const answer = await pair.waitUntilProxied(`${context.kind === "app" ? "the app and the proxy" : "the proxy"} with --cap-drop ALL`);
@@ -39,7 +39,7 @@ export const capDropAll: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "i
     }
     return pass(
       `--cap-drop ALL${proxyPort < 1024 ? " (the proxy: --cap-add NET_BIND_SERVICE, port " + proxyPort + ")" : ""}: ` +
-        `GET / through the proxy -> ${answer.status} from ${pair.upstreamName}; ${seen.join(", ")}`,
+        `GET ${pair.path} through the proxy -> ${answer.status} from ${pair.upstreamName}; ${seen.join(", ")}`,
     );
   } finally {
     await pair.remove();

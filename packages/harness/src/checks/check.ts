@@ -3,6 +3,7 @@ import type { ImageFacts } from "../docker/inspect-image.ts";
 import type { DependencyStyle } from "../manifest/schema.ts";
 import type { Status } from "../report/report-types.ts";
 import type { BaseImageSource } from "../sources/sources.ts";
+import type { AppProbe } from "../stack/app-probe.ts";
 import type { ComposeProject } from "../stack/compose-project.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import type { RunningStack } from "../stack/start-stack.ts";
@@ -40,8 +41,13 @@ export interface CheckContext {
   composeProject(): Promise<ComposeProject>;
   /** The template's compose file inside `stageDir`, and the environment it is run with. */
   compose: { file: string; env: Record<string, string> } | undefined;
-  /** What the app must answer at `/` (the sample app's greeting). */
-  expectedGreeting: string;
+  /** How a check knows the app serves: what it asks and what answer counts (the sample app's: its greeting at `/`). */
+  probe: AppProbe;
+  /**
+   * The app's static folder, relative to `stageDir` (`static`, `flaskr/static`), whose files the
+   * proxy serves at /static/; null when the app has none.
+   */
+  staticDir: string | null;
   run: RunIdentity;
   log(message: string): void;
   /** The template's own files as shipped (not the staged copy): what static checks (`lint`) read. */

@@ -1,13 +1,14 @@
-import { request } from "undici";
+import { answersProbe, describeProbeAnswer, describeProbeMiss } from "../stack/app-probe.ts";
 import { ComposeUpFailedError } from "../stack/compose-project.ts";
+import { httpGet } from "../stack/wait-until-serving.ts";
 import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 /**
  * The template's compose file, used as a user would (`cp .env.example .env && docker compose up
- * --build`), brings every service up healthy and serves the app's page through the proxy. The
+ * --build`), brings every service up healthy and answers the app's probe through the proxy. The
  * project is the cell's shared one (context.composeProject), which the later compose checks reuse.
  */
-export const composeUp: Check<Pick<CheckContext, "compose" | "composeProject" | "expectedGreeting">> = async (context) => {
+export const composeUp: Check<Pick<CheckContext, "compose" | "composeProject" | "probe">> = async (context) => {
   if (!context.compose) return fail("the manifest lists compose-up but names no compose file");
   let project;
   try {
@@ -21,11 +22,8 @@ export const composeUp: Check<Pick<CheckContext, "compose" | "composeProject" | 
   if (!services.length || unhealthy.length) {
     return fail(`services not up and healthy: ${unhealthy.map((s) => `${s.service} ${s.state}/${s.health || "no health check"}`).join(", ") || "none started"}`);
   }
-  const page = await request(`${project.url}/`, { headersTimeout: 10_000 });
-  const body = await page.body.text();
-  if (page.statusCode !== 200 || !body.includes(context.expectedGreeting)) {
-    return fail(`compose is up, but GET / on the published port answered ${page.statusCode}: ${body.slice(0, 300)}`);
-  }
+  const page = await httpGet(`${project.url}${context.probe.path}`);
+  if (!answersProbe(context.probe, page)) return fail(`compose is up, but on the published port ${describeProbeMiss(context.probe, page)}`);
   const summary = services.map((s) => `${s.service} ${s.health || s.state}`).join(", ");
-  return pass(`up in ${project.firstUpSeconds.toFixed(1)} s (${summary}); GET / -> 200 with "${context.expectedGreeting}"`);
+  return pass(`up in ${project.firstUpSeconds.toFixed(1)} s (${summary}); ${describeProbeAnswer(context.probe, page)}`);
 };

@@ -1,7 +1,8 @@
 import { runDocker } from "../docker/run-docker.ts";
 import type { CheckContainer } from "../stack/check-container.ts";
 import { runResourceName } from "../stack/run-labels.ts";
-import { startAppBesideStack, waitForAppGreeting } from "../stack/start-app-beside-stack.ts";
+import { waitUntilAppServes } from "../stack/app-probe.ts";
+import { startAppBesideStack } from "../stack/start-app-beside-stack.ts";
 import { stackAppEnvironment } from "../stack/start-stack.ts";
 import { httpGet } from "../stack/wait-until-serving.ts";
 import { type Check, type CheckContext, fail, pass } from "./check.ts";
@@ -27,13 +28,14 @@ const lateHost = "db-wait-late";
  *   3 + 7 s, its log naming the host and what to check;
  * - one whose database is absent at first: after 3 s it must still run and not answer HTTP at all
  *   (the server is not started yet); then the stack's PostgreSQL joins the network under that host
- *   name, and the app must serve GET / (its greeting, so the database was reached).
+ *   name, and the app must serve (answer its probe: the sample app's greeting shows the database
+ *   was reached; a user's app's health route, that the server started once the database was up).
  * The database password is in neither container's log, in no process's command line inside them
  * (/proc/<pid>/cmdline, what `ps` shows; read again and again while they wait, and once serving),
  * and in `docker inspect` nowhere but the DATABASE_PASSWORD variable the check set. The password
  * is searched as it is and percent-encoded (as in a connection URI).
  */
-export const dbWait: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "stack" | "expectedGreeting">> = failOnContainerProblem(async (context) => {
+export const dbWait: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "stack" | "probe">> = failOnContainerProblem(async (context) => {
   if (context.kind !== "app") return fail("db-wait runs an app image's entrypoint against an absent database; list it on app templates only");
   const stack = await context.stack();
   const password = stackAppEnvironment(stack.request).DATABASE_PASSWORD!;
@@ -90,8 +92,8 @@ export const dbWait: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image
     if (!problems.length) {
       await runDocker(["network", "connect", "--alias", lateHost, network, databaseId]);
       const upAt = performance.now();
-      await waitForAppGreeting(late, context.expectedGreeting, "the app once its database came up", 30_000);
-      lateSummary = `served GET / ${((performance.now() - upAt) / 1000).toFixed(1)} s after its database came up`;
+      const served = await waitUntilAppServes(late, context.probe, "the app once its database came up", 30_000);
+      lateSummary = `served (GET ${context.probe.path} -> ${served.status}) ${((performance.now() - upAt) / 1000).toFixed(1)} s after its database came up`;
       await readCommandLines(late, "serving");
     }
     const lateLog = await late.logs(60);

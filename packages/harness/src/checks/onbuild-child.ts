@@ -1,13 +1,14 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { request } from "undici";
 import { buildImage } from "../docker/build-image.ts";
 import { inspectImage } from "../docker/inspect-image.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { triggerStageName } from "../eject/derive-ejected-dockerfile.ts";
 import { declaredArgs } from "../manifest/dockerfile-args.ts";
 import { ensureRegistryImage, pushImage, startLocalRegistry } from "../registry/start-local-registry.ts";
+import { answersProbe, describeProbeAnswer, describeProbeMiss } from "../stack/app-probe.ts";
 import { type RunningStack, startStackLike } from "../stack/start-stack.ts";
+import { httpGet } from "../stack/wait-until-serving.ts";
 import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 /** The child Dockerfile the check writes into the staged app, beside the template's files. */
@@ -15,14 +16,14 @@ const childDockerfile = "docker/onbuild-child.Dockerfile";
 
 type OnbuildChildNeeds = Pick<
   CheckContext,
-  "cellId" | "run" | "image" | "stageDir" | "buildArgs" | "secretFiles" | "baseImageSource" | "dependencyStyle" | "expectedUser" | "stack" | "expectedGreeting" | "log"
+  "cellId" | "run" | "image" | "stageDir" | "buildArgs" | "secretFiles" | "baseImageSource" | "dependencyStyle" | "expectedUser" | "stack" | "probe" | "log"
 >;
 
 /**
  * The cell's Dockerfile declares ONBUILD triggers; this proves the base works as users take it:
  * its trigger stage is pushed to a real registry (CNCF distribution, on 127.0.0.1), the local tag is
  * removed, a two-line child Dockerfile (FROM the registry reference, ENV) is built, which pulls
- * it and runs its triggers, and the child serves GET / through Caddy with PostgreSQL.
+ * it and runs its triggers, and the child answers the app's probe through Caddy, with PostgreSQL.
  *
  * The child builds from the staged app, which holds only the cell's dependency style's files (and,
  * for pipenv, a Pipfile.lock made against this run's index), so the triggers must find that style
@@ -83,14 +84,11 @@ export const onbuildChild: Check<OnbuildChildNeeds> = async (context) => {
     }
 
     childStack = await startStackLike(cellStack, { name: `${context.cellId}-child`, appImage: childTag });
-    const page = await request(`${childStack.proxyUrl}/`, { headersTimeout: 10_000, bodyTimeout: 10_000 });
-    const body = await page.body.text();
-    if (page.statusCode !== 200 || !body.includes(context.expectedGreeting)) {
-      return fail(`the child runs, but GET / through Caddy answered ${page.statusCode}: ${body.slice(0, 300)}`);
-    }
+    const page = await httpGet(`${childStack.proxyUrl}${context.probe.path}`);
+    if (!answersProbe(context.probe, page)) return fail(`the child runs, but through Caddy ${describeProbeMiss(context.probe, page)}`);
     return pass(
       `${context.dependencyStyle ? `${context.dependencyStyle} style: ` : ""}pushed the base (${mb(base.sizeBytes)}) and pulled ${ref}@${pulled} from ${standins ? "the registry:2 stand-in (Debian's distribution 2.8)" : "registry:2"}; ` +
-        `a two-line child built in ${child.seconds.toFixed(1)} s runs as ${facts.user}; GET / through Caddy -> 200 with "${context.expectedGreeting}"`,
+        `a two-line child built in ${child.seconds.toFixed(1)} s runs as ${facts.user}; through Caddy ${describeProbeAnswer(context.probe, page)}`,
     );
   } finally {
     await childStack?.stop();

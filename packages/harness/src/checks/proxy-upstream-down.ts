@@ -12,15 +12,16 @@ const downRequests = 3;
  * With its upstream stopped, the proxy answers 502 at once, and serves again without a restart
  * when the upstream returns. An app cell runs its app behind the stack's proxy image; a proxy cell
  * runs its own image in front of a plain upstream (`caddy respond`). Both on the check's own
- * containers: the upstream is `docker stop`ped, GET / through the proxy is sent 3 times (each must
- * answer 502 within 1 s), the upstream is `docker start`ed, and GET / through the proxy must come
- * from it again within 60 s, the proxy still running with the same start time and no restart.
+ * containers: the upstream is `docker stop`ped, GET (the app's probe path; `/` of a plain upstream)
+ * through the proxy is sent 3 times (each must answer 502 within 1 s), the upstream is `docker
+ * start`ed, and the same GET must be answered by it again (the app: its probe) within 60 s, the
+ * proxy still running with the same start time and no restart.
  */
-export const proxyUpstreamDown: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "port" | "stack" | "expectedGreeting">> = failOnContainerProblem(async (context) => {
+export const proxyUpstreamDown: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "port" | "stack" | "probe">> = failOnContainerProblem(async (context) => {
   const common = { run: context.run, cellId: context.cellId, check: "upstream-down" };
   const pair =
     context.kind === "app"
-      ? await startProxiedUpstream({ ...common, kind: "app", appImage: context.image, stack: await context.stack(), expectedGreeting: context.expectedGreeting })
+      ? await startProxiedUpstream({ ...common, kind: "app", appImage: context.image, stack: await context.stack(), probe: context.probe })
       : await startProxiedUpstream({ ...common, kind: "proxy", proxyImage: context.image, proxyPort: context.port });
   try {
     await pair.waitUntilProxied("the proxy in front of its upstream");
@@ -30,14 +31,14 @@ export const proxyUpstreamDown: Check<Pick<CheckContext, "kind" | "cellId" | "ru
     const answers: HttpAnswer[] = [];
     for (let index = 0; index < downRequests; index += 1) {
       // A hung proxy is cut off soon after the bound: its slowness is the finding, not a wait.
-      const answer = await httpGet(`${pair.proxy.url}/`, (answerBoundSeconds + 4) * 1000).catch((error: unknown) => error as Error);
-      if (answer instanceof Error) return fail(`with ${pair.upstreamName} stopped, GET / through the proxy got no answer within ${answerBoundSeconds + 4} s: ${answer.message}\n--- the proxy's log ---\n${await pair.proxy.logs(10)}`);
+      const answer = await httpGet(`${pair.proxy.url}${pair.path}`, (answerBoundSeconds + 4) * 1000).catch((error: unknown) => error as Error);
+      if (answer instanceof Error) return fail(`with ${pair.upstreamName} stopped, GET ${pair.path} through the proxy got no answer within ${answerBoundSeconds + 4} s: ${answer.message}\n--- the proxy's log ---\n${await pair.proxy.logs(10)}`);
       answers.push(answer);
     }
     const wrong = answers.filter((answer) => answer.status !== 502 || answer.seconds > answerBoundSeconds);
     const shown = answers.map((answer) => `${answer.status} in ${Math.round(answer.seconds * 1000)} ms`).join(", ");
     if (wrong.length) {
-      return fail(`with ${pair.upstreamName} stopped, GET / through the proxy answered ${shown} (expected 502 within ${answerBoundSeconds} s each)\n--- the proxy's log ---\n${await pair.proxy.logs(10)}`);
+      return fail(`with ${pair.upstreamName} stopped, GET ${pair.path} through the proxy answered ${shown} (expected 502 within ${answerBoundSeconds} s each)\n--- the proxy's log ---\n${await pair.proxy.logs(10)}`);
     }
 
     await pair.upstream.start();
@@ -49,7 +50,7 @@ export const proxyUpstreamDown: Check<Pick<CheckContext, "kind" | "cellId" | "ru
       return fail(`the proxy served again, but was restarted meanwhile (started ${proxyBefore.startedAt}, now ${proxyAfter.startedAt}, ${proxyAfter.restartCount} restarts)`);
     }
     return pass(
-      `with ${pair.upstreamName} stopped: ${shown}; served again ${recoverySeconds.toFixed(1)} s after ${pair.upstreamName} was started, the proxy not restarted`,
+      `with ${pair.upstreamName} stopped, GET ${pair.path} through the proxy: ${shown}; served again ${recoverySeconds.toFixed(1)} s after ${pair.upstreamName} was started, the proxy not restarted`,
     );
   } finally {
     await pair.remove();

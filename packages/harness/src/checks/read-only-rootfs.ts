@@ -1,28 +1,30 @@
+import { imageEnvValue } from "../docker/inspect-image.ts";
+import { describeProbeAnswer, waitUntilAppServes } from "../stack/app-probe.ts";
 import { runResourceName } from "../stack/run-labels.ts";
-import { startAppBesideStack, waitForAppGreeting } from "../stack/start-app-beside-stack.ts";
+import { startAppBesideStack } from "../stack/start-app-beside-stack.ts";
 import { type Check, type CheckContext, fail, pass } from "./check.ts";
 import { failOnContainerProblem } from "./fail-on-container-problem.ts";
 
 /**
- * The app serves with its root filesystem read-only and only /tmp writable (a tmpfs): `docker run
- * --read-only --tmpfs /tmp`, no volume at all (not even on APP_DATA_DIR). It must answer GET / with
- * its greeting (so its database was reached); an image that writes anywhere else while starting
- * (a cache, a pid file, .pyc files next to the code) exits or never serves, and its log says where.
+ * The app serves with its root filesystem read-only: `docker run --read-only --tmpfs /tmp`, and a
+ * tmpfs on APP_DATA_DIR when the image sets one (where compose.yaml mounts a volume: an app that
+ * writes its data folder at start, a Flask instance folder linked there, must run). It must answer
+ * its probe; an image that writes anywhere else while starting (a cache, a pid file, .pyc files
+ * next to the code) exits or never serves, and its log says where.
  */
-export const readOnlyRootfs: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "stack" | "expectedGreeting">> = failOnContainerProblem(async (context) => {
+export const readOnlyRootfs: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "facts" | "stack" | "probe">> = failOnContainerProblem(async (context) => {
   if (context.kind !== "app") return fail("read-only-rootfs runs an app image read-only; list it on app templates only");
   const stack = await context.stack();
-  const app = await startAppBesideStack(stack, {
-    name: runResourceName(context.run, `${context.cellId}-read-only`),
-    image: context.image,
-    options: ["--read-only", "--tmpfs", "/tmp"],
-  });
+  const dataDir = imageEnvValue(context.facts, "APP_DATA_DIR");
+  const writable = ["/tmp", ...(dataDir ? [dataDir] : [])];
+  const flags = ["--read-only", ...writable.flatMap((dir) => ["--tmpfs", dir])];
+  const app = await startAppBesideStack(stack, { name: runResourceName(context.run, `${context.cellId}-read-only`), image: context.image, options: flags });
   try {
-    const answer = await waitForAppGreeting(app, context.expectedGreeting, "the app with --read-only --tmpfs /tmp");
-    // Proof that the flag took: a write outside /tmp fails, one inside works.
+    const answer = await waitUntilAppServes(app, context.probe, `the app with ${flags.join(" ")}`);
+    // Proof that the flag took: a write outside the tmpfs mounts fails, one inside /tmp works.
     const probe = await app.exec(["sh", "-c", "! touch /read-only-probe 2>/dev/null && touch /tmp/read-only-probe"]);
     if (probe.exitCode !== 0) return fail(`the app served, but the root filesystem was writable or /tmp was not: ${probe.output.trim()}`);
-    return pass(`--read-only --tmpfs /tmp: GET / -> ${answer.status} with "${context.expectedGreeting}"; / refuses writes, /tmp takes them`);
+    return pass(`${flags.join(" ")}${dataDir ? "" : " (the image sets no APP_DATA_DIR)"}: ${describeProbeAnswer(context.probe, answer)}; / refuses writes, /tmp takes them`);
   } finally {
     await app.remove();
   }

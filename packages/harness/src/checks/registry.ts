@@ -77,26 +77,18 @@ export function isStaticCheck(name: CheckName): name is StaticCheckName {
 export const staticCheckNames: ReadonlySet<CheckName> = new Set(checkNames.filter(isStaticCheck));
 
 /**
- * The checks that request the sample app's routes (GET / answering its greeting and, through the
- * app, the PostgreSQL version): on an app without them (`dockerize-python verify` on a user's app)
- * they are reported as skip with the reason, never run against routes that are not there.
+ * The checks that request routes only the sample app has, each with what it requests: on an app
+ * without them (`dockerize-python verify` on a user's app) they are reported as skip with the
+ * reason, never run against routes that are not there. Every other check knows the app serves by
+ * its probe (CheckContext.probe), so it runs on any app.
  */
-export const sampleAppCheckNames: ReadonlySet<CheckName> = new Set<CheckName>([
-  "http-through-caddy",
-  "onbuild-child",
-  "compose-up",
-  // They know the app serves (under their constraint) by its greeting at GET /.
-  "password-special-chars",
-  "db-wait",
-  "read-only-rootfs",
-  "arbitrary-uid",
-  "cap-drop-all",
-  "sigterm-graceful",
-  "proxy-upstream-down",
-]);
+export const sampleAppRoutesNeeded = {
+  "password-special-chars": "a route that shows the database's version through the connection the password made: the sample app's GET /, answering \"PostgreSQL <version>\"",
+  "data-survives-restart": "the sample app's POST /visits (adds a row to the database) and GET /visits (counts the rows)",
+} satisfies Partial<Record<CheckName, string>>;
 
 /** The names of the checks whose type says they read `member` of the context. */
-type ChecksReading<Member extends keyof CheckContext> = {
+export type ChecksReading<Member extends keyof CheckContext> = {
   [Name in CheckName]: Member extends keyof Parameters<(typeof checks)[Name]>[0] ? Name : never;
 }[CheckName];
 

@@ -41,3 +41,8 @@ export async function inspectImage(image: string): Promise<ImageFacts> {
     healthcheck: raw.Config.Healthcheck?.Test,
   };
 }
+
+/** The value the image's ENV gives `name` (`APP_DATA_DIR`, say); undefined when it sets none. */
+export function imageEnvValue(facts: Pick<ImageFacts, "env">, name: string): string | undefined {
+  return facts.env.find((entry) => entry.startsWith(`${name}=`))?.slice(name.length + 1);
+}

@@ -62,7 +62,8 @@ export function checkContext(cell: CellToVerify, staticContext: StaticCheckConte
       if (!built.composeProject) throw new Error(`${template.name} names no compose file to bring up`);
       return built.composeProject.get();
     },
-    expectedGreeting: options.expectedGreeting,
+    probe: options.probe,
+    staticDir: options.staticDir,
     run: options.run,
   };
 }

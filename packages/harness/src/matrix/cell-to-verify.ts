@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import type { BuildEnvironment } from "../sources/build-environment.ts";
+import type { AppProbe } from "../stack/app-probe.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import type { Cell } from "./cell.ts";
 
@@ -19,8 +20,10 @@ export interface VerifyCellOptions {
   run: RunIdentity;
   /** Build logs go here, one file per image. */
   logDir: string;
-  /** What the app answers at `/`. */
-  expectedGreeting: string;
+  /** How the checks know the app serves (see CheckContext.probe). */
+  probe: AppProbe;
+  /** The app's static folder, relative to its root; null when it has none (see CheckContext.staticDir). */
+  staticDir: string | null;
   /** Progress within the cell: "building", "check non-root", ... */
   step(message: string): void;
   /** Publish the stack's proxy on this host port (a user's --proxy-port); a free port when absent. */

@@ -2,6 +2,7 @@ import type { CheckName } from "../manifest/schema.ts";
 import type { CellReport, MatrixReport } from "../report/report-types.ts";
 import type { RequestedMode } from "../sources/sources.ts";
 import type { ReportFiles } from "../report/write-report.ts";
+import type { AppProbe } from "../stack/app-probe.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import type { Cell } from "./cell.ts";
 
@@ -29,8 +30,10 @@ export interface RunMatrixOptions {
    * else the local index, the Go module proxy else none); online and hermetic force them all.
    */
   mode: RequestedMode;
-  /** What the app must answer at `/`; the sample app's greeting when absent. */
-  expectedGreeting?: string;
+  /** How the checks know the app serves; the sample app's probe (sampleAppProbe) when absent. */
+  probe?: AppProbe;
+  /** The app's static folder, relative to its root, or null when it has none; `static` (the sample app's) when absent. */
+  staticDir?: string | null;
   /** Environment for the app's container in each cell's stack (a user's WSGI_APP, say). */
   appEnv?: Record<string, string>;
   /**

@@ -10,6 +10,7 @@ import { writeReport } from "../report/write-report.ts";
 import { ExplainedError } from "../explained-error.ts";
 import { assertPortFree } from "../stack/free-port.ts";
 import { leftoverRemovalCommands, newRunIdentity, removeRunResources, runLabelKey } from "../stack/run-labels.ts";
+import type { AppProbe } from "../stack/app-probe.ts";
 import { assertAppDependencyFiles } from "../staging/dependency-files.ts";
 import type { Cell } from "./cell.ts";
 import { expandMatrix } from "./expand-matrix.ts";
@@ -19,6 +20,9 @@ import { verifyCell } from "./verify-cell.ts";
 
 /** What the sample app answers at `/`; an app given with --app may answer something else. */
 export const sampleAppGreeting = "Hello World From Docker!";
+
+/** How the checks know the sample app serves: GET / answers its greeting and the PostgreSQL version. */
+export const sampleAppProbe: AppProbe = { path: "/", text: sampleAppGreeting, showsDatabaseVersion: true };
 
 /**
  * Builds and verifies every cell of the matrix, one at a time (they share one engine and two cores),
@@ -55,7 +59,9 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
         environment,
         run,
         logDir: join(options.reportDir, "logs"),
-        expectedGreeting: options.expectedGreeting ?? sampleAppGreeting,
+        probe: options.probe ?? sampleAppProbe,
+        // The sample app's static folder; null (an app without one) is kept.
+        staticDir: options.staticDir === undefined ? "static" : options.staticDir,
         appEnv: options.appEnv,
         skipChecks: options.skipChecks,
         step: (message) => progress({ kind: "cell-step", cell, message }),

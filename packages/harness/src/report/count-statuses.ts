@@ -17,5 +17,15 @@ export function describeCounts(counts: StatusCounts): string {
   return `${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped`;
 }
 
+/**
+ * "12 of 14 checks ran (11 passed, 1 failed), 2 skipped": how many checks proved something, first,
+ * so that a run whose checks were mostly skipped (a user's app without the sample app's routes)
+ * does not read as a clean pass.
+ */
+export function describeCheckCounts(counts: StatusCounts): string {
+  const total = counts.pass + counts.fail + counts.skip;
+  return `${counts.pass + counts.fail} of ${countOf(total, "check")} ran (${counts.pass} passed, ${counts.fail} failed), ${counts.skip} skipped`;
+}
+
 /** "1 cell", "3 cells". */
 export const countOf = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? "" : "s"}`;

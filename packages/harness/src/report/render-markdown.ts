@@ -1,5 +1,5 @@
 import { checkNames, type CheckName } from "../manifest/schema.ts";
-import { countOf, countStatuses, describeCounts } from "./count-statuses.ts";
+import { countOf, countStatuses, describeCheckCounts, describeCounts } from "./count-statuses.ts";
 import { formatDuration } from "./format-duration.ts";
 import { describeCellSources, sourceLabels } from "../sources/sources.ts";
 import type { CellReport, CheckResult, MatrixReport, Status } from "./report-types.ts";
@@ -20,9 +20,9 @@ function renderHeader(report: MatrixReport): string[] {
   const seconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
   const notFinished = report.incomplete?.cellsNotFinished ?? [];
   const result = report.complete
-    ? `**Result: complete.** Cells: ${describeCounts(cells)}. Checks: ${describeCounts(checks)}.`
+    ? `**Result: complete.** Cells: ${describeCounts(cells)}. Checks: ${describeCheckCounts(checks)}.`
     : `> **Result: INCOMPLETE.** The run ${report.incomplete ? `stopped early (${report.incomplete.reason})` : "was interrupted"}; ` +
-      `only the ${countOf(report.cells.length, "cell")} below finished. Cells: ${describeCounts(cells)}. Checks: ${describeCounts(checks)}.` +
+      `only the ${countOf(report.cells.length, "cell")} below finished. Cells: ${describeCounts(cells)}. Checks: ${describeCheckCounts(checks)}.` +
       (notFinished.length ? `\n>\n> Not finished, so not in this report: ${notFinished.map((id) => `\`${id}\``).join(", ")}.` : "");
   const facts = [
     ...renderSources(report),

@@ -1,5 +1,5 @@
 import { describeSources } from "../sources/sources.ts";
-import { countOf, countStatuses, describeCounts } from "./count-statuses.ts";
+import { countOf, countStatuses, describeCheckCounts, describeCounts } from "./count-statuses.ts";
 import { formatDuration } from "./format-duration.ts";
 import type { MatrixReport } from "./report-types.ts";
 
@@ -16,7 +16,7 @@ export function summarizeReport(report: MatrixReport, options: { merged?: boolea
   const failed = report.cells.filter((cell) => cell.status === "fail").map((cell) => cell.id);
   return (
     `${state}${report.sources ? describeSources(report.sources) : `--mode ${report.requestedMode}`}, ${when}): ${countOf(report.cells.length, report.complete ? "cell" : "finished cell")}, ` +
-    `${describeCounts(cells)}; checks: ${describeCounts(checks)}.` +
+    `${describeCounts(cells)}; ${describeCheckCounts(checks)}.` +
     (failed.length > 0 ? ` Failed: ${failed.join(", ")}.` : "") +
     (report.incomplete?.cellsNotFinished.length ? ` Not finished: ${report.incomplete.cellsNotFinished.join(", ")}.` : "")
   );

@@ -1,6 +1,5 @@
 import { type CheckContainer, startCheckContainer } from "./check-container.ts";
 import { type RunningStack, stackAppEnvironment } from "./start-stack.ts";
-import { type HttpAnswer, waitUntilServing } from "./wait-until-serving.ts";
 
 export interface AppBesideStackRequest {
   /** The container's whole name (see runResourceName). */
@@ -34,16 +33,5 @@ export function startAppBesideStack(stack: RunningStack, request: AppBesideStack
     publish: stack.request.appPort,
     options: request.options,
     command: request.command,
-  });
-}
-
-/** Resolves when the app answers GET / with 200 and `greeting` (its database is reached, then); see waitUntilServing. */
-export function waitForAppGreeting(app: CheckContainer, greeting: string, what: string, timeoutMs?: number): Promise<HttpAnswer> {
-  return waitUntilServing({
-    url: () => app.url && `${app.url}/`,
-    accept: (answer) => answer.status === 200 && answer.body.includes(greeting),
-    watch: [app],
-    what,
-    timeoutMs,
   });
 }

@@ -1,4 +1,5 @@
 import { runDocker } from "../docker/run-docker.ts";
+import { type AppProbe, answersProbe } from "./app-probe.ts";
 import { type CheckContainer, startCheckContainer } from "./check-container.ts";
 import { type RunIdentity, runResourceName } from "./run-labels.ts";
 import { startAppBesideStack } from "./start-app-beside-stack.ts";
@@ -21,8 +22,8 @@ export type ProxiedUpstreamRequest = {
       kind: "app";
       appImage: string;
       stack: RunningStack;
-      /** What the app answers at `/`. */
-      expectedGreeting: string;
+      /** How an answer through the proxy is known to be the app's. */
+      probe: AppProbe;
     }
   | {
       /**
@@ -41,9 +42,9 @@ export interface ProxiedUpstream {
   proxy: CheckContainer;
   /** "the app" or "its upstream", for details. */
   upstreamName: string;
-  /** Whether an answer through the proxy is the upstream's own. */
-  fromUpstream(answer: HttpAnswer): boolean;
-  /** Resolves when GET / through the proxy is answered by the upstream. */
+  /** What is asked through the proxy: the app's probe path, or `/` of a proxy cell's upstream. */
+  path: string;
+  /** Resolves when GET `path` through the proxy is answered by the upstream. */
   waitUntilProxied(what: string, timeoutMs?: number): Promise<HttpAnswer>;
   remove(): Promise<void>;
 }
@@ -70,6 +71,7 @@ export async function startProxiedUpstream(request: ProxiedUpstreamRequest): Pro
     let upstreamPort: number;
     let proxyImage: string;
     let proxyPort: number;
+    let path: string;
     let fromUpstream: (answer: HttpAnswer) => boolean;
     if (request.kind === "app") {
       network = request.stack.network;
@@ -77,8 +79,10 @@ export async function startProxiedUpstream(request: ProxiedUpstreamRequest): Pro
       proxyImage = request.stack.request.proxyImage;
       proxyPort = request.stack.request.proxyPort;
       upstream = await startAppBesideStack(request.stack, { name: name("app"), aliases: [upstreamHost], image: request.appImage, options: request.upstreamOptions });
-      const greeting = request.expectedGreeting;
-      fromUpstream = (answer) => answer.status === 200 && answer.body.includes(greeting);
+      const { probe } = request;
+      path = probe.path;
+      // Caddy answers 502 while the app is down, so an answer the probe counts (below 500, say) is the app's.
+      fromUpstream = (answer) => answersProbe(probe, answer);
     } else {
       ownNetwork = name("net");
       const labels = Object.entries(request.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
@@ -89,6 +93,7 @@ export async function startProxiedUpstream(request: ProxiedUpstreamRequest): Pro
       proxyPort = request.proxyPort;
       // A body no proxy writes by itself: only the upstream can have answered it.
       const marker = `answered by the upstream ${name("upstream")}`;
+      path = "/";
       upstream = await startCheckContainer({
         run: request.run,
         name: name("upstream"),
@@ -115,9 +120,9 @@ export async function startProxiedUpstream(request: ProxiedUpstreamRequest): Pro
       upstream,
       proxy,
       upstreamName: request.kind === "app" ? "the app" : "its upstream",
-      fromUpstream,
+      path,
       waitUntilProxied: (what, timeoutMs) =>
-        waitUntilServing({ url: () => proxy.url && `${proxy.url}/`, accept: fromUpstream, watch: [upstream, proxy], what, timeoutMs }),
+        waitUntilServing({ url: () => proxy.url && `${proxy.url}${path}`, accept: fromUpstream, watch: [upstream, proxy], what, timeoutMs }),
       remove,
     };
   } catch (error) {

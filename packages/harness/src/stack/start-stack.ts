@@ -145,16 +145,18 @@ export async function startDatabase(request: DatabaseRequest): Promise<StartedPo
     .withStartupTimeout(request.timeoutMs), "check that the image is PostgreSQL with the official image's environment contract (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB)");
 }
 
-/** The app's environment in a stack: the database as `db` with the stack's credentials, then the request's own. */
+/** How the app in a stack reaches the stack's database: as `db`, with the stack's credentials. */
+export const stackDatabaseEnvironment: Readonly<Record<string, string>> = {
+  DATABASE_HOST: "db",
+  DATABASE_PORT: "5432",
+  DATABASE_NAME: stackDatabase.name,
+  DATABASE_USER: stackDatabase.user,
+  DATABASE_PASSWORD: stackDatabase.password,
+};
+
+/** The app's environment in a stack: the stack's database, then the request's own. */
 export function stackAppEnvironment(request: StackRequest): Record<string, string> {
-  return {
-    DATABASE_HOST: "db",
-    DATABASE_PORT: "5432",
-    DATABASE_NAME: stackDatabase.name,
-    DATABASE_USER: stackDatabase.user,
-    DATABASE_PASSWORD: stackDatabase.password,
-    ...request.appEnv,
-  };
+  return { ...stackDatabaseEnvironment, ...request.appEnv };
 }
 
 /**

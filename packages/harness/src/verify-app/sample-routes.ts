@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { sampleAppCheckNames } from "../checks/registry.ts";
+import { sampleAppRoutesNeeded } from "../checks/registry.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import { sampleAppGreeting } from "../matrix/run-matrix.ts";
 
@@ -21,10 +21,12 @@ export async function hasSampleAppRoutes(appDir: string): Promise<boolean> {
   return false;
 }
 
-/** The checks to report as skip on an app without the sample app's routes, with the reason. */
+/** The checks to report as skip on an app without the sample app's routes, each with the route it needs. */
 export function sampleRouteSkips(): Partial<Record<CheckName, string>> {
-  const reason =
-    `skipped: this check requests the sample app's routes (GET / answering "${sampleAppGreeting}" with the PostgreSQL version), ` +
-    "and no Python file of this app answers that; the other checks ran on it";
-  return Object.fromEntries([...sampleAppCheckNames].map((name) => [name, reason]));
+  return Object.fromEntries(
+    Object.entries(sampleAppRoutesNeeded).map(([name, needs]) => [
+      name,
+      `skipped: this check needs ${needs}, and this app has not the sample app's routes (no Python file of it answers the sample app's greeting); the other checks ran on it`,
+    ]),
+  );
 }

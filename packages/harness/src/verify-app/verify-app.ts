@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
@@ -8,10 +8,12 @@ import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { RequestedMode } from "../sources/sources.ts";
 import { runMatrix } from "../matrix/run-matrix.ts";
 import type { MatrixProgressListener, MatrixRunResult } from "../matrix/run-matrix-types.ts";
+import type { AppProbe } from "../stack/app-probe.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import { readScaffoldRecord, type ScaffoldRecord } from "../scaffold/scaffold-record.ts";
 import { loadTemplateSet, type TemplateSource } from "../template-source/load-template-set.ts";
-import { dotenvValue } from "./dotenv-value.ts";
+import { appEnvironment, readAppEnvFile } from "./app-environment.ts";
+import { appProbe } from "./choose-app-probe.ts";
 import { hasSampleAppRoutes, sampleRouteSkips } from "./sample-routes.ts";
 
 export interface VerifyAppOptions {
@@ -28,6 +30,11 @@ export interface VerifyAppOptions {
   source?: TemplateSource;
   /** Where fetched packages are kept; the harness's cache when absent. */
   cacheDir?: string;
+  /**
+   * How the checks know the app serves (`--probe /path`, `--expect TEXT`); when absent, see appProbe:
+   * the sample app's, else the path of the env file's HEALTHCHECK_URL, else GET /.
+   */
+  probe?: AppProbe;
   /** The label the run's containers and networks carry (see RunMatrixOptions.run). */
   run?: RunIdentity;
   signal?: AbortSignal;
@@ -59,8 +66,9 @@ export class MissingTemplateFileError extends ExplainedError {
  * PostgreSQL and Caddy, through the matrix runner: one cell per variant, in the app's dependency
  * style. The image is built from the app's own copies of the template's files (edited or not),
  * never fresh ones: the manifest comes from the recorded package version (fetched, or from the
- * cache), the files from the app. Checks that need the sample app's routes are reported as skip
- * with the reason when the app does not have them.
+ * cache), the files from the app. The app runs with its own `.env` (else `.env.example`), with
+ * the stack's database; its static folder is the recorded one. Checks that need the sample app's
+ * routes are reported as skip with the reason when the app does not have them.
  */
 export async function verifyApp(options: VerifyAppOptions, progress: MatrixProgressListener): Promise<MatrixRunResult> {
   const appDir = resolve(options.appDir);
@@ -74,6 +82,10 @@ export async function verifyApp(options: VerifyAppOptions, progress: MatrixProgr
     }
   }
   const main = set.templates[0]!;
+  // Decided before anything is laid out: a HEALTHCHECK_URL that is no URL stops here.
+  const envFile = await readAppEnvFile(appDir);
+  const sampleRoutes = await hasSampleAppRoutes(appDir);
+  const probe = appProbe({ given: options.probe, hasSampleAppRoutes: sampleRoutes, envFile });
 
   const work = await mkdtemp(join(tmpdir(), "dockerize-python-verify-"));
   try {
@@ -81,7 +93,6 @@ export async function verifyApp(options: VerifyAppOptions, progress: MatrixProgr
     for (const template of set.templates) await layOutAppCopies(template, record, appDir, join(templatesDir, template.name));
     const style = record.settings.dependencyStyle;
     const variants = options.variants?.length ? options.variants : ["*"];
-    const wsgiApp = await appWsgiApp(appDir, record);
     return await runMatrix(
       {
         templatesDir,
@@ -91,8 +102,10 @@ export async function verifyApp(options: VerifyAppOptions, progress: MatrixProgr
         cells: variants.map((variant) => `${main.name}/${variant}${style ? `-${style}` : ""}`),
         mode: options.mode,
         checks: options.checks,
-        appEnv: wsgiApp ? { WSGI_APP: wsgiApp } : undefined,
-        skipChecks: (await hasSampleAppRoutes(appDir)) ? undefined : sampleRouteSkips(),
+        appEnv: appEnvironment(envFile, record.settings.wsgiApp),
+        probe,
+        staticDir: record.settings.staticDir,
+        skipChecks: sampleRoutes ? undefined : sampleRouteSkips(),
         run: options.run,
         signal: options.signal,
       },
@@ -122,14 +135,4 @@ async function layOutAppCopies(template: LoadedTemplate, record: ScaffoldRecord,
     await mkdir(dirname(join(target, "files", path)), { recursive: true });
     await copyFile(own, join(target, "files", path));
   }
-}
-
-/** The WSGI target the app runs with: its .env's, else its .env.example's, else the recorded one. */
-async function appWsgiApp(appDir: string, record: ScaffoldRecord): Promise<string | undefined> {
-  for (const file of [".env", ".env.example"]) {
-    const text = await readFile(join(appDir, file), "utf8").catch(() => undefined);
-    const value = text === undefined ? undefined : dotenvValue(text, "WSGI_APP");
-    if (value) return value;
-  }
-  return record.settings.wsgiApp ?? undefined;
 }

@@ -1,15 +1,15 @@
 /**
- * The value a dotenv file gives `name`, as compose reads it: the last `NAME=value` line wins; a
+ * Every variable a dotenv file sets, as compose reads it: the last `NAME=value` line wins; a
  * single-quoted value is literal, a double-quoted one ends at its closing quote (`\"` and `\\`
- * escaped), an unquoted one at ` #` (a comment). Undefined when no line sets it.
+ * escaped), an unquoted one at ` #` (a comment).
  */
-export function dotenvValue(text: string, name: string): string | undefined {
-  let value: string | undefined;
+export function dotenvValues(text: string): Map<string, string> {
+  const values = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
     const match = line.match(/^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/);
-    if (match?.[1] === name) value = unquote(match[2]!);
+    if (match) values.set(match[1]!, unquote(match[2]!));
   }
-  return value;
+  return values;
 }
 
 function unquote(raw: string): string {
