@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { engineFailedToStartStep, findFailedStep } from "../../packages/harness/src/docker/build-image.ts";
-import { parseSteps } from "../../packages/harness/src/checks/deps-layer-cached.ts";
+import { judgeRebuild, parseSteps } from "../../packages/harness/src/checks/deps-layer-cached.ts";
 
 // Real BuildKit plain-progress output, trimmed.
 const failedBuild = `#1 [internal] load build definition from Dockerfile
@@ -69,6 +69,46 @@ describe("parseSteps", () => {
       { stage: "ONBUILD trigger", instruction: "RUN set -eux; pip install -r requirements.txt", cached: true },
       { stage: "ONBUILD trigger", instruction: "COPY . /app", cached: false },
     ]);
+  });
+});
+
+describe("judgeRebuild (deps-layer-cached's verdict)", () => {
+  const step = (stage: string, instruction: string, cached: boolean) => ({ stage, instruction, cached });
+
+  it("passes when only the code's COPY re-ran, and allows a RUN after it (onbuild's link-writable-dirs), naming it", () => {
+    const outcome = judgeRebuild(
+      [
+        step("ONBUILD trigger", "COPY requirements.txt /app/", true),
+        step("ONBUILD trigger", "RUN install-dependencies", true),
+        step("ONBUILD trigger", "COPY . /app", false),
+        step("app", "RUN link-writable-dirs instance", false),
+      ],
+      "app.py",
+      2,
+    );
+    expect(outcome.status).toBe("pass");
+    expect(outcome.detail).toContain("after the code, as they must: [app] RUN link-writable-dirs instance");
+  });
+
+  it("fails a dependency install that re-runs because the code is copied before it, though a COPY follows it", () => {
+    const outcome = judgeRebuild(
+      [
+        step("builder", "COPY . /build", false),
+        step("builder", "RUN pip install -r requirements.txt", false),
+        step("runtime", "COPY --from=builder /opt/venv /opt/venv", false),
+        step("runtime", "COPY . /app", false),
+      ],
+      "app.py",
+      30,
+    );
+    expect(outcome).toEqual({ status: "fail", detail: "a code-only change to app.py re-ran: [builder] RUN pip install -r requirements.txt" });
+  });
+
+  it("fails a rebuild that re-ran no COPY: the change never reached the image", () => {
+    expect(judgeRebuild([step("", "RUN true", false)], "app.py", 1)).toEqual({
+      status: "fail",
+      detail: "the rebuild after changing app.py re-ran no COPY step: the change did not reach the image (it re-ran [] RUN true)",
+    });
   });
 });
 

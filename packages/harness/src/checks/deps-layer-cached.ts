@@ -4,8 +4,12 @@ import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 /**
  * After a code-only change (a comment appended to one of the app's Python files, in the staged copy),
- * a rebuild runs no RUN step again: every dependency layer comes from the cache. It must also see the
- * change (some COPY step re-runs), or the check would prove nothing.
+ * a rebuild runs no RUN step again before the code is copied: every dependency layer comes from the
+ * cache. It must also see the change (some COPY step re-runs), or the check would prove nothing.
+ * RUN steps after the last COPY that re-ran (the code's) come after the code by construction and re-run
+ * with it (the templates' link-writable-dirs, which links folders of the code into the data folder):
+ * allowed and named in the detail. A dependency install that re-runs is always followed by a COPY that
+ * re-runs (of the code, or of the installed packages into the runtime stage), so it cannot hide there.
  */
 export const depsLayerCached: Check<Pick<CheckContext, "stageDir" | "rebuild">> = async (context) => {
   const pythonFile = (await readdir(context.stageDir, { recursive: true }))
@@ -14,18 +18,27 @@ export const depsLayerCached: Check<Pick<CheckContext, "stageDir" | "rebuild">> 
   if (!pythonFile) return fail("the app has no Python file to change; cannot make a code-only change");
   await appendFile(join(context.stageDir, pythonFile), `\n# dockerize-python deps-layer-cached probe ${Date.now()}\n`);
   const { log, seconds } = await context.rebuild();
-  const steps = parseSteps(log);
-  const rerunRuns = steps.filter((step) => step.instruction.startsWith("RUN") && !step.cached);
-  const rerunCopies = steps.filter((step) => step.instruction.startsWith("COPY") && !step.cached);
-  if (rerunRuns.length) {
-    return fail(`a code-only change to ${pythonFile} re-ran: ${rerunRuns.map((s) => `[${s.stage}] ${s.instruction.slice(0, 80)}`).join("; ")}`);
-  }
-  if (!rerunCopies.length) return fail(`the rebuild after changing ${pythonFile} re-ran no COPY step: the change did not reach the image`);
-  const cachedRuns = steps.filter((step) => step.instruction.startsWith("RUN")).length;
-  return pass(`after changing ${pythonFile}: all ${cachedRuns} RUN steps cached, ${rerunCopies.length} COPY step(s) re-run, rebuild ${seconds.toFixed(1)} s`);
+  return judgeRebuild(parseSteps(log), pythonFile, seconds);
 };
 
-interface BuildStep {
+/** The check's verdict on the steps of the rebuild after `changedFile` changed. */
+export function judgeRebuild(steps: readonly BuildStep[], changedFile: string, seconds: number) {
+  const named = (list: readonly BuildStep[]) => list.map((step) => `[${step.stage}] ${step.instruction.slice(0, 80)}`).join("; ");
+  const rerunRuns = steps.filter((step) => step.instruction.startsWith("RUN") && !step.cached);
+  const rerunCopies = steps.filter((step) => step.instruction.startsWith("COPY") && !step.cached);
+  if (!rerunCopies.length) {
+    return fail(`the rebuild after changing ${changedFile} re-ran no COPY step: the change did not reach the image${rerunRuns.length ? ` (it re-ran ${named(rerunRuns)})` : ""}`);
+  }
+  const lastCopy = steps.lastIndexOf(rerunCopies.at(-1)!);
+  const beforeCode = rerunRuns.filter((step) => steps.indexOf(step) < lastCopy);
+  const afterCode = rerunRuns.filter((step) => steps.indexOf(step) > lastCopy);
+  if (beforeCode.length) return fail(`a code-only change to ${changedFile} re-ran: ${named(beforeCode)}`);
+  const cachedRuns = steps.filter((step) => step.instruction.startsWith("RUN") && step.cached).length;
+  const after = afterCode.length ? `; after the code, as they must: ${named(afterCode)}` : "";
+  return pass(`after changing ${changedFile}: all ${cachedRuns} RUN steps before the code cached, ${rerunCopies.length} COPY step(s) re-run${after}; rebuild ${seconds.toFixed(1)} s`);
+}
+
+export interface BuildStep {
   stage: string;
   instruction: string;
   cached: boolean;

@@ -16,8 +16,9 @@ export const readOnlyRootfs: Check<Pick<CheckContext, "kind" | "cellId" | "run" 
   if (context.kind !== "app") return fail("read-only-rootfs runs an app image read-only; list it on app templates only");
   const stack = await context.stack();
   const dataDir = imageEnvValue(context.facts, "APP_DATA_DIR");
-  const writable = ["/tmp", ...(dataDir ? [dataDir] : [])];
-  const flags = ["--read-only", ...writable.flatMap((dir) => ["--tmpfs", dir])];
+  // mode=1777: a fresh tmpfs is root's 0755 otherwise, and the app runs as 10001 (or any uid).
+  // A volume there starts as the image's folder (owned by 10001); a tmpfs, as a Kubernetes emptyDir, is open.
+  const flags = ["--read-only", "--tmpfs", "/tmp", ...(dataDir ? ["--tmpfs", `${dataDir}:mode=1777`] : [])];
   const app = await startAppBesideStack(stack, { name: runResourceName(context.run, `${context.cellId}-read-only`), image: context.image, options: flags });
   try {
     const answer = await waitUntilAppServes(app, context.probe, `the app with ${flags.join(" ")}`);
