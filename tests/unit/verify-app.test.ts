@@ -73,7 +73,7 @@ describe("dockerize-python verify, before anything is built", () => {
     expect(Object.keys(skips).sort()).toEqual(Object.keys(sampleAppRoutesNeeded).sort());
     expect(skips["password-special-chars"]).toMatch(/^skipped: this check needs a route that shows the database's version .*: the sample app's GET \/, answering "PostgreSQL <version>", /);
     expect(skips["data-survives-restart"]).toMatch(/^skipped: this check needs the sample app's POST \/visits \(adds a row to the database\) and GET \/visits \(counts the rows\), /);
-    for (const reason of Object.values(skips)) expect(reason).toMatch(/this app has not the sample app's routes \(no Python file of it answers the sample app's greeting\); the other checks ran on it$/);
+    for (const reason of Object.values(skips)) expect(reason).toMatch(/which this app does not have \(none of its Python files answers the sample app's greeting\); the other checks ran on it$/);
   });
 });
 

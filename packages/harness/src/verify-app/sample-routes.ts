@@ -26,7 +26,7 @@ export function sampleRouteSkips(): Partial<Record<CheckName, string>> {
   return Object.fromEntries(
     Object.entries(sampleAppRoutesNeeded).map(([name, needs]) => [
       name,
-      `skipped: this check needs ${needs}, and this app has not the sample app's routes (no Python file of it answers the sample app's greeting); the other checks ran on it`,
+      `skipped: this check needs ${needs}, which this app does not have (none of its Python files answers the sample app's greeting); the other checks ran on it`,
     ]),
   );
 }
