@@ -1,19 +1,18 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { CheckName, MatrixReport } from "@dockerize-python/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inspectImage } from "../../packages/harness/src/docker/inspect-image.ts";
+import { assertCliBuilt, runCli } from "../unit/fixtures/run-cli.ts";
 import { apiOnlyApp, flaskTutorialApp, type ForeignApp, sqliteNotesApp, writeForeignApp } from "./fixtures/foreign-apps.ts";
 
 const repo = resolve(import.meta.dirname, "..", "..");
-const cli = join(repo, "packages", "cli", "dist", "main.js");
 
-/** Runs the built CLI in `cwd`, as a user would, and returns what it printed. */
+/** Runs the built CLI in `cwd`, as a user would; a verify builds and checks for minutes. */
 function dockerizePython(cwd: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, output: `${result.stdout}\n${result.stderr}` };
+  const result = runCli(args, {}, 20 * 60_000, cwd);
+  return { ...result, output: `${result.stdout}\n${result.stderr}` };
 }
 
 /** The checks that need the sample app's own routes, and skip on these apps with the reason. */
@@ -60,7 +59,7 @@ describe("new + verify on apps we did not write (issue 12)", () => {
   let work: string;
 
   beforeAll(async () => {
-    if (!existsSync(cli)) throw new Error(`${cli} does not exist. Fix: build first (pnpm exec turbo run build, from the repository root).`);
+    assertCliBuilt();
     work = await mkdtemp(join(tmpdir(), "dp-i12-foreign-"));
   });
   afterAll(async () => {
@@ -128,7 +127,6 @@ describe("new + verify on apps we did not write (issue 12)", () => {
     expect(verified.status, verified.output).toBe(0);
     const report = JSON.parse(await readFile(join(dir, ".dockerize-python", "reports", "matrix.json"), "utf8")) as MatrixReport;
     const cell = report.cells.find((candidate) => candidate.status === "pass")!;
-    const labels = spawnSync("docker", ["image", "inspect", "--format", "{{json .Config.Labels}}", cell.image], { encoding: "utf8" });
-    expect(labels.stdout).toContain('"org.example.edited-by-user":"yes"');
+    expect((await inspectImage(cell.image)).labels["org.example.edited-by-user"]).toBe("yes");
   });
 });

@@ -1,19 +1,13 @@
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { MatrixReport } from "@dockerize-python/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertCliBuilt, runCli } from "../unit/fixtures/run-cli.ts";
 
 const repo = resolve(import.meta.dirname, "..", "..");
-const cli = join(repo, "packages", "cli", "dist", "main.js");
 
-/** Runs the built CLI in `cwd`, as a user would, and returns what it printed. */
-function dockerizePython(cwd: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+/** Runs the built CLI in `cwd`, as a user would. */
+const dockerizePython = (cwd: string, ...args: string[]) => runCli(args, {}, 60_000, cwd);
 
 /** Every file under `dir` with its bytes and mtime. */
 async function snapshot(dir: string): Promise<Map<string, string>> {
@@ -37,7 +31,7 @@ describe("dockerize-python new on a copy of the sample app", () => {
   let work: string;
 
   beforeAll(async () => {
-    if (!existsSync(cli)) throw new Error(`${cli} does not exist. Fix: build first (pnpm exec turbo run build, from the repository root).`);
+    assertCliBuilt();
     work = await mkdtemp(join(tmpdir(), "dp-h4b-new-verify-"));
   });
   afterAll(async () => {
@@ -49,7 +43,6 @@ describe("dockerize-python new on a copy of the sample app", () => {
     await cp(join(repo, "sample-app"), app, { recursive: true });
     return app;
   };
-  const readReport = async (app: string) => JSON.parse(await readFile(join(app, ".dockerize-python", "reports", "matrix.json"), "utf8")) as MatrixReport;
 
   it.each(["slim-uwsgi", "onbuild"])("%s: new copies it from the checkout, adapted to the app", async (template) => {
     const app = await newApp(template);
