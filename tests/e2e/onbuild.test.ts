@@ -95,7 +95,7 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
       const [, variant, style] = id.match(/^onbuild\/(py\d+\.\d+)-(\w+)$/)!;
       expect(detail).toMatch(new RegExp(`^${style} style: `));
       expect(detail).toMatch(new RegExp(`pulled 127\\.0\\.0\\.1:\\d+/dockerize-python/onbuild:${variant!.replace(".", "\\.")}@sha256:[0-9a-f]{64}`));
-      expect(detail).toMatch(/runs as 10001:10001; GET \/ through Caddy -> 200/);
+      expect(detail).toMatch(/runs as 10001:10001; through Caddy GET \/ -> 200 with "Hello World From Docker!"/);
     }
   });
 
