@@ -49,7 +49,7 @@ describe("dockerize-python new on a copy of the sample app", () => {
     const copied = dockerizePython(join(app, ".."), "new", template, "app", "--from", repo);
     expect(copied.status, copied.stderr).toBe(0);
     expect(copied.stdout).toContain(`Copied ${template} `);
-    expect(copied.stdout).toContain("  wrote    .env.example  (WSGI_APP=wsgi:app, DEPENDENCY_STYLE=requirements)\n");
+    expect(copied.stdout).toContain("  wrote    .env.example  (WSGI_APP=wsgi:app, DEPENDENCY_STYLE=requirements, HEALTHCHECK_URL=http://127.0.0.1:8000/healthz)\n");
     expect(copied.stdout).toContain("Next, in app:\n  cp .env.example .env && docker compose up --build\n  dockerize-python verify\n");
     const record = JSON.parse(await readFile(join(app, ".dockerize-python.json"), "utf8"));
     expect(record).toMatchObject({ template, source: { kind: "checkout", path: repo }, settings: { dependencyStyle: "requirements", wsgiApp: "wsgi:app" } });
@@ -73,7 +73,7 @@ describe("dockerize-python new on a copy of the sample app", () => {
     const refused = dockerizePython(app, "new", "slim-uwsgi", "--from", repo);
     expect(refused.status).toBe(1);
     expect(refused.stdout).toBe("");
-    expect(refused.stderr).toContain("dockerize-python: Nothing was copied: these 3 files exist");
+    expect(refused.stderr).toContain("dockerize-python: Nothing was copied: these 4 files exist");
     expect(refused.stderr).toMatch(/\n {2}docker\/Dockerfile\n/);
     expect(refused.stderr).toContain("Fix: run again with --force");
     expect(await snapshot(app)).toEqual(before);

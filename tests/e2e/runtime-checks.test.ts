@@ -337,7 +337,7 @@ describe("the other checks of a built cell, on these images and on fixtures brok
     const request = { context: stageDir, target, tag: fixtureTag(`deps-${target}`), buildArgs: { PYTHON_IMAGE: environment.imageFor("python:3.13-slim-trixie") } };
     images.push(request.tag);
     await buildImage(request);
-    return { stageDir, rebuild: (changes: RebuildChanges = {}) => buildImage({ ...request, ...changes }) };
+    return { stageDir, stepsAfterCode: [], rebuild: (changes: RebuildChanges = {}) => buildImage({ ...request, ...changes }) };
   }
 
   it("deps-layer-cached passes a Dockerfile that installs the dependency list before copying the code", async () => {

@@ -74,20 +74,32 @@ describe("parseSteps", () => {
 
 describe("judgeRebuild (deps-layer-cached's verdict)", () => {
   const step = (stage: string, instruction: string, cached: boolean) => ({ stage, instruction, cached });
+  const facts = { changedFile: "app.py", seconds: 2, stepsAfterCode: ["link-writable-dirs"] };
+  const onbuildChild = [
+    step("ONBUILD trigger", "COPY requirements.txt /app/", true),
+    step("ONBUILD trigger", "RUN install-dependencies", true),
+    step("ONBUILD trigger", "COPY . /app", false),
+    step("app", "RUN link-writable-dirs instance", false),
+  ];
 
-  it("passes when only the code's COPY re-ran, and allows a RUN after it (onbuild's link-writable-dirs), naming it", () => {
-    const outcome = judgeRebuild(
-      [
-        step("ONBUILD trigger", "COPY requirements.txt /app/", true),
-        step("ONBUILD trigger", "RUN install-dependencies", true),
-        step("ONBUILD trigger", "COPY . /app", false),
-        step("app", "RUN link-writable-dirs instance", false),
-      ],
-      "app.py",
-      2,
-    );
+  it("passes when only the code's COPY re-ran, and a step the template declares after the code, naming it", () => {
+    const outcome = judgeRebuild(onbuildChild, facts);
     expect(outcome.status).toBe("pass");
-    expect(outcome.detail).toContain("after the code, as they must: [app] RUN link-writable-dirs instance");
+    expect(outcome.detail).toContain("re-run after the code, as the template declares: [app] RUN link-writable-dirs instance");
+  });
+
+  it("fails the same step when the template does not declare it", () => {
+    expect(judgeRebuild(onbuildChild, { ...facts, stepsAfterCode: [] })).toEqual({ status: "fail", detail: "a code-only change to app.py re-ran: [app] RUN link-writable-dirs instance" });
+  });
+
+  it("fails a declared command that re-ran before the code's COPY: something it depends on changed", () => {
+    const outcome = judgeRebuild([step("", "RUN link-writable-dirs", false), step("", "COPY . /app", false)], facts);
+    expect(outcome.status).toBe("fail");
+  });
+
+  it("fails a dependency install after the code's COPY, the seed article's single-stage mistake", () => {
+    const outcome = judgeRebuild([step("", "COPY . /app", false), step("", "RUN pip install -r requirements.txt", false)], facts);
+    expect(outcome).toEqual({ status: "fail", detail: "a code-only change to app.py re-ran: [] RUN pip install -r requirements.txt" });
   });
 
   it("fails a dependency install that re-runs because the code is copied before it, though a COPY follows it", () => {
@@ -98,14 +110,13 @@ describe("judgeRebuild (deps-layer-cached's verdict)", () => {
         step("runtime", "COPY --from=builder /opt/venv /opt/venv", false),
         step("runtime", "COPY . /app", false),
       ],
-      "app.py",
-      30,
+      facts,
     );
     expect(outcome).toEqual({ status: "fail", detail: "a code-only change to app.py re-ran: [builder] RUN pip install -r requirements.txt" });
   });
 
   it("fails a rebuild that re-ran no COPY: the change never reached the image", () => {
-    expect(judgeRebuild([step("", "RUN true", false)], "app.py", 1)).toEqual({
+    expect(judgeRebuild([step("", "RUN true", false)], facts)).toEqual({
       status: "fail",
       detail: "the rebuild after changing app.py re-ran no COPY step: the change did not reach the image (it re-ran [] RUN true)",
     });

@@ -23,6 +23,8 @@ export interface CheckContext {
   facts: ImageFacts;
   expectedUser: { uid: number; gid: number };
   sizeBudgetBytes: number;
+  /** Commands of RUN steps the Dockerfile runs after the code by design (the manifest's stepsAfterCode). */
+  stepsAfterCode: readonly string[];
   /** The app with the template's files laid over it; the image was built from here. */
   stageDir: string;
   /**

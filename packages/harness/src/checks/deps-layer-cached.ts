@@ -4,25 +4,32 @@ import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 /**
  * After a code-only change (a comment appended to one of the app's Python files, in the staged copy),
- * a rebuild runs no RUN step again before the code is copied: every dependency layer comes from the
- * cache. It must also see the change (some COPY step re-runs), or the check would prove nothing.
- * RUN steps after the last COPY that re-ran (the code's) come after the code by construction and re-run
- * with it (the templates' link-writable-dirs, which links folders of the code into the data folder):
- * allowed and named in the detail. A dependency install that re-runs is always followed by a COPY that
- * re-runs (of the code, or of the installed packages into the runtime stage), so it cannot hide there.
+ * a rebuild runs no RUN step again: every dependency layer comes from the cache. It must also see the
+ * change (some COPY step re-runs), or the check would prove nothing. The only RUN steps that may
+ * re-run are those the template declares as coming after the code (its manifest's stepsAfterCode,
+ * such as link-writable-dirs), and only after the code's COPY; they are named in the detail.
  */
-export const depsLayerCached: Check<Pick<CheckContext, "stageDir" | "rebuild">> = async (context) => {
+export const depsLayerCached: Check<Pick<CheckContext, "stageDir" | "rebuild" | "stepsAfterCode">> = async (context) => {
   const pythonFile = (await readdir(context.stageDir, { recursive: true }))
     .filter((path) => path.endsWith(".py") && !path.startsWith("docker/"))
     .sort()[0];
   if (!pythonFile) return fail("the app has no Python file to change; cannot make a code-only change");
   await appendFile(join(context.stageDir, pythonFile), `\n# dockerize-python deps-layer-cached probe ${Date.now()}\n`);
   const { log, seconds } = await context.rebuild();
-  return judgeRebuild(parseSteps(log), pythonFile, seconds);
+  return judgeRebuild(parseSteps(log), { changedFile: pythonFile, seconds, stepsAfterCode: context.stepsAfterCode });
 };
 
-/** The check's verdict on the steps of the rebuild after `changedFile` changed. */
-export function judgeRebuild(steps: readonly BuildStep[], changedFile: string, seconds: number) {
+/** What judgeRebuild needs besides the steps: what changed, how long the rebuild took, what may re-run after the code. */
+export interface RebuildFacts {
+  changedFile: string;
+  seconds: number;
+  /** Commands whose RUN steps come after the code by design (see TemplateManifest.stepsAfterCode). */
+  stepsAfterCode: readonly string[];
+}
+
+/** The check's verdict on the steps of the rebuild after `facts.changedFile` changed. */
+export function judgeRebuild(steps: readonly BuildStep[], facts: RebuildFacts) {
+  const { changedFile, seconds } = facts;
   const named = (list: readonly BuildStep[]) => list.map((step) => `[${step.stage}] ${step.instruction.slice(0, 80)}`).join("; ");
   const rerunRuns = steps.filter((step) => step.instruction.startsWith("RUN") && !step.cached);
   const rerunCopies = steps.filter((step) => step.instruction.startsWith("COPY") && !step.cached);
@@ -30,12 +37,13 @@ export function judgeRebuild(steps: readonly BuildStep[], changedFile: string, s
     return fail(`the rebuild after changing ${changedFile} re-ran no COPY step: the change did not reach the image${rerunRuns.length ? ` (it re-ran ${named(rerunRuns)})` : ""}`);
   }
   const lastCopy = steps.lastIndexOf(rerunCopies.at(-1)!);
-  const beforeCode = rerunRuns.filter((step) => steps.indexOf(step) < lastCopy);
-  const afterCode = rerunRuns.filter((step) => steps.indexOf(step) > lastCopy);
-  if (beforeCode.length) return fail(`a code-only change to ${changedFile} re-ran: ${named(beforeCode)}`);
+  const command = (step: BuildStep) => step.instruction.replace(/^RUN\s+/, "").split(/\s+/)[0] ?? "";
+  const afterCode = (step: BuildStep) => steps.indexOf(step) > lastCopy && facts.stepsAfterCode.includes(command(step));
+  const unexpected = rerunRuns.filter((step) => !afterCode(step));
+  if (unexpected.length) return fail(`a code-only change to ${changedFile} re-ran: ${named(unexpected)}`);
   const cachedRuns = steps.filter((step) => step.instruction.startsWith("RUN") && step.cached).length;
-  const after = afterCode.length ? `; after the code, as they must: ${named(afterCode)}` : "";
-  return pass(`after changing ${changedFile}: all ${cachedRuns} RUN steps before the code cached, ${rerunCopies.length} COPY step(s) re-run${after}; rebuild ${seconds.toFixed(1)} s`);
+  const declared = rerunRuns.length ? `; re-run after the code, as the template declares: ${named(rerunRuns)}` : "";
+  return pass(`after changing ${changedFile}: all ${cachedRuns} RUN steps before the code cached, ${rerunCopies.length} COPY step(s) re-run${declared}; rebuild ${seconds.toFixed(1)} s`);
 }
 
 export interface BuildStep {

@@ -126,6 +126,12 @@ export const templateManifestSchema = z
     buildArgs: z.record(argName, buildArgSchema),
     variants: z.array(variantSchema).min(1),
     checks: z.array(z.enum(checkNames)).min(1),
+    /**
+     * The commands of RUN steps the Dockerfile runs after the app's code is copied, so on every code
+     * change, each cheap by design (the templates' link-writable-dirs): deps-layer-cached lets these
+     * re-run after the code, and no other RUN step.
+     */
+    stepsAfterCode: z.array(z.string().regex(/^\S+$/, "one command name, without arguments")).default([]),
   })
   .superRefine((manifest, context) => {
     const seen = new Set<string>();

@@ -52,6 +52,7 @@ export function checkContext(cell: CellToVerify, staticContext: StaticCheckConte
     expectedUser: manifest.user,
     sizeBudgetBytes: cell.sizeBudgetBytes,
     stageDir: built.stageDir,
+    stepsAfterCode: manifest.stepsAfterCode,
     buildArgs: built.image.buildArgs,
     secretFiles: built.image.secretFiles,
     baseImageSource: options.environment.sources.baseImages.kind,
