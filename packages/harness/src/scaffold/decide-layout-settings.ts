@@ -1,6 +1,6 @@
-import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
+import { isDirectory } from "../files/is-directory.ts";
 import type { TemplateManifest } from "../manifest/schema.ts";
 import { type AppSourceFile, appPythonFiles } from "./app-source-files.ts";
 import { type AppDatabase, type AppSettings, defaultHealthPath, defaultLayoutSettings } from "./app-settings.ts";
@@ -55,7 +55,7 @@ async function decideStaticDir(appDir: string, manifest: TemplateManifest, wsgiA
   }
   if (flags.staticDir !== undefined) {
     const staticDir = checkAppDir("--static-dir", flags.staticDir);
-    if (!(await stat(join(appDir, staticDir)).then((info) => info.isDirectory(), () => false))) throw new StaticDirNotFoundError(appDir, staticDir);
+    if (!(await isDirectory(join(appDir, staticDir)))) throw new StaticDirNotFoundError(appDir, staticDir);
     notes.push(`Static files: ${staticDir}, as given with --static-dir (${served}).`);
     return staticDir;
   }

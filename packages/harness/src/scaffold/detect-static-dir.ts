@@ -1,4 +1,5 @@
-import { readdir, stat } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
+import { isDirectory } from "../files/is-directory.ts";
 import { join } from "node:path";
 import { pathExists } from "../files/path-exists.ts";
 import { notAppCode } from "./app-source-files.ts";
@@ -11,9 +12,9 @@ import { notAppCode } from "./app-source-files.ts";
  */
 export async function detectStaticDir(appDir: string, wsgiApp: string | null): Promise<string | null> {
   for (const pkg of [...wsgiPackages(wsgiApp), ...(await rootPackages(appDir))]) {
-    if ((await isDir(join(appDir, ...pkg.split("/"), "static"))) && (await pathExists(join(appDir, ...pkg.split("/"), "__init__.py")))) return `${pkg}/static`;
+    if ((await isDirectory(join(appDir, ...pkg.split("/"), "static"))) && (await pathExists(join(appDir, ...pkg.split("/"), "__init__.py")))) return `${pkg}/static`;
   }
-  return (await isDir(join(appDir, "static"))) ? "static" : null;
+  return (await isDirectory(join(appDir, "static"))) ? "static" : null;
 }
 
 /** The packages a WSGI target's module lies in, the innermost first: `a/b`, `a` for `a.b.wsgi:app`. */
@@ -28,8 +29,4 @@ async function rootPackages(appDir: string): Promise<string[]> {
     .filter((entry) => entry.isDirectory() && !notAppCode.has(entry.name) && !entry.name.startsWith("."))
     .map((entry) => entry.name)
     .sort();
-}
-
-function isDir(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isDirectory(), () => false);
 }

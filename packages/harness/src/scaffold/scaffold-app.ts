@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, lstat, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
+import { isDirectory } from "../files/is-directory.ts";
 import { templatePackageName } from "../manifest/template-package-name.ts";
 import type { TemplateSet } from "../template-source/load-template-set.ts";
 import { adaptTemplateFile } from "./adapt-template-file.ts";
@@ -106,7 +107,7 @@ export async function scaffoldApp(request: ScaffoldAppRequest): Promise<Scaffold
 
 /** The app's folder exists: new copies into an app, it does not make one. */
 export async function assertAppDir(appDir: string): Promise<void> {
-  if (!(await stat(appDir).then((info) => info.isDirectory(), () => false))) throw new AppDirMissingError(appDir);
+  if (!(await isDirectory(appDir))) throw new AppDirMissingError(appDir);
 }
 
 /**
