@@ -1,6 +1,7 @@
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
+import { withEngineBuildLock } from "./engine-build-lock.ts";
 import { DockerCommandError, runDocker } from "./run-docker.ts";
 import { ExplainedError } from "../explained-error.ts";
 
@@ -30,7 +31,10 @@ export interface BuildImageRequest {
 
 export interface BuiltImage {
   tag: string;
+  /** The build's own time, from when the engine was free for it. */
   seconds: number;
+  /** How long it waited for other builds on the engine first (see withEngineBuildLock). */
+  waitedSeconds: number;
   /** The whole plain-progress log. */
   log: string;
 }
@@ -85,25 +89,31 @@ export async function buildImage(request: BuildImageRequest): Promise<BuiltImage
     logStream?.write(`${line}\n`);
     request.onLine?.(line);
   };
-  const started = performance.now();
+  const asked = performance.now();
   try {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const output = await runDocker(args, { onLine, signal: request.signal });
-        return { tag: request.tag, seconds: (performance.now() - started) / 1000, log: output.stderr + output.stdout };
-      } catch (error) {
-        if (!(error instanceof DockerCommandError)) throw error;
-        const log = error.output.stderr + error.output.stdout;
-        const startFailure = attempt === 1 && !request.signal?.aborted ? engineFailedToStartStep(log) : undefined;
-        if (startFailure) {
-          onLine(`[dockerize-python] the engine could not start a build step's container (runc: ${startFailure}), not the step's own failure; building again, once`);
-          continue;
-        }
-        throw new BuildFailedError(request.tag, log, request.logFile);
-      }
-    }
+    return await withEngineBuildLock(() => buildWhileLocked(request, args, onLine, (performance.now() - asked) / 1000), (message) => onLine(`[dockerize-python] ${message}`));
   } finally {
     await new Promise<void>((resolve) => (logStream ? logStream.end(resolve) : resolve()));
+  }
+}
+
+/** The build itself, the engine's build lock held; one more attempt when runc could not start a step's container. */
+async function buildWhileLocked(request: BuildImageRequest, args: readonly string[], onLine: (line: string) => void, waitedSeconds: number): Promise<BuiltImage> {
+  const started = performance.now();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const output = await runDocker(args, { onLine, signal: request.signal });
+      return { tag: request.tag, seconds: (performance.now() - started) / 1000, waitedSeconds, log: output.stderr + output.stdout };
+    } catch (error) {
+      if (!(error instanceof DockerCommandError)) throw error;
+      const log = error.output.stderr + error.output.stdout;
+      const startFailure = attempt === 1 && !request.signal?.aborted ? engineFailedToStartStep(log) : undefined;
+      if (startFailure) {
+        onLine(`[dockerize-python] the engine could not start a build step's container (runc: ${startFailure}), not the step's own failure; building again, once`);
+        continue;
+      }
+      throw new BuildFailedError(request.tag, log, request.logFile);
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { homedir } from "node:os";
 import { join, normalize, sep } from "node:path";
 import { z } from "zod";
 import { BuildFailedError } from "../docker/build-image.ts";
+import { withEngineBuildLock } from "../docker/engine-build-lock.ts";
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
 import { type DebianSuite, ensureDebianRootfs, hermeticRecipeDir } from "./debian-rootfs.ts";
 import { hashRecipe } from "./recipe-hash.ts";
@@ -148,7 +149,7 @@ async function exportIndex(suite: DebianSuite, rootfsImage: string, lenderRootfs
     }
   };
   try {
-    await runDocker(args, { onLine });
+    await withEngineBuildLock(() => runDocker(args, { onLine }), log);
   } catch (error) {
     if (error instanceof DockerCommandError) {
       throw new BuildFailedError(`the package index (${rootfsImage})`, error.output.stderr + error.output.stdout, logFile);

@@ -1,5 +1,6 @@
 import { copyFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { withEngineBuildLock } from "../docker/engine-build-lock.ts";
 import { listAnonymousVolumes } from "../docker/list-anonymous-volumes.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { pathExists } from "../files/path-exists.ts";
@@ -24,7 +25,7 @@ export interface ComposeService {
 
 /**
  * A template's compose file brought up as a user does (`cp .env.example .env && docker compose up
- * --build`), under a project name of this run, so that `down --volumes` can only ever remove this
+ * --build`; here `build`, under the engine's build lock, then `up`), under a project name of this run, so that `down --volumes` can only ever remove this
  * project's own throwaway volumes, never a user's.
  */
 export interface ComposeProject {
@@ -33,7 +34,7 @@ export interface ComposeProject {
   url: string;
   /** How long the first `up --build` took, in seconds. */
   firstUpSeconds: number;
-  /** `docker compose up --build` again: rebuilds what changed, recreates what must be; resolves with its seconds. */
+  /** `docker compose build` and `up` again: rebuilds what changed, recreates what must be; resolves with its seconds. */
   up(): Promise<number>;
   /** `docker compose down`; with `removeVolumes`, `down --volumes`. */
   down(options: { removeVolumes: boolean }): Promise<void>;
@@ -123,7 +124,9 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
         // The docker CLI, not testcontainers' compose environment: that one takes the project down
         // when up fails, and with it the logs that say why. --wait: every service running, and
         // healthy where it has a health check (the app's HEALTHCHECK; Caddy has none).
-        await compose(["up", "--build", "--detach", "--wait", "--wait-timeout", String(upTimeoutSeconds)]);
+        // Built first, on its own: the engine builds one image at a time (withEngineBuildLock).
+        await withEngineBuildLock(() => compose(["build"]));
+        await compose(["up", "--detach", "--wait", "--wait-timeout", String(upTimeoutSeconds)]);
         project.url = await publishedUrl();
         // Running is not listening: the proxy answers (anything) before the project counts as up.
         await waitUntilServing({ url: () => project.url, accept: () => true, watch: [], what: `the compose project's proxy at ${project.url}`, timeoutMs: 30_000 });
