@@ -45,8 +45,8 @@ describe("a cell that ends before its image is checked", () => {
     };
     const results = await runStaticChecks(["non-root", "db-wait"], staticContext, "the image did not build");
     expect(results).toEqual([
-      { name: "non-root", status: "skip", detail: "not run: the image did not build" },
-      { name: "db-wait", status: "skip", detail: "not run: the image did not build" },
+      { name: "non-root", status: "skip", detail: "not run: the image did not build", seconds: 0 },
+      { name: "db-wait", status: "skip", detail: "not run: the image did not build", seconds: 0 },
     ]);
   });
 

@@ -7,17 +7,21 @@ export interface CellStack {
   get(): Promise<RunningStack>;
   /** Stops the stack, if it was started (one that failed to start left nothing). */
   stop(): Promise<void>;
+  /** How long it took to start (healthy or failed); null when no check asked for it. */
+  startSeconds(): number | null;
 }
 
 /** PostgreSQL, the cell's app image and its proxy image on a private network (src/stack), on first use. */
 export function cellStackOnFirstUse(cell: CellToVerify, image: string, proxyImage: string | undefined, options: VerifyCellOptions): CellStack {
   const { manifest } = cell.template;
   let started: Promise<RunningStack> | undefined;
+  let startSeconds: number | null = null;
   return {
     get() {
       if (!manifest.stack || !cell.proxy || !proxyImage) {
         throw new Error(`${cell.template.name} names no stack (database and proxy) to run its app in`);
       }
+      const asked = performance.now();
       started ??= startStack({
         run: options.run,
         name: cell.id,
@@ -28,11 +32,14 @@ export function cellStackOnFirstUse(cell: CellToVerify, image: string, proxyImag
         proxyPort: cell.proxy.manifest.port,
         proxyHostPort: options.proxyPort,
         appEnv: options.appEnv,
+      }).finally(() => {
+        startSeconds = (performance.now() - asked) / 1000;
       });
       return started;
     },
     async stop() {
       if (started) await (await started.catch(() => undefined))?.stop();
     },
+    startSeconds: () => startSeconds,
   };
 }

@@ -3,6 +3,7 @@ import { countOf, countStatuses, describeCheckCounts, describeCounts } from "./c
 import { formatDuration } from "./format-duration.ts";
 import { describeCellSources, sourceLabels } from "../sources/sources.ts";
 import type { CellReport, CheckResult, MatrixReport, Status } from "./report-types.ts";
+import { renderTiming } from "./render-timing.ts";
 import { statusMarks } from "./status-marks.ts";
 
 /**
@@ -84,7 +85,8 @@ function renderTemplate(cells: CellReport[]): string {
   ]);
   const table = [header, align, ...rows].map((row) => `| ${row.map(escapeCell).join(" | ")} |`).join("\n");
   const details = renderDetails(cells);
-  return [`## ${first.template} ${first.templateVersion}`, table, ...(details ? [details] : [])].join("\n\n");
+  const timing = renderTiming(cells);
+  return [`## ${first.template} ${first.templateVersion}`, table, ...(details ? [details] : []), ...(timing ? [timing] : [])].join("\n\n");
 }
 
 /**

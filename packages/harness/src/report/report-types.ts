@@ -8,6 +8,27 @@ export interface CheckResult {
   status: Status;
   /** What was measured (pass), what went wrong (fail) or why it did not run (skip). */
   detail: string;
+  /**
+   * Its wall time (0 for one not run; absent in reports of earlier versions). Checks run side by
+   * side, so a cell's add up to more than its time.
+   */
+  seconds?: number;
+}
+
+/** Where a cell's wall time went, in seconds; null for a step it did not reach. */
+export interface CellTiming {
+  /** From the cell's start to its result. */
+  totalSeconds: number;
+  /** Staging the app with the template's files (and, for pipenv, locking the Pipfile). */
+  stageSeconds: number | null;
+  /** Waiting for other builds on the engine before the cell's own image and proxy could build (one build at a time). */
+  buildWaitSeconds: number;
+  /** The proxy image built for the app's stack (the image's own build is CellReport.buildSeconds). */
+  proxyBuildSeconds: number | null;
+  /** The stack (PostgreSQL, app, proxy) from start to healthy, paid by the first check that uses it. */
+  stackStartSeconds: number | null;
+  /** From the first check's start to the last one's end. */
+  checksSeconds: number | null;
 }
 
 /** One cell of the matrix: a template variant built and verified. */
@@ -35,6 +56,8 @@ export interface CellReport {
   /** The configured user of the image, as `docker inspect` shows it. */
   user: string | null;
   buildSeconds: number | null;
+  /** Where the cell's time went (absent in reports of earlier versions). */
+  timing?: CellTiming;
   status: Status;
   /** Why the cell failed or was skipped; null on pass. */
   reason: string | null;
