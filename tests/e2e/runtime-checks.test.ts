@@ -23,6 +23,7 @@ import type { BuildEnvironment } from "../../packages/harness/src/sources/build-
 import { prepareBuildEnvironment } from "../../packages/harness/src/sources/prepare-build-environment.ts";
 import { discoverTemplates } from "../../packages/harness/src/manifest/discover-templates.ts";
 import type { CheckName } from "../../packages/harness/src/manifest/schema.ts";
+import { runInLanes } from "../../packages/harness/src/matrix/run-in-lanes.ts";
 import { sampleAppProbe } from "../../packages/harness/src/matrix/run-matrix.ts";
 import { composeProjectOnFirstUse } from "../../packages/harness/src/stack/compose-project.ts";
 import { removeRunResources, type RunIdentity, runLabelKey } from "../../packages/harness/src/stack/run-labels.ts";
@@ -243,6 +244,34 @@ describe("on images broken on purpose, each check fails and says why", () => {
     const outcome = await proxyUpstreamDown(contexts["caddy-slow-502"]!);
     expect(outcome.status).toBe("fail");
     expect(outcome.detail).toMatch(/with its upstream stopped, GET \/ through the proxy answered 502 in 3\d{3} ms/);
+  });
+});
+
+describe("side by side, as `matrix --jobs 4` runs two cells, every check gives the verdict it gives alone", () => {
+  /** Each check on the image broken for it (above, each fails alone). */
+  const brokenFor: Array<[CheckName, string]> = [
+    ["sigterm-graceful", "no-exec"],
+    ["db-wait", "dsn-in-log"],
+    ["password-special-chars", "naive-database-url"],
+    ["override-cmd", "always-waits"],
+    ["read-only-rootfs", "writes-app-dir"],
+    ["arbitrary-uid", "fixed-uid"],
+    ["cap-drop-all", "chowns-as-root"],
+    ["proxy-upstream-down", "caddy-slow-502"],
+  ];
+
+  it("every runtime check on slim-uwsgi passes while each fails on its broken image, 4 at a time in each (runInLanes)", async () => {
+    const names = Object.keys(byName) as CheckName[];
+    const [good, broken] = await Promise.all([
+      runInLanes(names, 4, (name) => byName[name]!(contexts.uwsgi!)),
+      runInLanes(
+        brokenFor.map(([name]) => name),
+        4,
+        (name) => byName[name]!(contexts[brokenFor.find(([check]) => check === name)![1]]!),
+      ),
+    ]);
+    expect(good.map((outcome, index) => `${names[index]} ${outcome.status}: ${outcome.detail.split("\n")[0]}`)).toEqual(names.map((name) => expect.stringMatching(new RegExp(`^${name} pass`))));
+    expect(broken.map((outcome, index) => `${brokenFor[index]![0]} ${outcome.status}`)).toEqual(brokenFor.map(([name]) => `${name} fail`));
   });
 });
 

@@ -5,10 +5,11 @@ import { join, resolve } from "node:path";
 import { type CellReport, type MatrixRunResult, runMatrix } from "@dockerize-python/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noSecretsInImage } from "../../packages/harness/src/checks/no-secrets-in-image.ts";
-import { buildImage } from "../../packages/harness/src/docker/build-image.ts";
+import { type BuildImageRequest, buildImage } from "../../packages/harness/src/docker/build-image.ts";
 import { listAnonymousVolumes } from "../../packages/harness/src/docker/list-anonymous-volumes.ts";
 import { runDocker } from "../../packages/harness/src/docker/run-docker.ts";
 import { ensureStandin } from "../../packages/harness/src/hermetic/standins.ts";
+import { type ProbeCredentials, writeProbeCredentials } from "../../packages/harness/src/secrets/probe-credentials.ts";
 import { type RunIdentity, runLabelKey } from "../../packages/harness/src/stack/run-labels.ts";
 
 /**
@@ -39,30 +40,52 @@ describe("no-secrets-in-image on small Dockerfiles FROM the Python stand-in", ()
     python = (await ensureStandin("python:3.13-slim-trixie", () => {})).image;
   });
 
-  /** The check, run on `fixture` as the cell's docker/Dockerfile. */
-  async function checkFixture(fixture: string) {
+  /**
+   * The check, run on `fixture` as the cell's docker/Dockerfile. `ownBuild`: the cell's image is
+   * built first as the matrix builds it for this check (throwaway credentials with a marker, see
+   * markedBuildSecrets; uncached), so the check searches it; else the check builds again itself.
+   */
+  async function checkFixture(fixture: string, ownBuild = false) {
     const stageDir = await mkdtemp(join(scratch, `${fixture}-`));
     await mkdir(join(stageDir, "docker"));
     await cp(join(fixtures, `${fixture}.Dockerfile`), join(stageDir, "docker", "Dockerfile"));
-    const image = `dp-h5b-no-secrets-${fixture}:${runId}`;
+    const image = `dp-h5b-no-secrets-${fixture}${ownBuild ? "-own" : ""}:${runId}`;
+    const build = (changes: Partial<BuildImageRequest> = {}) => buildImage({ context: stageDir, dockerfile: join(stageDir, "docker", "Dockerfile"), tag: image, buildArgs: { PYTHON_IMAGE: python }, ...changes });
+    let cellBuild: { log: string; marked: ProbeCredentials | undefined } = { log: "", marked: undefined };
+    if (ownBuild) {
+      // Outside the build context, as the matrix keeps them.
+      const marked = await writeProbeCredentials(await mkdtemp(join(scratch, "marked-")), ["netrc"], ["default"]);
+      cellBuild = { log: (await build({ secretFiles: marked.secretFiles, ssh: marked.ssh, noCache: true })).log, marked };
+    }
     const outcome = await noSecretsInImage({
       image,
       stageDir,
       templateFiles: { dir: stageDir, dockerfile: "docker/Dockerfile", templatesDir: scratch },
-      rebuild: (changes = {}) => buildImage({ context: stageDir, dockerfile: join(stageDir, "docker", "Dockerfile"), tag: image, buildArgs: { PYTHON_IMAGE: python }, ...changes }),
+      rebuild: build,
+      cellBuild,
       secretFiles: {},
       log: () => {},
     });
     // The probe image is the check's to remove; nothing of it may stay.
     expect((await runDocker(["images", "--quiet", `${image}-secrets-probe`])).stdout.trim()).toBe("");
+    if (ownBuild) await runDocker(["rmi", image]).catch(() => {});
     return outcome;
   }
 
   it("passes a Dockerfile that reads its netrc and ssh agent only inside the RUN that mounts them", async () => {
     const outcome = await checkFixture("safe");
     expect(outcome.status, outcome.detail).toBe("pass");
-    expect(outcome.detail).toMatch(/--secret id=netrc, --ssh default \(a new key\) carried a random marker into 1 RUN step\(s\) that ran again uncached/);
+    expect(outcome.detail).toMatch(/^built again: --secret id=netrc, --ssh default \(a new key\) carried a random marker into 1 RUN step\(s\) that ran uncached/);
     expect(outcome.detail).toMatch(/not found in \d+ layers \(\d+ files, \d+ MB\), the image config, its \d+ history entries, \d+ build cache records or the build log/);
+  });
+
+  it("searches the cell's own image, building nothing, when its build carried the marker and ran the mounting steps", async () => {
+    const safe = await checkFixture("safe", true);
+    expect(safe.status, safe.detail).toBe("pass");
+    expect(safe.detail).toMatch(/^the cell's own build: --secret id=netrc, --ssh default \(a new key\) carried a random marker into 1 RUN step\(s\) that ran uncached/);
+    const leaking = await checkFixture("written-in-run", true);
+    expect(leaking.status).toBe("fail");
+    expect(leaking.detail).toMatch(/the marker passed in --secret id=netrc in layer \d+ of \d+ \(RUN .*\): \/root\/\.config\/pip-login/);
   });
 
   it.each([
@@ -149,7 +172,7 @@ describe("the compose checks on a real template cell and on compose files that b
   it("passes every check on the real template's files", () => {
     const failing = cell(real).checks.filter((c) => c.status !== "pass");
     expect(failing, JSON.stringify(failing, null, 2)).toEqual([]);
-    expect(check(real, "no-secrets-in-image")?.detail).toMatch(/--secret id=known_hosts, --secret id=netrc, --secret id=pip_conf, --ssh default \(a new key\) carried a random marker into 1 RUN step\(s\) that ran again uncached \(builder\)/);
+    expect(check(real, "no-secrets-in-image")?.detail).toMatch(/--secret id=known_hosts, --secret id=netrc, --secret id=pip_conf, --ssh default \(a new key\) carried a random marker into 1 RUN step\(s\) that ran uncached \(builder\)/);
     expect(check(real, "data-survives-restart")?.detail).toMatch(/3 rows written through POST \/visits \(count 3\); after `compose down` \+ `up`: 3 \(named volumes kept: app-data, caddy-config, caddy-data, db-data\); after `down --volumes` \+ `up`: 0/);
     expect(check(real, "static-refresh")?.detail).toMatch(/changed static\/hello\.txt; after `compose up --build` \([\d.]+ s\) the proxy serves the new file/);
   });

@@ -52,6 +52,21 @@ export function portOption(value: string | undefined, flag: string, usage: strin
   return port;
 }
 
+/**
+ * How many cells, and checks in a cell, wait side by side when --jobs is not given: the checks
+ * mostly wait (a server starting, a graceful stop), so more than the 2 cores this project's
+ * machines have; builds take turns on the engine whatever this is.
+ */
+export const defaultJobs = 4;
+
+/** `--jobs N`: a whole number from 1 to 16; `defaultJobs` when absent. */
+export function jobsOption(value: string | undefined, usage: string): number {
+  if (value === undefined) return defaultJobs;
+  const jobs = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) throw new UsageError(`--jobs must be a whole number from 1 to 16, not "${value}".`, usage);
+  return jobs;
+}
+
 /** `--check NAME` values: each must be a check the harness knows. */
 export function checkOptions(values: readonly string[] | undefined, usage: string): CheckName[] {
   return (values ?? []).map((value) => {

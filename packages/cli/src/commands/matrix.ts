@@ -1,6 +1,6 @@
 import { leftoverRemovalCommands, newRunIdentity, runMatrix, summarizeReport } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
-import { checkOptions, modeOption, parseCommandArgs, portOption, repoPath, reportDirOption } from "../command-args.ts";
+import { checkOptions, jobsOption, modeOption, parseCommandArgs, portOption, repoPath, reportDirOption } from "../command-args.ts";
 import { interruptedExitCode, interruptOnCtrlC } from "../interrupt-on-ctrl-c.ts";
 import { renderProgress } from "../progress.ts";
 
@@ -21,8 +21,11 @@ Options:
       --app DIR         The app to verify the templates with (default: the repository's sample-app)
       --templates DIR   The folder of templates (default: the repository's templates)
       --report-dir DIR  Where the reports go (default: the repository's reports, else ./reports)
+      --jobs N          How many cells, and checks within a cell, run side by side (default 4; 1:
+                        each in turn); builds take turns on the engine (one build at a time)
       --proxy-port PORT Publish each cell's proxy (Caddy) on this port of this machine, to open the
-                        app in a browser while its checks run (default: a free port each time)
+                        app in a browser while its checks run (default: a free port each time;
+                        with it, one cell at a time unless --jobs says otherwise)
 
 Ctrl-C stops after the current step, removes the run's containers and networks and writes the
 report, marked incomplete; a second Ctrl-C quits at once and prints how to remove what is left.
@@ -48,6 +51,7 @@ export const matrixCommand: Command = {
         templates: { type: "string" },
         "report-dir": { type: "string" },
         "proxy-port": { type: "string" },
+        jobs: { type: "string" },
       },
       usage,
     );
@@ -61,11 +65,13 @@ export const matrixCommand: Command = {
       mode: modeOption(values.mode, usage),
       proxyPort: portOption(values["proxy-port"], "--proxy-port", usage),
     };
+    // A fixed proxy port serves one cell at a time: without --jobs, that is what it asks for.
+    const jobs = options.proxyPort !== undefined && values.jobs === undefined ? 1 : jobsOption(values.jobs, usage);
 
     const run = newRunIdentity();
     const interrupt = interruptOnCtrlC(() => leftoverRemovalCommands(run));
     try {
-      const result = await runMatrix({ ...options, run, signal: interrupt.signal }, renderProgress());
+      const result = await runMatrix({ ...options, jobs, run, signal: interrupt.signal }, renderProgress());
       process.stdout.write(`${summarizeReport(result.report)}\nReports: ${result.markdownFile}\n         ${result.jsonFile}\n`);
       if (!result.report.complete) return interruptedExitCode;
       // A cell skipped with its reason (no registry for Alpine's base image, say) is not a failure.

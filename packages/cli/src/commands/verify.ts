@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { leftoverRemovalCommands, newRunIdentity, summarizeReport, verifyApp } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
-import { checkOptions, modeOption, parseCommandArgs, probeOption } from "../command-args.ts";
+import { checkOptions, jobsOption, modeOption, parseCommandArgs, probeOption } from "../command-args.ts";
 import { interruptedExitCode, interruptOnCtrlC } from "../interrupt-on-ctrl-c.ts";
 import { renderProgress } from "../progress.ts";
 import { templateSourceOption } from "../template-source-option.ts";
@@ -31,6 +31,8 @@ Options:
                         module proxy else none; hermetic: every source local; online: none local
       --probe PATH      Ask this path (starting with /) to know the app serves
       --expect TEXT     With --probe: the answer must be 200 and contain TEXT
+      --jobs N          How many variants, and checks within one, run side by side (default 4;
+                        1: each in turn); builds take turns on the engine (one build at a time)
       --report-dir DIR  Where the reports go (default: <app>/.dockerize-python/reports)
       --registry URL    Fetch the recorded template versions from this npm registry instead of
                         the recorded one
@@ -58,6 +60,7 @@ export const verifyCommand: Command = {
         "report-dir": { type: "string" },
         registry: { type: "string" },
         from: { type: "string" },
+        jobs: { type: "string" },
       },
       usage,
     );
@@ -74,6 +77,7 @@ export const verifyCommand: Command = {
           checks: checkOptions(values.check, usage),
           probe: probeOption(values.probe, values.expect, usage),
           source: templateSourceOption(values, usage),
+          jobs: jobsOption(values.jobs, usage),
           run,
           signal: interrupt.signal,
         },

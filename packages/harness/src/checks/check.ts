@@ -5,6 +5,7 @@ import type { Status } from "../report/report-types.ts";
 import type { BaseImageSource } from "../sources/sources.ts";
 import type { AppProbe } from "../stack/app-probe.ts";
 import type { ComposeProject } from "../stack/compose-project.ts";
+import type { ProbeCredentials } from "../secrets/probe-credentials.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import type { RunningStack } from "../stack/start-stack.ts";
 
@@ -33,6 +34,12 @@ export interface CheckContext {
    * again without the cache.
    */
   rebuild(changes?: RebuildChanges): Promise<BuiltImage>;
+  /**
+   * The cell's own build: its log, and the throwaway credentials (a random marker in every secret
+   * and ssh mount) it was given when no-secrets-in-image is among the cell's checks: when its
+   * mounting steps ran (not from the cache), that check searches the image itself, no rebuild.
+   */
+  cellBuild: { log: string; marked: ProbeCredentials | undefined };
   /** The cell's stack (database, app, proxy), started on first use and shared by the checks. */
   stack(): Promise<RunningStack>;
   /**

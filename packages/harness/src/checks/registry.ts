@@ -62,6 +62,15 @@ export const checks = {
 } satisfies Record<CheckName, Check>;
 
 /**
+ * The checks that change the staged app (deps-layer-cached, static-refresh), build from it
+ * (onbuild-child, no-secrets-in-image, compose's build) or share the cell's compose project: they
+ * run one after another, in the registry's order, as one lane beside the other checks. Every other
+ * check reads the built image, the shared stack (never changed by a check) or containers of its own,
+ * so those run side by side (see runCellChecks).
+ */
+export const stagedAppChecks: ReadonlySet<CheckName> = new Set<CheckName>(["onbuild-child", "deps-layer-cached", "no-secrets-in-image", "compose-up", "data-survives-restart", "static-refresh"]);
+
+/**
  * The checks that need no built image, no stack and no network: they read the template's files
  * only (CheckContext.templateFiles), so a runner may run them for a cell it cannot build. Their
  * type proves it: each takes a StaticCheckContext.

@@ -3,6 +3,7 @@ import type { RebuildChanges } from "../checks/check.ts";
 import { BuildFailedError, buildImage, type BuiltImage } from "../docker/build-image.ts";
 import { type BuildProvenance, provenanceBuildArgs } from "../labels/build-provenance.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
+import type { ProbeCredentials } from "../secrets/probe-credentials.ts";
 import type { Cell } from "./cell.ts";
 import { proxyCell, resolvedBuildArgs, trustSecrets } from "./cell-build-args.ts";
 import { CellEndedEarly, type CellToVerify, cellImageName, cellLogFile, type VerifyCellOptions } from "./cell-to-verify.ts";
@@ -11,9 +12,15 @@ import { CellEndedEarly, type CellToVerify, cellImageName, cellLogFile, type Ver
 export interface BuiltCellImage {
   tag: string;
   seconds: number;
+  /** How long it waited for other builds on the engine first. */
+  waitedSeconds: number;
   /** What it was built with: the cell's build args as this run resolved them, and the build secrets. */
   buildArgs: Record<string, string>;
   secretFiles: Record<string, string>;
+  /** The build's whole plain-progress log. */
+  log: string;
+  /** The throwaway credentials it was built with (see markedBuildSecrets); undefined: the run's own secrets only. */
+  marked: ProbeCredentials | undefined;
   /**
    * Builds it again from the staged copy with the same request, plus `changes`; under another tag
    * its log goes beside the cell's, which stays the cell's own build.
@@ -22,15 +29,18 @@ export interface BuiltCellImage {
 }
 
 /** Builds the cell's image from its staged copy (`building`). A failed build ends the cell (CellEndedEarly). */
-export async function buildCellImage(cell: CellToVerify, stageDir: string, provenance: BuildProvenance, options: VerifyCellOptions): Promise<BuiltCellImage> {
-  const request = buildRequest(cell, stageDir, cellImageName(cell), cellLogFile(options.logDir, cell), provenance, options);
+export async function buildCellImage(cell: CellToVerify, stageDir: string, provenance: BuildProvenance, options: VerifyCellOptions, marked?: ProbeCredentials): Promise<BuiltCellImage> {
+  const request = { ...buildRequest(cell, stageDir, cellImageName(cell), cellLogFile(options.logDir, cell), provenance, options), ...(marked ? { secretFiles: marked.secretFiles, ssh: marked.ssh } : {}) };
   options.step("building");
   const built = await buildImage(request).catch(endCellOnBuildFailure((error) => error.message, "the image did not build"));
   return {
     tag: request.tag,
     seconds: built.seconds,
+    waitedSeconds: built.waitedSeconds,
     buildArgs: request.buildArgs,
     secretFiles: request.secretFiles,
+    log: built.log,
+    marked,
     rebuild: (changes = {}) =>
       buildImage({ ...request, ...changes, logFile: changes.tag ? cellLogFile(options.logDir, cell, changes.tag.split(":").pop()) : request.logFile }),
   };
@@ -41,11 +51,10 @@ export async function buildCellImage(cell: CellToVerify, stageDir: string, prove
  * from the app's staged copy: the proxy serves the app's static files itself. A failed build ends
  * the cell (CellEndedEarly).
  */
-export async function buildProxyImage(cell: CellToVerify, proxy: LoadedTemplate, stageDir: string, provenance: BuildProvenance, options: VerifyCellOptions): Promise<string> {
+export async function buildProxyImage(cell: CellToVerify, proxy: LoadedTemplate, stageDir: string, provenance: BuildProvenance, options: VerifyCellOptions): Promise<BuiltImage> {
   options.step(`building the ${proxy.name} proxy for this app`);
   const request = buildRequest(proxyCell(proxy), stageDir, `${cellImageName(cell)}-proxy`, cellLogFile(options.logDir, cell, "proxy"), provenance, options);
-  await buildImage(request).catch(endCellOnBuildFailure((error) => `The ${proxy.name} proxy for this app did not build. ${error.message}`, "the proxy image did not build"));
-  return request.tag;
+  return buildImage(request).catch(endCellOnBuildFailure((error) => `The ${proxy.name} proxy for this app did not build. ${error.message}`, "the proxy image did not build"));
 }
 
 /**

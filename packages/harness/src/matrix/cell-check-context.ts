@@ -58,6 +58,7 @@ export function checkContext(cell: CellToVerify, staticContext: StaticCheckConte
     baseImageSource: options.environment.sources.baseImages.kind,
     dependencyStyle: cell.dependencyStyle,
     rebuild: built.image.rebuild,
+    cellBuild: { log: built.image.log, marked: built.image.marked },
     stack: () => built.stack.get(),
     composeProject: () => {
       if (!built.composeProject) throw new Error(`${template.name} names no compose file to bring up`);

@@ -32,6 +32,11 @@ export interface VerifyCellOptions {
   appEnv?: Record<string, string>;
   /** Checks reported as skip with this reason instead of run (they need something the app lacks). */
   skipChecks?: Partial<Record<CheckName, string>>;
+  /**
+   * How many checks of the cell run side by side, beside the lane of those that use the staged app
+   * (see runCellChecks); 1 (the default): every check in turn.
+   */
+  jobs?: number;
   /** Aborted: the cell stops at its next step (a running docker command is stopped at once). */
   signal?: AbortSignal;
 }

@@ -4,6 +4,7 @@ import type { CheckName } from "../manifest/schema.ts";
 import type { CheckResult } from "../report/report-types.ts";
 import { roundSeconds } from "../report/round-seconds.ts";
 import type { CellToVerify, VerifyCellOptions } from "./cell-to-verify.ts";
+import { runInLanes } from "./run-in-lanes.ts";
 
 /** The checks the cell's manifest lists, in the registry's order (the order they run in). */
 export function listedChecks(cell: CellToVerify): CheckName[] {
@@ -11,30 +12,29 @@ export function listedChecks(cell: CellToVerify): CheckName[] {
 }
 
 /**
- * Runs each check on the built cell, in order; one the options skip (the app lacks what it needs) is
- * reported as skip with their reason. An abort stops the cell between checks, never within one: a
- * check always cleans up what it started.
+ * Runs the listed checks on the built cell and gives their results in the registry's order. The
+ * checks that use the staged app (stagedAppChecks) run one after another as one lane; beside that
+ * lane the others run at most `options.jobs` at a time (1: every check in turn). Their builds take
+ * turns on the engine (withEngineBuildLock); their containers run side by side. One the options
+ * skip (the app lacks what it needs) is reported as skip with their reason. An abort stops the cell
+ * between checks, never within one: a check always cleans up what it started.
  */
 export async function runCellChecks(listed: readonly CheckName[], context: CheckContext, options: VerifyCellOptions): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
-  for (const name of listed) {
+  const runOne = async (name: CheckName): Promise<CheckResult> => {
     options.signal?.throwIfAborted();
     const skip = options.skipChecks?.[name];
-    if (skip) {
-      results.push({ name, status: "skip", detail: skip });
-      continue;
-    }
+    if (skip) return { name, status: "skip", detail: skip, seconds: 0 };
     options.step(`check ${name}`);
-    results.push(await runCheck(name, () => checks[name](context)));
-  }
-  return results;
+    return runCheck(name, () => checks[name](context));
+  };
+  return runInLanes(listed, options.jobs ?? 1, runOne);
 }
 
 /** For a cell with no image to check: the static checks run, every other is reported as not run, saying why. */
 export async function runStaticChecks(listed: readonly CheckName[], context: StaticCheckContext, notRun: string): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const name of listed) {
-    results.push(isStaticCheck(name) ? await runCheck(name, () => staticChecks[name](context)) : { name, status: "skip", detail: `not run: ${notRun}` });
+    results.push(isStaticCheck(name) ? await runCheck(name, () => staticChecks[name](context)) : { name, status: "skip", detail: `not run: ${notRun}`, seconds: 0 });
   }
   return results;
 }
@@ -42,10 +42,10 @@ export async function runStaticChecks(listed: readonly CheckName[], context: Sta
 /** Runs the check named `name`, timed; one that throws fails with the error's message. */
 async function runCheck(name: CheckName, check: () => Promise<CheckOutcome>): Promise<CheckResult> {
   const started = performance.now();
+  const seconds = () => roundSeconds((performance.now() - started) / 1000);
   try {
-    const outcome = await check();
-    return { name, ...outcome, detail: `${outcome.detail} (${roundSeconds((performance.now() - started) / 1000)} s)` };
+    return { name, ...(await check()), seconds: seconds() };
   } catch (error) {
-    return { name, status: "fail", detail: error instanceof Error ? error.message : String(error) };
+    return { name, status: "fail", detail: error instanceof Error ? error.message : String(error), seconds: seconds() };
   }
 }

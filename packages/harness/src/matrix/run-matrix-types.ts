@@ -42,7 +42,13 @@ export interface RunMatrixOptions {
    */
   skipChecks?: Partial<Record<CheckName, string>>;
   /**
-   * Publish each cell's proxy (Caddy) on this host port instead of a free one. Checked before
+   * How much waits side by side: this many cells at once (their builds take turns on the engine,
+   * one build at a time), and in each cell this many checks at once beside the lane of those that
+   * use the staged app. 1 (the default): every cell and every check in turn.
+   */
+  jobs?: number;
+  /**
+   * Publish each cell's proxy (Caddy) on this host port instead of a free one (so: one cell at a time). Checked before
    * anything starts: a port in use is a PortInUseError.
    */
   proxyPort?: number;

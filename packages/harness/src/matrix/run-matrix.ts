@@ -16,6 +16,7 @@ import type { Cell } from "./cell.ts";
 import { expandMatrix } from "./expand-matrix.ts";
 import type { MatrixProgressListener, MatrixRunResult, RunMatrixOptions } from "./run-matrix-types.ts";
 import type { CellToVerify } from "./cell-to-verify.ts";
+import { runCells } from "./run-cells.ts";
 import { verifyCell } from "./verify-cell.ts";
 
 /** What the sample app answers at `/`; an app given with --app may answer something else. */
@@ -25,8 +26,8 @@ export const sampleAppGreeting = "Hello World From Docker!";
 export const sampleAppProbe: AppProbe = { path: "/", text: sampleAppGreeting, showsDatabaseVersion: true };
 
 /**
- * Builds and verifies every cell of the matrix, one at a time (they share one engine and two cores),
- * and writes the report. Everything the user gave (manifests, names, patterns, the app, a port) is
+ * Builds and verifies every cell of the matrix, `options.jobs` at a time (see runCells), and writes
+ * the report (its cells in the matrix's order). Everything the user gave (manifests, names, patterns, the app, a port) is
  * checked before anything starts. An abort stops after the current step; an error stops the run;
  * either way the report lists the cells that finished, marked incomplete with the reason and the
  * cells that did not. Whatever the run started is removed, even on failure.
@@ -38,6 +39,9 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
     .map((cell) => withCompanions(cell, templates))
     .map((cell) => (options.checks?.length ? { ...cell, checks: cell.checks.filter((name) => options.checks!.includes(name)) } : cell));
   await assertAppDependencyFiles(options.appDir, cells);
+  if (options.proxyPort !== undefined && (options.jobs ?? 1) > 1) {
+    throw new ExplainedError(`A fixed proxy port (${options.proxyPort}) is one cell's at a time, and this run would verify ${options.jobs} cells side by side.\nFix: run with --jobs 1 beside --proxy-port, or leave --proxy-port out (each proxy then gets a free port).`);
+  }
   if (options.proxyPort !== undefined) await assertPortFree(options.proxyPort, "the proxy (Caddy) of each cell", "--proxy-port");
   const engine = await assertDockerEngine();
   const log = (message: string) => progress({ kind: "log", message });
@@ -51,12 +55,12 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
   try {
     progress({ kind: "phase", message: `finding where base images, Python packages and Go modules come from (--mode ${options.mode}), and preparing them` });
     environment = await prepareBuildEnvironment(options.mode, imageDemands(cells), log);
-    for (const [index, cell] of cells.entries()) {
-      options.signal?.throwIfAborted();
-      progress({ kind: "cell-start", cell, index, total: cells.length });
-      const report = await verifyCell(cell, {
+    const ready = environment;
+    const jobs = options.jobs ?? 1;
+    await runCells(cells, { jobs, signal: options.signal, progress, done: (report) => reports.push(report) }, (cell, signal) =>
+      verifyCell(cell, {
         appDir: options.appDir,
-        environment,
+        environment: ready,
         run,
         logDir: join(options.reportDir, "logs"),
         probe: options.probe ?? sampleAppProbe,
@@ -66,13 +70,10 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
         skipChecks: options.skipChecks,
         step: (message) => progress({ kind: "cell-step", cell, message }),
         proxyPort: options.proxyPort,
-        signal: options.signal,
-      });
-      // Interrupted while the cell ran: a failure may be the interruption's doing (a stopped build), not the cell's.
-      options.signal?.throwIfAborted();
-      reports.push(report);
-      progress({ kind: "cell-done", cell, report, index, total: cells.length });
-    }
+        jobs,
+        signal,
+      }),
+    );
   } catch (error) {
     if (options.signal?.aborted) {
       stoppedBecause = abortReason(options.signal);
@@ -95,11 +96,12 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
     startedAt,
     finishedAt: new Date().toISOString(),
     complete: stoppedBecause === undefined,
-    ...(stoppedBecause === undefined ? {} : { incomplete: { reason: stoppedBecause, cellsNotFinished: cells.slice(reports.length).map((cell) => cell.id) } }),
+    ...(stoppedBecause === undefined ? {} : { incomplete: { reason: stoppedBecause, cellsNotFinished: cells.filter((cell) => !reports.some((report) => report.id === cell.id)).map((cell) => cell.id) } }),
     engine,
     ...(options.checks?.length ? { checksSelected: options.checks } : {}),
     localSources: environment?.summary ?? null,
-    cells: reports,
+    // In the matrix's order, however the cells finished.
+    cells: cells.flatMap((cell) => reports.filter((report) => report.id === cell.id)),
   };
   const files = await writeReport(report, options.reportDir);
   if (failure !== undefined) {

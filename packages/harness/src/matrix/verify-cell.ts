@@ -9,6 +9,9 @@ import { buildCellImage, buildProxyImage } from "./build-cell-images.ts";
 import { checkContext, staticCheckContext } from "./cell-check-context.ts";
 import { newCellReport, recordChecks, recordEarlyEnd, recordImage } from "./cell-report.ts";
 import { type CellStack, cellStackOnFirstUse } from "./cell-stack.ts";
+import { type CellStopwatch, startCellStopwatch } from "./cell-stopwatch.ts";
+import { trustSecrets } from "./cell-build-args.ts";
+import { type MarkedBuildSecrets, markedBuildSecrets } from "./marked-build-secrets.ts";
 import { CellEndedEarly, type CellToVerify, type VerifyCellOptions } from "./cell-to-verify.ts";
 import { listedChecks, runCellChecks, runStaticChecks } from "./run-cell-checks.ts";
 import { lockStagedPipfile, stageCell } from "./stage-cell.ts";
@@ -18,9 +21,18 @@ import { lockStagedPipfile, stageCell } from "./stage-cell.ts";
  * app's stack runs behind), runs every check the manifest lists in the registry's order (the stack
  * and the compose project start on first use), and cleans up: nothing a check does is left running.
  * A check that throws fails with the error's message. A cell the run cannot build (its needs unmet),
- * or whose Pipfile or images cannot be made, runs only its static checks.
+ * or whose Pipfile or images cannot be made, runs only its static checks. The report's `timing`
+ * says where the cell's time went.
  */
 export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions): Promise<CellReport> {
+  const stopwatch = startCellStopwatch();
+  const report = await verifyCellSteps(cell, options, stopwatch);
+  // Read after the steps' cleanup: the total includes removing the stack and the staged copy.
+  return { ...report, timing: stopwatch.read() };
+}
+
+/** verifyCell's steps, timed by `stopwatch`. */
+async function verifyCellSteps(cell: CellToVerify, options: VerifyCellOptions, stopwatch: CellStopwatch): Promise<CellReport> {
   const { environment } = options;
   const unmet = environment.unmetNeed(cell.variant.needs);
   // A skipped cell's base images were not prepared: it reports (and composes with) the official ones it would use.
@@ -30,27 +42,34 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
   const staticContext = staticCheckContext(cell, resolve, options);
   if (unmet) return recordEarlyEnd(report, await runStaticChecks(listed, staticContext, unmet), "skip", unmet);
 
-  const stageDir = await stageCell(cell, options.appDir);
+  const stageDir = await stopwatch.time("stageSeconds", () => stageCell(cell, options.appDir));
   const compose = staticContext.compose;
   const composeProject = compose ? composeProjectOnFirstUse({ run: options.run, cellId: cell.id, stageDir, compose }) : undefined;
   let stack: CellStack | undefined;
+  let marked: MarkedBuildSecrets | undefined;
   try {
-    if (cell.dependencyStyle === "pipenv") await lockStagedPipfile(cell, stageDir, options);
+    if (cell.dependencyStyle === "pipenv") await stopwatch.time("stageSeconds", () => lockStagedPipfile(cell, stageDir, options));
     // When and from which commit: the images' OCI labels (the oci-labels check reads them back).
     const provenance = await buildProvenance(options.appDir);
-    const image = await buildCellImage(cell, stageDir, provenance, options);
+    marked = await markedBuildSecrets(cell, stageDir, trustSecrets(environment));
+    const image = await buildCellImage(cell, stageDir, provenance, options, marked?.credentials);
+    stopwatch.add("buildWaitSeconds", image.waitedSeconds);
     const facts = await recordImage(report, image);
     const proxy = proxyToBuild(cell, listed);
-    const proxyImage = proxy && (await buildProxyImage(cell, proxy, stageDir, provenance, options));
-    stack = cellStackOnFirstUse(cell, image.tag, proxyImage, options);
+    const proxyImage = proxy && (await stopwatch.time("proxyBuildSeconds", () => buildProxyImage(cell, proxy, stageDir, provenance, options)));
+    if (proxyImage) stopwatch.add("buildWaitSeconds", proxyImage.waitedSeconds);
+    stack = cellStackOnFirstUse(cell, image.tag, proxyImage?.tag, options);
     const context = checkContext(cell, staticContext, { stageDir, image, facts, stack, composeProject }, options);
-    return recordChecks(report, await runCellChecks(listed, context, options));
+    return recordChecks(report, await stopwatch.time("checksSeconds", () => runCellChecks(listed, context, options)));
   } catch (error) {
     if (!(error instanceof CellEndedEarly)) throw error;
     return recordEarlyEnd(report, await runStaticChecks(listed, staticContext, error.notRun), "fail", error.message);
   } finally {
+    const stackStarted = stack?.startSeconds();
+    if (stackStarted != null) stopwatch.add("stackStartSeconds", stackStarted);
     await stack?.stop();
     await composeProject?.remove();
+    await marked?.remove();
     await rm(stageDir, { recursive: true, force: true });
   }
 }

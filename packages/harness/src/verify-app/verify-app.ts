@@ -35,6 +35,8 @@ export interface VerifyAppOptions {
    * the sample app's, else the path of the env file's HEALTHCHECK_URL, else GET /.
    */
   probe?: AppProbe;
+  /** How many checks run side by side (see RunMatrixOptions.jobs); 1 when absent. */
+  jobs?: number;
   /** The label the run's containers and networks carry (see RunMatrixOptions.run). */
   run?: RunIdentity;
   signal?: AbortSignal;
@@ -106,6 +108,7 @@ export async function verifyApp(options: VerifyAppOptions, progress: MatrixProgr
         probe,
         staticDir: record.settings.staticDir,
         skipChecks: sampleRoutes ? undefined : sampleRouteSkips(),
+        jobs: options.jobs,
         run: options.run,
         signal: options.signal,
       },
