@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { type AppProbe, type CheckName, checkNames, type RequestedMode, requestedModes } from "@dockerize-python/harness";
+import { type AppProbe, type CheckName, checkNames, type RequestedMode, requestedModes, type Shard } from "@dockerize-python/harness";
 import { findRepoRoot } from "./find-repo-root.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -50,6 +50,20 @@ export function portOption(value: string | undefined, flag: string, usage: strin
     throw new UsageError(`${flag} must be a port number from 1 to 65535, not "${value}".`, usage);
   }
   return port;
+}
+
+/**
+ * `--shard I/N`: the I-th of N shards of the selected cells, I from 1 to N; undefined when absent.
+ * Anything else is a UsageError saying what is meant.
+ */
+export function shardOption(value: string | undefined, usage: string): Shard | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [Number.NaN, Number.NaN];
+  if (!(count >= 1 && index >= 1 && index <= count)) {
+    throw new UsageError(`--shard must be I/N, the I-th of N shards with I from 1 to N (--shard 1/3, 2/3, 3/3), not "${value}".`, usage);
+  }
+  return { index, count };
 }
 
 /** `--check NAME` values: each must be a check the harness knows. */

@@ -21,11 +21,12 @@ export {
 export type { Cell } from "./matrix/cell.ts";
 export { expandMatrix } from "./matrix/expand-matrix.ts";
 export { runMatrix } from "./matrix/run-matrix.ts";
+export type { Shard } from "./matrix/shard-cells.ts";
 export type { MatrixProgressEvent, MatrixProgressListener, MatrixRunResult, RunMatrixOptions } from "./matrix/run-matrix-types.ts";
 
 export { formatDuration } from "./report/format-duration.ts";
 export { renderMarkdown } from "./report/render-markdown.ts";
-export type { CellReport, CheckResult, IncompleteRun, MatrixReport, Status } from "./report/report-types.ts";
+export type { CellReport, CheckResult, IncompleteRun, MatrixReport, ShardOfRun, Status } from "./report/report-types.ts";
 export { statusMarks } from "./report/status-marks.ts";
 export { summarizeReport } from "./report/summarize-report.ts";
 export { type ReportFiles, writeReport } from "./report/write-report.ts";
