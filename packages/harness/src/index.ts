@@ -32,6 +32,8 @@ export { summarizeReport } from "./report/summarize-report.ts";
 export { type ReportFiles, writeReport } from "./report/write-report.ts";
 export { mergeReports } from "./report/merge-reports.ts";
 export { describeMergedRuns } from "./report/describe-merged-runs.ts";
+export { type CiWorkspace, ciWorkflowPath, ciWorkflowRegenerate, renderCiWorkflow } from "./ci-workflow/render-ci-workflow.ts";
+export { workspacePnpmVersion } from "./ci-workflow/workspace-pnpm-version.ts";
 export { renderTemplatesTable, replaceTemplatesTable, templatesTableMarkers } from "./docs/render-templates-table.ts";
 
 export type { CheckContext, CheckOutcome, StaticCheckContext, TemplateFiles } from "./checks/check.ts";
