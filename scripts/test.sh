@@ -17,8 +17,9 @@ export TESTCONTAINERS_RYUK_DISABLED=true
 results=$(mktemp -d)
 status=0
 # The generated template files match their sources in templates/_shared (also a unit test; here
-# first, so a drift is named before anything is built).
+# first, so a drift is named before anything is built), and the CI workflow its manifests.
 node "$repo/templates/_shared/generate.ts" --check || status=$?
+(cd "$repo" && pnpm exec dockerize-python ci-workflow --check) || status=$?
 # The tests are type-checked too (vitest only strips their types): a fake that no longer has the
 # shape of what it stands for fails here, not as a puzzling runtime error.
 (cd "$repo/tests" && pnpm exec tsc -p tsconfig.json) || status=$?

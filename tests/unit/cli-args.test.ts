@@ -45,6 +45,10 @@ describe("dockerize-python command line", () => {
     { args: ["matrix", "--mode", "fast"], message: '--mode must be one of auto, hermetic, online, not "fast".' },
     { args: ["matrix", "extra"], message: "Unexpected argument 'extra'" },
     { args: ["matrix", "--check", "fast"], message: "--check fast: not a check the harness knows. Checks: " },
+    ...["0/3", "4/3", "x", "1/0", "1/3/5", "1/3x"].map((value) => ({
+      args: ["matrix", "--shard", value],
+      message: `--shard must be I/N, the I-th of N shards with I from 1 to N (--shard 1/3, 2/3, 3/3), not "${value}".`,
+    })),
     { args: ["verify", "--check", "fast"], message: "--check fast: not a check the harness knows. Checks: " },
     { args: ["verify", "--probe", "healthz"], message: '--probe must be a path starting with /, not "healthz".' },
     { args: ["verify", "--expect", "ok"], message: "--expect needs --probe: it is the text the probed path answers." },

@@ -117,6 +117,37 @@ describe("mergeReports", () => {
     expect(merged.sources).toEqual(online);
   });
 
+  describe("of shards (matrix --shard I/N)", () => {
+    const cellsByShard = [["alpine/py3.11", "caddy/caddy2"], [], ["slim-uwsgi/py3.13"]];
+    const shard = (index: number, overrides: Partial<MatrixReport> = {}) =>
+      report({ cells: cellsByShard[index - 1]!.map((id) => cell(id, "pass")), shard: { index, count: 3, cellsByShard }, ...overrides });
+
+    it("gives the cells and statuses of one unsharded run when every shard is there, empty ones too", () => {
+      const merged = mergeReports([shard(3), shard(1), shard(2)]);
+      expect(merged.complete).toBe(true);
+      expect(merged.incomplete).toBeUndefined();
+      expect(merged.shard).toBeUndefined();
+      expect(merged.cells.map((c) => [c.id, c.status])).toEqual([["alpine/py3.11", "pass"], ["caddy/caddy2", "pass"], ["slim-uwsgi/py3.13", "pass"]]);
+    });
+
+    it("is incomplete without a shard's report, naming the shard and the cells it held", () => {
+      const merged = mergeReports([shard(2), shard(3)]);
+      expect(merged.complete).toBe(false);
+      expect(merged.incomplete).toEqual({ reason: "no report from shard 1/3 (it held alpine/py3.11, caddy/caddy2)", cellsNotFinished: ["alpine/py3.11", "caddy/caddy2"] });
+      const emptyMissing = mergeReports([shard(1), shard(3, { complete: false, incomplete: { reason: "interrupted by Ctrl-C (SIGINT)", cellsNotFinished: ["slim-uwsgi/py3.13"] }, cells: [] })]);
+      expect(emptyMissing.incomplete).toEqual({ reason: "interrupted by Ctrl-C (SIGINT); no report from shard 2/3 (it held no cells)", cellsNotFinished: ["slim-uwsgi/py3.13"] });
+    });
+
+    it("refuses a shard given twice, shards of different counts, different selections, and shards mixed with unsharded runs", () => {
+      expect(() => mergeReports([shard(1), shard(2), shard(2), shard(3)])).toThrow(/Shard 2\/3 is given more than once[\s\S]*Fix: merge the reports of one sharded run/);
+      const ofTwo = report({ shard: { index: 2, count: 2, cellsByShard: [["alpine/py3.11"], ["caddy/caddy2", "slim-uwsgi/py3.13"]] } });
+      expect(() => mergeReports([shard(1), ofTwo, shard(3)])).toThrow(/shards of different counts \(\/3, \/2\)[\s\S]*Fix: /);
+      const otherSelection = report({ shard: { index: 2, count: 3, cellsByShard: [["alpine/py3.11"], [], ["slim-uwsgi/py3.13"]] } });
+      expect(() => mergeReports([shard(1), otherSelection])).toThrow(/different selections of cells[\s\S]*Fix: /);
+      expect(() => mergeReports([shard(1), report({ cells: [cell("caddy/caddy2", "pass")] })])).toThrow(/1 of the reports are of unsharded runs and 1 of shards[\s\S]*Fix: /);
+    });
+  });
+
   it("says, per run, whether this job verified it (with its cells' sources and what it reused) or turbo restored it", () => {
     const cached = report({ cells: [cell("caddy/caddy2", "pass", { baseImages: "stand-ins" })] });
     const fresh = report({

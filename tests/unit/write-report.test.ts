@@ -161,6 +161,18 @@ describe("writeReport", () => {
     expect(summarizeReport(stopped)).toMatch(/^Matrix INCOMPLETE \(stopped by an error: no Docker engine; --mode auto, 3 min 05 s\): 0 finished cells/);
   });
 
+  it("names the shard a run was, and says a shard holding no cells had nothing to run", async () => {
+    const cellsByShard = [report.cells.map((c) => c.id), []];
+    const first: MatrixReport = { ...report, shard: { index: 1, count: 2, cellsByShard } };
+    const firstMarkdown = await readFile((await writeReport(first, temp.dir)).markdownFile, "utf8");
+    expect(firstMarkdown).toContain(`- Shard: shard 1/2: ${cellsByShard[0]!.length} of ${cellsByShard[0]!.length} selected cells (a hash of each cell's id picks its shard)`);
+    const empty: MatrixReport = { ...report, cells: [], shard: { index: 2, count: 2, cellsByShard } };
+    const emptyMarkdown = await readFile((await writeReport(empty, temp.dir)).markdownFile, "utf8");
+    expect(emptyMarkdown).toContain(`This run is shard 2/2: none of the ${cellsByShard[0]!.length} selected cells, so nothing to run.`);
+    expect(emptyMarkdown).not.toContain("No cell finished.");
+    expect(summarizeReport(empty)).toMatch(/^Matrix finished \(shard 2\/2: none of the \d+ selected cells, so nothing to run; base images: /);
+  });
+
   it("summarizes a run with its sources and duration, and a merged report with the span of its runs", () => {
     const timed: MatrixReport = { ...report, startedAt: "2026-01-01T10:00:00.000Z", finishedAt: "2026-01-01T10:45:26.000Z" };
     const sources = "base images: stand-ins (from Debian); Python packages: local index (from Debian); Go modules: Go module proxy";

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { type AppProbe, type CheckName, checkNames, type RequestedMode, requestedModes } from "@dockerize-python/harness";
+import { type AppProbe, type CheckName, checkNames, type RequestedMode, requestedModes, type Shard } from "@dockerize-python/harness";
 import { findRepoRoot } from "./find-repo-root.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -65,6 +65,20 @@ export function jobsOption(value: string | undefined, usage: string): number {
   const jobs = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) throw new UsageError(`--jobs must be a whole number from 1 to 16, not "${value}".`, usage);
   return jobs;
+}
+
+/**
+ * `--shard I/N`: the I-th of N shards of the selected cells, I from 1 to N; undefined when absent.
+ * Anything else is a UsageError saying what is meant.
+ */
+export function shardOption(value: string | undefined, usage: string): Shard | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [Number.NaN, Number.NaN];
+  if (!(count >= 1 && index >= 1 && index <= count)) {
+    throw new UsageError(`--shard must be I/N, the I-th of N shards with I from 1 to N (--shard 1/3, 2/3, 3/3), not "${value}".`, usage);
+  }
+  return { index, count };
 }
 
 /** `--check NAME` values: each must be a check the harness knows. */

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { ExplainedError } from "@dockerize-python/harness";
 import type { Command } from "./command.ts";
+import { ciWorkflowCommand } from "./commands/ci-workflow.ts";
 import { diffCommand } from "./commands/diff.ts";
 import { ejectCommand } from "./commands/eject.ts";
 import { matrixCommand } from "./commands/matrix.ts";
@@ -12,7 +13,7 @@ import { templatesTableCommand } from "./commands/templates-table.ts";
 import { verifyCommand } from "./commands/verify.ts";
 import { UsageError } from "./usage-error.ts";
 
-const commands: readonly Command[] = [matrixCommand, newCommand, verifyCommand, diffCommand, mergeReportsCommand, ejectCommand, templatesTableCommand, publishImageCommand];
+const commands: readonly Command[] = [matrixCommand, newCommand, verifyCommand, diffCommand, mergeReportsCommand, ejectCommand, templatesTableCommand, ciWorkflowCommand, publishImageCommand];
 
 const usage = `Usage: dockerize-python <command> [options]
 

@@ -21,16 +21,19 @@ export {
 export type { Cell } from "./matrix/cell.ts";
 export { expandMatrix } from "./matrix/expand-matrix.ts";
 export { runMatrix } from "./matrix/run-matrix.ts";
+export type { Shard } from "./matrix/shard-cells.ts";
 export type { MatrixProgressEvent, MatrixProgressListener, MatrixRunResult, RunMatrixOptions } from "./matrix/run-matrix-types.ts";
 
 export { formatDuration } from "./report/format-duration.ts";
 export { renderMarkdown } from "./report/render-markdown.ts";
-export type { CellReport, CheckResult, IncompleteRun, MatrixReport, Status } from "./report/report-types.ts";
+export type { CellReport, CheckResult, IncompleteRun, MatrixReport, ShardOfRun, Status } from "./report/report-types.ts";
 export { statusMarks } from "./report/status-marks.ts";
 export { summarizeReport } from "./report/summarize-report.ts";
 export { type ReportFiles, writeReport } from "./report/write-report.ts";
 export { mergeReports } from "./report/merge-reports.ts";
 export { describeMergedRuns } from "./report/describe-merged-runs.ts";
+export { type CiWorkspace, ciWorkflowPath, ciWorkflowRegenerate, renderCiWorkflow } from "./ci-workflow/render-ci-workflow.ts";
+export { workspacePnpmVersion } from "./ci-workflow/workspace-pnpm-version.ts";
 export { renderTemplatesTable, replaceTemplatesTable, templatesTableMarkers } from "./docs/render-templates-table.ts";
 
 export type { CheckContext, CheckOutcome, StaticCheckContext, TemplateFiles } from "./checks/check.ts";

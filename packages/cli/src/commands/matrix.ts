@@ -1,6 +1,6 @@
 import { leftoverRemovalCommands, newRunIdentity, runMatrix, summarizeReport } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
-import { checkOptions, jobsOption, modeOption, parseCommandArgs, portOption, repoPath, reportDirOption } from "../command-args.ts";
+import { checkOptions, jobsOption, modeOption, parseCommandArgs, portOption, repoPath, reportDirOption, shardOption } from "../command-args.ts";
 import { interruptedExitCode, interruptOnCtrlC } from "../interrupt-on-ctrl-c.ts";
 import { renderProgress } from "../progress.ts";
 
@@ -14,6 +14,9 @@ Options:
   -c, --cell PATTERN    Only the cells whose id matches (e.g. 'slim-uwsgi/py3.13-*'; repeatable)
       --check NAME      Only this check in each cell (repeatable; default: every check the
                         manifests list); the report names the selection
+      --shard I/N       Only the I-th of N shards of the selected cells (after --template and
+                        --cell), for N parallel CI jobs: a cell's shard is a hash of its id, so
+                        it keeps its shard when others are added; merge-reports joins them
       --mode MODE       auto (default): each source found on its own: base images from a
                         registry else stand-ins built here, Python packages from PyPI (or
                         this machine's pip index) else a local index, Go modules from the Go
@@ -46,6 +49,7 @@ export const matrixCommand: Command = {
         template: { type: "string", short: "t", multiple: true },
         cell: { type: "string", short: "c", multiple: true },
         check: { type: "string", multiple: true },
+        shard: { type: "string" },
         mode: { type: "string", default: "auto" },
         app: { type: "string" },
         templates: { type: "string" },
@@ -62,6 +66,7 @@ export const matrixCommand: Command = {
       templates: values.template ?? [],
       cells: values.cell ?? [],
       checks: checkOptions(values.check, usage),
+      shard: shardOption(values.shard, usage),
       mode: modeOption(values.mode, usage),
       proxyPort: portOption(values["proxy-port"], "--proxy-port", usage),
     };

@@ -7,8 +7,10 @@ import { UsageError } from "../usage-error.ts";
 const usage = `Usage: dockerize-python merge-reports [--report-dir DIR] [--job-started ISO_TIME] MATRIX_JSON...
 
 Merges matrix.json files written by separate runs (one per template, as \`turbo run verify\` makes
-them) into one matrix.json and matrix.md, a table per template. A file that does not exist (its run
-failed before writing it) makes the merged report incomplete.
+them, or the shards of \`matrix --shard I/N\`) into one matrix.json and matrix.md, a table per
+template. A file that does not exist (its run failed before writing it) makes the merged report
+incomplete, as does a shard with no report (the report names it and the cells it held). Shard
+reports merge only with the other shards of the same N, each once.
 
 Options:
       --report-dir DIR        Where the merged reports go (default: the repository's reports, else ./reports)
@@ -16,12 +18,12 @@ Options:
                               this job verified it (and which stand-ins it reused or built) or turbo
                               restored it from its cache
 
-Exit status: 0 every merged cell passed or was skipped with a reason; 1 a cell failed or a report
-could not be read; 2 the command line is wrong.`;
+Exit status: 0 every merged cell passed or was skipped with a reason; 1 a cell failed, a report or
+a shard is missing, or a report could not be read or merged; 2 the command line is wrong.`;
 
 export const mergeReportsCommand: Command = {
   name: "merge-reports",
-  summary: "Merge per-template matrix.json files into reports/matrix.{json,md}",
+  summary: "Merge per-template or per-shard matrix.json files into reports/matrix.{json,md}",
   usage,
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, { "report-dir": { type: "string" }, "job-started": { type: "string" } }, usage, true);

@@ -5,6 +5,7 @@ import type { ReportFiles } from "../report/write-report.ts";
 import type { AppProbe } from "../stack/app-probe.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import type { Cell } from "./cell.ts";
+import type { Shard } from "./shard-cells.ts";
 
 export interface RunMatrixOptions {
   /** The folder whose subfolders each hold a template (template.json, package.json, files/). */
@@ -25,6 +26,8 @@ export interface RunMatrixOptions {
    * run, and the report says so. Every check each manifest lists when absent or empty.
    */
   checks?: CheckName[];
+  /** Only this shard of the selected cells (each cell's shard a hash of its id); the report records the shard. */
+  shard?: Shard;
   /**
    * auto: each source detected on its own (a registry else stand-ins, PyPI or the configured index
    * else the local index, the Go module proxy else none); online and hermetic force them all.

@@ -18,6 +18,7 @@ import type { MatrixProgressListener, MatrixRunResult, RunMatrixOptions } from "
 import type { CellToVerify } from "./cell-to-verify.ts";
 import { runCells } from "./run-cells.ts";
 import { verifyCell } from "./verify-cell.ts";
+import { takeShard } from "./shard-cells.ts";
 
 /** What the sample app answers at `/`; an app given with --app may answer something else. */
 export const sampleAppGreeting = "Hello World From Docker!";
@@ -35,7 +36,8 @@ export const sampleAppProbe: AppProbe = { path: "/", text: sampleAppGreeting, sh
 export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgressListener): Promise<MatrixRunResult> {
   const startedAt = new Date().toISOString();
   const templates = await discoverTemplates(options.templatesDir);
-  const cells = selectCells(expandMatrix(templates, options.templates), options.cells ?? [])
+  const sharded = takeShard(selectCells(expandMatrix(templates, options.templates), options.cells ?? []), options.shard);
+  const cells = sharded.cells
     .map((cell) => withCompanions(cell, templates))
     .map((cell) => (options.checks?.length ? { ...cell, checks: cell.checks.filter((name) => options.checks!.includes(name)) } : cell));
   await assertAppDependencyFiles(options.appDir, cells);
@@ -102,6 +104,7 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
     localSources: environment?.summary ?? null,
     // In the matrix's order, however the cells finished.
     cells: cells.flatMap((cell) => reports.filter((report) => report.id === cell.id)),
+    ...(sharded.shard ? { shard: sharded.shard } : {}),
   };
   const files = await writeReport(report, options.reportDir);
   if (failure !== undefined) {

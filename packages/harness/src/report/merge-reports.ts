@@ -6,12 +6,14 @@ import type { MatrixReport } from "./report-types.ts";
  * One report from several runs of the matrix (one per template, as turbo runs them): the cells of
  * all, sorted by id; complete only when every run was; the span of their times. Runs whose sources
  * differ (one built on stand-ins, another on registry images, say) cannot be merged: their cells
- * were not proven the same way.
+ * were not proven the same way. Shard reports (`matrix --shard I/N`) must be of one sharded run; a
+ * shard with no report makes the merge incomplete, naming it and the cells it held.
  */
 export function mergeReports(reports: readonly MatrixReport[]): MatrixReport {
   const [first] = reports;
   if (!first) throw new ExplainedError("No reports to merge.\nFix: run `dockerize-python matrix` (or `turbo run verify`) first.");
   const sources = mergeSources(reports);
+  const missing = missingShards(reports);
   const standins = new Map<string, { official: string; image: string; reused: boolean }>();
   const indexes = new Map<string, { suite: string; reused: boolean; packages: number }>();
   for (const report of reports) {
@@ -30,8 +32,8 @@ export function mergeReports(reports: readonly MatrixReport[]): MatrixReport {
     sources,
     startedAt: reports.map((report) => report.startedAt).sort()[0]!,
     finishedAt: reports.map((report) => report.finishedAt).sort().at(-1)!,
-    complete: reports.every((report) => report.complete),
-    ...mergeIncomplete(reports),
+    complete: reports.every((report) => report.complete) && !missing.length,
+    ...mergeIncomplete(reports, missing),
     engine: [...new Set(reports.map((report) => report.engine))].join(", "),
     localSources:
       standins.size || indexes.size
@@ -61,14 +63,51 @@ function mergeSources(reports: readonly MatrixReport[]): Sources | null {
   return first;
 }
 
-/** The runs that stopped early: their reasons, and every cell they did not finish. */
-function mergeIncomplete(reports: readonly MatrixReport[]): Pick<MatrixReport, "incomplete"> {
+/** The runs that stopped early and the shards with no report: their reasons, and every cell they did not finish. */
+function mergeIncomplete(reports: readonly MatrixReport[], missing: readonly MissingShard[]): Pick<MatrixReport, "incomplete"> {
   const stopped = reports.filter((report) => !report.complete);
-  if (!stopped.length) return {};
+  if (!stopped.length && !missing.length) return {};
   return {
     incomplete: {
-      reason: [...new Set(stopped.map((report) => report.incomplete?.reason ?? "interrupted"))].join("; "),
-      cellsNotFinished: stopped.flatMap((report) => report.incomplete?.cellsNotFinished ?? []).sort(),
+      reason: [
+        ...new Set(stopped.map((report) => report.incomplete?.reason ?? "interrupted")),
+        ...missing.map(({ index, count, cells }) => `no report from shard ${index}/${count} (it held ${cells.length ? cells.join(", ") : "no cells"})`),
+      ].join("; "),
+      cellsNotFinished: [...stopped.flatMap((report) => report.incomplete?.cellsNotFinished ?? []), ...missing.flatMap((shard) => shard.cells)].sort(),
     },
   };
+}
+
+interface MissingShard {
+  index: number;
+  count: number;
+  /** The cells the shard held, by the shards' common record of the selection. */
+  cells: string[];
+}
+
+/**
+ * The shards of a sharded run (`matrix --shard I/N`) that sent no report. Shard reports merge only
+ * with each other, each of 1..N once, all of the same N and the same selection of cells: anything
+ * else would be a report that counts a cell twice or cannot say which cells are missing.
+ */
+function missingShards(reports: readonly MatrixReport[]): MissingShard[] {
+  const shards = reports.map((report) => report.shard).filter((shard) => shard !== undefined);
+  const [first] = shards;
+  if (!first) return [];
+  const fix = "Fix: merge the reports of one sharded run: every `matrix --shard I/N` of the same N, with the same selection (--template, --cell) and manifests, each once.";
+  if (shards.length !== reports.length) {
+    throw new ExplainedError(`${reports.length - shards.length} of the reports are of unsharded runs and ${shards.length} of shards: their cells may overlap.\n${fix}`);
+  }
+  const counts = [...new Set(shards.map((shard) => shard.count))];
+  if (counts.length > 1) throw new ExplainedError(`The reports are shards of different counts (${counts.map((count) => `/${count}`).join(", ")}): a cell's shard depends on the count.\n${fix}`);
+  const indexes = shards.map((shard) => shard.index);
+  const twice = [...new Set(indexes.filter((index, at) => indexes.indexOf(index) !== at))];
+  if (twice.length) throw new ExplainedError(`Shard ${twice.map((index) => `${index}/${first.count}`).join(", ")} is given more than once: its cells would be counted twice.\n${fix}`);
+  const selection = JSON.stringify(first.cellsByShard);
+  if (shards.some((shard) => JSON.stringify(shard.cellsByShard) !== selection)) {
+    throw new ExplainedError(`The shards were run on different selections of cells (other --template/--cell options, or changed manifests).\n${fix}`);
+  }
+  return first.cellsByShard
+    .map((cells, at) => ({ index: at + 1, count: first.count, cells }))
+    .filter((shard) => !indexes.includes(shard.index));
 }

@@ -1,5 +1,6 @@
 import { checkNames, type CheckName } from "../manifest/schema.ts";
 import { countOf, countStatuses, describeCheckCounts, describeCounts } from "./count-statuses.ts";
+import { describeShard } from "./describe-shard.ts";
 import { formatDuration } from "./format-duration.ts";
 import { describeCellSources, sourceLabels } from "../sources/sources.ts";
 import type { CellReport, CheckResult, MatrixReport, Status } from "./report-types.ts";
@@ -13,7 +14,8 @@ import { statusMarks } from "./status-marks.ts";
 export function renderMarkdown(report: MatrixReport): string {
   const byTemplate = Map.groupBy(report.cells, (cell) => cell.template);
   const sections = [...byTemplate.values()].map(renderTemplate);
-  return [...renderHeader(report), ...(sections.length > 0 ? sections : ["No cell finished."])].join("\n\n") + "\n";
+  const none = report.shard && !report.shard.cellsByShard[report.shard.index - 1]?.length ? `This run is ${describeShard(report.shard)}.` : "No cell finished.";
+  return [...renderHeader(report), ...(sections.length > 0 ? sections : [none])].join("\n\n") + "\n";
 }
 
 function renderHeader(report: MatrixReport): string[] {
@@ -26,6 +28,7 @@ function renderHeader(report: MatrixReport): string[] {
       `only the ${countOf(report.cells.length, "cell")} below finished. Cells: ${describeCounts(cells)}. Checks: ${describeCheckCounts(checks)}.` +
       (notFinished.length ? `\n>\n> Not finished, so not in this report: ${notFinished.map((id) => `\`${id}\``).join(", ")}.` : "");
   const facts = [
+    ...(report.shard ? [`- Shard: ${describeShard(report.shard)} (a hash of each cell's id picks its shard)`] : []),
     ...renderSources(report),
     `- Engine: ${report.engine}`,
     ...(report.checksSelected ? [`- Checks: only ${report.checksSelected.map((name) => `\`${name}\``).join(", ")} were selected; the manifests' other checks did not run`] : []),

@@ -81,6 +81,17 @@ export interface MatrixReport {
   /** Stand-ins and local package indexes the run used: built or reused, and their names; null when it used none. */
   localSources: { standins: Array<{ official: string; image: string; reused: boolean }>; packageIndexes: Array<{ suite: string; reused: boolean; packages: number }> } | null;
   cells: CellReport[];
+  /** Present when the run was one shard of the selected cells (`matrix --shard index/count`). */
+  shard?: ShardOfRun;
+}
+
+/** Which shard a run was, and the cells of the whole selection in every shard. */
+export interface ShardOfRun {
+  /** 1..count. */
+  index: number;
+  count: number;
+  /** `cellsByShard[i]`: the ids of shard i + 1's cells, so a merge can name what a missing shard held. */
+  cellsByShard: string[][];
 }
 
 /** Why a run stopped before every cell finished, and what is therefore missing from its report. */

@@ -1,0 +1,43 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { discoverTemplates, renderCiWorkflow, workspacePnpmVersion } from "@dockerize-python/harness";
+import { assertCliBuilt, runCli } from "./fixtures/run-cli.ts";
+import { makeTempDir } from "./fixtures/template-fixture.ts";
+
+const repo = new URL("../..", import.meta.url).pathname;
+
+let temp: Awaited<ReturnType<typeof makeTempDir>>;
+beforeAll(assertCliBuilt);
+beforeEach(async () => (temp = await makeTempDir()));
+afterEach(async () => temp.remove());
+
+describe("dockerize-python ci-workflow", () => {
+  it("is committed as the manifests give it", async () => {
+    const committed = await readFile(join(repo, ".github/workflows/matrix.yml"), "utf8");
+    expect(committed).toBe(renderCiWorkflow(await discoverTemplates(join(repo, "templates")), { pnpmVersion: await workspacePnpmVersion(repo) }));
+  });
+
+  it("changes with the manifests: a template fewer gives fewer cells and shards", async () => {
+    const templates = await discoverTemplates(join(repo, "templates"));
+    const fewer = renderCiWorkflow(templates.filter((template) => template.name !== "alpine"), { pnpmVersion: "12.21.0" });
+    expect(fewer).toContain("# 20 cells in 5 parallel shard jobs");
+    expect(fewer).toContain("shard: [1, 2, 3, 4, 5]");
+    expect(fewer).not.toContain("alpine/");
+  });
+
+  it("--check exits 0 on the file it wrote, and 1 naming the fix once it differs or is missing", async () => {
+    const file = join(temp.dir, "matrix.yml");
+    expect(runCli(["ci-workflow", "--output", file]).status).toBe(0);
+    expect(runCli(["ci-workflow", "--output", file, "--check"]).status).toBe(0);
+    await writeFile(file, (await readFile(file, "utf8")).replace("shard: [1,", "shard: [0, 1,"));
+    const differs = runCli(["ci-workflow", "--output", file, "--check"]);
+    expect(differs.status).toBe(1);
+    expect(differs.stderr).toContain(`${file} differs from what the manifests give`);
+    expect(differs.stderr).toContain("Fix: run `pnpm exec dockerize-python ci-workflow` and commit .github/workflows/matrix.yml.");
+    const missing = runCli(["ci-workflow", "--output", join(temp.dir, "none.yml"), "--check"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("none.yml does not exist.\nFix: ");
+    // Four runs of the CLI: a second or more each on a busy machine.
+  }, 30_000);
+});
