@@ -29,6 +29,10 @@ export interface BenchOptions {
   matrixTemplate: string;
   /** Also the cold matrix: stand-ins, the package index and BuildKit's whole cache removed first. */
   matrixCold: boolean;
+  /** `--cell` patterns of the cells timed in turn and side by side, before the main command. */
+  cells: string[];
+  /** The side-by-side run's --jobs. */
+  cellsJobs: number;
   /** Extra environment of every subject's app container (an experiment: say, request logs off). */
   appEnv: Record<string, string>;
   /** Where results.json, results.md and results.svg go, relative to the repository's root. */
@@ -57,6 +61,9 @@ Options:
                          figure is that one run, not a median
   --matrix-command CMD   the main command to time (default: bash scripts/main.sh)
   --matrix-template T    the template changed for the "one template changed" timing (default slim-gunicorn)
+  --cells PATTERN        the cells timed in turn (--jobs 1) and side by side before the main command
+                         (repeatable; default slim-gunicorn/*), --matrix-runs times each, alternating
+  --cells-jobs N         the side-by-side run's --jobs (default 4, the CLI's default)
   --matrix-cold          ALSO time the main command cold: REMOVES the stand-in images, BuildKit's
                          whole build cache (every user's on this engine: docker builder prune --all)
                          and uses a fresh, empty harness cache. Off by default; run it on a quiet
@@ -95,6 +102,8 @@ export function parseBenchOptions(args: string[]): BenchOptions | undefined {
         "matrix-cold": { type: "boolean", default: false },
         "matrix-only": { type: "boolean", default: false },
         "matrix-runs": { type: "string" },
+        cells: { type: "string", multiple: true, default: ["slim-gunicorn/*"] },
+        "cells-jobs": { type: "string", default: "4" },
         "app-env": { type: "string", multiple: true, default: [] },
         out: { type: "string", default: "bench" },
         help: { type: "boolean", short: "h", default: false },
@@ -129,6 +138,8 @@ export function parseBenchOptions(args: string[]): BenchOptions | undefined {
     matrixCommand: values["matrix-command"],
     matrixTemplate: values["matrix-template"],
     matrixCold: values["matrix-cold"],
+    cells: values.cells,
+    cellsJobs: wholeNumber(values["cells-jobs"], "--cells-jobs", 2),
     appEnv: Object.fromEntries(values["app-env"].map(environmentEntry)),
     outDir: values.out,
   };

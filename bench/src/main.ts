@@ -28,6 +28,7 @@ import { containerMemoryBytes, memoryMethod, peakMemoryWhile } from "./container
 import { engineWentAway, waitForEngine } from "./engine-recovery.ts";
 import { runLoad } from "./load.ts";
 import { currentLoadAverage, describeMachine, type Machine } from "./machine.ts";
+import { timeCells } from "./cell-times.ts";
 import { timeMatrix } from "./matrix-timing.ts";
 import { appChanges, measureBuilds } from "./measure-builds.ts";
 import { type BenchResults, computeRatios, evaluateTargets, type MatrixResult, matrixResult, type SubjectSample, subjectResult } from "./results.ts";
@@ -176,6 +177,18 @@ async function timeMainCommand(options: BenchOptions, templates: readonly Loaded
   if (!template) throw new ExplainedError(`--matrix-template ${options.matrixTemplate} is not a template.\nFix: choose among ${templates.map((t) => t.name).join(", ")}.`);
   const changedFile = `templates/${template.name}/files/${template.manifest.dockerfile}`;
   const startedAt = new Date().toISOString();
+  // Before the main command: a cold run would leave the engine cold for them.
+  const cellTimes = await timeCells({
+    repoDir,
+    cells: options.cells,
+    modes: [
+      { id: "in-turn", jobs: 1 },
+      { id: "side-by-side", jobs: options.cellsJobs },
+    ],
+    runs: options.matrixRuns,
+    logDir: join(workDir, "logs"),
+    log,
+  });
   const scenarios = await timeMatrix({
     repoDir,
     command: options.matrixCommand,
@@ -185,7 +198,7 @@ async function timeMainCommand(options: BenchOptions, templates: readonly Loaded
     logDir: join(workDir, "logs"),
     log,
   });
-  const timing = { command: options.matrixCommand, benchCommand, startedAt, finishedAt: new Date().toISOString(), runs: options.matrixRuns, machine, changedFile };
+  const timing = { command: options.matrixCommand, benchCommand, startedAt, finishedAt: new Date().toISOString(), runs: options.matrixRuns, machine, changedFile, cellTimes };
   return matrixResult(timing, scenarios);
 }
 

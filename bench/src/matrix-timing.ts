@@ -92,7 +92,7 @@ async function removeWarmth(log: (line: string) => void): Promise<void> {
 }
 
 /** Runs `command` with bash from `cwd`, its output to `logFile`; its wall time and exit code (128 when a signal ended it). */
-async function timeCommand(command: string, cwd: string, env: NodeJS.ProcessEnv, logFile: string): Promise<CommandRun> {
+export async function timeCommand(command: string, cwd: string, env: NodeJS.ProcessEnv, logFile: string): Promise<CommandRun> {
   const out = createWriteStream(logFile);
   const started = performance.now();
   try {

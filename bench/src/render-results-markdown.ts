@@ -1,3 +1,4 @@
+import { renderCellTimes } from "./render-cell-times.ts";
 import { formatRatio, formatValue, metrics } from "./metrics.ts";
 import type { BenchResults, SubjectResult } from "./results.ts";
 import type { Summary } from "./stats.ts";
@@ -90,6 +91,7 @@ export function renderResultsMarkdown(results: BenchResults, notes: string | und
     if (!matrix.scenarios.some((s) => s.id === "cold")) {
       push("", "Cold (no stand-ins, no cache) was not measured: it removes shared caches, so it runs only with `--matrix-cold` (see bench/README.md).");
     }
+    if (matrix.cellTimes) push("", ...renderCellTimes(matrix.cellTimes, cell, formatSeconds));
   }
   push("", "## Notes", "", notesMarkers.start, notes?.trim() || defaultNotes, notesMarkers.end, "");
   return lines.join("\n");

@@ -1,4 +1,5 @@
 import type { Machine } from "./machine.ts";
+import type { CellTimesResult } from "./cell-times.ts";
 import type { MatrixScenario } from "./matrix-timing.ts";
 import { formatRatio, formatValue, type Metric, type MetricId, metrics } from "./metrics.ts";
 import { type Summary, summarize } from "./stats.ts";
@@ -57,6 +58,8 @@ export interface MatrixResult {
   runs: number;
   machine: Machine;
   changedFile: string;
+  /** The same cells in turn and side by side (absent in results of earlier versions). */
+  cellTimes?: CellTimesResult;
   scenarios: Array<{ id: MatrixScenario["id"]; description: string; seconds: Summary | null; exitCodes: number[] }>;
 }
 

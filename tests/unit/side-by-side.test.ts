@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { stagedAppChecks } from "../../packages/harness/src/checks/registry.ts";
+import { stagedAppChecks, stagedAppLanes } from "../../packages/harness/src/checks/registry.ts";
 import type { CellToVerify } from "../../packages/harness/src/matrix/cell-to-verify.ts";
 import { startCellStopwatch } from "../../packages/harness/src/matrix/cell-stopwatch.ts";
 import { runCells } from "../../packages/harness/src/matrix/run-cells.ts";
@@ -41,18 +41,23 @@ describe("checks side by side (runInLanes)", () => {
     expect(fake.most()).toBe(1);
   });
 
-  it("never overlaps two checks that use the staged app, and gives results in the listed order", async () => {
+  it("runs deps-layer-cached before any other check of the staged app, never two of one lane at once, and gives results in the listed order", async () => {
     const fake = tracker((name) => (name === "lint" ? 20 : 3));
     expect(await runInLanes(appChecks, 4, fake.run)).toEqual(appChecks.map((name) => `${name} done`));
-    expect(fake.overlaps.filter(([a, b]) => stagedAppChecks.has(a) && stagedAppChecks.has(b))).toEqual([]);
+    const staged = fake.overlaps.filter(([a, b]) => stagedAppChecks.has(a) && stagedAppChecks.has(b));
+    expect(staged.filter((pair) => pair.includes("deps-layer-cached"))).toEqual([]);
+    const laneOf = (name: CheckName) => stagedAppLanes.lanes.findIndex((lane) => (lane as readonly CheckName[]).includes(name));
+    expect(staged.filter(([a, b]) => laneOf(a) === laneOf(b))).toEqual([]);
+    // The two lanes do overlap: that is their point.
+    expect(staged.length).toBeGreaterThan(0);
     expect(fake.most()).toBeGreaterThan(2);
   });
 
-  it("runs at most `jobs` of the others at once, beside the lane", async () => {
+  it("runs at most `jobs` of the others at once, beside the lanes", async () => {
     const fake = tracker();
     await runInLanes(appChecks, 2, fake.run);
-    // Two of the others and one of the lane.
-    expect(fake.most()).toBe(3);
+    // Two of the others and one of each of the two lanes.
+    expect(fake.most()).toBe(4);
   });
 
   it("lets every started check end before it rejects with the first reason", async () => {

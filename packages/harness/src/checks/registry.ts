@@ -63,12 +63,21 @@ export const checks = {
 
 /**
  * The checks that change the staged app (deps-layer-cached, static-refresh), build from it
- * (onbuild-child, no-secrets-in-image, compose's build) or share the cell's compose project: they
- * run one after another, in the registry's order, as one lane beside the other checks. Every other
- * check reads the built image, the shared stack (never changed by a check) or containers of its own,
- * so those run side by side (see runCellChecks).
+ * (onbuild-child, no-secrets-in-image, compose's build) or share the cell's compose project, and so
+ * run in order: `first` before any of the others (deps-layer-cached measures the cache the cell's
+ * own build left, which any other build of the staged app could fill), then each lane one check
+ * after another, the lanes side by side. Every other check reads the built image, the shared stack
+ * (never changed by a check) or containers of its own, and runs beside them (see runInLanes).
  */
-export const stagedAppChecks: ReadonlySet<CheckName> = new Set<CheckName>(["onbuild-child", "deps-layer-cached", "no-secrets-in-image", "compose-up", "data-survives-restart", "static-refresh"]);
+export const stagedAppLanes = {
+  first: ["deps-layer-cached"],
+  lanes: [
+    ["onbuild-child", "no-secrets-in-image"],
+    ["compose-up", "data-survives-restart", "static-refresh"],
+  ],
+} as const satisfies { first: readonly CheckName[]; lanes: ReadonlyArray<readonly CheckName[]> };
+
+export const stagedAppChecks: ReadonlySet<CheckName> = new Set<CheckName>([...stagedAppLanes.first, ...stagedAppLanes.lanes.flat()]);
 
 /**
  * The checks that need no built image, no stack and no network: they read the template's files

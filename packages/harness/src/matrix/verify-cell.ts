@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import { stackCheckNames } from "../checks/registry.ts";
+import { isStaticCheck, stackCheckNames } from "../checks/registry.ts";
 import { buildProvenance } from "../labels/build-provenance.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CheckName } from "../manifest/schema.ts";
@@ -41,6 +41,8 @@ async function verifyCellSteps(cell: CellToVerify, options: VerifyCellOptions, s
   const listed = listedChecks(cell);
   const staticContext = staticCheckContext(cell, resolve, options);
   if (unmet) return recordEarlyEnd(report, await runStaticChecks(listed, staticContext, unmet), "skip", unmet);
+  // Only checks that read the template's files (`--check lint`): nothing to build.
+  if (listed.every(isStaticCheck)) return recordChecks(report, await runStaticChecks(listed, staticContext, "no image is built for static checks alone"));
 
   const stageDir = await stopwatch.time("stageSeconds", () => stageCell(cell, options.appDir));
   const compose = staticContext.compose;
