@@ -35,7 +35,7 @@ export const dataSurvivesRestart: Check<Pick<CheckContext, "composeProject">> = 
   await project.down({ removeVolumes: false });
   // Named as in the compose file: without the project's prefix.
   const kept = (await project.volumes()).map((volume) => volume.replace(`${project.name}_`, ""));
-  await project.up();
+  await project.up({ build: false });
   const afterRestart = await countOf(project);
   if (afterRestart !== before) {
     return fail(
@@ -46,7 +46,7 @@ export const dataSurvivesRestart: Check<Pick<CheckContext, "composeProject">> = 
 
   await project.down({ removeVolumes: true });
   const left = await project.volumes();
-  await project.up();
+  await project.up({ build: false });
   const afterWipe = await countOf(project);
   if (afterWipe !== 0) {
     return fail(

@@ -34,8 +34,11 @@ export interface ComposeProject {
   url: string;
   /** How long the first `up --build` took, in seconds. */
   firstUpSeconds: number;
-  /** `docker compose build` and `up` again: rebuilds what changed, recreates what must be; resolves with its seconds. */
-  up(): Promise<number>;
+  /**
+   * `docker compose build` and `up` again: rebuilds what changed, recreates what must be; resolves
+   * with its seconds. `{ build: false }`: `up` alone, as after a `down` with nothing changed.
+   */
+  up(options?: { build: boolean }): Promise<number>;
   /** `docker compose down`; with `removeVolumes`, `down --volumes`. */
   down(options: { removeVolumes: boolean }): Promise<void>;
   services(): Promise<ComposeService[]>;
@@ -118,14 +121,14 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
     name,
     url: "",
     firstUpSeconds: 0,
-    async up() {
+    async up({ build } = { build: true }) {
       const started = performance.now();
       try {
         // The docker CLI, not testcontainers' compose environment: that one takes the project down
         // when up fails, and with it the logs that say why. --wait: every service running, and
         // healthy where it has a health check (the app's HEALTHCHECK; Caddy has none).
         // Built first, on its own: the engine builds one image at a time (withEngineBuildLock).
-        await withEngineBuildLock(() => compose(["build"]));
+        if (build) await withEngineBuildLock(() => compose(["build"]));
         await compose(["up", "--detach", "--wait", "--wait-timeout", String(upTimeoutSeconds)]);
         project.url = await publishedUrl();
         // Running is not listening: the proxy answers (anything) before the project counts as up.
