@@ -22,6 +22,8 @@ describe("the Docker endpoint", () => {
     const json = '{"Name":"remote","Metadata":{},"Endpoints":{"docker":{"Host":"unix:///run/other.sock","SkipTLSVerify":false}},"TLSMaterial":{},"Storage":{}}';
     expect(endpointOfContext(json)).toEqual({ host: "unix:///run/other.sock", from: 'the docker context "remote"' });
     expect(() => endpointOfContext('{"Name":"empty","Endpoints":{}}')).toThrow(/has no Docker endpoint[\s\S]*Fix: give it one/);
+    const withTls = '{"Name":"secure","Endpoints":{"docker":{"Host":"tcp://127.0.0.1:2376"}},"TLSMaterial":{"docker":["ca.pem","cert.pem","key.pem"]}}';
+    expect(() => endpointOfContext(withTls)).toThrow(/"secure" connects with TLS[\s\S]*Fix: set DOCKER_HOST=tcp:\/\/127\.0\.0\.1:2376, DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH/);
   });
 
   it("names a context that does not exist, and the fix", async () => {

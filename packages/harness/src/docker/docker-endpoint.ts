@@ -27,11 +27,20 @@ export async function resolveDockerEndpoint(env: NodeJS.ProcessEnv = process.env
   }
 }
 
-/** The Docker endpoint out of `docker context inspect --format '{{json .}}'`. */
+/**
+ * The Docker endpoint out of `docker context inspect --format '{{json .}}'`. A context with TLS
+ * material is refused: the endpoint is handed on as DOCKER_HOST, which carries no certificates.
+ */
 export function endpointOfContext(json: string): DockerEndpoint {
-  const context = JSON.parse(json) as { Name: string; Endpoints?: { docker?: { Host?: string } } };
+  const context = JSON.parse(json) as { Name: string; Endpoints?: { docker?: { Host?: string } }; TLSMaterial?: { docker?: readonly string[] } };
   const host = context.Endpoints?.docker?.Host;
   if (!host) throw new ExplainedError(`The docker context "${context.Name}" has no Docker endpoint.\nFix: give it one (docker context update ${context.Name} --docker host=...), or set DOCKER_HOST.`);
+  if (context.TLSMaterial?.docker?.length) {
+    throw new ExplainedError(
+      `The docker context "${context.Name}" connects with TLS, which the harness cannot hand to testcontainers from a context.\n` +
+        `Fix: set DOCKER_HOST=${host}, DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to a folder with its ca.pem, cert.pem and key.pem instead.`,
+    );
+  }
   return { host, from: `the docker context "${context.Name}"` };
 }
 
