@@ -74,9 +74,18 @@ describe("what a forced quit may leave", () => {
   it("is removed by label, and by project for compose", () => {
     const run = newRunIdentity();
     run.composeProjects.add(`dp-${run.id}-slim-uwsgi-compose`);
-    expect(leftoverRemovalCommands(run)).toEqual([
+    expect(leftoverRemovalCommands(run, {})).toEqual([
       `docker compose --project-name dp-${run.id}-slim-uwsgi-compose down --volumes --remove-orphans`,
       `docker images --quiet --filter 'reference=dp-${run.id}-slim-uwsgi-compose-*' | xargs -r docker rmi --force`,
+      `docker ps --all --quiet --filter label=dockerize-python.run=${run.id} | xargs -r docker rm --force --volumes`,
+      `docker network ls --quiet --filter label=dockerize-python.run=${run.id} | xargs -r docker network rm`,
+    ]);
+  });
+
+  it("is removed from the engine the run used", () => {
+    const run = newRunIdentity();
+    expect(leftoverRemovalCommands(run, { DOCKER_HOST: "unix:///tmp/it's/docker.sock" })).toEqual([
+      "export DOCKER_HOST='unix:///tmp/it'\\''s/docker.sock'",
       `docker ps --all --quiet --filter label=dockerize-python.run=${run.id} | xargs -r docker rm --force --volumes`,
       `docker network ls --quiet --filter label=dockerize-python.run=${run.id} | xargs -r docker network rm`,
     ]);

@@ -69,7 +69,8 @@ export { renderAppDiff } from "./upgrade/render-app-diff.ts";
 
 // What the benchmark (bench/) and the release rehearsal (packages/release) build on: the matrix's own
 // staging, build environment and engine calls; the process runner.
-export { assertDockerEngine, runDocker } from "./docker/run-docker.ts";
+export { assertDockerEngine } from "./docker/assert-docker-engine.ts";
+export { runDocker } from "./docker/run-docker.ts";
 export { lastLines, type OutputStream, type ProcessFailure, ProcessFailedError, type ProcessOutput, type ProcessResult, type RunningProcess, runProcess, type RunProcessOptions, runProcessWithExitCode, startProcess, type StartProcessOptions } from "./process/run-process.ts";
 export { buildImage, type BuildImageRequest, type BuiltImage } from "./docker/build-image.ts";
 export { type ImageFacts, inspectImage } from "./docker/inspect-image.ts";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import pLimit from "p-limit";
 import { lock } from "proper-lockfile";
 import { ExplainedError } from "../explained-error.ts";
-import { runDocker } from "./run-docker.ts";
+import { resolveDockerEndpoint } from "./docker-endpoint.ts";
 
 /**
  * One image build at a time on an engine: BuildKit 0.13 (Docker 26.1) panics under concurrent
@@ -53,16 +53,10 @@ let lockFile: Promise<string> | undefined;
 /** `<tmp>/dockerize-python-build-locks/<hash of the engine's endpoint>.lock`, its folder made. */
 function lockFileForEngine(): Promise<string> {
   lockFile ??= (async () => {
-    const endpoint = process.env.DOCKER_HOST || (await currentContextEndpoint());
+    const endpoint = (await resolveDockerEndpoint()).host;
     const dir = join(tmpdir(), "dockerize-python-build-locks");
     await mkdir(dir, { recursive: true });
     return join(dir, `${createHash("sha256").update(endpoint).digest("hex").slice(0, 16)}.lock`);
   })();
   return lockFile;
-}
-
-/** The endpoint of the docker CLI's context (DOCKER_CONTEXT, else the current one): `unix:///var/run/docker.sock` on most machines. */
-async function currentContextEndpoint(): Promise<string> {
-  const { stdout } = await runDocker(["context", "inspect", "--format", "{{.Endpoints.docker.Host}}"]).catch(() => ({ stdout: "default" }));
-  return stdout.trim() || "default";
 }

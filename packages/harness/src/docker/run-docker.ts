@@ -85,15 +85,3 @@ export function startDocker(args: readonly string[], options: Omit<StartProcessO
     },
   };
 }
-
-/** Resolves with the engine's version, or rejects with DockerEngineUnavailableError. */
-export async function assertDockerEngine(): Promise<string> {
-  try {
-    const { stdout } = await runDocker(["version", "--format", "{{.Server.Version}}"]);
-    return stdout.trim();
-  } catch (error) {
-    if (error instanceof DockerEngineUnavailableError) throw error;
-    const detail = error instanceof DockerCommandError ? lastLines(error.output.stderr, 3) : String(error);
-    throw new DockerEngineUnavailableError(detail);
-  }
-}

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { assertDockerEngine } from "../docker/run-docker.ts";
+import { assertDockerEngine } from "../docker/assert-docker-engine.ts";
 import { countOf } from "../report/count-statuses.ts";
 import type { BuildEnvironment } from "../sources/build-environment.ts";
 import { type ImageDemand, prepareBuildEnvironment } from "../sources/prepare-build-environment.ts";

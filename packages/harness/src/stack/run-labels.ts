@@ -55,10 +55,13 @@ export async function removeRunResources(run: RunIdentity): Promise<{ removed: n
 /**
  * Shell commands that remove by hand what a run may have left when it could not clean up (a second
  * Ctrl-C, a failed removal): its compose projects, then every container and network with its label.
+ * First, the engine the run used (the DOCKER_HOST assertDockerEngine set): a shell whose docker CLI
+ * points elsewhere would find nothing to remove.
  */
-export function leftoverRemovalCommands(run: RunIdentity): string[] {
+export function leftoverRemovalCommands(run: RunIdentity, env: NodeJS.ProcessEnv = process.env): string[] {
   const filter = `label=${runLabelKey}=${run.id}`;
   return [
+    ...(env.DOCKER_HOST ? [`export DOCKER_HOST='${env.DOCKER_HOST.replaceAll("'", "'\\''")}'`] : []),
     ...[...run.composeProjects].flatMap((project) => [
       `docker compose --project-name ${project} down --volumes --remove-orphans`,
       `docker images --quiet --filter 'reference=${project}-*' | xargs -r docker rmi --force`,
