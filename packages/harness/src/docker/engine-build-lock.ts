@@ -6,6 +6,7 @@ import pLimit from "p-limit";
 import { lock } from "proper-lockfile";
 import { ExplainedError } from "../explained-error.ts";
 import { resolveDockerEndpoint } from "./docker-endpoint.ts";
+import { runDocker } from "./run-docker.ts";
 
 /**
  * One image build at a time on an engine: BuildKit 0.13 (Docker 26.1) panics under concurrent
@@ -16,8 +17,8 @@ import { resolveDockerEndpoint } from "./docker-endpoint.ts";
  *
  * Two locks: a queue in this process (first come, first served, no polling), then a lock file per
  * engine in the OS temp folder (proper-lockfile: a directory made atomically, refreshed while held,
- * taken over once stale, so a process that died does not hold it). The file is keyed by the engine's
- * endpoint (DOCKER_HOST, else the docker CLI's current context's), so two engines build side by side.
+ * taken over once stale, so a process that died does not hold it). The file is keyed by the engine
+ * (lockFileForEngine), so two engines build side by side.
  * Processes on other machines sharing one remote engine are not covered: a lock file is local.
  */
 export async function withEngineBuildLock<T>(build: () => Promise<T>, onWait?: (message: string) => void): Promise<T> {
@@ -50,13 +51,19 @@ function inThisProcess<T>(task: () => Promise<T>, onWait?: (message: string) => 
 
 let lockFile: Promise<string> | undefined;
 
-/** `<tmp>/dockerize-python-build-locks/<hash of the engine's endpoint>.lock`, its folder made. */
+/**
+ * `<tmp>/dockerize-python-build-locks/<engine>.lock`, its folder made. The engine is named by its
+ * ID (`docker info`), not by its endpoint: one engine has several (unix:///var/run/docker.sock and
+ * unix:///run/docker.sock, a context and DOCKER_HOST), and two locks for one engine would let two
+ * builds meet on it. An engine that does not say its ID is named by its endpoint.
+ */
 function lockFileForEngine(): Promise<string> {
   lockFile ??= (async () => {
-    const endpoint = (await resolveDockerEndpoint()).host;
+    const id = (await runDocker(["info", "--format", "{{.ID}}"]).catch(() => undefined))?.stdout.trim();
+    const engine = id || (await resolveDockerEndpoint()).host;
     const dir = join(tmpdir(), "dockerize-python-build-locks");
     await mkdir(dir, { recursive: true });
-    return join(dir, `${createHash("sha256").update(endpoint).digest("hex").slice(0, 16)}.lock`);
+    return join(dir, `${createHash("sha256").update(engine).digest("hex").slice(0, 16)}.lock`);
   })();
   return lockFile;
 }
