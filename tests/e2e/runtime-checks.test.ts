@@ -247,7 +247,7 @@ describe("on images broken on purpose, each check fails and says why", () => {
   });
 });
 
-describe("side by side, as `matrix --jobs 4` runs two cells, every check gives the verdict it gives alone", () => {
+describe("side by side, two cells of 4 checks at a time (the timed ones too, which the matrix runs one at a time), every check gives the verdict it gives alone", () => {
   /** Each check on the image broken for it (above, each fails alone). */
   const brokenFor: Array<[CheckName, string]> = [
     ["sigterm-graceful", "no-exec"],

@@ -53,11 +53,12 @@ export function portOption(value: string | undefined, flag: string, usage: strin
 }
 
 /**
- * How many cells, and checks in a cell, wait side by side when --jobs is not given: the checks
- * mostly wait (a server starting, a graceful stop), so more than the 2 cores this project's
- * machines have; builds take turns on the engine whatever this is.
+ * How many cells, and checks in a cell, wait side by side when --jobs is not given; builds take
+ * turns on the engine whatever this is. Not more: on the 2 cores this project's machines have, 4
+ * cells of 4 checks beside a cold run's compiles starved the servers, and checks with a time bound
+ * (an exit within 5 s of a stop) failed that pass alone (bench/results.md).
  */
-export const defaultJobs = 4;
+export const defaultJobs = 2;
 
 /** `--jobs N`: a whole number from 1 to 16; `defaultJobs` when absent. */
 export function jobsOption(value: string | undefined, usage: string): number {

@@ -77,6 +77,15 @@ export const stagedAppLanes = {
   ],
 } as const satisfies { first: readonly CheckName[]; lanes: ReadonlyArray<readonly CheckName[]> };
 
+/**
+ * The checks whose verdict holds a time bound (an exit within 5 s of a stop, a database wait's
+ * exit within 10 s, serving within 30 s once the database is up, an overridden command done within
+ * 10 s, a 502 within 1 s): a machine whose cores are busy with other cells' containers and builds
+ * can make an image miss them that meets them alone. The runner runs them one at a time (see
+ * runCellChecks), never two at once in a run.
+ */
+export const timedChecks: ReadonlySet<CheckName> = new Set<CheckName>(["sigterm-graceful", "db-wait", "override-cmd", "proxy-upstream-down"]);
+
 export const stagedAppChecks: ReadonlySet<CheckName> = new Set<CheckName>([...stagedAppLanes.first, ...stagedAppLanes.lanes.flat()]);
 
 /**

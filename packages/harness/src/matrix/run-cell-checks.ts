@@ -1,5 +1,6 @@
+import pLimit from "p-limit";
 import type { CheckContext, CheckOutcome, StaticCheckContext } from "../checks/check.ts";
-import { checks, isStaticCheck, staticChecks } from "../checks/registry.ts";
+import { checks, isStaticCheck, staticChecks, timedChecks } from "../checks/registry.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import type { CheckResult } from "../report/report-types.ts";
 import { roundSeconds } from "../report/round-seconds.ts";
@@ -13,10 +14,11 @@ export function listedChecks(cell: CellToVerify): CheckName[] {
 
 /**
  * Runs the listed checks on the built cell and gives their results in the registry's order. The
- * checks that use the staged app (stagedAppChecks) run one after another as one lane; beside that
- * lane the others run at most `options.jobs` at a time (1: every check in turn). Their builds take
- * turns on the engine (withEngineBuildLock); their containers run side by side. One the options
- * skip (the app lacks what it needs) is reported as skip with their reason. An abort stops the cell
+ * checks that use the staged app run in the lanes stagedAppLanes names; beside them the others run
+ * at most `options.jobs` at a time (1: every check in turn; see runInLanes). Their builds take turns
+ * on the engine (withEngineBuildLock); their containers run side by side, but for the checks with
+ * a time bound (timedChecks), which take turns with each other across the run. One the options skip
+ * (the app lacks what it needs) is reported as skip with their reason. An abort stops the cell
  * between checks, never within one: a check always cleans up what it started.
  */
 export async function runCellChecks(listed: readonly CheckName[], context: CheckContext, options: VerifyCellOptions): Promise<CheckResult[]> {
@@ -24,11 +26,17 @@ export async function runCellChecks(listed: readonly CheckName[], context: Check
     options.signal?.throwIfAborted();
     const skip = options.skipChecks?.[name];
     if (skip) return { name, status: "skip", detail: skip, seconds: 0 };
-    options.step(`check ${name}`);
-    return runCheck(name, () => checks[name](context));
+    const checkNow = () => {
+      options.step(`check ${name}`);
+      return runCheck(name, () => checks[name](context));
+    };
+    return timedChecks.has(name) ? oneTimedCheckAtATime(checkNow) : checkNow();
   };
   return runInLanes(listed, options.jobs ?? 1, runOne);
 }
+
+/** The checks with a time bound run one at a time in this process, whichever cell they belong to (see timedChecks). */
+const oneTimedCheckAtATime = pLimit(1);
 
 /** For a cell with no image to check: the static checks run, every other is reported as not run, saying why. */
 export async function runStaticChecks(listed: readonly CheckName[], context: StaticCheckContext, notRun: string): Promise<CheckResult[]> {
