@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { stagedAppChecks, stagedAppLanes } from "../../packages/harness/src/checks/registry.ts";
+import { stagedAppChecks, stagedAppLanes, timedChecks } from "../../packages/harness/src/checks/registry.ts";
+import { takingTurnsIfTimed } from "../../packages/harness/src/matrix/run-cell-checks.ts";
 import type { CellToVerify } from "../../packages/harness/src/matrix/cell-to-verify.ts";
 import { startCellStopwatch } from "../../packages/harness/src/matrix/cell-stopwatch.ts";
 import { runCells } from "../../packages/harness/src/matrix/run-cells.ts";
@@ -75,6 +76,16 @@ describe("checks side by side (runInLanes)", () => {
 
 const cell = (id: string) => ({ id }) as CellToVerify;
 const reportOf = (id: string) => ({ id, status: "pass" }) as CellReport;
+
+describe("the checks with a time bound (takingTurnsIfTimed)", () => {
+  it("run one at a time, whichever cell they belong to, while the others do not wait for them", async () => {
+    const fake = tracker(() => 10);
+    await Promise.all((["sigterm-graceful", "db-wait", "override-cmd", "proxy-upstream-down", "non-root", "cap-drop-all"] as CheckName[]).map((name) => takingTurnsIfTimed(name, () => fake.run(name))));
+    const timedPairs = fake.overlaps.filter(([a, b]) => timedChecks.has(a) && timedChecks.has(b));
+    expect(timedPairs).toEqual([]);
+    expect(fake.overlaps).toContainEqual(["non-root", "cap-drop-all"]);
+  });
+});
 
 describe("cells side by side (runCells)", () => {
   it("runs at most `jobs` cells at once and reports each as it finishes", async () => {

@@ -30,12 +30,16 @@ export async function runCellChecks(listed: readonly CheckName[], context: Check
       options.step(`check ${name}`);
       return runCheck(name, () => checks[name](context));
     };
-    return timedChecks.has(name) ? oneTimedCheckAtATime(checkNow) : checkNow();
+    return takingTurnsIfTimed(name, checkNow);
   };
   return runInLanes(listed, options.jobs ?? 1, runOne);
 }
 
-/** The checks with a time bound run one at a time in this process, whichever cell they belong to (see timedChecks). */
+/** Runs `task` (the check `name`) now, or, for a check with a time bound (timedChecks), when no other such check of this process runs. */
+export function takingTurnsIfTimed<T>(name: CheckName, task: () => Promise<T>): Promise<T> {
+  return timedChecks.has(name) ? oneTimedCheckAtATime(task) : task();
+}
+
 const oneTimedCheckAtATime = pLimit(1);
 
 /** For a cell with no image to check: the static checks run, every other is reported as not run, saying why. */
