@@ -24,8 +24,9 @@ import { sizeBudget } from "./size-budget.ts";
 import { staticRefresh } from "./static-refresh.ts";
 
 /**
- * Every check the harness knows, by the name manifests and reports use. The order is the order they
- * run in: the ones that change the staged app (deps-layer-cached, static-refresh) or rebuild (compose-up)
+ * Every check the harness knows, by the name manifests and reports use. The order is the order of
+ * their results, and the order they run in one after another (--jobs 1; side by side, see
+ * stagedAppLanes): the ones that change the staged app (deps-layer-cached, static-refresh) or rebuild (compose-up)
  * come last. Each keeps its own type (the part of the context it reads); `satisfies` proves that the
  * whole CheckContext, which the runner passes, has every part each one reads.
  */
