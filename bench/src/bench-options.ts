@@ -63,7 +63,7 @@ Options:
   --matrix-template T    the template changed for the "one template changed" timing (default slim-gunicorn)
   --cells PATTERN        the cells timed in turn (--jobs 1) and side by side before the main command
                          (repeatable; default slim-gunicorn/*), --matrix-runs times each, alternating
-  --cells-jobs N         the side-by-side run's --jobs (default 2, the CLI's default)
+  --cells-jobs N         the side-by-side run's --jobs (default 2)
   --matrix-cold          ALSO time the main command cold: REMOVES the stand-in images, BuildKit's
                          whole build cache (every user's on this engine: docker builder prune --all)
                          and uses a fresh, empty harness cache. Off by default; run it on a quiet

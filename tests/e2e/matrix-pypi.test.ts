@@ -52,8 +52,7 @@ describe.skipIf(reachable !== true)(`matrix on PyPI and the Go module proxy (--m
 
   beforeAll(async () => {
     reportDir = await mkdtemp(join(tmpdir(), "dockerize-python-matrix-pypi-"));
-    // Side by side, as the CLI runs cells and checks (--jobs 2).
-    const common = { templatesDir: join(repo, "templates"), appDir: join(repo, "sample-app"), mode: "auto" as const, jobs: 2 };
+    const common = { templatesDir: join(repo, "templates"), appDir: join(repo, "sample-app"), mode: "auto" as const };
     whole = await runMatrix({ ...common, reportDir: join(reportDir, "every-check"), cells: [...everyCheck, ...skippedHere] }, () => {});
     subset = await runMatrix({ ...common, reportDir: join(reportDir, "sampled"), cells: sampled, checks: checksOfSampled }, () => {});
     cells = [...whole.report.cells, ...subset.report.cells];

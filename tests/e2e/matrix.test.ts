@@ -39,8 +39,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
 
   beforeAll(async () => {
     reportDir = await mkdtemp(join(tmpdir(), "dockerize-python-matrix-test-"));
-    // Side by side, as the CLI runs cells and checks (--jobs 2).
-    const common = { templatesDir: join(repo, "templates"), appDir: join(repo, "sample-app"), mode: "hermetic" as const, jobs: 2 };
+    const common = { templatesDir: join(repo, "templates"), appDir: join(repo, "sample-app"), mode: "hermetic" as const };
     const progress = (event: Parameters<Parameters<typeof runMatrix>[1]>[0]) => {
       if (event.kind === "cell-step") events.push(`${event.cell.id}: ${event.message}`);
       if (event.kind === "cell-done") events.push(`${event.cell.id} ${event.report.status}`);

@@ -53,12 +53,13 @@ export function portOption(value: string | undefined, flag: string, usage: strin
 }
 
 /**
- * How many cells, and checks in a cell, wait side by side when --jobs is not given; builds take
- * turns on the engine whatever this is. Not more: on the 2 cores this project's machines have, 4
- * cells of 4 checks beside a cold run's compiles starved the servers, and checks with a time bound
- * (an exit within 5 s of a stop) failed that pass alone (bench/results.md).
+ * How many cells, and checks in a cell, wait side by side when --jobs is not given: one, every cell
+ * and check in turn. On the 2 cores this project's machines have, side by side starved the servers
+ * beside the builds, and checks with a time bound (an exit within 5 s of a stop) failed that pass
+ * alone: with 4 (the cold main job) and with 2 (CI), bench/experiments/side-by-side. More is for
+ * machines with more cores, asked for with --jobs.
  */
-export const defaultJobs = 2;
+export const defaultJobs = 1;
 
 /** `--jobs N`: a whole number from 1 to 16; `defaultJobs` when absent. */
 export function jobsOption(value: string | undefined, usage: string): number {

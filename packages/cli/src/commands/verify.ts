@@ -31,7 +31,7 @@ Options:
                         module proxy else none; hermetic: every source local; online: none local
       --probe PATH      Ask this path (starting with /) to know the app serves
       --expect TEXT     With --probe: the answer must be 200 and contain TEXT
-      --jobs N          How many variants, and checks within one, run side by side (default 2;
+      --jobs N          How many variants, and checks within one, run side by side (default 1;
                         1: each in turn); builds take turns on the engine (one build at a time)
       --report-dir DIR  Where the reports go (default: <app>/.dockerize-python/reports)
       --registry URL    Fetch the recorded template versions from this npm registry instead of

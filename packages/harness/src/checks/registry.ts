@@ -63,8 +63,9 @@ export const checks = {
 } satisfies Record<CheckName, Check>;
 
 /**
- * The checks that change the staged app (deps-layer-cached, static-refresh), build from it
- * (onbuild-child, no-secrets-in-image, compose's build) or share the cell's compose project, and so
+ * The checks that change the staged app (deps-layer-cached, static-refresh), read it
+ * (http-through-caddy), build from it (onbuild-child, no-secrets-in-image, compose's build) or
+ * share the cell's compose project, and so
  * run in order: `first` before any of the others (deps-layer-cached measures the cache the cell's
  * own build left, which any other build of the staged app could fill), then each lane one check
  * after another, the lanes side by side. Every other check reads the built image, the shared stack
@@ -74,7 +75,8 @@ export const stagedAppLanes = {
   first: ["deps-layer-cached"],
   lanes: [
     ["onbuild-child", "no-secrets-in-image"],
-    ["compose-up", "data-survives-restart", "static-refresh"],
+    // http-through-caddy compares the proxy's static file with the staged one, which static-refresh changes.
+    ["http-through-caddy", "compose-up", "data-survives-restart", "static-refresh"],
   ],
 } as const satisfies { first: readonly CheckName[]; lanes: ReadonlyArray<readonly CheckName[]> };
 
