@@ -86,6 +86,11 @@ describe("new + verify on apps we did not write (issue 12)", () => {
     expect(verified.status, verified.output).toBe(0);
 
     const ran = cell!.checks.filter((check) => check.status === "pass").map((check) => check.name);
+    // compose builds from the cell's own layers: it passes the build args the cell's build did (an
+    // unset PIP_INDEX_URL as none; the cell's BUILD_DATE, which onbuild's app stage inherits).
+    const composeUp = cell!.checks.find((check) => check.name === "compose-up")?.detail ?? "";
+    const [, cached, runs] = composeUp.match(/its build took (\d+) of (\d+) RUN steps from the cache/) ?? [];
+    expect(cached, composeUp).toBe(runs);
     const skipped = Object.fromEntries(cell!.checks.filter((check) => check.status === "skip").map((check) => [check.name, check.detail]));
     if (checks) {
       expect(ran.sort()).toEqual([...checks].sort());

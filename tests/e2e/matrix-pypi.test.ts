@@ -13,17 +13,20 @@ const exec = promisify(execFile);
  * The matrix on the sources real users install from, as the main job runs it on this machine kind
  * (--mode auto): Python packages from PyPI, Caddy's plugins from the Go module proxy; base images
  * from stand-ins, since no container registry answers here. Every template on each Python version
- * once (matrix.test.ts does the same with every source local): two cells with every check (Gunicorn
- * on Python 3.13 with psycopg 3; uWSGI on 3.11 with pipenv and psycopg2, whose compose build once
- * failed on an empty PIP_INDEX_URL), the others with the checks that depend on the installed packages:
- * the build, serving through Caddy with PostgreSQL, the database wait and the password, shutdown.
+ * once (matrix.test.ts does the same with every source local): uWSGI on 3.11 with pipenv and psycopg2
+ * with every check (its compose build once failed on an empty PIP_INDEX_URL), the others with the
+ * checks that depend on the installed packages: the build, serving through Caddy with PostgreSQL, the
+ * database wait and the password, shutdown; Gunicorn on 3.13 with psycopg 3 also keeps its data
+ * through compose's down and up. Every other check runs on Python 3.13 in foreign-apps.test.ts (every
+ * check on each app template, but the two that need this sample's routes: those run here).
  *
  * It needs PyPI: on a machine whose own pip cannot reach its index the file is skipped, saying so.
  * Where the machine's pip can, the containers must too (with the machine's CA bundle): a cell that
  * fell back to the local index fails here.
  */
-const everyCheck = ["slim-gunicorn/py3.13-requirements", "slim-uwsgi/py3.11-pipenv", "caddy/caddy2-plugins"];
+const everyCheck = ["slim-uwsgi/py3.11-pipenv", "caddy/caddy2-plugins"];
 const sampled = [
+  "slim-gunicorn/py3.13-requirements",
   "slim-uwsgi/py3.13-pyproject",
   "slim-gunicorn/py3.11-requirements",
   "onbuild/py3.11-requirements",
@@ -48,14 +51,17 @@ describe.skipIf(reachable !== true)(`matrix on PyPI and the Go module proxy (--m
   let reportDir: string;
   let whole: MatrixRunResult;
   let subset: MatrixRunResult;
+  let withData: MatrixRunResult;
   let cells: CellReport[];
 
   beforeAll(async () => {
     reportDir = await mkdtemp(join(tmpdir(), "dockerize-python-matrix-pypi-"));
     const common = { templatesDir: join(repo, "templates"), appDir: join(repo, "sample-app"), mode: "auto" as const };
     whole = await runMatrix({ ...common, reportDir: join(reportDir, "every-check"), cells: [...everyCheck, ...skippedHere] }, () => {});
-    subset = await runMatrix({ ...common, reportDir: join(reportDir, "sampled"), cells: sampled, checks: checksOfSampled }, () => {});
-    cells = [...whole.report.cells, ...subset.report.cells];
+    const [gunicorn313, ...others] = sampled;
+    subset = await runMatrix({ ...common, reportDir: join(reportDir, "sampled"), cells: others, checks: checksOfSampled }, () => {});
+    withData = await runMatrix({ ...common, reportDir: join(reportDir, "with-data"), cells: [gunicorn313!], checks: [...checksOfSampled, "data-survives-restart"] }, () => {});
+    cells = [...whole.report.cells, ...subset.report.cells, ...withData.report.cells];
   });
 
   afterAll(async () => {
@@ -63,7 +69,7 @@ describe.skipIf(reachable !== true)(`matrix on PyPI and the Go module proxy (--m
   });
 
   it("installs Python packages from PyPI and Go modules from the proxy, on stand-in base images", () => {
-    for (const report of [whole.report, subset.report]) {
+    for (const report of [whole.report, subset.report, withData.report]) {
       expect(report.requestedMode).toBe("auto");
       expect(report.sources?.baseImages.kind).toBe("stand-ins");
       expect(report.sources?.pythonPackages, JSON.stringify(report.sources)).toMatchObject({ kind: "pypi" });
@@ -92,9 +98,18 @@ describe.skipIf(reachable !== true)(`matrix on PyPI and the Go module proxy (--m
     const cell = cells.find((c) => c.id === "slim-gunicorn/py3.13-requirements")!;
     const drivers = spawnSync("docker", ["run", "--rm", "--entrypoint", "python", cell.image, "-c", "import importlib.util as u; print([name for name in ('psycopg', 'psycopg2') if u.find_spec(name)])"], { encoding: "utf8" });
     expect(drivers.stdout.trim(), drivers.stderr).toBe("['psycopg']");
-    for (const name of ["db-wait", "password-special-chars", "sigterm-graceful"] as const) {
+    for (const name of ["db-wait", "password-special-chars", "sigterm-graceful", "data-survives-restart"] as const) {
       expect(cell.checks.find((check) => check.name === name)?.status, name).toBe("pass");
     }
+  });
+
+  it("builds with compose from the cell's own layers: compose passes the same build args as the cell's build", () => {
+    // On PyPI the cell's build sets no PIP_INDEX_URL; compose once passed it empty, which missed the
+    // cache and installed everything again.
+    const detail = cells.find((c) => c.id === "slim-uwsgi/py3.11-pipenv")?.checks.find((c) => c.name === "compose-up")?.detail ?? "";
+    const [, cached, runs] = detail.match(/its build took (\d+) of (\d+) RUN steps from the cache/) ?? [];
+    expect(Number(runs), detail).toBeGreaterThan(0);
+    expect(cached, detail).toBe(runs);
   });
 
   it("still proves psycopg2 through the pipenv style", () => {

@@ -12,7 +12,7 @@ const repo = resolve(import.meta.dirname, "..", "..");
  * (--mode hermetic: stand-ins, the local package index, no Go modules), as on a machine that
  * reaches no registry. Beside it, each on a sample chosen so that together they build every
  * template on each Python version from each kind of source and run every check once per Python:
- * matrix-pypi.test.ts (PyPI and the Go module proxy; every check on Python 3.13),
+ * matrix-pypi.test.ts (PyPI and the Go module proxy; with foreign-apps.test.ts every check on Python 3.13),
  * onbuild.test.ts (the onbuild template here, on both Pythons) and hermetic-no-egress.test.ts
  * (slim-gunicorn on Python 3.13 here). The main job runs the whole cross-product.
  *
@@ -102,7 +102,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     expect(alone.report.cells.map((cell) => [cell.id, cell.status])).toEqual([["alpine/py3.13-requirements", "skip"]]);
   });
 
-  it("runs every check of the app templates on Python 3.11 (matrix-pypi.test.ts does on 3.13), and the proxy's", () => {
+  it("runs every check of the app templates on Python 3.11 (matrix-pypi and foreign-apps do on 3.13), and the proxy's", () => {
     const ran = new Set(cells.filter((c) => c.python === "3.11" && c.status === "pass").flatMap((c) => c.checks.map((k) => k.name)));
     expect([...ran].sort()).toEqual(["arbitrary-uid", "cap-drop-all", "compose-up", "data-survives-restart", "db-wait", "deps-layer-cached", "http-through-caddy", "lint", "no-secrets-in-image", "non-root", "oci-labels", "override-cmd", "password-special-chars", "proxy-upstream-down", "read-only-rootfs", "sigterm-graceful", "size-budget", "static-refresh"]);
     const proxyChecks = cells.find((c) => c.id === "caddy/caddy2")?.checks.map((k) => k.name);

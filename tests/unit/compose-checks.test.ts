@@ -41,6 +41,7 @@ const upProject = (): ComposeProject => ({
   name: "dp-test-compose",
   url,
   firstUpSeconds: 1,
+  firstBuildLog: "",
   up: () => Promise.reject(new Error("not expected: up")),
   down: () => Promise.reject(new Error("not expected: down")),
   services: async () => [],

@@ -88,6 +88,16 @@ describe("the checks that know the app serves by its probe", () => {
     const project = {
       url,
       firstUpSeconds: 12.3,
+      // compose's plain progress: the service's name before the stage; the install reused, the code's step not.
+      firstBuildLog: [
+        "#9 [app builder 2/4] RUN apt-get update",
+        "#9 CACHED",
+        "#12 [app builder 4/4] RUN --mount=type=cache,target=/root/.cache install-dependencies",
+        "#12 CACHED",
+        "#14 [app runtime 5/5] COPY . /app",
+        "#15 [app runtime 6/6] RUN link-writable-dirs",
+        "#15 DONE 0.3s",
+      ].join("\n"),
       services: async () => [
         { service: "app", state: "running", health: "healthy" },
         { service: "caddy", state: "running", health: "" },
@@ -96,7 +106,7 @@ describe("the checks that know the app serves by its probe", () => {
     const compose = { file: "compose.yaml", env: {} };
     expect(await composeUp({ compose, composeProject: async () => project, probe: probe("/healthz") })).toEqual({
       status: "pass",
-      detail: "up in 12.3 s (app healthy, caddy running); GET /healthz -> 404 (any answer below 500: the app serves)",
+      detail: "up in 12.3 s (app healthy, caddy running; its build took 2 of 3 RUN steps from the cache); GET /healthz -> 404 (any answer below 500: the app serves)",
     });
     expect((await composeUp({ compose, composeProject: async () => project, probe: probe("/broken") })).detail).toBe(
       "compose is up, but on the published port GET /broken answered 500, not any answer below 500: boom",

@@ -2,6 +2,7 @@ import { answersProbe, describeProbeAnswer, describeProbeMiss } from "../stack/a
 import { ComposeUpFailedError } from "../stack/compose-project.ts";
 import { httpGet } from "../stack/wait-until-serving.ts";
 import { type Check, type CheckContext, fail, pass } from "./check.ts";
+import { parseSteps } from "./deps-layer-cached.ts";
 
 /**
  * The template's compose file, used as a user would (`cp .env.example .env && docker compose up
@@ -25,5 +26,14 @@ export const composeUp: Check<Pick<CheckContext, "compose" | "composeProject" | 
   const page = await httpGet(`${project.url}${context.probe.path}`);
   if (!answersProbe(context.probe, page)) return fail(`compose is up, but on the published port ${describeProbeMiss(context.probe, page)}`);
   const summary = services.map((s) => `${s.service} ${s.health || s.state}`).join(", ");
-  return pass(`up in ${project.firstUpSeconds.toFixed(1)} s (${summary}); ${describeProbeAnswer(context.probe, page)}`);
+  return pass(`up in ${project.firstUpSeconds.toFixed(1)} s (${summary}; ${describeBuildCache(project.firstBuildLog)}); ${describeProbeAnswer(context.probe, page)}`);
 };
+
+/**
+ * How many of compose's RUN steps came from the cache: built with the same build args as `docker
+ * build` (compose.yaml passes an unset variable as no arg at all), compose reuses its layers.
+ */
+export function describeBuildCache(buildLog: string): string {
+  const runs = parseSteps(buildLog).filter((step) => step.instruction.startsWith("RUN"));
+  return `its build took ${runs.filter((step) => step.cached).length} of ${runs.length} RUN steps from the cache`;
+}

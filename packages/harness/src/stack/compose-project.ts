@@ -34,6 +34,8 @@ export interface ComposeProject {
   url: string;
   /** How long the first `up --build` took, in seconds. */
   firstUpSeconds: number;
+  /** The plain progress of the first up's `docker compose build` (BuildKit's `#N` lines). */
+  firstBuildLog: string;
   /**
    * `docker compose build` and `up` again: rebuilds what changed, recreates what must be; resolves
    * with its seconds. `{ build: false }`: `up` alone, as after a `down` with nothing changed.
@@ -104,6 +106,7 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
     return `http://127.0.0.1:${first.PublishedPort}`;
   };
   let removed = false;
+  let buildLog = "";
   /**
    * Anonymous volumes (a VOLUME of an image that the compose file mounts nothing at) that a plain
    * `down` left without a container: the next `up` makes new ones, and `down --volumes` removes only
@@ -121,6 +124,7 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
     name,
     url: "",
     firstUpSeconds: 0,
+    firstBuildLog: "",
     async up({ build } = { build: true }) {
       const started = performance.now();
       try {
@@ -128,7 +132,10 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
         // when up fails, and with it the logs that say why. --wait: every service running, and
         // healthy where it has a health check (the app's HEALTHCHECK; Caddy has none).
         // Built first, on its own: the engine builds one image at a time (withEngineBuildLock).
-        if (build) await withEngineBuildLock(() => compose(["build"]));
+        if (build) {
+          const built = await withEngineBuildLock(() => compose(["--progress", "plain", "build"]));
+          buildLog ||= built.stdout + built.stderr;
+        }
         await compose(["up", "--detach", "--wait", "--wait-timeout", String(upTimeoutSeconds)]);
         project.url = await publishedUrl();
         // Running is not listening: the proxy answers (anything) before the project counts as up.
@@ -166,6 +173,7 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
   };
   try {
     project.firstUpSeconds = await project.up();
+    project.firstBuildLog = buildLog;
   } catch (error) {
     await project.remove();
     throw error;
