@@ -33,7 +33,7 @@ export const composeUp: Check<Pick<CheckContext, "compose" | "composeProject" | 
  * How many of compose's RUN steps came from the cache: built with the same build args as `docker
  * build` (compose.yaml passes an unset variable as no arg at all), compose reuses its layers.
  */
-export function describeBuildCache(buildLog: string): string {
+function describeBuildCache(buildLog: string): string {
   const runs = parseSteps(buildLog).filter((step) => step.instruction.startsWith("RUN"));
   return `its build took ${runs.filter((step) => step.cached).length} of ${runs.length} RUN steps from the cache`;
 }

@@ -106,7 +106,6 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
     return `http://127.0.0.1:${first.PublishedPort}`;
   };
   let removed = false;
-  let buildLog = "";
   /**
    * Anonymous volumes (a VOLUME of an image that the compose file mounts nothing at) that a plain
    * `down` left without a container: the next `up` makes new ones, and `down --volumes` removes only
@@ -134,7 +133,7 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
         // Built first, on its own: the engine builds one image at a time (withEngineBuildLock).
         if (build) {
           const built = await withEngineBuildLock(() => compose(["--progress", "plain", "build"]));
-          buildLog ||= built.stdout + built.stderr;
+          project.firstBuildLog ||= built.stdout + built.stderr;
         }
         await compose(["up", "--detach", "--wait", "--wait-timeout", String(upTimeoutSeconds)]);
         project.url = await publishedUrl();
@@ -173,7 +172,6 @@ export async function startComposeProject(request: ComposeProjectRequest): Promi
   };
   try {
     project.firstUpSeconds = await project.up();
-    project.firstBuildLog = buildLog;
   } catch (error) {
     await project.remove();
     throw error;
