@@ -230,7 +230,7 @@ async function measureSubject(subject: Subject, index: number, context: MeasureC
   const say = (line: string) => log(`[run ${index}/${options.runs}] ${subject.id}: ${line}`);
   const logFile = (what: string) => join(workDir, "logs", `${subject.id}-run${index}-${what}.log`);
   say("staging");
-  const staged = await subject.stage({ appDir: join(repoDir, "sample-app"), environment: context.environment, imageName: context.imageName, logFile });
+  const staged = await subject.stage({ appDir: join(repoDir, "sample-apps", "flask"), environment: context.environment, imageName: context.imageName, logFile });
   try {
     const tags = { cold: context.imageName(`${subject.id}-r${index}-cold`), code: context.imageName(`${subject.id}-r${index}-code`), dependency: context.imageName(`${subject.id}-r${index}-dependency`) };
     say("cold build (--no-cache), then rebuilds after a code-only change and after one dependency added");
@@ -313,7 +313,7 @@ function benchRunIdentity(): RunIdentity {
 
 /** The caddy template laid over the app (it bakes static/ in), built as the matrix builds it. */
 async function buildProxy(caddyCell: Cell, environment: BuildEnvironment, tag: string): Promise<string> {
-  const dir = await stageApp(join(repoDir, "sample-app"), [caddyCell.template.filesDir], "bench-caddy");
+  const dir = await stageApp(join(repoDir, "sample-apps", "flask"), [caddyCell.template.filesDir], "bench-caddy");
   try {
     await buildImage({
       context: dir,
@@ -356,7 +356,7 @@ function method(options: BenchOptions, cells: BenchCells, environment: BuildEnvi
     Dependencies: "requirements.txt for every subject (each staged copy of the app keeps only that file); the peers install gunicorn beside it, the templates their own server requirement",
     Workers: `every server runs ${workers.processes} worker processes × ${workers.threads} threads (Gunicorn's gthread worker, uWSGI's threads). As shipped, our images log every request (Gunicorn's access log, uWSGI's request log); the peers' Gunicorn logs none`,
     "Cold build": "`--no-cache`: every step runs again (the base image is already local). BuildKit's cache mounts survive --no-cache, so docker-init's and our templates' pip caches are warm even then; on a fresh CI runner they would be slower. naive, ordered and the onbuild triggers use no cache mount",
-    "Code-only change": `a comment appended to sample-app's ${appChanges.codeFile} (a new one each run), then a build with the cache`,
+    "Code-only change": `a comment appended to sample-apps/flask's ${appChanges.codeFile} (a new one each run), then a build with the cache`,
     "One dependency added": `${appChanges.addedDependency} (small, pure Python) appended to requirements.txt after the code change, then a build with the cache; the image is checked to import it`,
     "Pull after a code-only change": "the code-change image's layers whose diff IDs are not in the cold image's, each gzip-compressed at the default level as a registry stores it (read from `docker save`)",
     "First 200": "from just before the app's `docker run` to the first GET / answered 200 with the app's greeting through Caddy, polled every 20 ms; PostgreSQL and Caddy (the caddy template) already running on a private network",

@@ -44,7 +44,7 @@ export interface StageContext {
 }
 
 export interface StagedSubject {
-  /** The staged app; the benchmark changes its code and requirements.txt there, never in sample-app/. */
+  /** The staged app; the benchmark changes its code and requirements.txt there, never in sample-apps/. */
   dir: string;
   build(tag: string, options: { noCache: boolean; logFile: string }): Promise<BuiltImage>;
   /** Seconds the onbuild base took to build while staging (built once per Python, pushed, pulled by every app). */

@@ -67,7 +67,7 @@ beforeAll(async () => {
   caddy.checks = caddy.checks.filter((name: string) => (checkNames as readonly string[]).includes(name));
   await writeFile(join(templatesDir, "caddy", "template.json"), JSON.stringify(caddy, null, 2));
   appDir = join(work, "app");
-  await cp(join(repo, "sample-app"), appDir, { recursive: true });
+  await cp(join(repo, "sample-apps", "flask"), appDir, { recursive: true });
   const appModule = join(appDir, "sample_app", "__init__.py");
   const code = await readFile(appModule, "utf8");
   const slowed = code.replace("    def hello() -> Response:\n", `    def hello() -> Response:\n        time.sleep(${slowPageSeconds})\n`);
@@ -93,7 +93,7 @@ afterAll(async () => {
 describe("no Docker engine reachable", () => {
   it("names the engine asked for (DOCKER_HOST) and the fix, and touches nothing", async () => {
     const reportDir = join(work, "reports-no-engine");
-    await cp(join(repo, "sample-app"), join(reportDir, "earlier"), { recursive: true });
+    await cp(join(repo, "sample-apps", "flask"), join(reportDir, "earlier"), { recursive: true });
     const before = { app: await snapshotTree(appDir), reports: await snapshotTree(reportDir) };
     const socket = join(work, "dp-h5c-no-engine.sock");
 
@@ -113,7 +113,7 @@ describe("no Docker engine reachable", () => {
 describe("a build step that fails", () => {
   it("shows the failing step, its Dockerfile line and its log tail; the cell fails, the rest is cleaned up", async () => {
     const badApp = join(work, "bad-app");
-    await cp(join(repo, "sample-app"), badApp, { recursive: true });
+    await cp(join(repo, "sample-apps", "flask"), badApp, { recursive: true });
     await writeFile(join(badApp, "requirements.txt"), `${await readFile(join(badApp, "requirements.txt"), "utf8")}no-such-package-dp-h5c==9.9\n`);
     const before = await snapshotTree(badApp);
     const reportDir = join(work, "reports-build");

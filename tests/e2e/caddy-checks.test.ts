@@ -43,7 +43,7 @@ let scratch: string;
 
 beforeAll(async () => {
   caddyImage = (await ensureStandin("caddy:2.10", () => {})).image;
-  stageDir = await stageApp(join(repo, "sample-app"), [join(templatesDir, "caddy", "files")], "caddy-checks");
+  stageDir = await stageApp(join(repo, "sample-apps", "flask"), [join(templatesDir, "caddy", "files")], "caddy-checks");
   const buildArgs = { CADDY_IMAGE: caddyImage };
   await buildImage({ context: stageDir, dockerfile: join(stageDir, "docker/caddy/Dockerfile"), tag, buildArgs });
   scratch = await mkdtemp(join(tmpdir(), "dockerize-python-caddy-checks-"));

@@ -72,9 +72,9 @@ describe("a hermetic build behind a fence that lets nothing leave this machine",
     cells = styles.map((style) => expandMatrix(templates, ["slim-gunicorn"]).find((candidate) => candidate.id === `slim-gunicorn/py3.13-${style}`)!);
     // Unfenced: the apt-get steps reach Debian's mirror and are cached; the pipenv lock is made.
     for (const cell of cells) {
-      const stageDir = await stageApp(join(repo, "sample-app"), [cell.template.filesDir], cell.id);
+      const stageDir = await stageApp(join(repo, "sample-apps", "flask"), [cell.template.filesDir], cell.id);
       stageDirs.set(cell.id, stageDir);
-      await keepOnlyDependencyStyle(stageDir, cell.dependencyStyle!, join(repo, "sample-app"));
+      await keepOnlyDependencyStyle(stageDir, cell.dependencyStyle!, join(repo, "sample-apps", "flask"));
       if (cell.dependencyStyle === "pipenv") {
         await lockPipfile(stageDir, environment.imageFor("python:3.13-slim-trixie"), environment.packageIndexFor(["python:3.13-slim-trixie"]), environment.caBundle, newRunIdentity(), join(stageDir, "..", `${cell.dependencyStyle}-lock.log`));
       }

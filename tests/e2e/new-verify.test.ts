@@ -40,7 +40,7 @@ describe("dockerize-python new on a copy of the sample app", () => {
 
   const newApp = async (name: string) => {
     const app = join(work, name, "app");
-    await cp(join(repo, "sample-app"), app, { recursive: true });
+    await cp(join(repo, "sample-apps", "flask"), app, { recursive: true });
     return app;
   };
 

@@ -32,7 +32,7 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     // An app as a user of the onbuild base has it (the sample app and the template's files, with the
     // one-line child docker/Dockerfile), then ejected: --force, since the child Dockerfile is there.
     const app = join(work, "app");
-    await cp(join(repo, "sample-app"), app, { recursive: true });
+    await cp(join(repo, "sample-apps", "flask"), app, { recursive: true });
     await cp(join(repo, "templates", "onbuild", "files"), app, { recursive: true });
     const ejected = await ejectOnbuild({ appDir: app, templateDir: join(templates, "onbuild"), force: true });
     expect(ejected.pythonImage).toBe("python:3.13-slim-trixie");
@@ -62,7 +62,7 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     // runtime, secret and compose checks of onbuild cells run in matrix.test.ts and the main job.
     const checks: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "onbuild-child", "deps-layer-cached"];
     result = await runMatrix(
-      { templatesDir: templates, appDir: join(repo, "sample-app"), reportDir: join(work, "reports"), cells: [...throughTriggers, ...ejectedCells], checks, mode: "hermetic" },
+      { templatesDir: templates, appDir: join(repo, "sample-apps", "flask"), reportDir: join(work, "reports"), cells: [...throughTriggers, ...ejectedCells], checks, mode: "hermetic" },
       () => {},
     );
   });

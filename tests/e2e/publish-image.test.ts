@@ -45,8 +45,8 @@ beforeAll(async () => {
   const template = await loadTemplate(join(repo, "templates", "onbuild"));
   const pythonImages = template.manifest.variants.map((variant) => variant.baseImages.PYTHON_IMAGE!);
   environment = await prepareBuildEnvironment("hermetic", [{ images: pythonImages }], () => {});
-  const stageDir = await stageApp(join(repo, "sample-app"), [template.filesDir], `${id}-publish-child`);
-  await keepOnlyDependencyStyle(stageDir, "requirements", join(repo, "sample-app"));
+  const stageDir = await stageApp(join(repo, "sample-apps", "flask"), [template.filesDir], `${id}-publish-child`);
+  await keepOnlyDependencyStyle(stageDir, "requirements", join(repo, "sample-apps", "flask"));
   await cp(stageDir, join(work, "app"), { recursive: true });
   await rm(stageDir, { recursive: true, force: true });
   for (const [index, image] of published.images.entries()) {

@@ -43,7 +43,7 @@ import { type BuiltCell, buildCell, buildFixture, checkContextFor, fixturesDir, 
  */
 
 const repo = resolve(import.meta.dirname, "..", "..");
-const appDir = join(repo, "sample-app");
+const appDir = join(repo, "sample-apps", "flask");
 // The run's names (dp-h5a-<id>-...) and label, so that cleanup by label removes what a failed test left.
 const id = `h5a-${randomBytes(3).toString("hex")}`;
 const run: RunIdentity = { id, labels: { [runLabelKey]: id }, composeProjects: new Set() };

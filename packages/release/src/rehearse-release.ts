@@ -131,7 +131,7 @@ export async function rehearseRelease(options: RehearseReleaseOptions): Promise<
     if (hasNew) {
       for (const template of options.templates) {
         const dir = join(consumerDir, `${template}-app`);
-        await cp(join(workDir, "sample-app"), dir, { recursive: true });
+        await cp(join(workDir, "sample-apps", "flask"), dir, { recursive: true });
         const output = await step(`new ${template}`, bin, ["new", template, dir, "--version", version(templatePackageName(template)), "--registry", registry.url], `\`dockerize-python new ${template}\` from the published packages failed`, consumerDir);
         apps.push({ template, dir, output });
       }

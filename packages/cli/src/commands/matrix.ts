@@ -21,7 +21,7 @@ Options:
                         registry else stand-ins built here, Python packages from PyPI (or
                         this machine's pip index) else a local index, Go modules from the Go
                         module proxy else none; hermetic: every source local; online: none local
-      --app DIR         The app to verify the templates with (default: the repository's sample-app)
+      --app DIR         The app to verify the templates with (default: the repository's sample-apps/flask)
       --templates DIR   The folder of templates (default: the repository's templates)
       --report-dir DIR  Where the reports go (default: the repository's reports, else ./reports)
       --jobs N          How many cells, and checks within a cell, run side by side (default 1; 1:
@@ -61,7 +61,7 @@ export const matrixCommand: Command = {
     );
     const options = {
       templatesDir: repoPath(values.templates, "--templates DIR", "templates", usage),
-      appDir: repoPath(values.app, "--app DIR", "sample-app", usage),
+      appDir: repoPath(values.app, "--app DIR", "sample-apps/flask", usage),
       reportDir: reportDirOption(values["report-dir"]),
       templates: values.template ?? [],
       cells: values.cell ?? [],

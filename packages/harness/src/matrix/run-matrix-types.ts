@@ -10,7 +10,7 @@ import type { Shard } from "./shard-cells.ts";
 export interface RunMatrixOptions {
   /** The folder whose subfolders each hold a template (template.json, package.json, files/). */
   templatesDir: string;
-  /** The app every template is proven against (the repository's sample-app/). */
+  /** The app every template is proven against (the repository's sample-apps/flask/). */
   appDir: string;
   /** Where matrix.json and matrix.md are written. */
   reportDir: string;
