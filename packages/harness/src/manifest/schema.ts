@@ -82,13 +82,15 @@ export const variantSchema = z.strictObject({
   /**
    * What this variant needs beyond the stand-ins and the local package index, each with why: a
    * container registry for its base images (no stand-in can replace an Alpine image), the Go module
-   * proxy (plugins compiled into Caddy). Where a run's sources lack it, its cells are reported as
-   * skip with that reason and the source's, never as pass.
+   * proxy (plugins compiled into Caddy), a Python package index other than the local one made
+   * from Debian (a package Debian does not ship). Where a run's sources lack it, its cells are
+   * reported as skip with that reason and the source's, never as pass.
    */
   needs: z
     .strictObject({
       imageRegistry: z.string().min(1).optional(),
       goModuleProxy: z.string().min(1).optional(),
+      pythonPackageIndex: z.string().min(1).optional(),
     })
     .optional(),
 });
