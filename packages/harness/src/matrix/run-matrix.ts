@@ -11,8 +11,8 @@ import { ExplainedError } from "../explained-error.ts";
 import { assertPortFree } from "../stack/free-port.ts";
 import { leftoverRemovalCommands, newRunIdentity, removeRunResources, runLabelKey } from "../stack/run-labels.ts";
 import type { AppProbe } from "../stack/app-probe.ts";
-import { assertAppDependencyFiles } from "../staging/dependency-files.ts";
 import type { Cell } from "./cell.ts";
+import { assertCellApps, cellAppDir } from "./cell-apps.ts";
 import { expandMatrix } from "./expand-matrix.ts";
 import type { MatrixProgressListener, MatrixRunResult, RunMatrixOptions } from "./run-matrix-types.ts";
 import type { CellToVerify } from "./cell-to-verify.ts";
@@ -40,7 +40,7 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
   const cells = sharded.cells
     .map((cell) => withCompanions(cell, templates))
     .map((cell) => (options.checks?.length ? { ...cell, checks: cell.checks.filter((name) => options.checks!.includes(name)) } : cell));
-  await assertAppDependencyFiles(options.appDir, cells);
+  await assertCellApps(cells, options.appDirs);
   if (options.proxyPort !== undefined && (options.jobs ?? 1) > 1) {
     throw new ExplainedError(`A fixed proxy port (${options.proxyPort}) is one cell's at a time, and this run would verify ${options.jobs} cells side by side.\nFix: run with --jobs 1 beside --proxy-port, or leave --proxy-port out (each proxy then gets a free port).`);
   }
@@ -61,7 +61,7 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
     const jobs = options.jobs ?? 1;
     await runCells(cells, { jobs, signal: options.signal, progress, done: (report) => reports.push(report) }, (cell, signal) =>
       verifyCell(cell, {
-        appDir: options.appDir,
+        appDir: cellAppDir(cell, options.appDirs)!,
         environment: ready,
         run,
         logDir: join(options.reportDir, "logs"),
