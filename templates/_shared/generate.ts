@@ -11,7 +11,8 @@
  *
  * In a source file, `%%os:NAME%%`, `%%server:NAME%%` or `%%layout:NAME%%` on a line of its own is
  * replaced by the file fragments/os-<os>/NAME, fragments/server-<server>/NAME or
- * fragments/layout-<layout>/NAME (an empty fragment removes the line), and `%%common:NAME%%` by
+ * fragments/layout-<layout>/NAME (an empty fragment removes the line; written `# %%server:NAME%%`,
+ * a comment, where the source must stay valid for its linter: ShellCheck), and `%%common:NAME%%` by
  * fragments/common/NAME, a part that several source files share whatever the target;
  * inside a line, by that file's text without its final newline. `%%KEY%%` anywhere is replaced by a
  * value of the target (see `values` in render).
@@ -110,7 +111,7 @@ function render(text: string, target: Target): string {
   };
   const fragment = (axis: Axis, name: string) => read(join(sharedDir, "fragments", axis === "common" ? axis : `${axis}-${target[axis]}`, name));
   const rendered = text
-    .replace(/^%%(os|server|layout|common):([a-z-]+)%%\n/gm, (_, axis: Axis, name: string) => fragment(axis, name))
+    .replace(/^(?:# )?%%(os|server|layout|common):([a-z-]+)%%\n/gm, (_, axis: Axis, name: string) => fragment(axis, name))
     .replace(/%%(os|server|layout|common):([a-z-]+)%%/g, (_, axis: Axis, name: string) => fragment(axis, name).trimEnd())
     .replace(/%%([a-z_]+)%%/g, (_, key: string) => {
       const value = values[key];

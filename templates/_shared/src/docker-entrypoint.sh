@@ -224,7 +224,7 @@ prepare_uwsgi() {
 prepare_gunicorn() {
   log "serving WSGI_APP=${WSGI_APP} with Gunicorn"
 }
-%%server:entrypoint-functions%%
+# %%server:entrypoint-functions%%
 
 # Folders the app writes into its own tree are links into APP_DATA_DIR, made at build time by
 # link-writable-dirs, which lists their targets. A tmpfs or an empty volume mounted on APP_DATA_DIR
@@ -271,7 +271,7 @@ case $1 in
       set -- gunicorn --config /etc/gunicorn/gunicorn.conf.py "$@"
     fi
     ;;
-%%server:entrypoint-cases%%
 esac
+# %%server:entrypoint-start%%
 
 exec "$@"

@@ -24,7 +24,7 @@ export function renderTemplatesTable(templates: readonly LoadedTemplate[]): stri
   });
   const header = ["template", "kind", "variants", "dependency styles", "user", "port", "size budget (MB)", "checks"];
   const lines = [header, header.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`);
-  return `${lines.join("\n")}\n\n† needs a container registry or the Go module proxy (the variant's needs): where a run's sources lack it, reported as skip with the reason; elsewhere it runs in full.`;
+  return `${lines.join("\n")}\n\n† needs a container registry, the Go module proxy or a Python package index other than the local one made from Debian (the variant's needs): where a run's sources lack it, reported as skip with the reason; elsewhere it runs in full.`;
 }
 
 /** The markers between which the README holds the rendered table. */

@@ -301,6 +301,9 @@ case $1 in
       set -- gunicorn --config /etc/gunicorn/gunicorn.conf.py "$@"
     fi
     ;;
+esac
+# Started after the WSGI servers' case above finds none of them in $1: an ASGI server.
+case $1 in
   # Uvicorn: its own worker manager (--workers; it replaces a worker that dies), X-Forwarded-*
   # trusted from FORWARDED_ALLOW_IPS only. Options of yours (after the image's) win.
   uvicorn)
