@@ -149,7 +149,7 @@ describe("ASGI apps: FastAPI and Starlette, on a template that serves them", () 
     const onWsgi = await decideAppSettings({ appDir: await app(fastapi), manifest: { ...manifest, appKinds: ["wsgi"] } as TemplateManifest }).catch((e: unknown) => e);
     expect(onWsgi).toBeInstanceOf(AppKindMismatchError);
     expect((onWsgi as Error).message).toMatch(/imports FastAPI, whose apps speak ASGI, and the web template serves WSGI apps/);
-    expect((onWsgi as Error).message).toContain('Fix: run dockerize-python new --template with a template that serves ASGI apps (its template.json lists "asgi" in appKinds).');
+    expect((onWsgi as Error).message).toContain('Fix: run dockerize-python new with a template that serves ASGI apps (its template.json lists "asgi" in appKinds).');
     const flask = { "requirements.txt": "flask\n", "app.py": "from flask import Flask\napp = Flask(__name__)\n" };
     await expect(decideAppSettings({ appDir: await app(flask), manifest: asgiManifest })).rejects.toThrow(/imports Flask, whose apps speak WSGI, and the web template serves ASGI apps/);
   });

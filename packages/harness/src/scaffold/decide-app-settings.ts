@@ -71,7 +71,7 @@ export class AppKindMismatchError extends ExplainedError {
     const named = (kind: string) => kind.toUpperCase();
     super(
       `The app in ${appDir} imports ${detected.framework}, whose apps speak ${named(detected.kind)}, and the ${template} template serves ${served.map(named).join(" and ")} apps: its server cannot run it.\n` +
-        `Fix: run dockerize-python new --template with a template that serves ${named(detected.kind)} apps (its template.json lists "${detected.kind}" in appKinds).`,
+        `Fix: run dockerize-python new with a template that serves ${named(detected.kind)} apps (its template.json lists "${detected.kind}" in appKinds).`,
     );
   }
 }
