@@ -1,5 +1,5 @@
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
-import type { CheckName, DependencyStyle, Variant } from "../manifest/schema.ts";
+import type { CheckName, DependencyStyle, Variant, VariantNeeds } from "../manifest/schema.ts";
 
 /** One template variant to build and verify: the unit of the matrix and of its report. */
 export interface Cell {
@@ -11,6 +11,11 @@ export interface Cell {
   python: string | null;
   /** How the app declares its dependencies in this cell; null for images with no Python. */
   dependencyStyle: DependencyStyle | null;
+  /**
+   * What the cell needs beyond the stand-ins and the local package index: its variant's needs and
+   * its dependency style's (dependency-style-needs.ts). Unmet in a run, the cell is a skip.
+   */
+  needs: VariantNeeds | undefined;
   /**
    * Every build arg of an online build: the manifest's defaults, then the variant's own values,
    * then its base images. Hermetic mode overrides the base-image and package-index ones.
