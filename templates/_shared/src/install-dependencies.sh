@@ -193,7 +193,8 @@ install_pylock() {
   # `uv pip sync pylock.toml`: this style is the standard lock for those who do not use uv.
   [ -n "${PYLOCK_PIP_REQUIREMENT:-}" ] || fail "PYLOCK_PIP_REQUIREMENT is empty, so no pip new enough to read pylock.toml is installed: leave it unset (the Dockerfile's default pins one) or give one, e.g. --build-arg PYLOCK_PIP_REQUIREMENT='pip==<version>'"
   pip_install "$PYLOCK_PIP_REQUIREMENT"
-  pip_install -r pylock.toml
+  pip_install -r pylock.toml ||
+    fail "pip install -r pylock.toml failed (pip said why above). Hashes that do not match mean the index serves other files than the lock names: remake pylock.toml against the index you build with and commit it"
   # Apart from the lock: a requirement without a hash beside hashed ones would be refused.
   if [ $# -gt 0 ]; then
     pip_install "$@"
