@@ -113,7 +113,8 @@ install_pipenv() {
 }
 
 # A tool that only installs (pipenv, uv, Poetry) goes into a venv of its own under /opt, outside
-# /opt/venv: the runtime image copies only /opt/venv. The requirement is a build arg, pinned.
+# /opt/venv: the runtime image copies only /opt/venv. The requirement is a build arg (uv's and
+# Poetry's pinned to a version by default).
 # $2 names the build arg, $3 is its value.
 install_tool() {
   [ -n "$3" ] || fail "$2 is empty, so there is no $1 to install: leave it unset (the Dockerfile's default pins one) or give a requirement, e.g. --build-arg $2='$1==<version>'"
@@ -148,7 +149,7 @@ install_uv() {
   uv_environment
   # Checked on its own first, so that an out-of-date lock gets its own error, not a failed install.
   /opt/uv/bin/uv lock --check ||
-    fail "uv.lock is out of date with pyproject.toml (uv said why above): run 'uv lock' and commit uv.lock"
+    fail "uv lock --check failed: uv.lock is out of date with pyproject.toml (or uv could not reach the index; uv said which above). Run 'uv lock' and commit uv.lock"
   # --no-install-project: only the dependencies (pyproject.toml and uv.lock are all that is here;
   # the app runs from /app). --no-dev: not the dev group. --inexact: keep what the venv already
   # holds (its pip, the onbuild base's uWSGI), where a plain sync would remove all the lock lacks.
@@ -172,7 +173,7 @@ install_poetry() {
   export VIRTUAL_ENV=$venv POETRY_VIRTUALENVS_CREATE=false POETRY_NO_INTERACTION=1 \
     POETRY_CACHE_DIR=/root/.cache/pypoetry
   /opt/poetry/bin/poetry check --lock ||
-    fail "poetry.lock is out of date with pyproject.toml (Poetry said why above): run 'poetry lock' and commit poetry.lock"
+    fail "poetry check --lock failed: poetry.lock is out of date with pyproject.toml (or pyproject.toml is not valid for Poetry; Poetry said which above). Run 'poetry lock' and commit poetry.lock"
   # --no-root: not the project itself (its code is not here yet; the app runs from /app).
   # --only main: not the dev groups. --compile: .pyc files now, as for the other styles. Not
   # `poetry sync`: it would remove what the venv already holds (its pip, the onbuild base's uWSGI).
