@@ -46,7 +46,7 @@ export interface Target {
   title: string;
 }
 
-/** Every generated template. Its Python image default is read from its template.json. */
+/** Every generated template. Its build args' defaults (base image, installers) are read from its template.json. */
 export const targets: readonly Target[] = [
   { template: "slim-uwsgi", os: "debian", server: "uwsgi", layout: "multi-stage", title: "A Python WSGI app served by uWSGI, on a Debian slim Python image." },
   { template: "slim-gunicorn", os: "debian", server: "gunicorn", layout: "multi-stage", title: "A Python WSGI app served by Gunicorn, on a Debian slim Python image." },
@@ -107,7 +107,11 @@ function render(text: string, target: Target): string {
     // The variable that names what the server serves, and its default.
     app_variable: target.server === "asgi" ? "ASGI_APP" : "WSGI_APP",
     app_default: target.server === "asgi" ? "asgi:app" : "wsgi:app",
-    python_image: pythonImageOf(target.template),
+    python_image: buildArgDefaultOf(target.template, "PYTHON_IMAGE"),
+    pipenv_requirement: buildArgDefaultOf(target.template, "PIPENV_REQUIREMENT"),
+    uv_requirement: buildArgDefaultOf(target.template, "UV_REQUIREMENT"),
+    poetry_requirement: buildArgDefaultOf(target.template, "POETRY_REQUIREMENT"),
+    pylock_pip_requirement: buildArgDefaultOf(target.template, "PYLOCK_PIP_REQUIREMENT"),
   };
   const fragment = (axis: Axis, name: string) => read(join(sharedDir, "fragments", axis === "common" ? axis : `${axis}-${target[axis]}`, name));
   const rendered = text
@@ -135,12 +139,15 @@ function withHeader(text: string, source: string): string {
   return text.slice(0, lineEnd) + header + text.slice(lineEnd);
 }
 
-/** PYTHON_IMAGE's default in the template's manifest: the one place a template's base image is named. */
-function pythonImageOf(template: string): string {
-  const manifest = JSON.parse(read(join(templatesDir, template, "template.json"))) as { buildArgs?: { PYTHON_IMAGE?: { default?: string } } };
-  const image = manifest.buildArgs?.PYTHON_IMAGE?.default;
-  if (!image) throw new Error(`templates/${template}/template.json has no buildArgs.PYTHON_IMAGE.default`);
-  return image;
+/**
+ * A build arg's default in the template's manifest: the one place a template's base image and the
+ * installers' pinned versions are named, which the Dockerfiles' ARG lines repeat as generated.
+ */
+function buildArgDefaultOf(template: string, arg: string): string {
+  const manifest = JSON.parse(read(join(templatesDir, template, "template.json"))) as { buildArgs?: Record<string, { default?: string }> };
+  const value = manifest.buildArgs?.[arg]?.default;
+  if (!value) throw new Error(`templates/${template}/template.json has no buildArgs.${arg}.default`);
+  return value;
 }
 
 /** What a template's image labels say of its origin: the template package's version and source repository. */

@@ -26,10 +26,43 @@ describe("the app's dependency style and WSGI target", () => {
   const app = useTempApps();
 
   it("detects each style from its files; a pyproject.toml without [project] and a Pipfile without its lock are not complete", async () => {
-    expect(await detectDependencyStyles(await app({ "requirements.txt": "" }))).toEqual({ complete: ["requirements"], unlockedPipfile: false });
-    expect(await detectDependencyStyles(await app({ Pipfile: "", "Pipfile.lock": "{}" }))).toEqual({ complete: ["pipenv"], unlockedPipfile: false });
-    expect(await detectDependencyStyles(await app({ "pyproject.toml": project }))).toEqual({ complete: ["pyproject"], unlockedPipfile: false });
-    expect(await detectDependencyStyles(await app({ "pyproject.toml": "[tool.ruff]\nline-length = 100\n", Pipfile: "" }))).toEqual({ complete: [], unlockedPipfile: true });
+    const none = { unlockedPipfile: false, pyprojectBesideLock: false };
+    expect(await detectDependencyStyles(await app({ "requirements.txt": "" }))).toEqual({ ...none, complete: ["requirements"] });
+    expect(await detectDependencyStyles(await app({ Pipfile: "", "Pipfile.lock": "{}" }))).toEqual({ ...none, complete: ["pipenv"] });
+    expect(await detectDependencyStyles(await app({ "pyproject.toml": project }))).toEqual({ ...none, complete: ["pyproject"] });
+    expect(await detectDependencyStyles(await app({ "pyproject.toml": "[tool.ruff]\nline-length = 100\n", Pipfile: "" }))).toEqual({ ...none, complete: [], unlockedPipfile: true });
+  });
+
+  it("finds the lock in use: a pyproject.toml beside uv.lock, poetry.lock or pylock.toml is that lock's project, not a style of its own", async () => {
+    const besideLock = { unlockedPipfile: false, pyprojectBesideLock: true };
+    expect(await detectDependencyStyles(await app({ "pyproject.toml": project, "uv.lock": "" }))).toEqual({ ...besideLock, complete: ["uv"] });
+    expect(await detectDependencyStyles(await app({ "pyproject.toml": project, "poetry.lock": "" }))).toEqual({ ...besideLock, complete: ["poetry"] });
+    expect(await detectDependencyStyles(await app({ "pyproject.toml": project, "pylock.toml": "" }))).toEqual({ ...besideLock, complete: ["pylock"] });
+    expect(await detectDependencyStyles(await app({ "pylock.toml": "" }))).toEqual({ unlockedPipfile: false, pyprojectBesideLock: false, complete: ["pylock"] });
+    // A uv.lock alone cannot be checked against its project: not complete.
+    expect((await detectDependencyStyles(await app({ "uv.lock": "" }))).complete).toEqual([]);
+  });
+
+  it("takes the one lock an app has without asking; asks only between several", async () => {
+    const ask = vi.fn(async (question: Question) => (question.allowOther ? "wsgi:app" : question.choices[1]!));
+    const all = { ...manifest, dependencyStyles: ["requirements", "pipenv", "pyproject", "uv", "poetry", "pylock"] } as TemplateManifest;
+    const uvApp = await decideAppSettings({ appDir: await app({ "pyproject.toml": project, "uv.lock": "", ...wsgi }), manifest: all, ask });
+    expect(uvApp.settings.dependencyStyle).toBe("uv");
+    expect(ask.mock.calls.map(([question]) => question.choices)).toEqual([["wsgi:app"]]);
+    ask.mockClear();
+    const both = await decideAppSettings({ appDir: await app({ "pyproject.toml": project, "uv.lock": "", "poetry.lock": "", ...wsgi }), manifest: all, ask });
+    expect(ask.mock.calls[0]![0].choices).toEqual(["uv", "poetry"]);
+    expect(both.settings.dependencyStyle).toBe("poetry");
+  });
+
+  it("installs pyproject.toml beside a lock only when asked, saying it is not reproducible; a lock missing is named with its fix", async () => {
+    const all = { ...manifest, dependencyStyles: ["requirements", "pipenv", "pyproject", "uv", "poetry", "pylock"] } as TemplateManifest;
+    const asked = await decideAppSettings({ appDir: await app({ "pyproject.toml": project, "uv.lock": "", ...wsgi }), manifest: all, dependencyStyle: "pyproject" });
+    expect(asked.settings.dependencyStyle).toBe("pyproject");
+    expect(asked.notes[0]).toContain("not reproducible");
+    const missing = await decideAppSettings({ appDir: await app({ "pyproject.toml": project, ...wsgi }), manifest: all, dependencyStyle: "poetry" }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(DependencyStyleNotFoundError);
+    expect((missing as Error).message).toContain("has no poetry.lock beside a pyproject.toml (run `poetry lock` and commit it)");
   });
 
   it("takes the one style an app has, and wsgi:app when wsgi.py defines app", async () => {

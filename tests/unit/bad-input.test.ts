@@ -120,13 +120,13 @@ describe("an unknown template name", () => {
 });
 
 describe("an app with no dependency file", () => {
-  it("fails before building, naming the folder and the three accepted files", async () => {
+  it("fails before building, naming the folder and the accepted files", async () => {
     await rm(join(appDir, "requirements.txt"));
     await snapshotInputs();
     const stderr = expectExplained(matrix(["--cell", "slim/py3.13-requirements"]));
-    expect(stderr).toContain(`The app in ${appDir} has no dependency file: none of requirements.txt, Pipfile or pyproject.toml is there`);
+    expect(stderr).toContain(`The app in ${appDir} has no dependency file: none of requirements.txt, Pipfile, pyproject.toml, uv.lock, poetry.lock or pylock.toml is there`);
     expect(stderr).toContain("Nothing was built.");
-    expect(stderr).toMatch(/Fix: add one of requirements\.txt .*, Pipfile .* or pyproject\.toml .* to /);
+    expect(stderr).toMatch(/Fix: add one of requirements\.txt .*, Pipfile .*, pyproject\.toml .*, uv\.lock or poetry\.lock .* or pylock\.toml .* to /);
     await expectNothingLost();
   });
 

@@ -24,6 +24,8 @@ describe("detectPostgresqlDriver: a PostgreSQL driver the app's dependency files
     expect(await detectPostgresqlDriver(await app({ "pyproject.toml": pyproject }))).toEqual({ driver: "psycopg", file: "pyproject.toml" });
     const poetry = '[tool.poetry.dependencies]\npython = "^3.12"\nasyncpg = "^0.30"\n';
     expect(await detectPostgresqlDriver(await app({ "pyproject.toml": poetry }))).toEqual({ driver: "asyncpg", file: "pyproject.toml" });
+    const pylock = 'lock-version = "1.0"\n\n[[packages]]\nname = "flask"\nversion = "3.1.3"\n\n[[packages]]\nname = "psycopg"\nversion = "3.3.9"\nwheels = [{ url = "https://files.example/psycopg-3.3.9-py3-none-any.whl", hashes = { sha256 = "00ff" } }]\n';
+    expect(await detectPostgresqlDriver(await app({ "pylock.toml": pylock }))).toEqual({ driver: "psycopg", file: "pylock.toml" });
   });
 
   it("finds none where a name only contains a driver's, a comment or a description mentions one, or no file names one", async () => {

@@ -28,12 +28,15 @@ describe("the onbuild base's Dockerfile", () => {
     expect(triggerStageName(text)).toBe("onbuild");
     const triggers = DockerfileParser.parse(text).getInstructions().filter((i): i is Onbuild => i instanceof Onbuild);
     const words = instructionsOf(text).filter((i) => i.startsWith("ONBUILD ")).map((i) => i.split(" ").slice(1, 3).join(" "));
-    expect(triggers.map((t) => t.getTriggerWord())).toEqual(["ARG", "ARG", "ARG", "ARG", "ARG", "COPY", "RUN", "COPY", "USER"]);
+    expect(triggers.map((t) => t.getTriggerWord())).toEqual(["ARG", "ARG", "ARG", "ARG", "ARG", "ARG", "ARG", "ARG", "COPY", "RUN", "COPY", "USER"]);
     expect(words).toEqual([
       "ARG PIP_INDEX_URL",
       "ARG PIP_TRUSTED_HOST",
       "ARG DEPENDENCY_STYLE=auto",
       "ARG PIPENV_REQUIREMENT=pipenv>=2022.12",
+      "ARG UV_REQUIREMENT=uv==0.13.9",
+      "ARG POETRY_REQUIREMENT=poetry==2.5.1",
+      "ARG PYLOCK_PIP_REQUIREMENT=pip==26.3",
       'ARG EXTRA_BUILD_PACKAGES=""',
       "COPY requirements*.txt",
       "RUN --mount=type=secret,id=netrc,target=/root/.netrc",
@@ -42,21 +45,21 @@ describe("the onbuild base's Dockerfile", () => {
     ]);
     // Every style's files in one COPY, each a pattern so that a missing one is skipped (the slim
     // templates' trick); the install is the shared script, and pipenv leaves with its caches.
-    expect(text).toMatch(/^ONBUILD COPY requirements\*\.txt Pipfil\[e\] Pipfile\.loc\[k\] pyproject\.tom\[l\] \/app\/$/m);
+    expect(text).toMatch(/^ONBUILD COPY requirements\*\.txt Pipfil\[e\] Pipfile\.loc\[k\] pyproject\.tom\[l\] uv\.loc\[k\] poetry\.loc\[k\] pyloc\[k\]\.toml \/app\/$/m);
     expect(text).toMatch(/^COPY --chmod=0755 docker\/install-dependencies\.sh \/usr\/local\/bin\/install-dependencies$/m);
     const install = instructionsOf(text).find((i) => i.startsWith("ONBUILD RUN"))!;
-    expect(install).toMatch(/install-dependencies;.*rm -rf \/opt\/pipenv \/root\/\.cache/);
+    expect(install).toMatch(/install-dependencies;.*rm -rf \/opt\/pipenv \/opt\/uv \/opt\/poetry \/root\/\.cache/);
     expect(install).toMatch(/ldd .*apt-get purge -y --auto-remove/);
     // A cache mount in a trigger does not build (BuildKit); the credentials' secret and ssh mounts
     // do, and the label states the contract.
     expect(install).not.toMatch(/--mount=type=cache/);
     expect(install).toMatch(/^ONBUILD RUN (--mount=type=(secret|ssh)\S* )+set -eux;/);
     expect(text).toMatch(
-      /org\.dockerize-python\.onbuild\.triggers="ARG PIP_INDEX_URL PIP_TRUSTED_HOST DEPENDENCY_STYLE PIPENV_REQUIREMENT EXTRA_BUILD_PACKAGES; COPY requirements\*\.txt Pipfile Pipfile\.lock pyproject\.toml \/app\/; RUN [^"]*; COPY \. \/app; USER 10001:10001"/,
+      /org\.dockerize-python\.onbuild\.triggers="ARG PIP_INDEX_URL PIP_TRUSTED_HOST DEPENDENCY_STYLE PIPENV_REQUIREMENT UV_REQUIREMENT POETRY_REQUIREMENT PYLOCK_PIP_REQUIREMENT EXTRA_BUILD_PACKAGES; COPY requirements\*\.txt Pipfile Pipfile\.lock pyproject\.toml uv\.lock poetry\.lock pylock\.toml \/app\/; RUN [^"]*; COPY \. \/app; USER 10001:10001"/,
     );
     expect(text).toMatch(/org\.dockerize-python\.onbuild\.dependency-styles="requirements [^"]*pipenv [^"]*pyproject [^"]*DEPENDENCY_STYLE[^"]*"/);
     expect(declaredArgs(text)).toEqual(
-      new Set(["PYTHON_IMAGE", "PIP_INDEX_URL", "PIP_TRUSTED_HOST", "UWSGI_REQUIREMENT", "BUILD_DATE", "VCS_REF", "DEPENDENCY_STYLE", "PIPENV_REQUIREMENT", "EXTRA_BUILD_PACKAGES"]),
+      new Set(["PYTHON_IMAGE", "PIP_INDEX_URL", "PIP_TRUSTED_HOST", "UWSGI_REQUIREMENT", "BUILD_DATE", "VCS_REF", "DEPENDENCY_STYLE", "PIPENV_REQUIREMENT", "UV_REQUIREMENT", "POETRY_REQUIREMENT", "PYLOCK_PIP_REQUIREMENT", "EXTRA_BUILD_PACKAGES"]),
     );
   });
 });

@@ -95,3 +95,27 @@ describe("expandMatrix", () => {
     expect(JSON.stringify(templates)).toBe(before);
   });
 });
+
+describe("a cell's needs", () => {
+  it("are its variant's and its dependency style's: a lock made against PyPI needs PyPI's files", async () => {
+    const styled = await makeTempDir();
+    try {
+      const manifest = {
+        ...validManifest("styled"),
+        dependencyStyles: ["requirements", "uv", "poetry", "pylock"],
+        variants: [{ id: "py3.13", python: "3.13", baseImages: { PYTHON_IMAGE: "python:3.13-slim-trixie" }, sizeBudgetMB: 250, needs: { imageRegistry: "no stand-in" } }],
+      };
+      await writeTemplate(styled.dir, "styled", { manifest });
+      const cells = expandMatrix(await discoverTemplates(styled.dir));
+      expect(cells.map((cell) => [cell.id, Object.keys(cell.needs ?? {})])).toEqual([
+        ["styled/py3.13-requirements", ["imageRegistry"]],
+        ["styled/py3.13-uv", ["imageRegistry", "pypiFiles"]],
+        ["styled/py3.13-poetry", ["imageRegistry", "pypiFiles"]],
+        ["styled/py3.13-pylock", ["imageRegistry", "pypiFiles"]],
+      ]);
+      expect(cells[1]!.needs!.pypiFiles).toMatch(/^uv.lock installs with uv from PyPI, which the local index .* would not match$/);
+    } finally {
+      await styled.remove();
+    }
+  });
+});

@@ -36,6 +36,24 @@ describe("keepOnlyDependencyStyle", () => {
     }
   });
 
+  it("keeps a lock with the pyproject.toml it was made from, pylock.toml alone, and no lock for the pyproject style", async () => {
+    const every = ["requirements.txt", "Pipfile", "Pipfile.lock", "pyproject.toml", "uv.lock", "poetry.lock", "pylock.toml", "wsgi.py"];
+    const kept = async (style: "uv" | "poetry" | "pylock" | "pyproject") => {
+      const dir = await mkdtemp(join(tmpdir(), "dp-style-"));
+      try {
+        for (const file of every) await writeFile(join(dir, file), "");
+        await keepOnlyDependencyStyle(dir, style, "/app");
+        return (await readdir(dir)).sort();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    };
+    expect(await kept("uv")).toEqual(["pyproject.toml", "uv.lock", "wsgi.py"]);
+    expect(await kept("poetry")).toEqual(["poetry.lock", "pyproject.toml", "wsgi.py"]);
+    expect(await kept("pylock")).toEqual(["pylock.toml", "wsgi.py"]);
+    expect(await kept("pyproject")).toEqual(["pyproject.toml", "wsgi.py"]);
+  });
+
   it("says which file is missing and how to fix it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dp-style-"));
     try {

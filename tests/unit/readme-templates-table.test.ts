@@ -20,6 +20,11 @@ describe("the README's table of templates", () => {
     expect(table).toContain("| py3.11†, py3.13† |");
   });
 
+  it("marks with ‡ the dependency styles that need PyPI's files", async () => {
+    const table = renderTemplatesTable(await discoverTemplates(join(repo, "templates")));
+    expect(table).toContain("| requirements, pipenv, pyproject, uv‡, poetry‡, pylock‡ |");
+  });
+
   it("marks with † exactly the variants that declare needs, and says what † means", async () => {
     const temp = await makeTempDir();
     try {
@@ -37,7 +42,8 @@ describe("the README's table of templates", () => {
       expect(rows.find((row) => row.startsWith("| `needing` "))).toContain("| py3.13†, py3.11 |");
       expect(rows.find((row) => row.startsWith("| `plain` "))).toContain("| py3.13, py3.11 |");
       expect(rows.find((row) => row.startsWith("| `registry` "))).toContain("| py3.13, py3.11† |");
-      expect(rows.at(-1)).toMatch(/^† needs a container registry, the Go module proxy or a Python package index .*reported as skip with the reason/);
+      expect(rows.at(-2)).toMatch(/^† needs a container registry, the Go module proxy or PyPI.s own files .*reported as skip with the reason/);
+      expect(rows.at(-1)).toMatch(/^‡ a lock made against PyPI.*reported as skip with the reason/);
     } finally {
       await temp.remove();
     }

@@ -49,10 +49,11 @@ export const buildArgRoles = ["base-image", "package-index", "package-index-host
 
 /**
  * How an app declares its Python dependencies: requirements.txt (pip), Pipfile + Pipfile.lock
- * (pipenv install --deploy) or pyproject.toml (PEP 621, pip). A template that supports several is
+ * (pipenv install --deploy), pyproject.toml (PEP 621, pip; no lock), uv.lock (uv sync --locked),
+ * poetry.lock (poetry install) or pylock.toml (PEP 751, pip). A template that supports several is
  * verified with each: the matrix gets one cell per style.
  */
-export const dependencyStyles = ["requirements", "pipenv", "pyproject"] as const;
+export const dependencyStyles = ["requirements", "pipenv", "pyproject", "uv", "poetry", "pylock"] as const;
 export type DependencyStyle = (typeof dependencyStyles)[number];
 
 /**
@@ -90,15 +91,16 @@ export const variantSchema = z.strictObject({
   /**
    * What this variant needs beyond the stand-ins and the local package index, each with why: a
    * container registry for its base images (no stand-in can replace an Alpine image), the Go module
-   * proxy (plugins compiled into Caddy), a Python package index other than the local one made
-   * from Debian (a package Debian does not ship). Where a run's sources lack it, its cells are
-   * reported as skip with that reason and the source's, never as pass.
+   * proxy (plugins compiled into Caddy), PyPI's own files (PyPI or an index that mirrors it, not
+   * the local index repacked from Debian's packages). Where a run's sources lack it, its cells are
+   * reported as skip with that reason and the source's, never as pass. (A dependency style can need
+   * PyPI's files too: see matrix/dependency-style-needs.ts.)
    */
   needs: z
     .strictObject({
       imageRegistry: z.string().min(1).optional(),
       goModuleProxy: z.string().min(1).optional(),
-      pythonPackageIndex: z.string().min(1).optional(),
+      pypiFiles: z.string().min(1).optional(),
     })
     .optional(),
 });

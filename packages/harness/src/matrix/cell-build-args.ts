@@ -36,7 +36,7 @@ function sourceArgs(cell: Cell, environment: BuildEnvironment): Record<string, s
 /** Whether a cell compiles Go (Caddy plugins): it sets a build arg of the Go proxy's role to use. */
 export function usesGoModules(cell: Cell): boolean {
   const manifest = cell.template.manifest;
-  return Boolean(cell.variant.needs?.goModuleProxy) && Object.values(manifest.buildArgs).some((arg) => arg.role === "go-proxy");
+  return Boolean(cell.needs?.goModuleProxy) && Object.values(manifest.buildArgs).some((arg) => arg.role === "go-proxy");
 }
 
 /**

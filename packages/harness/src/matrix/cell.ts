@@ -1,5 +1,5 @@
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
-import type { AppKind, CheckName, DependencyStyle, Variant } from "../manifest/schema.ts";
+import type { AppKind, CheckName, DependencyStyle, Variant, VariantNeeds } from "../manifest/schema.ts";
 
 /** One template variant to build and verify: the unit of the matrix and of its report. */
 export interface Cell {
@@ -16,6 +16,11 @@ export interface Cell {
   dependencyStyle: DependencyStyle | null;
   /** The kind of app the cell builds and serves (its sample app's); null for images that serve none (a proxy). */
   appKind: AppKind | null;
+  /**
+   * What the cell needs beyond the stand-ins and the local package index: its variant's needs and
+   * its dependency style's (dependency-style-needs.ts). Unmet in a run, the cell is a skip.
+   */
+  needs: VariantNeeds | undefined;
   /**
    * Every build arg of an online build: the manifest's defaults, then the variant's own values,
    * then its base images. Hermetic mode overrides the base-image and package-index ones.

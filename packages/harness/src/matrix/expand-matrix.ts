@@ -2,6 +2,7 @@ import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import { selectTemplates } from "../manifest/discover-templates.ts";
 import type { AppKind, DependencyStyle } from "../manifest/schema.ts";
 import type { Cell } from "./cell.ts";
+import { cellNeeds } from "./dependency-style-needs.ts";
 
 /** A manifest's size budgets are in MB of 10^6 bytes, as `docker images` counts them. */
 const bytesPerMB = 1_000_000;
@@ -27,6 +28,7 @@ export function expandMatrix(templates: readonly LoadedTemplate[], names?: reado
         python: variant.python ?? null,
         dependencyStyle,
         appKind,
+        needs: cellNeeds(variant.needs, dependencyStyle),
         buildArgs: { ...defaults, ...variant.buildArgs, ...variant.baseImages },
         baseImages: { ...variant.baseImages },
         sizeBudgetBytes: Math.round(variant.sizeBudgetMB * bytesPerMB),

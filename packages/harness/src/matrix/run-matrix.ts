@@ -160,7 +160,7 @@ function imageDemands(cells: readonly CellToVerify[]): ImageDemand[] {
       ...cell.companions.flatMap((companion) => Object.values(companion.manifest.variants[0]!.baseImages)),
       ...(cell.template.manifest.stack ? [cell.template.manifest.stack.database] : []),
     ],
-    needs: cell.variant.needs,
+    needs: cell.needs,
   }));
 }
 

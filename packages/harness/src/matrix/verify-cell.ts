@@ -34,7 +34,7 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
 /** verifyCell's steps, timed by `stopwatch`. */
 async function verifyCellSteps(cell: CellToVerify, options: VerifyCellOptions, stopwatch: CellStopwatch): Promise<CellReport> {
   const { environment } = options;
-  const unmet = environment.unmetNeed(cell.variant.needs);
+  const unmet = environment.unmetNeed(cell.needs);
   // A skipped cell's base images were not prepared: it reports (and composes with) the official ones it would use.
   const resolve = (ref: string) => (unmet ? ref : environment.imageFor(ref));
   const report = newCellReport(cell, resolve, environment);

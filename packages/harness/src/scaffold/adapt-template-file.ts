@@ -89,8 +89,8 @@ function removeDatabaseBlocks(text: string, path: string, changes: string[]): st
 
 const dependencyStyleComment = [
   "# Where the app declares its dependencies, for the image's build (compose passes it as a build",
-  "# arg): requirements, pipenv or pyproject. Written by `dockerize-python new`; auto finds the one",
-  "# dependency file when the app has only one.",
+  "# arg): requirements, pipenv, uv, poetry, pylock or pyproject. Written by `dockerize-python new`;",
+  "# auto finds the one style when the app has only one (a pyproject.toml beside a lock is the lock's).",
 ];
 
 const writableDirsComment = [

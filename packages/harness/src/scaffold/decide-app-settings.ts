@@ -81,8 +81,9 @@ export class AppKindMismatchError extends ExplainedError {
  * then its layout (static folder, database, health route, writable folders; see
  * decideLayoutSettings). A flag wins; else the app's files decide when they are unambiguous; else a
  * person is asked (on a terminal); else the clear default: the first style in the templates' order
- * (requirements.txt, Pipfile.lock, pyproject.toml) and the conventional wsgi:app or the one target
- * the code suggests, or an error naming the flag to pass. A template with no Python (a proxy)
+ * (requirements.txt, Pipfile.lock, pyproject.toml, uv.lock, poetry.lock, pylock.toml; a
+ * pyproject.toml beside a lock is that lock's project, not a style of its own) and the
+ * conventional wsgi:app (asgi:app) or the one target the code suggests, or an error naming the flag to pass. A template with no Python (a proxy)
  * needs neither style nor target. An app whose framework speaks another interface than the
  * template serves (FastAPI on a WSGI template, Flask on the ASGI one) is refused, naming the fix.
  */
@@ -101,11 +102,13 @@ async function decideDependencyStyle(request: DecideAppSettingsRequest, notes: s
   const { appDir } = request;
   const detected = await detectDependencyStyles(appDir);
   const lockNote = `The app has a Pipfile but no Pipfile.lock: run \`pipenv lock\` before building (the image installs exactly the lock).`;
+  const unlockedNote = `The pyproject style installs pyproject.toml's dependencies without the lock beside it: each build resolves them again, so it is not reproducible.`;
 
   if (request.dependencyStyle) {
     const style = request.dependencyStyle;
     if (!supported.includes(style)) throw new UnsupportedDependencyStyleError(style, request.manifest.name, supported);
     if (style === "pipenv" && detected.unlockedPipfile) notes.push(lockNote);
+    else if (style === "pyproject" && detected.pyprojectBesideLock) notes.push(unlockedNote);
     else if (!detected.complete.includes(style)) throw new DependencyStyleNotFoundError(style, appDir, missingFor(style));
     return style;
   }
@@ -168,5 +171,7 @@ async function targetKindFor(request: DecideAppSettingsRequest): Promise<TargetK
 
 function missingFor(style: DependencyStyle): string {
   if (style === "pyproject") return "has no pyproject.toml with a [project] table";
-  return `has no ${dependencyFiles[style][0]}`;
+  const [lock, project] = dependencyFiles[style];
+  if (project) return `has no ${lock} beside a ${project} (run \`${style} lock\` and commit it)`;
+  return `has no ${lock}`;
 }

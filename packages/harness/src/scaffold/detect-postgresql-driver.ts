@@ -13,13 +13,15 @@ export interface FoundDriver {
 
 /**
  * The first PostgreSQL driver (psycopg, psycopg2, asyncpg, pg8000, their -binary builds) the app's
- * dependency files name as a requirement: its requirements*.txt, Pipfile and pyproject.toml. A
+ * dependency files name as a requirement: its requirements*.txt, Pipfile, pyproject.toml and
+ * pylock.toml (a lock that may stand without a pyproject.toml; a package's `name` there reads as a
+ * requirement). A
  * name is compared whole (psycopg2-binary is not psycopg, my-asyncpg-tools is not asyncpg), in any
  * case and with `-`, `_` and `.` alike; null when none is named.
  */
 export async function detectPostgresqlDriver(appDir: string): Promise<FoundDriver | null> {
   const requirementFiles = (await readdir(appDir)).filter((name) => /^requirements.*\.txt$/.test(name)).sort();
-  const declarationFiles = [dependencyFiles.pipenv[0]!, dependencyFiles.pyproject[0]!];
+  const declarationFiles = [dependencyFiles.pipenv[0]!, dependencyFiles.pyproject[0]!, dependencyFiles.pylock[0]!];
   for (const file of [...requirementFiles, ...declarationFiles]) {
     const text = await readFile(join(appDir, file), "utf8").catch(() => undefined);
     if (text === undefined) continue;

@@ -62,7 +62,9 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   const unmetNeed = (needs: VariantNeeds | undefined): string | undefined => {
     if (needs?.imageRegistry && baseImages.kind !== "registry") return `${needs.imageRegistry}; base images come from ${sourceLabels[baseImages.kind]} here (${baseImages.reason})`;
     if (needs?.goModuleProxy && sources.goModules.kind !== "proxy") return `${needs.goModuleProxy}; no Go module proxy serves here (${sources.goModules.reason})`;
-    if (needs?.pythonPackageIndex && sources.pythonPackages.kind === "local-index") return `${needs.pythonPackageIndex}; Python packages come from ${sourceLabels["local-index"]} here (${sources.pythonPackages.reason})`;
+    if (needs?.pypiFiles && sources.pythonPackages.kind === "local-index") {
+      return `${needs.pypiFiles}; Python packages come from the ${sourceLabels["local-index"]} here (${sources.pythonPackages.reason})`;
+    }
     return undefined;
   };
   const buildable = demands.filter((demand) => !unmetNeed(demand.needs));

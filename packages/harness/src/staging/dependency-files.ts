@@ -4,16 +4,25 @@ import { pathExists } from "../files/path-exists.ts";
 import type { DependencyStyle } from "../manifest/schema.ts";
 import { ExplainedError } from "../explained-error.ts";
 
-/** The files that declare an app's dependencies in each style; the first one must exist. */
+/**
+ * The files that declare an app's dependencies in each style; the first one must exist. A lock made
+ * from pyproject.toml (uv.lock, poetry.lock) comes first: the lock names the style, the
+ * pyproject.toml beside it is its project (install-dependencies.sh detects them so). pylock.toml is
+ * installed alone: a pyproject.toml beside it is not read.
+ */
 export const dependencyFiles: Record<DependencyStyle, readonly string[]> = {
   requirements: ["requirements.txt"],
   pipenv: ["Pipfile", "Pipfile.lock"],
   pyproject: ["pyproject.toml"],
+  uv: ["uv.lock", "pyproject.toml"],
+  poetry: ["poetry.lock", "pyproject.toml"],
+  pylock: ["pylock.toml"],
 };
 
 /** What each style's file is, for a person choosing one. */
 const acceptedFiles =
-  "requirements.txt (pip's list), Pipfile (pipenv; the harness locks it into Pipfile.lock) or pyproject.toml (a PEP 621 [project] with its dependencies)";
+  "requirements.txt (pip's list), Pipfile (pipenv; the harness locks it into Pipfile.lock), pyproject.toml (a PEP 621 [project] with its dependencies), " +
+  "uv.lock or poetry.lock (each beside the pyproject.toml it was made from: `uv lock`, `poetry lock`) or pylock.toml (PEP 751)";
 
 /** The folder given as the app is not there. */
 export class AppDirNotFoundError extends ExplainedError {
@@ -28,7 +37,7 @@ export class NoDependencyFileError extends ExplainedError {
 
   constructor(appDir: string) {
     super(
-      `The app in ${appDir} has no dependency file: none of requirements.txt, Pipfile or pyproject.toml is there, ` +
+      `The app in ${appDir} has no dependency file: none of requirements.txt, Pipfile, pyproject.toml, uv.lock, poetry.lock or pylock.toml is there, ` +
         "so no template can install its dependencies. Nothing was built.\n" +
         `Fix: add one of ${acceptedFiles} to ${appDir}, or give the app's root folder if they are elsewhere.`,
     );
@@ -85,13 +94,13 @@ export async function assertAppDependencyFiles(appDir: string, cells: ReadonlyAr
 
 /**
  * Leaves in a staged app only the dependency files of `style`, so that the template's own detection
- * (not a build arg) has to find the style, as it does in an app that uses only that one.
+ * (not a build arg) has to find the style, as it does in an app that uses only that one. A file two
+ * styles share (pyproject.toml: uv's and Poetry's project) stays when `style` is one of them; the
+ * pyproject style's copy keeps no lock, so it is installed without one.
  */
 export async function keepOnlyDependencyStyle(stageDir: string, style: DependencyStyle, appDir: string): Promise<void> {
-  const [primary] = dependencyFiles[style];
-  if (!(await pathExists(join(stageDir, primary!)))) throw new MissingDependencyFileError(appDir, [{ style, cells: [] }]);
-  for (const [other, files] of Object.entries(dependencyFiles)) {
-    if (other === style) continue;
-    for (const file of files) await rm(join(stageDir, file), { force: true });
-  }
+  const kept = dependencyFiles[style];
+  if (!(await pathExists(join(stageDir, kept[0]!)))) throw new MissingDependencyFileError(appDir, [{ style, cells: [] }]);
+  const others = new Set(Object.values(dependencyFiles).flat().filter((file) => !kept.includes(file)));
+  for (const file of others) await rm(join(stageDir, file), { force: true });
 }

@@ -1,0 +1,24 @@
+import type { DependencyStyle, VariantNeeds } from "../manifest/schema.ts";
+
+/**
+ * Why a lock-file style needs PyPI's own files: its installer (uv, Poetry, a pip that reads
+ * pylock.toml) is not among the packages the local index repacks from Debian, and its lock names
+ * the hashes (and, for uv.lock and pylock.toml, the URLs) of the files on the index it was made
+ * against, which the repacked files do not have. Pipfile.lock is no such case: the harness locks
+ * the Pipfile against the run's own index.
+ */
+const lockedAgainstPypi = (lock: string, installer: string) =>
+  `${lock} installs with ${installer} from PyPI, which the local index repacked from Debian's packages does not hold, and names the hashes of PyPI's files, which that index's repacked files would not match`;
+
+/** What each dependency style needs of a run's sources beyond what every cell needs. */
+const styleNeeds: Partial<Record<DependencyStyle, VariantNeeds>> = {
+  uv: { pypiFiles: lockedAgainstPypi("uv.lock", "uv") },
+  poetry: { pypiFiles: lockedAgainstPypi("poetry.lock", "Poetry") },
+  pylock: { pypiFiles: lockedAgainstPypi("pylock.toml", "a pip new enough to read it") },
+};
+
+/** A cell's needs: its variant's, then its dependency style's (undefined when neither needs anything). */
+export function cellNeeds(variantNeeds: VariantNeeds | undefined, style: DependencyStyle | null): VariantNeeds | undefined {
+  const own = style ? styleNeeds[style] : undefined;
+  return variantNeeds || own ? { ...variantNeeds, ...own } : undefined;
+}
