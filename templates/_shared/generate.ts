@@ -1,7 +1,7 @@
 /**
  * Writes the files the Python app templates share into each template's files/, from one source:
  * templates/_shared/src (whole files) and templates/_shared/fragments (the parts that differ by OS
- * family, WSGI server or Dockerfile layout: multi-stage, or the onbuild base's ONBUILD triggers).
+ * family, app server (a WSGI server, or ASGI: Uvicorn or Granian) or Dockerfile layout: multi-stage, or the onbuild base's ONBUILD triggers).
  * As docker-library/python's apply-templates.sh: idempotent, every output
  * headed "generated ... do not edit", and a test (tests/unit/generated-templates.test.ts) fails when
  * the committed output differs from a fresh generation.
@@ -11,7 +11,8 @@
  *
  * In a source file, `%%os:NAME%%`, `%%server:NAME%%` or `%%layout:NAME%%` on a line of its own is
  * replaced by the file fragments/os-<os>/NAME, fragments/server-<server>/NAME or
- * fragments/layout-<layout>/NAME (an empty fragment removes the line), and `%%common:NAME%%` by
+ * fragments/layout-<layout>/NAME (an empty fragment removes the line; written `# %%server:NAME%%`,
+ * a comment, where the source must stay valid for its linter: ShellCheck), and `%%common:NAME%%` by
  * fragments/common/NAME, a part that several source files share whatever the target;
  * inside a line, by that file's text without its final newline. `%%KEY%%` anywhere is replaced by a
  * value of the target (see `values` in render).
@@ -29,11 +30,12 @@ export const sharedDir = dirname(fileURLToPath(import.meta.url));
 const templatesDir = dirname(sharedDir);
 const repoRoot = dirname(templatesDir);
 
-/** A template whose files are generated: its OS family, WSGI server and Dockerfile layout. */
+/** A template whose files are generated: its OS family, app server and Dockerfile layout. */
 export interface Target {
   template: string;
   os: "debian" | "alpine";
-  server: "uwsgi" | "gunicorn";
+  /** A WSGI server, or asgi: Uvicorn or Granian, chosen by the image's ASGI_SERVER build arg. */
+  server: "uwsgi" | "gunicorn" | "asgi";
   /**
    * multi-stage: an app's own docker/Dockerfile (src/Dockerfile, builder + runtime stages).
    * onbuild: a base image with ONBUILD triggers at docker/onbuild/Dockerfile (src/onbuild/Dockerfile);
@@ -49,6 +51,7 @@ export const targets: readonly Target[] = [
   { template: "slim-uwsgi", os: "debian", server: "uwsgi", layout: "multi-stage", title: "A Python WSGI app served by uWSGI, on a Debian slim Python image." },
   { template: "slim-gunicorn", os: "debian", server: "gunicorn", layout: "multi-stage", title: "A Python WSGI app served by Gunicorn, on a Debian slim Python image." },
   { template: "alpine", os: "alpine", server: "gunicorn", layout: "multi-stage", title: "A Python WSGI app served by Gunicorn, on an Alpine (musl) Python image. Read the README first." },
+  { template: "slim-asgi", os: "debian", server: "asgi", layout: "multi-stage", title: "A Python ASGI app served by Uvicorn or Granian, on a Debian slim Python image." },
   { template: "onbuild", os: "debian", server: "uwsgi", layout: "onbuild", title: "A base image with ONBUILD triggers for Python WSGI apps served by uWSGI, on a Debian slim Python image." },
 ];
 
@@ -62,6 +65,7 @@ function outputsOf(target: Target): Array<{ source: string; file: string; execut
     { source: "install-dependencies.sh", file: "docker/install-dependencies.sh", executable: true },
     { source: "link-writable-dirs.sh", file: "docker/link-writable-dirs.sh", executable: true },
     ...(target.server === "gunicorn" ? [{ source: "gunicorn.conf.py", file: "docker/gunicorn.conf.py", executable: false }] : []),
+    ...(target.server === "asgi" ? [{ source: "asgi_behind_proxy.py", file: "docker/asgi_behind_proxy.py", executable: false }] : []),
     { source: "compose.yaml", file: "compose.yaml", executable: false },
     { source: ".env.example", file: ".env.example", executable: false },
     { source: ".dockerignore", file: ".dockerignore", executable: false },
@@ -86,6 +90,9 @@ export function renderTemplates(): GeneratedFile[] {
   );
 }
 
+/** Each server as its users name it. */
+const serverNames: Record<Target["server"], string> = { uwsgi: "uWSGI", gunicorn: "Gunicorn", asgi: "Uvicorn or Granian" };
+
 /** What a fragment varies by: fragments/<axis>-<the target's value>/, or nothing: fragments/common/. */
 type Axis = "os" | "server" | "layout" | "common";
 
@@ -96,8 +103,10 @@ function render(text: string, target: Target): string {
     template: target.template,
     template_version: origin.version,
     template_source: origin.source,
-    server: target.server,
-    server_name: target.server === "uwsgi" ? "uWSGI" : "Gunicorn",
+    server_name: serverNames[target.server],
+    // The variable that names what the server serves, and its default.
+    app_variable: target.server === "asgi" ? "ASGI_APP" : "WSGI_APP",
+    app_default: target.server === "asgi" ? "asgi:app" : "wsgi:app",
     python_image: buildArgDefaultOf(target.template, "PYTHON_IMAGE"),
     pipenv_requirement: buildArgDefaultOf(target.template, "PIPENV_REQUIREMENT"),
     uv_requirement: buildArgDefaultOf(target.template, "UV_REQUIREMENT"),
@@ -106,7 +115,7 @@ function render(text: string, target: Target): string {
   };
   const fragment = (axis: Axis, name: string) => read(join(sharedDir, "fragments", axis === "common" ? axis : `${axis}-${target[axis]}`, name));
   const rendered = text
-    .replace(/^%%(os|server|layout|common):([a-z-]+)%%\n/gm, (_, axis: Axis, name: string) => fragment(axis, name))
+    .replace(/^(?:# )?%%(os|server|layout|common):([a-z-]+)%%\n/gm, (_, axis: Axis, name: string) => fragment(axis, name))
     .replace(/%%(os|server|layout|common):([a-z-]+)%%/g, (_, axis: Axis, name: string) => fragment(axis, name).trimEnd())
     .replace(/%%([a-z_]+)%%/g, (_, key: string) => {
       const value = values[key];

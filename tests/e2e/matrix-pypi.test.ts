@@ -19,7 +19,9 @@ const exec = promisify(execFile);
  * and the password, shutdown; uWSGI with pipenv and psycopg2 also the checks that build again
  * (compose, whose build once failed on an empty PIP_INDEX_URL; the secrets' rebuild; the code-only
  * rebuild); Gunicorn on 3.13 with psycopg 3 keeps its data through compose's down and up (a check
- * that needs this sample's routes); the Caddy with plugins from the Go module proxy runs every check.
+ * that needs this sample's routes); the Caddy with plugins from the Go module proxy runs every check,
+ * and so does Granian (the FastAPI app) on 3.13: Granian comes from PyPI only (Uvicorn runs every
+ * check on 3.11 in matrix.test.ts).
  *
  * It needs PyPI: on a machine whose own pip cannot reach its index the file is skipped, saying so.
  * Where the machine's pip can, the containers must too (with the machine's CA bundle): a cell that
@@ -30,7 +32,7 @@ const skippedHere = ["alpine/py3.13-requirements"];
 const installedChecks: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "db-wait", "password-special-chars", "sigterm-graceful"];
 /** Each run of the matrix: its cells, and the checks they run (every check their manifests list when absent). */
 const runs: Record<string, { cells: string[]; checks?: CheckName[] }> = {
-  "every-check": { cells: ["caddy/caddy2-plugins", ...skippedHere] },
+  "every-check": { cells: ["caddy/caddy2-plugins", "slim-asgi/py3.13-granian-pyproject", ...skippedHere] },
   installed: { cells: ["slim-uwsgi/py3.13-pyproject", "slim-gunicorn/py3.11-requirements", "onbuild/py3.11-requirements", "onbuild/py3.13-pipenv"], checks: installedChecks },
   "built-again": { cells: ["slim-uwsgi/py3.11-pipenv"], checks: [...installedChecks, "compose-up", "no-secrets-in-image", "deps-layer-cached"] },
   "data-kept": { cells: ["slim-gunicorn/py3.13-requirements"], checks: [...installedChecks, "data-survives-restart"] },
@@ -55,7 +57,7 @@ describe.skipIf(reachable !== true)(`matrix on PyPI and the Go module proxy (--m
 
   beforeAll(async () => {
     reportDir = await mkdtemp(join(tmpdir(), "dockerize-python-matrix-pypi-"));
-    const common = { templatesDir: join(repo, "templates"), appDirs: { wsgi: join(repo, "sample-apps", "flask") }, mode: "auto" as const };
+    const common = { templatesDir: join(repo, "templates"), appDirs: { wsgi: join(repo, "sample-apps", "flask"), asgi: join(repo, "sample-apps", "fastapi") }, mode: "auto" as const };
     results = [];
     for (const [name, run] of Object.entries(runs)) results.push(await runMatrix({ ...common, reportDir: join(reportDir, name), ...run }, () => {}));
     cells = results.flatMap((result) => result.report.cells);
@@ -114,6 +116,13 @@ describe.skipIf(reachable !== true)(`matrix on PyPI and the Go module proxy (--m
     const drivers = spawnSync("docker", ["run", "--rm", "--entrypoint", "python", cell.image, "-c", "import psycopg2; print(psycopg2.__version__)"], { encoding: "utf8" });
     expect(drivers.status, drivers.stderr).toBe(0);
     expect(cell.checks.find((check) => check.name === "password-special-chars")?.status).toBe("pass");
+  });
+
+  it("serves the FastAPI app with Granian on Python 3.13, running every check its manifest lists", () => {
+    const cell = cells.find((c) => c.id === "slim-asgi/py3.13-granian-pyproject")!;
+    const server = spawnSync("docker", ["run", "--rm", "--entrypoint", "sh", cell.image, "-c", 'echo "$ASGI_SERVER"; granian --version'], { encoding: "utf8" });
+    expect(server.stdout, server.stderr).toMatch(/^granian\n.*\d+\.\d+/);
+    expect(cell.checks.length).toBe(18);
   });
 
   it.each(skippedHere)("%s is skipped because no registry answers, and still linted", (id) => {

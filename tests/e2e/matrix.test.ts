@@ -16,17 +16,19 @@ const repo = resolve(import.meta.dirname, "..", "..");
  * onbuild.test.ts (the onbuild template here, on both Pythons) and hermetic-no-egress.test.ts
  * (slim-gunicorn on Python 3.13 here). The main job runs the whole cross-product.
  *
- * Two runs, to stay within CI's time: uWSGI on Python 3.11 and the proxy run every check their
+ * Two runs, to stay within CI's time: uWSGI and Uvicorn (the FastAPI app) on Python 3.11 and the proxy run every check their
  * manifests list; the other cells, which bring Python 3.13, Gunicorn and the other dependency
  * styles, run the checks that depend on those (--check): build, image, serving, cache and the
  * server's shutdown.
  */
-const everyCheck = ["slim-uwsgi/py3.11-requirements", "caddy/caddy2"];
+const everyCheck = ["slim-uwsgi/py3.11-requirements", "slim-asgi/py3.11-uvicorn-requirements", "caddy/caddy2"];
 const sampledChecks = ["slim-uwsgi/py3.13-pipenv", "slim-gunicorn/py3.11-pyproject"];
 const checksOfSampled: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "sigterm-graceful", "deps-layer-cached"];
 const built = [...everyCheck, ...sampledChecks];
-/** Cells that need a registry or the Go module proxy; reported skip with their reason, never pass. */
-const skippedHere = ["alpine/py3.11-requirements", "alpine/py3.13-pipenv", "caddy/caddy2-plugins"];
+/** Cells that need a registry, the Go module proxy or PyPI (Granian); reported skip with their reason, never pass. */
+const skippedHere = ["alpine/py3.11-requirements", "alpine/py3.13-pipenv", "caddy/caddy2-plugins", "slim-asgi/py3.11-granian-requirements"];
+/** The sample app of each kind of app the templates serve. */
+const appDirs = { wsgi: join(repo, "sample-apps", "flask"), asgi: join(repo, "sample-apps", "fastapi") };
 
 describe("matrix in hermetic mode: every template, check and dependency style once per Python", () => {
   let reportDir: string;
@@ -39,7 +41,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
 
   beforeAll(async () => {
     reportDir = await mkdtemp(join(tmpdir(), "dockerize-python-matrix-test-"));
-    const common = { templatesDir: join(repo, "templates"), appDirs: { wsgi: join(repo, "sample-apps", "flask") }, mode: "hermetic" as const };
+    const common = { templatesDir: join(repo, "templates"), appDirs, mode: "hermetic" as const };
     const progress = (event: Parameters<Parameters<typeof runMatrix>[1]>[0]) => {
       if (event.kind === "cell-step") events.push(`${event.cell.id}: ${event.message}`);
       if (event.kind === "cell-done") events.push(`${event.cell.id} ${event.report.status}`);
@@ -87,7 +89,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
   it.each(skippedHere)("%s is skipped with its reason, never passed, and still linted", (id) => {
     const cell = cells.find((c) => c.id === id);
     expect(cell?.status).toBe("skip");
-    expect(cell?.reason).toMatch(/^.+; (base images come from stand-ins \(from Debian\)|no Go module proxy serves) here \(--mode hermetic\)$/);
+    expect(cell?.reason).toMatch(/^.+; (base images come from stand-ins \(from Debian\)|no Go module proxy serves|Python packages come from local index \(from Debian\)) here \(--mode hermetic\)$/);
     expect(cell?.checks.find((check) => check.name === "lint")?.status).toBe("pass");
     expect(cell?.checks.filter((check) => check.name !== "lint").every((check) => check.status === "skip")).toBe(true);
   });
@@ -95,7 +97,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
   it("runs a template whose every cell needs a registry (Alpine) to its end: each cell skipped with the reason", async () => {
     // Its own Python image has no stand-in: the run must still decide its sources and report.
     const alone = await runMatrix(
-      { templatesDir: join(repo, "templates"), appDirs: { wsgi: join(repo, "sample-apps", "flask") }, mode: "hermetic", reportDir: join(reportDir, "alpine-alone"), cells: ["alpine/py3.13-requirements"] },
+      { templatesDir: join(repo, "templates"), appDirs, mode: "hermetic", reportDir: join(reportDir, "alpine-alone"), cells: ["alpine/py3.13-requirements"] },
       () => {},
     );
     expect(alone.report.complete).toBe(true);
@@ -109,9 +111,9 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     expect(proxyChecks?.sort()).toEqual(["caddy-http", "caddy-modules", "caddy-validate", "cap-drop-all", "lint", "non-root", "oci-labels", "proxy-upstream-down", "size-budget"]);
   });
 
-  it("runs the runtime checks on uWSGI, and the graceful shutdown of uWSGI on each Python and of Gunicorn", () => {
+  it("runs the runtime checks on uWSGI and Uvicorn, and the graceful shutdown of uWSGI on each Python and of Gunicorn", () => {
     const runtimeChecks = ["sigterm-graceful", "db-wait", "password-special-chars", "override-cmd", "read-only-rootfs", "cap-drop-all", "arbitrary-uid", "proxy-upstream-down"];
-    for (const id of ["slim-uwsgi/py3.11-requirements"]) {
+    for (const id of ["slim-uwsgi/py3.11-requirements", "slim-asgi/py3.11-uvicorn-requirements"]) {
       const cell = cells.find((c) => c.id === id);
       const statuses = Object.fromEntries(runtimeChecks.map((name) => [name, cell?.checks.find((check) => check.name === name)?.status]));
       expect(statuses, id).toEqual(Object.fromEntries(runtimeChecks.map((name) => [name, "pass"])));
@@ -142,7 +144,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     const json = JSON.parse(await readFile(result.jsonFile, "utf8"));
     expect(json.cells).toHaveLength(everyCheck.length + skippedHere.length);
     const markdown = await readFile(result.markdownFile, "utf8");
-    for (const template of ["slim-uwsgi", "alpine", "caddy"]) expect(markdown).toContain(`## ${template} `);
+    for (const template of ["slim-uwsgi", "slim-asgi", "alpine", "caddy"]) expect(markdown).toContain(`## ${template} `);
     expect(markdown).not.toMatch(/INCOMPLETE/);
     expect(await readFile(sampled.markdownFile, "utf8")).toContain("## slim-gunicorn ");
   });
@@ -161,15 +163,19 @@ describe("matrix in hermetic mode: every template, check and dependency style on
       },
     );
 
-    it.each(["slim-uwsgi/py3.13-pipenv", "slim-gunicorn/py3.11-pyproject"])(
-      "%s: serves an app factory (WSGI_APP=package:create_app()) read-only, writing only to its data volume",
-      async (id) => {
+    it.each([
+      ["slim-uwsgi/py3.13-pipenv", "WSGI_APP"],
+      ["slim-gunicorn/py3.11-pyproject", "WSGI_APP"],
+      ["slim-asgi/py3.11-uvicorn-requirements", "ASGI_APP"],
+    ])(
+      "%s: serves an app factory (%s=package:create_app()) read-only, writing only to its data volume",
+      async (id, variable) => {
         const name = `dp-test-factory-${id.replace(/[^a-z0-9]+/g, "-")}`;
         const started = docker(
           // As the compose file runs it: read-only, with a volume at APP_DATA_DIR (a new volume takes
           // the image directory's owner, the app user). rm -fv below removes that volume.
           "run", "-d", "--name", name, ...labels, "--read-only", "--tmpfs", "/tmp", "--mount", "type=volume,dst=/var/lib/app",
-          "-e", "DATABASE_HOST=", "-e", "WSGI_APP=sample_app:create_app()", imageOf(id),
+          "-e", "DATABASE_HOST=", "-e", `${variable}=sample_app:create_app()`, imageOf(id),
         );
         expect(started.status, started.stderr).toBe(0);
         try {

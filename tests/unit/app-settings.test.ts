@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { InvalidWsgiAppError } from "../../packages/harness/src/scaffold/app-settings.ts";
+import { AsgiFactoryArgumentsError, InvalidWsgiAppError } from "../../packages/harness/src/scaffold/app-settings.ts";
 import {
+  AppKindMismatchError,
   decideAppSettings,
   DependencyStyleNotFoundError,
   type Question,
@@ -10,6 +11,7 @@ import {
 import { StaticDirNotFoundError } from "../../packages/harness/src/scaffold/decide-layout-settings.ts";
 import { checkDatabase, InvalidAppDirError, InvalidDatabaseError, InvalidHealthPathError } from "../../packages/harness/src/scaffold/layout-flag-values.ts";
 import { detectDependencyStyles } from "../../packages/harness/src/scaffold/detect-dependency-styles.ts";
+import { detectAppKind } from "../../packages/harness/src/scaffold/detect-app-kind.ts";
 import { detectWsgiApps } from "../../packages/harness/src/scaffold/detect-wsgi-apps.ts";
 import type { TemplateManifest } from "../../packages/harness/src/manifest/schema.ts";
 import { NoDependencyFileError } from "../../packages/harness/src/staging/dependency-files.ts";
@@ -143,6 +145,46 @@ describe("the app's dependency style and WSGI target", () => {
       settings: { dependencyStyle: null, wsgiApp: null, staticDir: "static", database: "postgresql", healthPath: null, writableDirs: [] },
       notes: ["Static files: static (caddy serves them at /static/)."],
     });
+  });
+});
+
+describe("ASGI apps: FastAPI and Starlette, on a template that serves them", () => {
+  const app = useTempApps();
+  const asgiManifest = { ...manifest, appKinds: ["asgi"] } as TemplateManifest;
+  const fastapi = { "requirements.txt": "fastapi\n", "asgi.py": "from web import create_app\napp = create_app()\n", "web/__init__.py": "from fastapi import FastAPI\n\ndef create_app():\n    return FastAPI()\n" };
+
+  it("knows an app's kind from the framework it imports; none, or frameworks of both kinds, say nothing", async () => {
+    expect(await detectAppKind(await app(fastapi))).toEqual({ kind: "asgi", framework: "FastAPI" });
+    expect(await detectAppKind(await app({ "main.py": "from starlette.applications import Starlette\napp = Starlette()\n" }))).toEqual({ kind: "asgi", framework: "Starlette" });
+    expect(await detectAppKind(await app({ "app.py": "import flask\napp = flask.Flask(__name__)\n" }))).toEqual({ kind: "wsgi", framework: "Flask" });
+    expect(await detectAppKind(await app({ "app.py": "from flask import Flask\n", "api.py": "from fastapi import FastAPI\n" }))).toBeUndefined();
+    expect(await detectAppKind(await app({ "app.py": "# from fastapi import FastAPI (not yet)\nimport os\n" }))).toBeUndefined();
+  });
+
+  it("serves asgi:app on an ASGI template, and suggests FastAPI's layouts and factories, the convention first", async () => {
+    const decided = await decideAppSettings({ appDir: await app(fastapi), manifest: asgiManifest });
+    expect(decided.settings.wsgiApp).toBe("asgi:app");
+    const layouts = await app({ "app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n", "web/__init__.py": "def create_app():\n    pass\n", "asgi.py": "app = 1\n" });
+    expect(await detectWsgiApps(layouts, "asgi")).toEqual(["asgi:app", "app.main:app", "web:create_app()"]);
+    const tutorial = await decideAppSettings({ appDir: await app({ "requirements.txt": "fastapi\n", "app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n" }), manifest: asgiManifest });
+    expect(tutorial.settings.wsgiApp).toBe("app.main:app");
+    expect(tutorial.notes).toContain("Serving app.main:app, the one ASGI target the code suggests (there is no asgi.py defining app); pass --wsgi-app to choose another.");
+  });
+
+  it("refuses an app factory with arguments on an ASGI template (the servers call it with none), naming the fix", async () => {
+    const error = await decideAppSettings({ appDir: await app(fastapi), manifest: asgiManifest, wsgiApp: 'web:create_app("prod")' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AsgiFactoryArgumentsError);
+    expect((error as Error).message).toContain("Fix: call it in a module of your app (asgi.py: app = create_app(...))");
+    expect((await decideAppSettings({ appDir: await app(fastapi), manifest: asgiManifest, wsgiApp: "web:create_app()" })).settings.wsgiApp).toBe("web:create_app()");
+  });
+
+  it("refuses a FastAPI app on a WSGI template and a Flask app on the ASGI one, naming the fix", async () => {
+    const onWsgi = await decideAppSettings({ appDir: await app(fastapi), manifest: { ...manifest, appKinds: ["wsgi"] } as TemplateManifest }).catch((e: unknown) => e);
+    expect(onWsgi).toBeInstanceOf(AppKindMismatchError);
+    expect((onWsgi as Error).message).toMatch(/imports FastAPI, whose apps speak ASGI, and the web template serves WSGI apps/);
+    expect((onWsgi as Error).message).toContain('Fix: run dockerize-python new with a template that serves ASGI apps (its template.json lists "asgi" in appKinds).');
+    const flask = { "requirements.txt": "flask\n", "app.py": "from flask import Flask\napp = Flask(__name__)\n" };
+    await expect(decideAppSettings({ appDir: await app(flask), manifest: asgiManifest })).rejects.toThrow(/imports Flask, whose apps speak WSGI, and the web template serves ASGI apps/);
   });
 });
 

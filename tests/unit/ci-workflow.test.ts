@@ -21,8 +21,8 @@ describe("dockerize-python ci-workflow", () => {
   it("changes with the manifests: a template fewer gives fewer cells and shards", async () => {
     const templates = await discoverTemplates(join(repo, "templates"));
     const fewer = renderCiWorkflow(templates.filter((template) => template.name !== "alpine"), { pnpmVersion: "12.21.0" });
-    expect(fewer).toContain("# 38 cells in 10 parallel shard jobs");
-    expect(fewer).toContain("shard: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]");
+    expect(fewer).toContain("# 62 cells in 16 parallel shard jobs");
+    expect(fewer).toContain("shard: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]");
     expect(fewer).not.toContain("alpine/");
   });
 

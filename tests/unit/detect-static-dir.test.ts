@@ -32,6 +32,14 @@ describe("detectStaticDir: the app's static folder, from its folders", () => {
     expect(await detectStaticDir(await app({ "app.py": "", static: "not a folder", "web/__init__.py": "", "web/static": "" }), "app:app")).toBeNull();
   });
 
+  it("takes the folder a FastAPI or Starlette app mounts with StaticFiles(directory=...), when it is a folder of the app", async () => {
+    const main = 'from fastapi.staticfiles import StaticFiles\napp.mount("/static", StaticFiles(directory="./assets/public/"), name="static")\n';
+    expect(await detectStaticDir(await app({ "web/__init__.py": "", "web/main.py": main, "assets/public/a.css": "", "static/b.css": "" }), "web.main:app")).toBe("assets/public");
+    // Not a literal folder of the app (a computed path, one outside it, one missing): the folders decide.
+    const computed = "app.mount('/s', StaticFiles(directory=BASE / 'x'))\napp.mount('/t', StaticFiles(directory='../shared'))\napp.mount('/u', StaticFiles(directory='missing'))\n";
+    expect(await detectStaticDir(await app({ "main.py": computed, "static/b.css": "" }), "main:app")).toBe("static");
+  });
+
   it("skips environments and hidden folders (a package's static/ installed in .venv is not the app's)", async () => {
     expect(await detectStaticDir(await app({ "venv/__init__.py": "", "venv/static/x.css": "", ".hidden/__init__.py": "", ".hidden/static/y.css": "" }), null)).toBeNull();
   });

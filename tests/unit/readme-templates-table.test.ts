@@ -42,7 +42,7 @@ describe("the README's table of templates", () => {
       expect(rows.find((row) => row.startsWith("| `needing` "))).toContain("| py3.13†, py3.11 |");
       expect(rows.find((row) => row.startsWith("| `plain` "))).toContain("| py3.13, py3.11 |");
       expect(rows.find((row) => row.startsWith("| `registry` "))).toContain("| py3.13, py3.11† |");
-      expect(rows.at(-2)).toMatch(/^† needs a container registry or the Go module proxy .*reported as skip with the reason/);
+      expect(rows.at(-2)).toMatch(/^† needs a container registry, the Go module proxy or PyPI.s own files .*reported as skip with the reason/);
       expect(rows.at(-1)).toMatch(/^‡ a lock made against PyPI.*reported as skip with the reason/);
     } finally {
       await temp.remove();

@@ -20,7 +20,7 @@
 set -eu
 
 # The server this image runs (its default CMD).
-server=%%server%%
+server=%%server:default-command%%
 
 log() { printf 'docker-entrypoint: %s\n' "$*" >&2; }
 
@@ -224,6 +224,7 @@ prepare_uwsgi() {
 prepare_gunicorn() {
   log "serving WSGI_APP=${WSGI_APP} with Gunicorn"
 }
+# %%server:entrypoint-functions%%
 
 # Folders the app writes into its own tree are links into APP_DATA_DIR, made at build time by
 # link-writable-dirs, which lists their targets. A tmpfs or an empty volume mounted on APP_DATA_DIR
@@ -271,5 +272,6 @@ case $1 in
     fi
     ;;
 esac
+# %%server:entrypoint-start%%
 
 exec "$@"

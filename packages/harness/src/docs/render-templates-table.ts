@@ -25,7 +25,7 @@ export function renderTemplatesTable(templates: readonly LoadedTemplate[]): stri
   });
   const header = ["template", "kind", "variants", "dependency styles", "user", "port", "size budget (MB)", "checks"];
   const lines = [header, header.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`);
-  return `${lines.join("\n")}\n\n† needs a container registry or the Go module proxy (the variant's needs): where a run's sources lack it, reported as skip with the reason; elsewhere it runs in full.\n‡ a lock made against PyPI, installed by a tool from PyPI: needs PyPI's own files (PyPI or a mirror of it), so where Python packages come from the local index made from Debian, reported as skip with the reason.`;
+  return `${lines.join("\n")}\n\n† needs a container registry, the Go module proxy or PyPI's own files (the variant's needs: a package Debian does not ship): where a run's sources lack it, reported as skip with the reason; elsewhere it runs in full.\n‡ a lock made against PyPI, installed by a tool from PyPI: needs PyPI's own files (PyPI or a mirror of it), so where Python packages come from the local index made from Debian, reported as skip with the reason.`;
 }
 
 /** The markers between which the README holds the rendered table. */

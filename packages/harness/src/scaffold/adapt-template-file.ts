@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import type { TemplateManifest } from "../manifest/schema.ts";
 import type { AppSettings } from "./app-settings.ts";
 import { removeMarkedBlocks } from "./remove-marked-blocks.ts";
+import { appTargetVariables } from "./detect-wsgi-apps.ts";
 
 /** A template file as written into an app, and the settings written into it. */
 export interface AdaptedFile {
@@ -12,14 +13,12 @@ export interface AdaptedFile {
 
 /** The build arg the Python templates' installer reads the dependency style from (compose passes it from .env). */
 const dependencyStyleArg = "DEPENDENCY_STYLE";
-/** The variable the Python templates' entrypoint reads the WSGI target from. */
-const wsgiAppVariable = "WSGI_APP";
 /** The name of the blocks (`# >>> postgresql` ... `# <<< postgresql`) that only an app with PostgreSQL keeps. */
 const databaseBlocks = "postgresql";
 
 /**
  * Writes the app's settings where a template reads them:
- * - `.env.example`: its `WSGI_APP=` line, and `DEPENDENCY_STYLE=` (replaced, or added when the
+ * - `.env.example`: its `WSGI_APP=` (or `ASGI_APP=`) line, and `DEPENDENCY_STYLE=` (replaced, or added when the
  *   template declares that build arg): compose reads both from .env, the copy a user makes of it;
  *   its `HEALTHCHECK_URL=` line, uncommented, for a health route the app has;
  * - `.env.example` and the compose file: without their PostgreSQL blocks for an app without it;
@@ -51,7 +50,9 @@ export function adaptTemplateFile(path: string, content: Buffer, settings: AppSe
 }
 
 function adaptDotEnv(text: string, settings: AppSettings, manifest: TemplateManifest, changes: string[]): string {
-  if (settings.wsgiApp !== null) text = replaceLine(text, new RegExp(`^${wsgiAppVariable}=.*$`, "m"), `${wsgiAppVariable}=${dotenvValue(settings.wsgiApp)}`, changes);
+  if (settings.wsgiApp !== null) {
+    for (const variable of Object.values(appTargetVariables)) text = replaceLine(text, new RegExp(`^${variable}=.*$`, "m"), `${variable}=${dotenvValue(settings.wsgiApp)}`, changes);
+  }
   if (settings.dependencyStyle !== null && manifest.buildArgs[dependencyStyleArg]) {
     const line = `${dependencyStyleArg}=${settings.dependencyStyle}`;
     const existing = new RegExp(`^#?\\s*${dependencyStyleArg}=.*$`, "m");
@@ -63,7 +64,9 @@ function adaptDotEnv(text: string, settings: AppSettings, manifest: TemplateMani
 }
 
 function adaptDockerfile(text: string, settings: AppSettings, changes: string[]): string {
-  if (settings.wsgiApp !== null) text = replaceLine(text, new RegExp(`^ENV ${wsgiAppVariable}=\\S+[ \\t]*$`, "m"), `ENV ${wsgiAppVariable}=${dockerfileValue(settings.wsgiApp)}`, changes);
+  if (settings.wsgiApp !== null) {
+    for (const variable of Object.values(appTargetVariables)) text = replaceLine(text, new RegExp(`^ENV ${variable}=\\S+[ \\t]*$`, "m"), `ENV ${variable}=${dockerfileValue(settings.wsgiApp)}`, changes);
+  }
   if (settings.writableDirs.length) text = replaceLine(text, /^RUN link-writable-dirs\b.*$/m, `RUN link-writable-dirs ${settings.writableDirs.join(" ")}`, changes);
   const staticDir = bakedStaticDir(settings);
   if (staticDir) text = replaceLine(text, /^ARG STATIC_DIR=.*$/m, `ARG STATIC_DIR=${staticDir}`, changes);

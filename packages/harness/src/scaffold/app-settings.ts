@@ -1,11 +1,14 @@
 import { ExplainedError } from "../explained-error.ts";
-import type { DependencyStyle } from "../manifest/schema.ts";
+import type { AppKind, DependencyStyle } from "../manifest/schema.ts";
 
 /** What `dockerize-python new` adapts a template to: decided once, recorded, and reapplied by `diff`. */
 export interface AppSettings {
   /** Where the app declares its dependencies; null for a template with no Python (a proxy). */
   dependencyStyle: DependencyStyle | null;
-  /** What the server serves: `module:callable` or `package:factory()`; null for a template with no Python. */
+  /**
+   * What the server serves: `module:callable` or `package:factory()` (WSGI_APP, or ASGI_APP for an ASGI
+   * template; the name predates ASGI and is kept so that older records read alike); null for a template with no Python.
+   */
   wsgiApp: string | null;
   /**
    * The app's static folder, relative to its root (`flaskr/static`, `static`), which the proxy bakes
@@ -56,5 +59,22 @@ export class InvalidWsgiAppError extends ExplainedError {
 /** `value` when it is a well-formed WSGI target; an InvalidWsgiAppError otherwise. */
 export function checkWsgiApp(value: string): string {
   if (!wsgiAppPattern.test(value)) throw new InvalidWsgiAppError(value);
+  return value;
+}
+
+/** An ASGI target whose factory takes arguments: Uvicorn and Granian call a factory with none. */
+export class AsgiFactoryArgumentsError extends ExplainedError {
+  constructor(value: string) {
+    super(
+      `"${value}" calls an app factory with arguments, but the ASGI servers (Uvicorn, Granian) call a factory with none.\n` +
+        "Fix: call it in a module of your app (asgi.py: app = create_app(...)) and pass --wsgi-app asgi:app, or make its arguments optional and pass package:create_app().",
+    );
+  }
+}
+
+/** `value` when it is a well-formed target for a server of this kind (an ASGI factory takes no arguments). */
+export function checkAppTarget(value: string, kind: AppKind): string {
+  checkWsgiApp(value);
+  if (kind === "asgi" && value.endsWith(")") && !value.endsWith("()")) throw new AsgiFactoryArgumentsError(value);
   return value;
 }

@@ -1,10 +1,11 @@
 import { ExplainedError } from "../explained-error.ts";
 import type { DependencyStyle, TemplateManifest } from "../manifest/schema.ts";
 import { dependencyFiles, NoDependencyFileError } from "../staging/dependency-files.ts";
-import { type AppSettings, checkWsgiApp } from "./app-settings.ts";
+import { type AppSettings, checkAppTarget } from "./app-settings.ts";
 import { decideLayoutSettings, type LayoutFlags } from "./decide-layout-settings.ts";
 import { detectDependencyStyles } from "./detect-dependency-styles.ts";
-import { conventionalWsgiApp, detectWsgiApps } from "./detect-wsgi-apps.ts";
+import { detectAppKind } from "./detect-app-kind.ts";
+import { conventionalAppTarget, detectWsgiApps, type TargetKind, targetKindOf } from "./detect-wsgi-apps.ts";
 
 /** A question for a person, with the answers the app suggests. */
 export interface Question {
@@ -54,11 +55,23 @@ export class UnsupportedDependencyStyleError extends ExplainedError {
 
 /** No one can be asked for the WSGI target, there is no conventional one, and the code suggests none or several. */
 export class WsgiAppNotFoundError extends ExplainedError {
-  constructor(appDir: string, candidates: readonly string[]) {
+  constructor(appDir: string, candidates: readonly string[], conventional = conventionalAppTarget("wsgi")) {
     const found = candidates.length ? `Its code suggests ${candidates.join(", ")}.` : "Its code suggests none (no module-level app or application).";
+    const [module] = conventional.split(":");
     super(
-      `Cannot tell what the server should serve in ${appDir}: it has no wsgi.py defining app (the templates' convention, wsgi:app). ${found}\n` +
+      `Cannot tell what the server should serve in ${appDir}: it has no ${module}.py defining app (the template's convention, ${conventional}). ${found}\n` +
         `Fix: pass --wsgi-app module:callable (e.g. --wsgi-app ${candidates[0] ?? "myapp:app"}), or package:create_app() for an app factory; or run dockerize-python new in a terminal to be asked.`,
+    );
+  }
+}
+
+/** The app's framework speaks one interface, and the template serves apps of another. */
+export class AppKindMismatchError extends ExplainedError {
+  constructor(appDir: string, detected: { kind: string; framework: string }, template: string, served: readonly string[]) {
+    const named = (kind: string) => kind.toUpperCase();
+    super(
+      `The app in ${appDir} imports ${detected.framework}, whose apps speak ${named(detected.kind)}, and the ${template} template serves ${served.map(named).join(" and ")} apps: its server cannot run it.\n` +
+        `Fix: run dockerize-python new with a template that serves ${named(detected.kind)} apps (its template.json lists "${detected.kind}" in appKinds).`,
     );
   }
 }
@@ -70,8 +83,9 @@ export class WsgiAppNotFoundError extends ExplainedError {
  * person is asked (on a terminal); else the clear default: the first style in the templates' order
  * (requirements.txt, Pipfile.lock, pyproject.toml, uv.lock, poetry.lock, pylock.toml; a
  * pyproject.toml beside a lock is that lock's project, not a style of its own) and the
- * conventional wsgi:app or the one target the code suggests, or an error naming the flag to pass. A template with no Python (a proxy)
- * needs neither style nor target.
+ * conventional wsgi:app (asgi:app) or the one target the code suggests, or an error naming the flag to pass. A template with no Python (a proxy)
+ * needs neither style nor target. An app whose framework speaks another interface than the
+ * template serves (FastAPI on a WSGI template, Flask on the ASGI one) is refused, naming the fix.
  */
 export async function decideAppSettings(request: DecideAppSettingsRequest): Promise<DecidedAppSettings> {
   const notes: string[] = [];
@@ -124,24 +138,35 @@ async function decideDependencyStyle(request: DecideAppSettingsRequest, notes: s
 }
 
 async function decideWsgiApp(request: DecideAppSettingsRequest, notes: string[]): Promise<string> {
-  if (request.wsgiApp !== undefined) return checkWsgiApp(request.wsgiApp);
-  const candidates = await detectWsgiApps(request.appDir);
+  const kind = await targetKindFor(request);
+  const check = (value: string) => checkAppTarget(value, kind);
+  if (request.wsgiApp !== undefined) return check(request.wsgiApp);
+  const conventional = conventionalAppTarget(kind);
+  const candidates = await detectWsgiApps(request.appDir, kind);
   if (request.ask) {
     return request.ask({
-      message: "What should the server serve? module:callable, or package:create_app() for an app factory",
-      choices: candidates.length ? candidates : [conventionalWsgiApp],
+      message: `What should the ${kind.toUpperCase()} server serve? module:callable, or package:create_app() for an app factory`,
+      choices: candidates.length ? candidates : [conventional],
       allowOther: true,
-      check: checkWsgiApp,
+      check,
     });
   }
   const [only] = candidates;
-  if (candidates.length === 1 && only !== conventionalWsgiApp) {
-    notes.push(`Serving ${only}, the one WSGI target the code suggests (there is no wsgi.py defining app); pass --wsgi-app to choose another.`);
+  if (candidates.length === 1 && only !== conventional) {
+    notes.push(`Serving ${only}, the one ${kind.toUpperCase()} target the code suggests (there is no ${conventional.split(":")[0]}.py defining app); pass --wsgi-app to choose another.`);
     return only!;
   }
-  if (!candidates.includes(conventionalWsgiApp)) throw new WsgiAppNotFoundError(request.appDir, candidates);
-  if (candidates.length > 1) notes.push(`Serving ${conventionalWsgiApp} (the convention); the code also suggests ${candidates.slice(1).join(", ")}. Pass --wsgi-app to choose another.`);
-  return conventionalWsgiApp;
+  if (!candidates.includes(conventional)) throw new WsgiAppNotFoundError(request.appDir, candidates, conventional);
+  if (candidates.length > 1) notes.push(`Serving ${conventional} (the convention); the code also suggests ${candidates.slice(1).join(", ")}. Pass --wsgi-app to choose another.`);
+  return conventional;
+}
+
+/** The kind of target the template's server takes, after refusing an app whose framework the template cannot serve. */
+async function targetKindFor(request: DecideAppSettingsRequest): Promise<TargetKind> {
+  const served = request.manifest.appKinds ?? ["wsgi"];
+  const detected = await detectAppKind(request.appDir);
+  if (detected && !served.includes(detected.kind)) throw new AppKindMismatchError(request.appDir, detected, request.manifest.name, served);
+  return targetKindOf(served);
 }
 
 function missingFor(style: DependencyStyle): string {

@@ -24,10 +24,11 @@ export async function readAppEnvFile(appDir: string): Promise<AppEnvFile | undef
 /**
  * The environment the app runs with in each cell's stack, as compose runs it: every variable of
  * its env file, except that the stack's own database settings win (the checks' PostgreSQL, not
- * the one the file names), and WSGI_APP from the file, else the one `new` recorded.
+ * the one the file names), and the target (`variable`: WSGI_APP, or ASGI_APP for the ASGI
+ * template) from the file, else the one `new` recorded.
  */
-export function appEnvironment(envFile: AppEnvFile | undefined, recordedWsgiApp: string | null): Record<string, string> {
+export function appEnvironment(envFile: AppEnvFile | undefined, recordedWsgiApp: string | null, variable = "WSGI_APP"): Record<string, string> {
   const environment = Object.fromEntries([...(envFile?.values ?? [])].filter(([name]) => !Object.hasOwn(stackDatabaseEnvironment, name)));
-  const wsgiApp = envFile?.values.get("WSGI_APP") || recordedWsgiApp;
-  return wsgiApp ? { ...environment, WSGI_APP: wsgiApp } : environment;
+  const target = envFile?.values.get(variable) || recordedWsgiApp;
+  return target ? { ...environment, [variable]: target } : environment;
 }

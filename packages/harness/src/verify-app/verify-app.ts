@@ -14,6 +14,7 @@ import type { RunIdentity } from "../stack/run-labels.ts";
 import { readScaffoldRecord, type ScaffoldRecord } from "../scaffold/scaffold-record.ts";
 import { loadTemplateSet, type TemplateSource } from "../template-source/load-template-set.ts";
 import { appEnvironment, readAppEnvFile } from "./app-environment.ts";
+import { appTargetVariables, targetKindOf } from "../scaffold/detect-wsgi-apps.ts";
 import { appProbe } from "./choose-app-probe.ts";
 import { hasSampleAppRoutes, sampleRouteSkips } from "./sample-routes.ts";
 
@@ -109,7 +110,7 @@ export async function verifyApp(options: VerifyAppOptions, progress: MatrixProgr
         cells: variants.map((variant) => `${main.name}/${variant}${style ? `-${style}` : ""}${kindSuffix}`),
         mode: options.mode,
         checks: options.checks,
-        appEnv: appEnvironment(envFile, record.settings.wsgiApp),
+        appEnv: appEnvironment(envFile, record.settings.wsgiApp, appTargetVariables[targetKindOf(main.manifest.appKinds)]),
         probe,
         staticDir: record.settings.staticDir,
         skipChecks: sampleRoutes ? undefined : sampleRouteSkips(),
