@@ -23,8 +23,9 @@ type OnbuildChildNeeds = Pick<
 /**
  * The cell's Dockerfile declares ONBUILD triggers; this proves the base works as users take it:
  * its trigger stage is pushed to a real registry (CNCF distribution, on 127.0.0.1; once a run for
- * each base image, which the cells of one Python share), the local tag is removed, a two-line child Dockerfile (FROM the registry reference, ENV) is built, which pulls
- * it and runs its triggers, and the child answers the app's probe through Caddy, with PostgreSQL.
+ * each base image, which the cells of one Python share), the local tag is removed, a two-line child
+ * Dockerfile (FROM the registry reference, ENV) is built, which pulls it and runs its triggers, and
+ * the child answers the app's probe through Caddy, with PostgreSQL.
  *
  * The child builds from the staged app, which holds only the cell's dependency style's files (and,
  * for pipenv, a Pipfile.lock made against this run's index), so the triggers must find that style
