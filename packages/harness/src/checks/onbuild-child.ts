@@ -94,7 +94,7 @@ export const onbuildChild: Check<OnbuildChildNeeds> = async (context) => {
     const page = await httpGet(`${childStack.proxyUrl}${context.probe.path}`);
     if (!answersProbe(context.probe, page)) return fail(`the child runs, but through Caddy ${describeProbeMiss(context.probe, page)}`);
     return pass(
-      `${context.dependencyStyle ? `${context.dependencyStyle} style: ` : ""}the base (${mb(base.sizeBytes)}), pushed once a run, pulled as ${ref}@${pulled} from ${standins ? "the registry:2 stand-in (Debian's distribution 2.8)" : "registry:2"}; ` +
+      `${context.dependencyStyle ? `${context.dependencyStyle} style: ` : ""}the base (${mb(base.sizeBytes)}), pushed once a run; pulled ${ref}@${pulled} from ${standins ? "the registry:2 stand-in (Debian's distribution 2.8)" : "registry:2"}; ` +
         `a two-line child built in ${child.seconds.toFixed(1)} s runs as ${facts.user}; through Caddy ${describeProbeAnswer(context.probe, page)}`,
     );
   } finally {
