@@ -10,10 +10,11 @@ const repo = resolve(import.meta.dirname, "..", "..");
 
 /**
  * The onbuild template end to end, in hermetic mode: its cells (the base, and the sample app built
- * through its triggers; the onbuild-child check pushes the base to a real local registry and builds
- * a two-line child FROM it), and the Dockerfile `eject onbuild` writes, run as a template of its own
- * through the same harness and checks. Every dependency style once, through the triggers and through
- * the ejected file (the main job and `matrix -t onbuild` run the whole cross-product).
+ * through its triggers; the onbuild-child check pushes the base to a real local registry, once per
+ * Python, and each cell builds a two-line child FROM it: onbuild-child on both Pythons), and the
+ * Dockerfile `eject onbuild` writes, run as a template of its own through the same harness and
+ * checks. Every dependency style once, through the triggers and through the ejected file (the main
+ * job and `matrix -t onbuild` run the whole cross-product).
  */
 const throughTriggers = ["onbuild/py3.11-requirements", "onbuild/py3.13-requirements", "onbuild/py3.13-pipenv", "onbuild/py3.13-pyproject"];
 const ejectedCells = ["onbuild-ejected/py3.13-requirements", "onbuild-ejected/py3.13-pipenv", "onbuild-ejected/py3.13-pyproject"];
@@ -89,7 +90,7 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     expect(cell!.status).toBe("pass");
   });
 
-  it("pulls the base from the local registry by digest and serves a child of each style through Caddy", () => {
+  it("pulls the base, pushed once per Python, from the local registry by digest and serves a child of each style through Caddy", () => {
     for (const id of throughTriggers) {
       const detail = result.report.cells.find((c) => c.id === id)?.checks.find((c) => c.name === "onbuild-child")?.detail ?? "";
       const [, variant, style] = id.match(/^onbuild\/(py\d+\.\d+)-(\w+)$/)!;
@@ -97,6 +98,12 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
       expect(detail).toMatch(new RegExp(`pulled 127\\.0\\.0\\.1:\\d+/dockerize-python/onbuild:${variant!.replace(".", "\\.")}@sha256:[0-9a-f]{64}`));
       expect(detail).toMatch(/runs as 10001:10001; through Caddy GET \/ -> 200 with "Hello World From Docker!"/);
     }
+    // One base per Python, pushed once: the cells of Python 3.13 pull the same digest from the same registry.
+    const pulled = throughTriggers
+      .filter((id) => id.startsWith("onbuild/py3.13-"))
+      .map((id) => result.report.cells.find((c) => c.id === id)?.checks.find((c) => c.name === "onbuild-child")?.detail.match(/pulled (\S+)/)?.[1]);
+    expect(pulled).toHaveLength(3);
+    expect(new Set(pulled).size, pulled.join(", ")).toBe(1);
   });
 
   it("builds the same image from the ejected Dockerfile as through the triggers, for each style", async () => {

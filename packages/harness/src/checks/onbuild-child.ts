@@ -5,7 +5,8 @@ import { inspectImage } from "../docker/inspect-image.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { triggerStageName } from "../eject/derive-ejected-dockerfile.ts";
 import { declaredArgs } from "../manifest/dockerfile-args.ts";
-import { ensureRegistryImage, pushImage, startLocalRegistry } from "../registry/start-local-registry.ts";
+import { pushOncePerRun } from "../registry/push-once-per-run.ts";
+import { ensureRegistryImage } from "../registry/start-local-registry.ts";
 import { answersProbe, describeProbeAnswer, describeProbeMiss } from "../stack/app-probe.ts";
 import { type RunningStack, startStackLike } from "../stack/start-stack.ts";
 import { httpGet } from "../stack/wait-until-serving.ts";
@@ -21,9 +22,10 @@ type OnbuildChildNeeds = Pick<
 
 /**
  * The cell's Dockerfile declares ONBUILD triggers; this proves the base works as users take it:
- * its trigger stage is pushed to a real registry (CNCF distribution, on 127.0.0.1), the local tag is
- * removed, a two-line child Dockerfile (FROM the registry reference, ENV) is built, which pulls
- * it and runs its triggers, and the child answers the app's probe through Caddy, with PostgreSQL.
+ * its trigger stage is pushed to a real registry (CNCF distribution, on 127.0.0.1; once a run for
+ * each base image, which the cells of one Python share), the local tag is removed, a two-line child
+ * Dockerfile (FROM the registry reference, ENV) is built, which pulls it and runs its triggers, and
+ * the child answers the app's probe through Caddy, with PostgreSQL.
  *
  * The child builds from the staged app, which holds only the cell's dependency style's files (and,
  * for pipenv, a Pipfile.lock made against this run's index), so the triggers must find that style
@@ -49,15 +51,20 @@ export const onbuildChild: Check<OnbuildChildNeeds> = async (context) => {
     return fail(`the base stage "${found.stage}" has no org.dockerize-python.onbuild.* labels describing its trigger contract`);
   }
 
-  context.log("starting a local registry");
-  const registry = await startLocalRegistry({ run: context.run, name: `${context.cellId}-registry`, image: await ensureRegistryImage(standins, context.log) });
-  const ref = `${registry.host}/dockerize-python/onbuild:${variant}`;
   let childStack: RunningStack | undefined;
   try {
-    context.log(`pushing ${ref}`);
-    const pushed = await pushImage(baseTag, ref);
+    // The cells of one Python share the base (the dependency style is the child's): it is pushed once a run.
+    context.log(`pushing the base to a local registry (once a run for image ${base.id.slice(7, 19)})`);
+    const { ref, digest: pushed } = await pushOncePerRun({
+      run: context.run,
+      imageId: base.id,
+      tag: baseTag,
+      repository: `dockerize-python/onbuild:${variant}`,
+      registryName: `onbuild-${variant}-${base.id.slice(7, 19)}-registry`,
+      registryImage: await ensureRegistryImage(standins, context.log),
+    });
     // Neither name stays local, so the child's FROM can only be satisfied by pulling.
-    await runDocker(["rmi", ref, baseTag]);
+    await runDocker(["rmi", baseTag]);
 
     await writeFile(join(context.stageDir, childDockerfile), `FROM ${ref}\nENV WSGI_APP=wsgi:app\n`);
     context.log(`building a two-line child FROM ${ref}${context.dependencyStyle ? ` (${context.dependencyStyle} style)` : ""}`);
@@ -87,14 +94,13 @@ export const onbuildChild: Check<OnbuildChildNeeds> = async (context) => {
     const page = await httpGet(`${childStack.proxyUrl}${context.probe.path}`);
     if (!answersProbe(context.probe, page)) return fail(`the child runs, but through Caddy ${describeProbeMiss(context.probe, page)}`);
     return pass(
-      `${context.dependencyStyle ? `${context.dependencyStyle} style: ` : ""}pushed the base (${mb(base.sizeBytes)}) and pulled ${ref}@${pulled} from ${standins ? "the registry:2 stand-in (Debian's distribution 2.8)" : "registry:2"}; ` +
+      `${context.dependencyStyle ? `${context.dependencyStyle} style: ` : ""}the base (${mb(base.sizeBytes)}), pushed once a run; pulled ${ref}@${pulled} from ${standins ? "the registry:2 stand-in (Debian's distribution 2.8)" : "registry:2"}; ` +
         `a two-line child built in ${child.seconds.toFixed(1)} s runs as ${facts.user}; through Caddy ${describeProbeAnswer(context.probe, page)}`,
     );
   } finally {
     await childStack?.stop();
-    await registry.stop();
     // Only the names this check made; a name already removed above is no error.
-    for (const name of [childTag, ref, baseTag]) await runDocker(["rmi", name]).catch(() => {});
+    for (const name of [childTag, baseTag]) await runDocker(["rmi", name]).catch(() => {});
   }
 };
 

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { BuildProvenance } from "../labels/build-provenance.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import type { BuildEnvironment } from "../sources/build-environment.ts";
@@ -18,6 +19,12 @@ export interface VerifyCellOptions {
   appDir: string;
   environment: BuildEnvironment;
   run: RunIdentity;
+  /**
+   * When and from which commit the images are built (their OCI labels; the oci-labels check reads
+   * them back): the run's, one for all its cells, so that the cells of one template variant build
+   * the same base (onbuild's, which its app stage inherits BUILD_DATE from; onbuild-child pushes it once a run).
+   */
+  provenance: BuildProvenance;
   /** Build logs go here, one file per image. */
   logDir: string;
   /** How the checks know the app serves (see CheckContext.probe). */

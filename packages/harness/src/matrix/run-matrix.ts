@@ -8,6 +8,7 @@ import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CellReport, MatrixReport } from "../report/report-types.ts";
 import { writeReport } from "../report/write-report.ts";
 import { ExplainedError } from "../explained-error.ts";
+import { buildProvenance } from "../labels/build-provenance.ts";
 import { assertPortFree } from "../stack/free-port.ts";
 import { leftoverRemovalCommands, newRunIdentity, removeRunResources, runLabelKey } from "../stack/run-labels.ts";
 import type { AppProbe } from "../stack/app-probe.ts";
@@ -58,12 +59,14 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
     progress({ kind: "phase", message: `finding where base images, Python packages and Go modules come from (--mode ${options.mode}), and preparing them` });
     environment = await prepareBuildEnvironment(options.mode, imageDemands(cells), log);
     const ready = environment;
+    const provenance = await buildProvenance(options.appDir);
     const jobs = options.jobs ?? 1;
     await runCells(cells, { jobs, signal: options.signal, progress, done: (report) => reports.push(report) }, (cell, signal) =>
       verifyCell(cell, {
         appDir: cellAppDir(cell, options.appDirs)!,
         environment: ready,
         run,
+        provenance,
         logDir: join(options.reportDir, "logs"),
         probe: options.probe ?? sampleAppProbe,
         // The sample app's static folder; null (an app without one) is kept.

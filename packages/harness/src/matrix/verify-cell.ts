@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import { isStaticCheck, stackCheckNames } from "../checks/registry.ts";
-import { buildProvenance, provenanceBuildArgs } from "../labels/build-provenance.ts";
+import { provenanceBuildArgs } from "../labels/build-provenance.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import type { CellReport } from "../report/report-types.ts";
@@ -45,8 +45,7 @@ async function verifyCellSteps(cell: CellToVerify, options: VerifyCellOptions, s
   if (listed.every(isStaticCheck)) return recordChecks(report, await runStaticChecks(listed, staticContext, "no image is built for static checks alone"));
 
   const stageDir = await stopwatch.time("stageSeconds", () => stageCell(cell, options.appDir));
-  // When and from which commit: the images' OCI labels (the oci-labels check reads them back).
-  const provenance = await buildProvenance(options.appDir);
+  const { provenance } = options;
   // Compose builds with the cell's provenance too: the same build args as the cell's build, so its
   // build reuses the cell's layers (onbuild's `app` stage inherits them, see its Dockerfile).
   const compose = staticContext.compose && { ...staticContext.compose, env: { ...staticContext.compose.env, ...provenanceBuildArgs(cell.template.manifest, provenance) } };
