@@ -1,3 +1,4 @@
+import { appAdaptation } from "./app-adaptation.ts";
 import { join } from "node:path";
 import { assertDockerEngine } from "../docker/assert-docker-engine.ts";
 import { countOf } from "../report/count-statuses.ts";
@@ -41,6 +42,9 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
     .map((cell) => withCompanions(cell, templates))
     .map((cell) => (options.checks?.length ? { ...cell, checks: cell.checks.filter((name) => options.checks!.includes(name)) } : cell));
   await assertAppDependencyFiles(options.appDir, cells);
+  // The matrix stages the templates' files unadapted, so it supplies what `new` would have written
+  // for the app; `verify` gives the app's own environment, and its files are adapted already.
+  const adaptation = options.appEnv === undefined ? await appAdaptation(options.appDir) : { appEnv: options.appEnv, proxyBuildArgs: {} };
   if (options.proxyPort !== undefined && (options.jobs ?? 1) > 1) {
     throw new ExplainedError(`A fixed proxy port (${options.proxyPort}) is one cell's at a time, and this run would verify ${options.jobs} cells side by side.\nFix: run with --jobs 1 beside --proxy-port, or leave --proxy-port out (each proxy then gets a free port).`);
   }
@@ -68,7 +72,8 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
         probe: options.probe ?? sampleAppProbe,
         // The sample app's static folder; null (an app without one) is kept.
         staticDir: options.staticDir === undefined ? "static" : options.staticDir,
-        appEnv: options.appEnv,
+        appEnv: adaptation.appEnv,
+        proxyBuildArgs: adaptation.proxyBuildArgs,
         skipChecks: options.skipChecks,
         step: (message) => progress({ kind: "cell-step", cell, message }),
         proxyPort: options.proxyPort,

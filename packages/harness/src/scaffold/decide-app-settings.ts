@@ -3,6 +3,7 @@ import type { DependencyStyle, TemplateManifest } from "../manifest/schema.ts";
 import { dependencyFiles, NoDependencyFileError } from "../staging/dependency-files.ts";
 import { type AppSettings, checkWsgiApp } from "./app-settings.ts";
 import { decideLayoutSettings, type LayoutFlags } from "./decide-layout-settings.ts";
+import { detectDjangoProject } from "./detect-django-project.ts";
 import { detectDependencyStyles } from "./detect-dependency-styles.ts";
 import { conventionalWsgiApp, detectWsgiApps } from "./detect-wsgi-apps.ts";
 
@@ -122,6 +123,12 @@ async function decideDependencyStyle(request: DecideAppSettingsRequest, notes: s
 
 async function decideWsgiApp(request: DecideAppSettingsRequest, notes: string[]): Promise<string> {
   if (request.wsgiApp !== undefined) return checkWsgiApp(request.wsgiApp);
+  // A Django project says what it serves itself: nothing to ask.
+  const django = await detectDjangoProject(request.appDir);
+  if (django) {
+    notes.push(`Serving ${django.wsgiApp}, the WSGI application of the Django project (settings ${django.settingsModule}); pass --wsgi-app to choose another.`);
+    return django.wsgiApp;
+  }
   const candidates = await detectWsgiApps(request.appDir);
   if (request.ask) {
     return request.ask({
