@@ -97,7 +97,7 @@ describe("no Docker engine reachable", () => {
     const before = { app: await snapshotTree(appDir), reports: await snapshotTree(reportDir) };
     const socket = join(work, "dp-h5c-no-engine.sock");
 
-    const result = runCli(["matrix", "--templates", templatesDir, "--app", appDir, "--report-dir", reportDir, "--cell", cellId, "--mode", "hermetic"], {
+    const result = runCli(["matrix", "--templates", templatesDir, "--app", `wsgi=${appDir}`, "--report-dir", reportDir, "--cell", cellId, "--mode", "hermetic"], {
       DOCKER_HOST: `unix://${socket}`,
     });
     expect(result.status, result.stderr).toBe(1);
@@ -119,7 +119,7 @@ describe("a build step that fails", () => {
     const reportDir = join(work, "reports-build");
     docker("rmi", "--force", cellImage);
 
-    const result = runCli(["matrix", "--templates", templatesDir, "--app", badApp, "--report-dir", reportDir, "--cell", cellId, "--mode", "hermetic"], {}, 600_000);
+    const result = runCli(["matrix", "--templates", templatesDir, "--app", `wsgi=${badApp}`, "--report-dir", reportDir, "--cell", cellId, "--mode", "hermetic"], {}, 600_000);
     const runId = runIdIn(result.stderr);
     if (runId) runIds.add(runId);
     expect(runId, result.stderr).toBeDefined();
@@ -202,7 +202,7 @@ async function answers(port: number): Promise<true | undefined> {
  */
 async function runUntilStackIsUp(reportDir: string): Promise<{ cli: RunningCli; runId: string; port: number; started: ReturnType<typeof labelled> }> {
   const port = await freePort();
-  const cli = startCli(["matrix", "--templates", templatesDir, "--app", appDir, "--report-dir", reportDir, "--cell", cellId, "--mode", "hermetic", "--proxy-port", String(port)]);
+  const cli = startCli(["matrix", "--templates", templatesDir, "--app", `wsgi=${appDir}`, "--report-dir", reportDir, "--cell", cellId, "--mode", "hermetic", "--proxy-port", String(port)]);
   const runId = await waitFor("the run id", () => runIdIn(cli.stderr()), 120_000, cli.stderr, cli);
   runIds.add(runId);
   await waitFor("the cell to start", () => cli.stderr().includes(`[1/1] ${cellId} starting`) || undefined, 300_000, cli.stderr, cli);

@@ -55,7 +55,7 @@ describe.skipIf(reachable !== true)(`matrix on PyPI and the Go module proxy (--m
 
   beforeAll(async () => {
     reportDir = await mkdtemp(join(tmpdir(), "dockerize-python-matrix-pypi-"));
-    const common = { templatesDir: join(repo, "templates"), appDir: join(repo, "sample-apps", "flask"), mode: "auto" as const };
+    const common = { templatesDir: join(repo, "templates"), appDirs: { wsgi: join(repo, "sample-apps", "flask") }, mode: "auto" as const };
     results = [];
     for (const [name, run] of Object.entries(runs)) results.push(await runMatrix({ ...common, reportDir: join(reportDir, name), ...run }, () => {}));
     cells = results.flatMap((result) => result.report.cells);

@@ -39,7 +39,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
 
   beforeAll(async () => {
     reportDir = await mkdtemp(join(tmpdir(), "dockerize-python-matrix-test-"));
-    const common = { templatesDir: join(repo, "templates"), appDir: join(repo, "sample-apps", "flask"), mode: "hermetic" as const };
+    const common = { templatesDir: join(repo, "templates"), appDirs: { wsgi: join(repo, "sample-apps", "flask") }, mode: "hermetic" as const };
     const progress = (event: Parameters<Parameters<typeof runMatrix>[1]>[0]) => {
       if (event.kind === "cell-step") events.push(`${event.cell.id}: ${event.message}`);
       if (event.kind === "cell-done") events.push(`${event.cell.id} ${event.report.status}`);
@@ -95,7 +95,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
   it("runs a template whose every cell needs a registry (Alpine) to its end: each cell skipped with the reason", async () => {
     // Its own Python image has no stand-in: the run must still decide its sources and report.
     const alone = await runMatrix(
-      { templatesDir: join(repo, "templates"), appDir: join(repo, "sample-apps", "flask"), mode: "hermetic", reportDir: join(reportDir, "alpine-alone"), cells: ["alpine/py3.13-requirements"] },
+      { templatesDir: join(repo, "templates"), appDirs: { wsgi: join(repo, "sample-apps", "flask") }, mode: "hermetic", reportDir: join(reportDir, "alpine-alone"), cells: ["alpine/py3.13-requirements"] },
       () => {},
     );
     expect(alone.report.complete).toBe(true);

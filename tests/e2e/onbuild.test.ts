@@ -62,7 +62,7 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     // runtime, secret and compose checks of onbuild cells run in matrix.test.ts and the main job.
     const checks: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "onbuild-child", "deps-layer-cached"];
     result = await runMatrix(
-      { templatesDir: templates, appDir: join(repo, "sample-apps", "flask"), reportDir: join(work, "reports"), cells: [...throughTriggers, ...ejectedCells], checks, mode: "hermetic" },
+      { templatesDir: templates, appDirs: { wsgi: join(repo, "sample-apps", "flask") }, reportDir: join(work, "reports"), cells: [...throughTriggers, ...ejectedCells], checks, mode: "hermetic" },
       () => {},
     );
   });

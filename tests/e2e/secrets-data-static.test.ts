@@ -146,7 +146,7 @@ describe("the compose checks on a real template cell and on compose files that b
 
     anonymousVolumesBefore = new Set(await listAnonymousVolumes());
     result = await runMatrix(
-      { templatesDir, appDir: join(repo, "sample-apps", "flask"), reportDir: join(scratch, "report"), cells: [real, anonymousDb, staticVolume], mode: "hermetic", run },
+      { templatesDir, appDirs: { wsgi: join(repo, "sample-apps", "flask") }, reportDir: join(scratch, "report"), cells: [real, anonymousDb, staticVolume], mode: "hermetic", run },
       () => {},
     );
 

@@ -51,7 +51,7 @@ async function expectNothingLost(): Promise<void> {
 }
 
 function matrix(args: readonly string[], env: NodeJS.ProcessEnv = noEngine): CliResult {
-  return runCli(["matrix", "--templates", templatesDir, "--app", appDir, "--report-dir", reportDir, "--mode", "hermetic", ...args], env);
+  return runCli(["matrix", "--templates", templatesDir, "--app", `wsgi=${appDir}`, "--report-dir", reportDir, "--mode", "hermetic", ...args], env);
 }
 
 /** Refused as an explained error: exit 1, one message on stderr, no stack, no engine reached. */
@@ -143,7 +143,7 @@ describe("an app with no dependency file", () => {
   it("says so when the app folder does not exist", async () => {
     await snapshotInputs();
     const missing = join(temp.dir, "no-such-app");
-    const result = runCli(["matrix", "--templates", templatesDir, "--app", missing, "--report-dir", reportDir], noEngine);
+    const result = runCli(["matrix", "--templates", templatesDir, "--app", `wsgi=${missing}`, "--report-dir", reportDir], noEngine);
     expect(expectExplained(result)).toContain(`The app folder ${missing} does not exist.`);
     await expectNothingLost();
   });

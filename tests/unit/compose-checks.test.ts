@@ -97,7 +97,7 @@ describe("static-refresh", () => {
 
 describe("the manifest schema", () => {
   it.each(["data-survives-restart", "static-refresh"])("refuses %s without a compose file and a stack", (check) => {
-    const manifest: Record<string, unknown> = { ...validManifest("slim"), kind: "proxy", checks: [check] };
+    const manifest: Record<string, unknown> = { ...validManifest("slim"), kind: "proxy", appKinds: undefined, checks: [check] };
     delete manifest.compose;
     delete manifest.stack;
     const parsed = templateManifestSchema.safeParse(manifest);

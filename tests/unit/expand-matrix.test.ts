@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { discoverTemplates, expandMatrix, type LoadedTemplate, UnknownTemplateError } from "@dockerize-python/harness";
+import { discoverTemplates, expandMatrix, type LoadedTemplate, pairStylesWithAppKinds, UnknownTemplateError } from "@dockerize-python/harness";
 import { makeTempDir, validManifest, writeTemplate } from "./fixtures/template-fixture.ts";
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -10,12 +10,16 @@ beforeAll(async () => {
   const proxy = {
     ...validManifest("proxy"),
     kind: "proxy",
+    appKinds: undefined,
     compose: undefined,
     stack: undefined,
     buildArgs: { PYTHON_IMAGE: { description: "The base image.", role: "base-image" } },
     variants: [{ id: "v2", baseImages: { PYTHON_IMAGE: "caddy:2.10" }, sizeBudgetMB: 60 }],
     checks: ["non-root"],
   };
+  await writeTemplate(temp.dir, "kinds", {
+    manifest: { ...validManifest("kinds"), appKinds: ["wsgi", "django"], dependencyStyles: ["requirements", "pipenv", "pyproject"] },
+  });
   await writeTemplate(temp.dir, "proxy", { manifest: proxy, files: { "docker/Dockerfile": "ARG PYTHON_IMAGE\nFROM ${PYTHON_IMAGE}\n" } });
   templates = await discoverTemplates(temp.dir);
 });
@@ -23,7 +27,7 @@ afterAll(async () => temp.remove());
 
 describe("expandMatrix", () => {
   it("makes one cell per variant, in template then variant order", () => {
-    expect(expandMatrix(templates).map((cell) => cell.id)).toEqual(["proxy/v2", "slim/py3.13", "slim/py3.11"]);
+    expect(expandMatrix(templates, ["proxy", "slim"]).map((cell) => cell.id)).toEqual(["proxy/v2", "slim/py3.13", "slim/py3.11"]);
   });
 
   it("merges the defaults, the variant's build args and its base images", () => {
@@ -53,6 +57,35 @@ describe("expandMatrix", () => {
   it("gives null python to a variant without one, and rejects an unknown template", () => {
     expect(expandMatrix(templates, ["proxy"])[0]?.python).toBeNull();
     expect(() => expandMatrix(templates, ["slimm"])).toThrow(UnknownTemplateError);
+  });
+
+  it("gives each cell the template's one app kind, and a proxy none", () => {
+    expect(expandMatrix(templates, ["slim", "proxy"]).map((cell) => [cell.id, cell.appKind])).toEqual([
+      ["proxy/v2", null],
+      ["slim/py3.13", "wsgi"],
+      ["slim/py3.11", "wsgi"],
+    ]);
+  });
+
+  it("prunes styles × app kinds as the manifests' rule says: each style once per variant, the kinds taking turns, shifted per variant", () => {
+    expect(expandMatrix(templates, ["kinds"]).map((cell) => cell.id)).toEqual([
+      "kinds/py3.13-requirements-wsgi",
+      "kinds/py3.13-pipenv-django",
+      "kinds/py3.13-pyproject-wsgi",
+      "kinds/py3.11-requirements-django",
+      "kinds/py3.11-pipenv-wsgi",
+      "kinds/py3.11-pyproject-django",
+    ]);
+  });
+
+  it("gives a kind that no style got a cell of its own, with the first style", () => {
+    expect(pairStylesWithAppKinds(["requirements"], ["wsgi", "asgi", "django"], 1)).toEqual([
+      { dependencyStyle: "requirements", appKind: "asgi" },
+      { dependencyStyle: "requirements", appKind: "wsgi" },
+      { dependencyStyle: "requirements", appKind: "django" },
+    ]);
+    expect(pairStylesWithAppKinds([], ["asgi"], 0)).toEqual([{ dependencyStyle: null, appKind: "asgi" }]);
+    expect(pairStylesWithAppKinds([], [], 3)).toEqual([{ dependencyStyle: null, appKind: null }]);
   });
 
   it("is pure: the templates are left as they were", () => {

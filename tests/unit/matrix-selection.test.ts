@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type CellReport, type CellSources, describeMergedRuns, type MatrixReport, mergeReports, type Sources } from "@dockerize-python/harness";
+import { type AppKind, assertCellApps, type Cell, type CellReport, type CellSources, cellAppDir, describeMergedRuns, type MatrixReport, mergeReports, NoAppForKindError, oneAppForEveryKind, type Sources } from "@dockerize-python/harness";
 import { selectCells } from "../../packages/harness/src/matrix/run-matrix.ts";
 import { keepOnlyDependencyStyle, MissingDependencyFileError } from "../../packages/harness/src/staging/dependency-files.ts";
 
@@ -180,5 +180,23 @@ describe("mergeReports", () => {
     expect(describeMergedRuns([online], new Date("2026-01-01T11:00:00Z"))).toEqual([
       "onbuild: verified by this job (30.0 s); sources: base images: registry; Python packages: this machine's pip index.",
     ]);
+  });
+});
+
+describe("the apps of a run's cells", () => {
+  const cell = (id: string, appKind: AppKind | null) => ({ id, appKind, dependencyStyle: null }) as unknown as Cell;
+
+  it("gives a cell its kind's app, and a proxy the first kind's the run has", () => {
+    expect(cellAppDir(cell("a", "asgi"), { wsgi: "/w", asgi: "/a" })).toBe("/a");
+    expect(cellAppDir(cell("caddy/caddy2", null), { asgi: "/a", django: "/d" })).toBe("/a");
+    expect(cellAppDir(cell("a", "django"), { wsgi: "/w" })).toBeUndefined();
+    expect(oneAppForEveryKind("/mine")).toEqual({ wsgi: "/mine", asgi: "/mine", django: "/mine" });
+  });
+
+  it("refuses, before anything is built, cells of a kind the run has no app for", async () => {
+    const error = await assertCellApps([cell("slim-asgi/py3.13", "asgi"), cell("x/py3.11", "asgi")], { wsgi: "/w" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoAppForKindError);
+    expect((error as Error).message).toContain("No app was given for the asgi app kind (cells slim-asgi/py3.13, x/py3.11)");
+    expect((error as Error).message).toContain("Fix: give one with --app KIND=DIR (wsgi, asgi, django)");
   });
 });

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { type AppProbe, type CheckName, checkNames, type RequestedMode, requestedModes, type Shard } from "@dockerize-python/harness";
+import { type AppDirs, type AppKind, appKinds, type AppProbe, type CheckName, checkNames, type RequestedMode, requestedModes, sampleAppDirs, type Shard } from "@dockerize-python/harness";
 import { findRepoRoot } from "./find-repo-root.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -30,6 +30,24 @@ export function repoPath(value: string | undefined, flag: string, inRepo: string
     `${flag} is required: this dockerize-python is not running from its repository (no pnpm-workspace.yaml above it), so there is no default ${inRepo} folder.`,
     usage,
   );
+}
+
+/**
+ * The apps given with `--app KIND=DIR` (repeatable), else the repository's sample apps. A value
+ * without a known kind, or a kind given twice, is a UsageError.
+ */
+export async function appDirsOption(values: string[] | undefined, usage: string): Promise<AppDirs> {
+  if (!values?.length) return sampleAppDirs(repoPath(undefined, "--app KIND=DIR", ".", usage));
+  const given: AppDirs = {};
+  for (const value of values) {
+    const [kind, dir] = value.split(/=(.*)/s) as [string, string | undefined];
+    if (!dir || !appKinds.includes(kind as AppKind)) {
+      throw new UsageError(`--app takes KIND=DIR, the kind one of ${appKinds.join(", ")} (say --app wsgi=${dir || value}), not "${value}".`, usage);
+    }
+    if (given[kind as AppKind]) throw new UsageError(`--app ${kind}= is given twice: one app per kind.`, usage);
+    given[kind as AppKind] = resolve(dir);
+  }
+  return given;
 }
 
 /** Where reports go: the given folder, else the repository's reports/, else ./reports. */

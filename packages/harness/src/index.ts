@@ -19,7 +19,8 @@ export {
 } from "./manifest/schema.ts";
 
 export type { Cell } from "./matrix/cell.ts";
-export { expandMatrix } from "./matrix/expand-matrix.ts";
+export { expandMatrix, pairStylesWithAppKinds } from "./matrix/expand-matrix.ts";
+export { type AppDirs, assertCellApps, cellAppDir, NoAppForKindError, oneAppForEveryKind, sampleAppDirs } from "./matrix/cell-apps.ts";
 export { runMatrix } from "./matrix/run-matrix.ts";
 export type { Shard } from "./matrix/shard-cells.ts";
 export type { MatrixProgressEvent, MatrixProgressListener, MatrixRunResult, RunMatrixOptions } from "./matrix/run-matrix-types.ts";
@@ -49,7 +50,7 @@ export { templateFileKinds } from "./lint/template-file-kinds.ts";
 export { deriveEjectedDockerfile, EjectDerivationError, type EjectRequest, triggerStageName } from "./eject/derive-ejected-dockerfile.ts";
 export { type EjectedFile, ejectOnbuild, type EjectOnbuildOptions, type EjectOnbuildResult, EjectWouldOverwriteError, UnknownPythonError } from "./eject/eject-onbuild.ts";
 
-export { type DependencyStyle, dependencyStyles } from "./manifest/schema.ts";
+export { type AppKind, appKinds, type DependencyStyle, dependencyStyles } from "./manifest/schema.ts";
 export { templatePackageName, templatePackageScope } from "./manifest/template-package-name.ts";
 export { configuredNpmRegistry, InvalidRegistryUrlError, normalizeRegistryUrl } from "./template-source/npm-registry.ts";
 export { fetchTemplatePackage, type FetchTemplatePackageRequest, TemplateFetchError, TemplateVersionNotFoundError } from "./template-source/fetch-template-package.ts";

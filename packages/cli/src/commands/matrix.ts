@@ -1,6 +1,6 @@
 import { leftoverRemovalCommands, newRunIdentity, runMatrix, summarizeReport } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
-import { checkOptions, jobsOption, modeOption, parseCommandArgs, portOption, repoPath, reportDirOption, shardOption } from "../command-args.ts";
+import { appDirsOption, checkOptions, jobsOption, modeOption, parseCommandArgs, portOption, repoPath, reportDirOption, shardOption } from "../command-args.ts";
 import { interruptedExitCode, interruptOnCtrlC } from "../interrupt-on-ctrl-c.ts";
 import { renderProgress } from "../progress.ts";
 
@@ -21,7 +21,8 @@ Options:
                         registry else stand-ins built here, Python packages from PyPI (or
                         this machine's pip index) else a local index, Go modules from the Go
                         module proxy else none; hermetic: every source local; online: none local
-      --app DIR         The app to verify the templates with (default: the repository's sample-apps/flask)
+      --app KIND=DIR    The app the cells of one kind of app build (wsgi, asgi, django; repeatable;
+                        default: the repository's sample apps, sample-apps/{flask,fastapi,django})
       --templates DIR   The folder of templates (default: the repository's templates)
       --report-dir DIR  Where the reports go (default: the repository's reports, else ./reports)
       --jobs N          How many cells, and checks within a cell, run side by side (default 1; 1:
@@ -51,7 +52,7 @@ export const matrixCommand: Command = {
         check: { type: "string", multiple: true },
         shard: { type: "string" },
         mode: { type: "string", default: "auto" },
-        app: { type: "string" },
+        app: { type: "string", multiple: true },
         templates: { type: "string" },
         "report-dir": { type: "string" },
         "proxy-port": { type: "string" },
@@ -61,7 +62,7 @@ export const matrixCommand: Command = {
     );
     const options = {
       templatesDir: repoPath(values.templates, "--templates DIR", "templates", usage),
-      appDir: repoPath(values.app, "--app DIR", "sample-apps/flask", usage),
+      appDirs: await appDirsOption(values.app, usage),
       reportDir: reportDirOption(values["report-dir"]),
       templates: values.template ?? [],
       cells: values.cell ?? [],

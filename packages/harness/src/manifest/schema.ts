@@ -55,6 +55,14 @@ export const buildArgRoles = ["base-image", "package-index", "package-index-host
 export const dependencyStyles = ["requirements", "pipenv", "pyproject"] as const;
 export type DependencyStyle = (typeof dependencyStyles)[number];
 
+/**
+ * The kinds of app a template serves, each proven with a sample app of that kind: wsgi (a WSGI app,
+ * sample-apps/flask), asgi (an ASGI app, sample-apps/fastapi), django (a Django project with its
+ * lifecycle: collectstatic, migrations; sample-apps/django).
+ */
+export const appKinds = ["wsgi", "asgi", "django"] as const;
+export type AppKind = (typeof appKinds)[number];
+
 export const buildArgSchema = z.strictObject({
   description: z.string().min(1),
   /**
@@ -122,6 +130,16 @@ export const templateManifestSchema = z
       .optional(),
     /** The dependency styles the template supports; absent for images with no Python (a proxy). */
     dependencyStyles: z.array(z.enum(dependencyStyles)).min(1).optional(),
+    /**
+     * The kinds of app the template serves; absent for images that serve none (a proxy). The matrix
+     * is the cross product of variants, dependency styles and app kinds, pruned by one rule: each
+     * variant gets one cell per dependency style, and the app kinds take turns over those cells
+     * (the n-th style of the v-th variant, both counted from 0, serves kind (n + v) mod k), so that
+     * every style is proven once per template and Python, every kind with every template that
+     * serves it, and each kind with other styles on each Python. A variant with fewer styles than
+     * kinds gets one more cell (its first style) for each kind left out.
+     */
+    appKinds: z.array(z.enum(appKinds)).min(1).optional(),
     /** Every ARG the Dockerfile declares that a user may set. */
     buildArgs: z.record(argName, buildArgSchema),
     variants: z.array(variantSchema).min(1),
@@ -155,6 +173,15 @@ export const templateManifestSchema = z
         }
       }
     });
+    if (manifest.kind === "app" && !manifest.appKinds) {
+      context.addIssue({ code: "custom", path: ["appKinds"], message: 'an app template names the kinds of app it serves (appKinds: "wsgi", "asgi", "django")' });
+    }
+    if (manifest.kind === "proxy" && manifest.appKinds) {
+      context.addIssue({ code: "custom", path: ["appKinds"], message: "a proxy template serves no app itself: leave appKinds out" });
+    }
+    if (new Set(manifest.appKinds).size !== (manifest.appKinds ?? []).length) {
+      context.addIssue({ code: "custom", path: ["appKinds"], message: "each app kind once" });
+    }
     if (manifest.kind === "app" && !manifest.stack) {
       context.addIssue({ code: "custom", path: ["stack"], message: "an app template names the database image and proxy template it is verified with" });
     }

@@ -18,6 +18,7 @@ export function newCellReport(cell: CellToVerify, resolve: (official: string) =>
     python: cell.python,
     variant: cell.variant.id,
     dependencyStyle: cell.dependencyStyle,
+    appKind: cell.appKind,
     image: cellImageName(cell),
     baseImages: Object.fromEntries(Object.entries(cell.baseImages).map(([arg, ref]) => [arg, resolve(ref)])),
     sources: environment.cellSources(Boolean(cell.dependencyStyle), usesGoModules(cell)),

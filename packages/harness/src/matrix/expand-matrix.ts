@@ -1,33 +1,55 @@
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import { selectTemplates } from "../manifest/discover-templates.ts";
+import type { AppKind, DependencyStyle } from "../manifest/schema.ts";
 import type { Cell } from "./cell.ts";
 
 /** A manifest's size budgets are in MB of 10^6 bytes, as `docker images` counts them. */
 const bytesPerMB = 1_000_000;
 
 /**
- * One cell per variant and dependency style of each template, in template, variant, style order;
- * the id is `<template>/<variant>` or, for a template with dependency styles,
- * `<template>/<variant>-<style>`. With `names`, only those templates (an unknown name throws
- * UnknownTemplateError).
+ * The cells of each template, in template, variant, style order: one per variant and dependency
+ * style, each serving one of the template's app kinds as the manifests' rule says (see
+ * `appKinds` in the schema, and pairStylesWithAppKinds). The id is `<template>/<variant>`, then
+ * `-<style>` for a template with dependency styles, then `-<app kind>` for one that serves several
+ * kinds. With `names`, only those templates (an unknown name throws UnknownTemplateError).
  */
 export function expandMatrix(templates: readonly LoadedTemplate[], names?: readonly string[]): Cell[] {
   const selected = names && names.length > 0 ? selectTemplates(templates, names) : templates;
   return selected.flatMap((template) => {
-    const defaults = Object.fromEntries(
-      Object.entries(template.manifest.buildArgs).flatMap(([name, arg]) => (arg.default === undefined ? [] : [[name, arg.default]])),
+    const { manifest } = template;
+    const defaults = Object.fromEntries(Object.entries(manifest.buildArgs).flatMap(([name, arg]) => (arg.default === undefined ? [] : [[name, arg.default]])));
+    const kinds = manifest.appKinds ?? [];
+    return manifest.variants.flatMap((variant, variantIndex) =>
+      pairStylesWithAppKinds(manifest.dependencyStyles ?? [], kinds, variantIndex).map(({ dependencyStyle, appKind }) => ({
+        id: `${template.name}/${variant.id}${dependencyStyle ? `-${dependencyStyle}` : ""}${appKind && kinds.length > 1 ? `-${appKind}` : ""}`,
+        template,
+        variant,
+        python: variant.python ?? null,
+        dependencyStyle,
+        appKind,
+        buildArgs: { ...defaults, ...variant.buildArgs, ...variant.baseImages },
+        baseImages: { ...variant.baseImages },
+        sizeBudgetBytes: Math.round(variant.sizeBudgetMB * bytesPerMB),
+        checks: [...manifest.checks],
+      })),
     );
-    const styles = template.manifest.dependencyStyles ?? [null];
-    return template.manifest.variants.flatMap((variant) => styles.map((dependencyStyle) => ({
-      id: `${template.name}/${variant.id}${dependencyStyle ? `-${dependencyStyle}` : ""}`,
-      template,
-      variant,
-      python: variant.python ?? null,
-      dependencyStyle,
-      buildArgs: { ...defaults, ...variant.buildArgs, ...variant.baseImages },
-      baseImages: { ...variant.baseImages },
-      sizeBudgetBytes: Math.round(variant.sizeBudgetMB * bytesPerMB),
-      checks: [...template.manifest.checks],
-    })));
   });
+}
+
+/**
+ * The manifests' pruning rule, for the variant at `variantIndex`: one pair per style, the kinds
+ * taking turns (style n serves kind (n + variantIndex) mod k, so the next variant shifts them), then
+ * one pair with the first style for each kind no style got. No styles (an image without Python): one
+ * pair per kind; no kinds (a proxy): one pair with neither.
+ */
+export function pairStylesWithAppKinds(
+  styles: readonly DependencyStyle[],
+  kinds: readonly AppKind[],
+  variantIndex: number,
+): Array<{ dependencyStyle: DependencyStyle | null; appKind: AppKind | null }> {
+  const styleList = styles.length ? styles : [null];
+  if (kinds.length === 0) return styleList.map((dependencyStyle) => ({ dependencyStyle, appKind: null }));
+  const pairs = styleList.map((dependencyStyle, index) => ({ dependencyStyle, appKind: kinds[(index + variantIndex) % kinds.length]! }));
+  const leftOut = kinds.filter((kind) => !pairs.some((pair) => pair.appKind === kind));
+  return [...pairs, ...leftOut.map((appKind) => ({ dependencyStyle: styleList[0]!, appKind }))];
 }

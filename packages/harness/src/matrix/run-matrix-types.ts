@@ -5,13 +5,17 @@ import type { ReportFiles } from "../report/write-report.ts";
 import type { AppProbe } from "../stack/app-probe.ts";
 import type { RunIdentity } from "../stack/run-labels.ts";
 import type { Cell } from "./cell.ts";
+import type { AppDirs } from "./cell-apps.ts";
 import type { Shard } from "./shard-cells.ts";
 
 export interface RunMatrixOptions {
   /** The folder whose subfolders each hold a template (template.json, package.json, files/). */
   templatesDir: string;
-  /** The app every template is proven against (the repository's sample-apps/flask/). */
-  appDir: string;
+  /**
+   * The app each cell builds, by the kind of app it serves (the repository's sample apps:
+   * sampleAppDirs; one app for all: oneAppForEveryKind). A proxy's cells front the first kind's.
+   */
+  appDirs: AppDirs;
   /** Where matrix.json and matrix.md are written. */
   reportDir: string;
   /** Only these templates' cells; all templates when absent or empty. */

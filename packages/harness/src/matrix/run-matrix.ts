@@ -1,4 +1,4 @@
-import { appAdaptation } from "./app-adaptation.ts";
+import { type AppAdaptation, appAdaptation } from "./app-adaptation.ts";
 import { join } from "node:path";
 import { assertDockerEngine } from "../docker/assert-docker-engine.ts";
 import { countOf } from "../report/count-statuses.ts";
@@ -12,8 +12,8 @@ import { ExplainedError } from "../explained-error.ts";
 import { assertPortFree } from "../stack/free-port.ts";
 import { leftoverRemovalCommands, newRunIdentity, removeRunResources, runLabelKey } from "../stack/run-labels.ts";
 import type { AppProbe } from "../stack/app-probe.ts";
-import { assertAppDependencyFiles } from "../staging/dependency-files.ts";
 import type { Cell } from "./cell.ts";
+import { assertCellApps, cellAppDir } from "./cell-apps.ts";
 import { expandMatrix } from "./expand-matrix.ts";
 import type { MatrixProgressListener, MatrixRunResult, RunMatrixOptions } from "./run-matrix-types.ts";
 import type { CellToVerify } from "./cell-to-verify.ts";
@@ -41,10 +41,13 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
   const cells = sharded.cells
     .map((cell) => withCompanions(cell, templates))
     .map((cell) => (options.checks?.length ? { ...cell, checks: cell.checks.filter((name) => options.checks!.includes(name)) } : cell));
-  await assertAppDependencyFiles(options.appDir, cells);
+  await assertCellApps(cells, options.appDirs);
   // The matrix stages the templates' files unadapted, so it supplies what `new` would have written
-  // for the app; `verify` gives the app's own environment, and its files are adapted already.
-  const adaptation = options.appEnv === undefined ? await appAdaptation(options.appDir) : { appEnv: options.appEnv, proxyBuildArgs: {} };
+  // for each app; `verify` gives the app's own environment, and its files are adapted already.
+  const adaptations = new Map<string, AppAdaptation>();
+  for (const appDir of new Set(cells.map((cell) => cellAppDir(cell, options.appDirs)!))) {
+    adaptations.set(appDir, options.appEnv === undefined ? await appAdaptation(appDir) : { appEnv: options.appEnv, proxyBuildArgs: {} });
+  }
   if (options.proxyPort !== undefined && (options.jobs ?? 1) > 1) {
     throw new ExplainedError(`A fixed proxy port (${options.proxyPort}) is one cell's at a time, and this run would verify ${options.jobs} cells side by side.\nFix: run with --jobs 1 beside --proxy-port, or leave --proxy-port out (each proxy then gets a free port).`);
   }
@@ -63,9 +66,11 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
     environment = await prepareBuildEnvironment(options.mode, imageDemands(cells), log);
     const ready = environment;
     const jobs = options.jobs ?? 1;
-    await runCells(cells, { jobs, signal: options.signal, progress, done: (report) => reports.push(report) }, (cell, signal) =>
-      verifyCell(cell, {
-        appDir: options.appDir,
+    await runCells(cells, { jobs, signal: options.signal, progress, done: (report) => reports.push(report) }, (cell, signal) => {
+      const appDir = cellAppDir(cell, options.appDirs)!;
+      const adaptation = adaptations.get(appDir)!;
+      return verifyCell(cell, {
+        appDir,
         environment: ready,
         run,
         logDir: join(options.reportDir, "logs"),
@@ -79,8 +84,8 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
         proxyPort: options.proxyPort,
         jobs,
         signal,
-      }),
-    );
+      });
+    });
   } catch (error) {
     if (options.signal?.aborted) {
       stoppedBecause = abortReason(options.signal);

@@ -41,6 +41,8 @@ export interface CellReport {
   variant: string;
   /** How the app declared its dependencies in this cell (requirements, pipenv, pyproject). */
   dependencyStyle: string | null;
+  /** The kind of app the cell served (wsgi, asgi, django); null for a proxy; absent in reports of earlier versions. */
+  appKind?: string | null;
   /** The image tag the harness built. */
   image: string;
   /** The base images the build used, by build arg (stand-ins when they are the source). */

@@ -18,7 +18,7 @@ const acceptedFiles =
 /** The folder given as the app is not there. */
 export class AppDirNotFoundError extends ExplainedError {
   constructor(appDir: string, what: string) {
-    super(`The app folder ${appDir} ${what}.\nFix: give the folder that holds your app's code and its dependency file (--app DIR).`);
+    super(`The app folder ${appDir} ${what}.\nFix: give the folder that holds your app's code and its dependency file (--app KIND=DIR to matrix, --app DIR to verify).`);
   }
 }
 

@@ -6,6 +6,7 @@ import { pathExists } from "../files/path-exists.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { RequestedMode } from "../sources/sources.ts";
+import { oneAppForEveryKind } from "../matrix/cell-apps.ts";
 import { runMatrix } from "../matrix/run-matrix.ts";
 import type { MatrixProgressListener, MatrixRunResult } from "../matrix/run-matrix-types.ts";
 import type { AppProbe } from "../stack/app-probe.ts";
@@ -95,13 +96,17 @@ export async function verifyApp(options: VerifyAppOptions, progress: MatrixProgr
     for (const template of set.templates) await layOutAppCopies(template, record, appDir, join(templatesDir, template.name));
     const style = record.settings.dependencyStyle;
     const variants = options.variants?.length ? options.variants : ["*"];
+    // A template that serves several kinds of app names the kind last in its cell ids; the user's
+    // app serves as whichever kind the manifests' rule gives the cell.
+    const kindSuffix = (main.manifest.appKinds ?? []).length > 1 ? "-*" : "";
     return await runMatrix(
       {
         templatesDir,
-        appDir,
+        // The user's app, whatever kind of app the template serves.
+        appDirs: oneAppForEveryKind(appDir),
         reportDir: options.reportDir,
         templates: [main.name],
-        cells: variants.map((variant) => `${main.name}/${variant}${style ? `-${style}` : ""}`),
+        cells: variants.map((variant) => `${main.name}/${variant}${style ? `-${style}` : ""}${kindSuffix}`),
         mode: options.mode,
         checks: options.checks,
         appEnv: appEnvironment(envFile, record.settings.wsgiApp),
