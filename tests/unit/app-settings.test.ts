@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { AsgiFactoryArgumentsError, InvalidWsgiAppError } from "../../packages/harness/src/scaffold/app-settings.ts";
 import {
@@ -19,6 +20,7 @@ import { validManifest } from "./fixtures/template-fixture.ts";
 import { useTempApps } from "./fixtures/temp-apps.ts";
 
 const manifest = { ...validManifest("web"), dependencyStyles: ["requirements", "pipenv", "pyproject"] } as unknown as TemplateManifest;
+const djangoSampleApp = resolve(import.meta.dirname, "..", "..", "sample-apps", "django");
 const wsgi = { "wsgi.py": "from web import create_app\napp = create_app()\n" };
 const project = "[build-system]\nrequires = ['setuptools']\n\n[project]\nname = 'web'\ndependencies = ['flask']\n";
 
@@ -142,7 +144,7 @@ describe("the app's dependency style and WSGI target", () => {
     const proxy = { ...manifest, name: "caddy", kind: "proxy", dependencyStyles: undefined, stack: undefined } as TemplateManifest;
     const appDir = await app({ "app.py": "app = Flask(__name__)\n", "static/site.css": "", "requirements.txt": "flask\n" });
     expect(await decideAppSettings({ appDir, manifest: proxy })).toEqual({
-      settings: { dependencyStyle: null, wsgiApp: null, staticDir: "static", database: "postgresql", healthPath: null, writableDirs: [] },
+      settings: { dependencyStyle: null, wsgiApp: null, staticDir: "static", staticRoot: null, database: "postgresql", healthPath: null, writableDirs: [] },
       notes: ["Static files: static (caddy serves them at /static/)."],
     });
   });
@@ -235,7 +237,7 @@ describe("the app's layout: static folder, database, health route, writable fold
 
   it("the Flask tutorial: its package's static/, no database, the default health check, the instance folder", async () => {
     const decided = await decideAppSettings({ appDir: await app(flaskTutorial), manifest });
-    expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", database: "none", healthPath: null, writableDirs: ["instance"] });
+    expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", staticRoot: null, database: "none", healthPath: null, writableDirs: ["instance"] });
     expect(decided.notes).toEqual([
       "Serving flaskr:create_app(), the one WSGI target the code suggests (there is no wsgi.py defining app); pass --wsgi-app to choose another.",
       "Static files: flaskr/static (caddy serves them at /static/).",
@@ -247,14 +249,21 @@ describe("the app's layout: static folder, database, health route, writable fold
 
   it("a single module: static/ at the root, no database, the folder it makes", async () => {
     const decided = await decideAppSettings({ appDir: await app(singleModule), manifest });
-    expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "app:app", staticDir: "static", database: "none", healthPath: null, writableDirs: ["var"] });
+    expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "app:app", staticDir: "static", staticRoot: null, database: "none", healthPath: null, writableDirs: ["var"] });
   });
 
   it("an API project: PostgreSQL from psycopg[binary], no static files, no health route (/api/health is not one), nothing writable", async () => {
     const decided = await decideAppSettings({ appDir: await app(apiProject), manifest });
-    expect(decided.settings).toEqual({ dependencyStyle: "pyproject", wsgiApp: "wsgi:app", staticDir: null, database: "postgresql", healthPath: null, writableDirs: [] });
+    expect(decided.settings).toEqual({ dependencyStyle: "pyproject", wsgiApp: "wsgi:app", staticDir: null, staticRoot: null, database: "postgresql", healthPath: null, writableDirs: [] });
     expect(decided.notes).toContain("PostgreSQL driver psycopg in pyproject.toml: compose.yaml runs a db service and the entrypoint waits for the database (pass --database none to take them out).");
     expect(decided.notes).toContain("No static folder found (a package's static/, or static/ at the root): caddy serves no static files; pass --static-dir DIR to name one.");
+  });
+
+  it("the Django sample app: its project's WSGI application without asking, static/ collected into STATIC_ROOT, PostgreSQL, /healthz", async () => {
+    const decided = await decideAppSettings({ appDir: djangoSampleApp, manifest });
+    expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "sample_site.wsgi:application", staticDir: "static", staticRoot: "staticfiles", database: "postgresql", healthPath: "/healthz", writableDirs: [] });
+    expect(decided.notes).toContain("Serving sample_site.wsgi:application, the WSGI application of the Django project (settings sample_site.settings); pass --wsgi-app to choose another.");
+    expect(decided.notes).toContain("Django: collectstatic gathers the static files into staticfiles in the app's image at its build; the proxy copies them from there.");
   });
 
   it("takes a health route from the app's code, not from an environment or its tests", async () => {

@@ -11,6 +11,12 @@ describe("detectHealthRoute: the app's health route, from its route declarations
     expect(detectHealthRoute([file("app.py", '    @router.api_route( "/status/", methods=["GET"])\n')])).toEqual({ path: "/status/", file: "app.py" });
   });
 
+  it("finds a Django URL pattern, relative to the root", () => {
+    const urls = 'urlpatterns = [\n    path("", views.hello),\n    path("healthz/", views.healthz),\n    path("admin/", admin.site.urls),\n]\n';
+    expect(detectHealthRoute([file("mysite/urls.py", urls)])).toEqual({ path: "/healthz/", file: "mysite/urls.py" });
+    expect(detectHealthRoute([file("mysite/urls.py", 'os.path.join(BASE_DIR, "health")\n')])).toBeNull();
+  });
+
   it("prefers /healthz, /health, /livez, /ping, /status in that order, whatever the files' order", () => {
     const files = [file("a.py", '@app.get("/ping")\n'), file("b.py", '@app.get("/livez")\n@app.get("/health")\n')];
     expect(detectHealthRoute(files)).toEqual({ path: "/health", file: "b.py" });

@@ -138,7 +138,7 @@ describe("dockerize-python new: scaffoldApp", () => {
   });
 
   it("records every setting it adapted to, and reads a record written before the layout settings as what it was adapted to then", async () => {
-    const layout = { dependencyStyle: "requirements" as const, wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", database: "none" as const, healthPath: "/health", writableDirs: ["instance"] };
+    const layout = { dependencyStyle: "requirements" as const, wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", staticRoot: null, database: "none" as const, healthPath: "/health", writableDirs: ["instance"] };
     await scaffoldApp({ appDir: app, set, settings: layout, force: false });
     expect((await readScaffoldRecord(app)).settings).toEqual(layout);
     const record = JSON.parse(await readFile(join(app, scaffoldRecordFile), "utf8"));
@@ -196,7 +196,7 @@ describe("adaptTemplateFile", () => {
 
 describe("adaptTemplateFile: the app's layout", () => {
   const manifest = validManifest("web") as unknown as TemplateManifest;
-  const layout: AppSettings = { dependencyStyle: null, wsgiApp: null, staticDir: "flaskr/static", database: "none", healthPath: "/health", writableDirs: ["instance", "var/uploads"] };
+  const layout: AppSettings = { dependencyStyle: null, wsgiApp: null, staticDir: "flaskr/static", staticRoot: null, database: "none", healthPath: "/health", writableDirs: ["instance", "var/uploads"] };
   const dotEnv = [
     "WSGI_APP=wsgi:app",
     "# >>> postgresql: dockerize-python new removes this block for an app that does not use PostgreSQL",
@@ -285,5 +285,13 @@ describe("adaptTemplateFile: the app's layout", () => {
       expect(adaptTemplateFile("docker/caddy/Dockerfile", Buffer.from(proxyDockerfile), { ...layout, staticDir }, manifest).changes).toEqual([]);
       expect(adaptTemplateFile("docker/caddy/Dockerfile.dockerignore", Buffer.from(proxyIgnore), { ...layout, staticDir }, manifest).changes).toEqual([]);
     }
+  });
+
+  it("writes a Django app's STATIC_ROOT, under the image's /app, into the proxy's Dockerfile", () => {
+    const collecting = `ARG STATIC_ROOT=""\n${proxyDockerfile}`;
+    const dockerfile = adaptTwice("docker/caddy/Dockerfile", collecting, { ...layout, staticDir: "static", staticRoot: "staticfiles" });
+    expect(dockerfile.text).toBe(`ARG STATIC_ROOT=/app/staticfiles\n${proxyDockerfile}`);
+    expect(dockerfile.changes).toEqual(["STATIC_ROOT=/app/staticfiles"]);
+    expect(adaptTemplateFile("docker/caddy/Dockerfile", Buffer.from(collecting), { ...layout, staticRoot: null }, manifest).changes).toEqual(["STATIC_DIR=flaskr/static"]);
   });
 });

@@ -111,7 +111,7 @@ describe("dockerize-python diff: diffApp", () => {
     files["docker/Dockerfile"] += "RUN link-writable-dirs\n";
     await rm(join(checkout, "templates"), { recursive: true });
     await writeTemplateCheckout(checkout, "1.0.0", files);
-    const flaskr = { dependencyStyle: "requirements" as const, wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", database: "none" as const, healthPath: null, writableDirs: ["instance"] };
+    const flaskr = { dependencyStyle: "requirements" as const, wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", staticRoot: null, database: "none" as const, healthPath: null, writableDirs: ["instance"] };
     const set = await loadTemplateSet({ name: "web", source: { kind: "checkout", path: checkout }, cwd: app });
     await scaffoldApp({ appDir: app, set, settings: flaskr, force: true });
     const adapted = await diffApp({ appDir: app });

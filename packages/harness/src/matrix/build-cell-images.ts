@@ -48,13 +48,15 @@ export async function buildCellImage(cell: CellToVerify, stageDir: string, prove
 
 /**
  * Builds the app's proxy (its proxy template, as that template's first variant) as `<image>-proxy`,
- * from the app's staged copy: the proxy serves the app's static files itself. A failed build ends
- * the cell (CellEndedEarly).
+ * from the app's staged copy: the proxy serves the app's static files itself (a Django app's from
+ * the cell's image, which is built first). A failed build ends the cell (CellEndedEarly).
  */
 export async function buildProxyImage(cell: CellToVerify, proxy: LoadedTemplate, stageDir: string, provenance: BuildProvenance, options: VerifyCellOptions): Promise<BuiltImage> {
   options.step(`building the ${proxy.name} proxy for this app`);
   const request = buildRequest(proxyCell(proxy), stageDir, `${cellImageName(cell)}-proxy`, cellLogFile(options.logDir, cell, "proxy"), provenance, options);
-  return buildImage(request).catch(endCellOnBuildFailure((error) => `The ${proxy.name} proxy for this app did not build. ${error.message}`, "the proxy image did not build"));
+  // APP_IMAGE: the cell's image, where a Django app's collected static files are (built before this).
+  const buildArgs = { ...request.buildArgs, APP_IMAGE: cellImageName(cell), ...options.proxyBuildArgs };
+  return buildImage({ ...request, buildArgs }).catch(endCellOnBuildFailure((error) => `The ${proxy.name} proxy for this app did not build. ${error.message}`, "the proxy image did not build"));
 }
 
 /**

@@ -20,10 +20,16 @@ export function staticCheckContext(cell: CellToVerify, resolve: (official: strin
     cellId: cell.id,
     kind: manifest.kind,
     templateFiles: { dir: template.filesDir, dockerfile: manifest.dockerfile, compose: manifest.compose, templatesDir: dirname(template.dir) },
-    compose: manifest.compose ? { file: manifest.compose, env: composeEnvironment(cell, resolve, options.environment) } : undefined,
+    compose: manifest.compose ? { file: manifest.compose, env: { ...composeEnvironment(cell, resolve, options.environment), ...appComposeEnvironment(options) } } : undefined,
     caddyImage: caddyImageFor(cell, options.environment),
     log: options.step,
   };
+}
+
+/** What compose interpolates from the app's adaptation (see VerifyCellOptions): its WSGI_APP, its proxy's build args. */
+function appComposeEnvironment(options: VerifyCellOptions): Record<string, string> {
+  const wsgiApp = options.appEnv?.WSGI_APP;
+  return { ...(wsgiApp ? { WSGI_APP: wsgiApp } : {}), ...options.proxyBuildArgs };
 }
 
 /** What the checks of a built cell use, beside its static context. */

@@ -35,8 +35,10 @@ export interface VerifyCellOptions {
   step(message: string): void;
   /** Publish the stack's proxy on this host port (a user's --proxy-port); a free port when absent. */
   proxyPort?: number;
-  /** Environment for the stack's app container (a user's WSGI_APP, say). */
+  /** Environment for the stack's app container (a user's WSGI_APP, say); its WSGI_APP also the compose project's. */
   appEnv?: Record<string, string>;
+  /** Build args of the app's proxy beside the template's (a Django app's STATIC_ROOT), also given to the compose project. */
+  proxyBuildArgs?: Record<string, string>;
   /** Checks reported as skip with this reason instead of run (they need something the app lacks). */
   skipChecks?: Partial<Record<CheckName, string>>;
   /**

@@ -1,3 +1,4 @@
+import { type AppAdaptation, appAdaptation } from "./app-adaptation.ts";
 import { join } from "node:path";
 import { assertDockerEngine } from "../docker/assert-docker-engine.ts";
 import { countOf } from "../report/count-statuses.ts";
@@ -42,6 +43,12 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
     .map((cell) => withCompanions(cell, templates))
     .map((cell) => (options.checks?.length ? { ...cell, checks: cell.checks.filter((name) => options.checks!.includes(name)) } : cell));
   await assertCellApps(cells, options.appDirs);
+  // The matrix stages the templates' files unadapted, so it supplies what `new` would have written
+  // for each app; `verify` gives the app's own environment, and its files are adapted already.
+  const adaptations = new Map<string, AppAdaptation>();
+  for (const appDir of new Set(cells.map((cell) => cellAppDir(cell, options.appDirs)!))) {
+    adaptations.set(appDir, options.appEnv === undefined ? await appAdaptation(appDir) : { appEnv: options.appEnv, proxyBuildArgs: {} });
+  }
   if (options.proxyPort !== undefined && (options.jobs ?? 1) > 1) {
     throw new ExplainedError(`A fixed proxy port (${options.proxyPort}) is one cell's at a time, and this run would verify ${options.jobs} cells side by side.\nFix: run with --jobs 1 beside --proxy-port, or leave --proxy-port out (each proxy then gets a free port).`);
   }
@@ -59,26 +66,32 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
     progress({ kind: "phase", message: `finding where base images, Python packages and Go modules come from (--mode ${options.mode}), and preparing them` });
     environment = await prepareBuildEnvironment(options.mode, imageDemands(cells), log);
     const ready = environment;
-    const provenance = await buildProvenance(options.appDir);
+    // One build time for the whole run (the onbuild base's labels carry it: its cells then share
+    // one base image), and each app's own commit.
+    const startedBuilding = new Date();
+    const provenances = new Map(await Promise.all([...adaptations.keys()].map(async (dir) => [dir, await buildProvenance(dir, startedBuilding)] as const)));
     const jobs = options.jobs ?? 1;
-    await runCells(cells, { jobs, signal: options.signal, progress, done: (report) => reports.push(report) }, (cell, signal) =>
-      verifyCell(cell, {
-        appDir: cellAppDir(cell, options.appDirs)!,
+    await runCells(cells, { jobs, signal: options.signal, progress, done: (report) => reports.push(report) }, (cell, signal) => {
+      const appDir = cellAppDir(cell, options.appDirs)!;
+      const adaptation = adaptations.get(appDir)!;
+      return verifyCell(cell, {
+        appDir,
         environment: ready,
         run,
-        provenance,
+        provenance: provenances.get(appDir)!,
         logDir: join(options.reportDir, "logs"),
         probe: options.probe ?? sampleAppProbe,
         // The sample app's static folder; null (an app without one) is kept.
         staticDir: options.staticDir === undefined ? "static" : options.staticDir,
-        appEnv: options.appEnv,
+        appEnv: adaptation.appEnv,
+        proxyBuildArgs: adaptation.proxyBuildArgs,
         skipChecks: options.skipChecks,
         step: (message) => progress({ kind: "cell-step", cell, message }),
         proxyPort: options.proxyPort,
         jobs,
         signal,
-      }),
-    );
+      });
+    });
   } catch (error) {
     if (options.signal?.aborted) {
       stoppedBecause = abortReason(options.signal);

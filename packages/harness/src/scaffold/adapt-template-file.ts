@@ -24,7 +24,7 @@ const databaseBlocks = "postgresql";
  * - `.env.example` and the compose file: without their PostgreSQL blocks for an app without it;
  * - a Dockerfile's one-line `ENV WSGI_APP=...` (the onbuild child's), the target baked into its
  *   image; its `RUN link-writable-dirs` line, with the folders the app writes into; the proxy's
- *   `ARG STATIC_DIR=`, the folder it bakes in;
+ *   `ARG STATIC_DIR=`, the folder it bakes in, and `ARG STATIC_ROOT=`, a Django app's collected files in its image;
  * - the root `.dockerignore`: the writable folders, whose contents on the developer's machine stay
  *   out of the image; a Dockerfile's own `.dockerignore`: the static folder let in.
  * Anything else is copied byte for byte. The same settings give the same bytes, and adapting an
@@ -70,6 +70,8 @@ function adaptDockerfile(text: string, settings: AppSettings, changes: string[])
   if (settings.writableDirs.length) text = replaceLine(text, /^RUN link-writable-dirs\b.*$/m, `RUN link-writable-dirs ${settings.writableDirs.join(" ")}`, changes);
   const staticDir = bakedStaticDir(settings);
   if (staticDir) text = replaceLine(text, /^ARG STATIC_DIR=.*$/m, `ARG STATIC_DIR=${staticDir}`, changes);
+  // Where the app's image holds what collectstatic gathered: the app lives at /app there.
+  if (settings.staticRoot !== null) text = replaceLine(text, /^ARG STATIC_ROOT=.*$/m, `ARG STATIC_ROOT=/app/${settings.staticRoot}`, changes);
   return text;
 }
 

@@ -15,6 +15,12 @@ export interface AppSettings {
    * into its image and serves at /static/; null when the app has none (the proxy then serves none).
    */
   staticDir: string | null;
+  /**
+   * A Django app's STATIC_ROOT, relative to its root (`staticfiles`): where collectstatic gathers
+   * the static files in the app's image, from which the proxy copies them (staticDir's files among
+   * them); null for any other app, whose proxy bakes staticDir in from the build context.
+   */
+  staticRoot: string | null;
   /** Whether the app uses PostgreSQL: `none` takes the database service, its settings and the wait out. */
   database: AppDatabase;
   /** The route the image's health check asks (`/health`), found in the app; null: the image's default, /healthz. */
@@ -33,8 +39,9 @@ export type AppDatabase = (typeof appDatabases)[number];
 export const defaultHealthPath = "/healthz";
 
 /** What an app was adapted to before these settings existed (records written by 0.1 templates' new). */
-export const defaultLayoutSettings: Pick<AppSettings, "staticDir" | "database" | "healthPath" | "writableDirs"> = {
+export const defaultLayoutSettings: Pick<AppSettings, "staticDir" | "staticRoot" | "database" | "healthPath" | "writableDirs"> = {
   staticDir: "static",
+  staticRoot: null,
   database: "postgresql",
   healthPath: null,
   writableDirs: [],

@@ -3,6 +3,7 @@ import type { DependencyStyle, TemplateManifest } from "../manifest/schema.ts";
 import { dependencyFiles, NoDependencyFileError } from "../staging/dependency-files.ts";
 import { type AppSettings, checkAppTarget } from "./app-settings.ts";
 import { decideLayoutSettings, type LayoutFlags } from "./decide-layout-settings.ts";
+import { detectDjangoProject } from "./detect-django-project.ts";
 import { detectDependencyStyles } from "./detect-dependency-styles.ts";
 import { detectAppKind } from "./detect-app-kind.ts";
 import { conventionalAppTarget, detectWsgiApps, type TargetKind, targetKindOf } from "./detect-wsgi-apps.ts";
@@ -141,6 +142,12 @@ async function decideWsgiApp(request: DecideAppSettingsRequest, notes: string[])
   const kind = await targetKindFor(request);
   const check = (value: string) => checkAppTarget(value, kind);
   if (request.wsgiApp !== undefined) return check(request.wsgiApp);
+  // A Django project says what it serves itself (its WSGI application): nothing to ask.
+  const django = kind === "wsgi" ? await detectDjangoProject(request.appDir) : null;
+  if (django) {
+    notes.push(`Serving ${django.wsgiApp}, the WSGI application of the Django project (settings ${django.settingsModule}); pass --wsgi-app to choose another.`);
+    return django.wsgiApp;
+  }
   const conventional = conventionalAppTarget(kind);
   const candidates = await detectWsgiApps(request.appDir, kind);
   if (request.ask) {

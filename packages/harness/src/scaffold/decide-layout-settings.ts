@@ -6,11 +6,12 @@ import { type AppSourceFile, appPythonFiles } from "./app-source-files.ts";
 import { type AppDatabase, type AppSettings, defaultHealthPath, defaultLayoutSettings } from "./app-settings.ts";
 import { detectHealthRoute, healthRoutes } from "./detect-health-route.ts";
 import { detectPostgresqlDriver } from "./detect-postgresql-driver.ts";
+import { type DjangoProject, detectDjangoProject } from "./detect-django-project.ts";
 import { detectStaticDir } from "./detect-static-dir.ts";
 import { detectWritableDirs } from "./detect-writable-dirs.ts";
 import { checkAppDir, checkHealthPath } from "./layout-flag-values.ts";
 
-export type LayoutSettings = Pick<AppSettings, "staticDir" | "database" | "healthPath" | "writableDirs">;
+export type LayoutSettings = Pick<AppSettings, "staticDir" | "staticRoot" | "database" | "healthPath" | "writableDirs">;
 
 /** The layout given with flags, each replacing what would be found. */
 export interface LayoutFlags {
@@ -36,11 +37,18 @@ export class StaticDirNotFoundError extends ExplainedError {
  */
 export async function decideLayoutSettings(appDir: string, manifest: TemplateManifest, wsgiApp: string | null, flags: LayoutFlags, notes: string[]): Promise<LayoutSettings> {
   const staticDir = await decideStaticDir(appDir, manifest, wsgiApp, flags, notes);
-  if (manifest.kind !== "app") return { ...defaultLayoutSettings, staticDir };
+  const django = await detectDjangoProject(appDir);
+  const staticRoot = decideStaticRoot(django, staticDir, notes);
+  if (manifest.kind !== "app") return { ...defaultLayoutSettings, staticDir, staticRoot };
   const files = await appPythonFiles(appDir);
+  const database = await decideDatabase(appDir, flags, notes);
+  if (django && database === "none") {
+    notes.push("Django's default SQLite database (BASE_DIR / \"db.sqlite3\") would lie in the image's read-only code: point DATABASES' NAME into APP_DATA_DIR (/var/lib/app, a volume in compose.yaml).");
+  }
   return {
     staticDir,
-    database: await decideDatabase(appDir, flags, notes),
+    staticRoot,
+    database,
     healthPath: decideHealthPath(files, flags, notes),
     writableDirs: decideWritableDirs(files, flags, notes),
   };
@@ -66,6 +74,21 @@ async function decideStaticDir(appDir: string, manifest: TemplateManifest, wsgiA
       : `No static folder found (a package's static/, or static/ at the root)${proxy ? `: ${proxy} serves no static files` : ""}; pass --static-dir DIR to name one.`,
   );
   return staticDir;
+}
+
+/**
+ * A Django project's STATIC_ROOT (see AppSettings.staticRoot) when it has static files to serve;
+ * null for any other app, and for a Django project whose STATIC_ROOT its settings do not place
+ * under its root (the proxy then bakes in staticDir, without the admin's files).
+ */
+function decideStaticRoot(django: DjangoProject | null, staticDir: string | null, notes: string[]): string | null {
+  if (!django || staticDir === null) return null;
+  if (!django.staticRoot) {
+    notes.push(`The Django settings ${django.settingsModule} set no STATIC_ROOT under the project's root (BASE_DIR / "staticfiles"): the proxy serves ${staticDir} as it is, without collectstatic's other files (the admin's); set one and run new again.`);
+    return null;
+  }
+  notes.push(`Django: collectstatic gathers the static files into ${django.staticRoot} in the app's image at its build; the proxy copies them from there.`);
+  return django.staticRoot;
 }
 
 async function decideDatabase(appDir: string, flags: LayoutFlags, notes: string[]): Promise<AppDatabase> {

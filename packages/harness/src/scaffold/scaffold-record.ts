@@ -30,6 +30,7 @@ export const scaffoldRecordSchema = z.strictObject({
     wsgiApp: z.string().nullable(),
     // Absent from records written before new inspected the app's layout: it was adapted to these.
     staticDir: z.string().nullable().default(defaultLayoutSettings.staticDir),
+    staticRoot: z.string().nullable().default(defaultLayoutSettings.staticRoot),
     database: z.enum(appDatabases).default(defaultLayoutSettings.database),
     healthPath: z.string().nullable().default(defaultLayoutSettings.healthPath),
     writableDirs: z.array(z.string()).default(defaultLayoutSettings.writableDirs),

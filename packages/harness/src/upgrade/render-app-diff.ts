@@ -45,6 +45,7 @@ function describeSettings(settings: AppSettings): string {
     settings.wsgiApp === null ? [] : [`WSGI_APP=${settings.wsgiApp}`],
     settings.dependencyStyle ?? [],
     settings.staticDir === null ? "no static files" : `static ${settings.staticDir}`,
+    settings.staticRoot === null ? [] : [`collected into ${settings.staticRoot}`],
     settings.database === "none" ? "no database" : "PostgreSQL",
     settings.healthPath === null ? `health ${defaultHealthPath} (default)` : `health ${settings.healthPath}`,
     settings.writableDirs.length ? `writable ${settings.writableDirs.join(" ")}` : "nothing writable",
