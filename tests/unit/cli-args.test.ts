@@ -15,7 +15,8 @@ beforeAll(() => {
 });
 
 describe("dockerize-python command line", () => {
-  it("prints help and the version, exiting 0", () => {
+  // Four runs of the CLI, each a Node start: seconds each on a machine busy building images.
+  it("prints help and the version, exiting 0", { timeout: 60_000 }, () => {
     const help = runCli("--help");
     expect(help.status).toBe(0);
     expect(help.stdout).toContain("Usage: dockerize-python <command> [options]");
