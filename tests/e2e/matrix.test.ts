@@ -89,7 +89,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
   it.each(skippedHere)("%s is skipped with its reason, never passed, and still linted", (id) => {
     const cell = cells.find((c) => c.id === id);
     expect(cell?.status).toBe("skip");
-    expect(cell?.reason).toMatch(/^.+; (base images come from stand-ins \(from Debian\)|no Go module proxy serves|Python packages come from local index \(from Debian\)) here \(--mode hermetic\)$/);
+    expect(cell?.reason).toMatch(/^.+; (base images come from stand-ins \(from Debian\)|no Go module proxy serves|Python packages come from the local index \(from Debian\)) here \(--mode hermetic\)$/);
     expect(cell?.checks.find((check) => check.name === "lint")?.status).toBe("pass");
     expect(cell?.checks.filter((check) => check.name !== "lint").every((check) => check.status === "skip")).toBe(true);
   });
