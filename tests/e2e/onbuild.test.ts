@@ -44,7 +44,7 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     // file and the onbuild check.
     const ejectedTemplate = join(templates, "onbuild-ejected");
     await mkdir(join(ejectedTemplate, "files", "docker"), { recursive: true });
-    for (const file of ["docker/Dockerfile", "docker/docker-entrypoint.sh", "docker/install-dependencies.sh", "docker/link-writable-dirs.sh", ".dockerignore"]) {
+    for (const file of ["docker/Dockerfile", "docker/docker-entrypoint.sh", "docker/install-dependencies.sh", "docker/link-writable-dirs.sh", "docker/collect-static.sh", ".dockerignore"]) {
       await cp(join(app, file), join(ejectedTemplate, "files", file));
     }
     const manifest = JSON.parse(await readFile(join(templates, "onbuild", "template.json"), "utf8"));
@@ -78,7 +78,7 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     expect(ejectedDockerfile.trimEnd().endsWith("USER 10001:10001")).toBe(true);
     // The former triggers: every style's files, then the shared install script.
     const formerTriggers = ejectedDockerfile.split("formerly ONBUILD")[1]!;
-    expect(formerTriggers).toMatch(/^COPY requirements\*\.txt Pipfil\[e\] Pipfile\.loc\[k\] pyproject\.tom\[l\] \/app\/$/m);
+    expect(formerTriggers).toMatch(/^COPY requirements\*\.txt Pipfil\[e\] Pipfile\.loc\[k\] pyproject\.tom\[l\] uv\.loc\[k\] poetry\.loc\[k\] pyloc\[k\]\.toml \/app\/$/m);
     expect(formerTriggers).toContain("install-dependencies;");
   });
 

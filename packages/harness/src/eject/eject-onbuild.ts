@@ -57,8 +57,9 @@ const dockerfilePath = "docker/Dockerfile";
 /** The scripts the explicit Dockerfile copies, as the base did: the template's own (generated) files. */
 const copiedScripts = [
   { path: "docker/docker-entrypoint.sh", what: "the entrypoint it copies (waits for PostgreSQL, then runs uWSGI)" },
-  { path: "docker/install-dependencies.sh", what: "the script it runs to install the dependencies (requirements.txt, Pipfile.lock or pyproject.toml)" },
+  { path: "docker/install-dependencies.sh", what: "the script it runs to install the dependencies (requirements.txt, Pipfile.lock, uv.lock, poetry.lock, pylock.toml or pyproject.toml)" },
   { path: "docker/link-writable-dirs.sh", what: "the script that makes the folders the app writes into its own tree links into APP_DATA_DIR" },
+  { path: "docker/collect-static.sh", what: "the script that gathers a Django app's static files into its STATIC_ROOT at build time (nothing for other apps)" },
 ];
 
 /**
