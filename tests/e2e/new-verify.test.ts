@@ -73,7 +73,7 @@ describe("dockerize-python new on a copy of the sample app", () => {
     const refused = dockerizePython(app, "new", "slim-uwsgi", "--from", repo);
     expect(refused.status).toBe(1);
     expect(refused.stdout).toBe("");
-    expect(refused.stderr).toContain("dockerize-python: Nothing was copied: these 4 files exist");
+    expect(refused.stderr).toContain("dockerize-python: Nothing was copied: these 5 files exist");
     expect(refused.stderr).toMatch(/\n {2}docker\/Dockerfile\n/);
     expect(refused.stderr).toContain("Fix: run again with --force");
     expect(await snapshot(app)).toEqual(before);
