@@ -50,7 +50,8 @@ Options:
   --quick                1 run and a short load: for developing the benchmark, not for publishing
   --python X.Y           the Python every image is built for (default 3.13; 3.11 also works)
   --mode MODE            auto (default), hermetic (stand-ins and the local package index) or online
-  --subjects A,B         only these subjects: naive, ordered, docker-init, slim-uwsgi, slim-gunicorn, onbuild
+  --subjects A,B         only these subjects: naive, ordered, docker-init, slim-uwsgi, slim-gunicorn, onbuild,
+                         slim-asgi-uvicorn, slim-asgi-granian (Granian needs PyPI: --mode online)
   --connections N        concurrent connections of the load (default 16)
   --load-seconds N       seconds of measured load per run (default 20; --quick: 3)
   --skip-matrix          do not time the main command

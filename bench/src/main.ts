@@ -100,9 +100,18 @@ async function runBenchmark(options: BenchOptions, command: string, outDir: stri
   const caddyImage = Object.values(caddyCell.baseImages)[0]!;
 
   log(`Python ${options.python} (${cells.pythonImage}); ${options.runs} run(s) of ${subjects.map((s) => s.id).join(", ")}`);
-  const environment = await prepareBuildEnvironment(options.mode, [{ images: [cells.pythonImage, database, caddyImage] }], log);
+  const demands = subjects.map((subject) => ({ images: [cells.pythonImage, database, caddyImage], needs: subject.cell?.needs }));
+  const environment = await prepareBuildEnvironment(options.mode, demands, log);
   cleanups.push(() => environment.close());
   await assertIndexHas(environment, cells.pythonImage, appChanges.addedDependency);
+  // A subject whose cell needs what this run's sources lack (Granian: PyPI's own files) is left out,
+  // and results.md says why, as the matrix reports such a cell as a skip.
+  const skipped = subjects.flatMap((subject) => {
+    const reason = environment.unmetNeed(subject.cell?.needs);
+    return reason ? [{ subject: subject.id, reason }] : [];
+  });
+  for (const { subject, reason } of skipped) log(`${subject}: not measured: ${reason}`);
+  const measured = subjects.filter((subject) => !skipped.some((skip) => skip.subject === subject.id));
 
   const run = benchRunIdentity();
   const images = new Set<string>();
@@ -127,10 +136,10 @@ async function runBenchmark(options: BenchOptions, command: string, outDir: stri
   let stack = await startStack();
   cleanups.push(() => stack.stop());
 
-  const samples = new Map<Subject["id"], SubjectSample[]>(subjects.map((subject) => [subject.id, []]));
+  const samples = new Map<Subject["id"], SubjectSample[]>(measured.map((subject) => [subject.id, []]));
   let retaken = 0;
   for (let index = 1; index <= options.runs; index += 1) {
-    for (const subject of subjects) {
+    for (const subject of measured) {
       let sample: SubjectSample | undefined;
       for (let attempt = 1; !sample; attempt += 1) {
         try {
@@ -154,7 +163,7 @@ async function runBenchmark(options: BenchOptions, command: string, outDir: stri
 
   const matrix = options.matrix ? await timeMainCommand(options, templates, command, machine) : null;
 
-  const subjectResults = subjects.map((subject) => subjectResult(subject, samples.get(subject.id)!));
+  const subjectResults = measured.map((subject) => subjectResult(subject, samples.get(subject.id)!));
   return {
     schema: 1,
     command,
@@ -165,6 +174,7 @@ async function runBenchmark(options: BenchOptions, command: string, outDir: stri
     machine: { ...machine, loadAverage: { ...machine.loadAverage, end: currentLoadAverage() } },
     method: { ...method(options, cells, environment, machine.cores), "Samples taken again": `${retaken} (a sample is measured again, on a new stack, when the Docker engine goes away during it)` },
     subjects: subjectResults,
+    skipped,
     ratios: computeRatios(subjectResults),
     targets: evaluateTargets(subjectResults),
     matrix,
@@ -230,7 +240,7 @@ async function measureSubject(subject: Subject, index: number, context: MeasureC
   const say = (line: string) => log(`[run ${index}/${options.runs}] ${subject.id}: ${line}`);
   const logFile = (what: string) => join(workDir, "logs", `${subject.id}-run${index}-${what}.log`);
   say("staging");
-  const staged = await subject.stage({ appDir: join(repoDir, "sample-apps", "flask"), environment: context.environment, imageName: context.imageName, logFile });
+  const staged = await subject.stage({ appDir: join(repoDir, "sample-apps", subject.app), environment: context.environment, imageName: context.imageName, logFile });
   try {
     const tags = { cold: context.imageName(`${subject.id}-r${index}-cold`), code: context.imageName(`${subject.id}-r${index}-code`), dependency: context.imageName(`${subject.id}-r${index}-dependency`) };
     say("cold build (--no-cache), then rebuilds after a code-only change and after one dependency added");
@@ -282,26 +292,31 @@ async function measureSubject(subject: Subject, index: number, context: MeasureC
 
 /** The templates' cells for `python` in the requirements style, and the one Python image they share. */
 function benchCells(cells: readonly Cell[], python: string): BenchCells {
-  const find = (template: string) => {
-    const cell = cells.find((c) => c.template.name === template && c.python === python && c.dependencyStyle === dependencyStyle);
+  // A slim-asgi cell is one of its servers' (the variant's ASGI_SERVER build arg).
+  const find = (template: string, asgiServer?: string) => {
+    const cell = cells.find(
+      (c) => c.template.name === template && c.python === python && c.dependencyStyle === dependencyStyle && (!asgiServer || c.buildArgs.ASGI_SERVER === asgiServer),
+    );
     if (!cell) {
       const known = [...new Set(cells.filter((c) => c.template.name === template).map((c) => c.python))].join(", ");
-      throw new ExplainedError(`The ${template} template has no variant for Python ${python}.\nFix: choose one it has with --python (${known}).`);
+      throw new ExplainedError(`The ${template} template has no variant for Python ${python}${asgiServer ? ` with ASGI_SERVER=${asgiServer}` : ""}.\nFix: choose one it has with --python (${known}).`);
     }
     return cell;
   };
   const slimUwsgi = find("slim-uwsgi");
   const slimGunicorn = find("slim-gunicorn");
   const onbuild = find("onbuild");
+  const slimAsgiUvicorn = find("slim-asgi", "uvicorn");
+  const slimAsgiGranian = find("slim-asgi", "granian");
   const pythonImage = slimGunicorn.baseImages.PYTHON_IMAGE;
-  const others = [slimUwsgi, onbuild].filter((cell) => cell.baseImages.PYTHON_IMAGE !== pythonImage);
-  if (!pythonImage || others.length) {
+  const all = [slimGunicorn, slimUwsgi, onbuild, slimAsgiUvicorn, slimAsgiGranian];
+  if (!pythonImage || all.some((cell) => cell.baseImages.PYTHON_IMAGE !== pythonImage)) {
     throw new ExplainedError(
-      `The templates do not build Python ${python} on one base image (${[slimGunicorn, slimUwsgi, onbuild].map((c) => `${c.template.name}: ${c.baseImages.PYTHON_IMAGE}`).join(", ")}).\n` +
+      `The templates do not build Python ${python} on one base image (${all.map((c) => `${c.id}: ${c.baseImages.PYTHON_IMAGE}`).join(", ")}).\n` +
         "Fix: give their variants the same PYTHON_IMAGE; the benchmark compares Dockerfiles on one base.",
     );
   }
-  return { pythonImage, slimUwsgi, slimGunicorn, onbuild };
+  return { pythonImage, slimUwsgi, slimGunicorn, onbuild, slimAsgiUvicorn, slimAsgiGranian };
 }
 
 /** This benchmark's run: the harness's labels, and names that start with dp-bench-. */
@@ -353,10 +368,11 @@ function method(options: BenchOptions, cells: BenchCells, environment: BuildEnvi
       ? "the harness's local PEP 503 index (Debian's packages repacked as wheels, psycopg2 and uWSGI as sdists), for every image (build args PIP_INDEX_URL, PIP_TRUSTED_HOST)"
       : `${sourceLabels[environment.sources.pythonPackages.kind]}, for every image`,
     Sources: `--mode ${environment.requestedMode}: ${(["baseImages", "pythonPackages", "goModules"] as const).map((kind) => `${sourceLabels[environment.sources[kind].kind]} (${environment.sources[kind].reason})`).join("; ")}`,
+    Apps: "the peers and the WSGI subjects build sample-apps/flask; the ASGI subjects (slim-asgi-*) build sample-apps/fastapi, the same contract (GET / reads a row through PostgreSQL with SQLAlchemy, a sync route in FastAPI's thread pool). So an ASGI figure beside a WSGI one compares app framework and server together, as a user choosing between them meets them; ours/peer ratios and targets compare only subjects of the same app",
     Dependencies: "requirements.txt for every subject (each staged copy of the app keeps only that file); the peers install gunicorn beside it, the templates their own server requirement",
-    Workers: `every server runs ${workers.processes} worker processes × ${workers.threads} threads (Gunicorn's gthread worker, uWSGI's threads). As shipped, our images log every request (Gunicorn's access log, uWSGI's request log); the peers' Gunicorn logs none`,
+    Workers: `every server runs ${workers.processes} worker processes: Gunicorn's gthread workers and uWSGI's with ${workers.threads} threads each; Uvicorn and Granian as slim-asgi ships them (WEB_CONCURRENCY=${workers.processes}; FastAPI runs sync routes in each worker's thread pool). As shipped, our images log every request (Gunicorn's access log, uWSGI's request log, ASGI_ACCESS_LOG=1); the peers' Gunicorn logs none`,
     "Cold build": "`--no-cache`: every step runs again (the base image is already local). BuildKit's cache mounts survive --no-cache, so docker-init's and our templates' pip caches are warm even then; on a fresh CI runner they would be slower. naive, ordered and the onbuild triggers use no cache mount",
-    "Code-only change": `a comment appended to sample-apps/flask's ${appChanges.codeFile} (a new one each run), then a build with the cache`,
+    "Code-only change": `a comment appended to the app's ${appChanges.codeFile} (a new one each run), then a build with the cache`,
     "One dependency added": `${appChanges.addedDependency} (small, pure Python) appended to requirements.txt after the code change, then a build with the cache; the image is checked to import it`,
     "Pull after a code-only change": "the code-change image's layers whose diff IDs are not in the cold image's, each gzip-compressed at the default level as a registry stores it (read from `docker save`)",
     "First 200": "from just before the app's `docker run` to the first GET / answered 200 with the app's greeting through Caddy, polled every 20 ms; PostgreSQL and Caddy (the caddy template) already running on a private network",

@@ -1,5 +1,5 @@
 import { formatRatio, metrics } from "./metrics.ts";
-import type { BenchResults } from "./results.ts";
+import { type BenchResults, peersOf } from "./results.ts";
 
 /** The figures the chart shows: every one but the layer count, whose ratio says little by itself. */
 const charted = metrics.filter((metric) => metric.id !== "layers");
@@ -13,8 +13,7 @@ const layout = { label: 200, column: 88, header: 64, row: 28, footer: 44, span: 
  */
 export function renderRatioChart(results: BenchResults): string {
   const ours = results.subjects.filter((s) => s.kind === "ours");
-  const peers = results.subjects.filter((s) => s.kind === "peer");
-  const pairs = ours.flatMap((o) => peers.map((p) => ({ ours: o.id, peer: p.id })));
+  const pairs = ours.flatMap((o) => peersOf(o, results.subjects).map((p) => ({ ours: o.id, peer: p.id })));
   const width = layout.label + charted.length * layout.column + 10;
   const height = layout.header + Math.max(pairs.length, 1) * layout.row + layout.footer;
   const parts: string[] = [

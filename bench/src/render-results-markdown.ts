@@ -1,6 +1,6 @@
 import { renderCellTimes } from "./render-cell-times.ts";
 import { formatRatio, formatValue, metrics } from "./metrics.ts";
-import type { BenchResults, SubjectResult } from "./results.ts";
+import { type BenchResults, peersOf, type SubjectResult } from "./results.ts";
 import type { Summary } from "./stats.ts";
 
 /** Marks the hand-written block of results.md that a new run keeps as it is. */
@@ -36,9 +36,10 @@ export function renderResultsMarkdown(results: BenchResults, notes: string | und
     "",
     "## The subjects",
     "",
-    "| subject | kind | Dockerfile | what it is | server |",
-    "| --- | --- | --- | --- | --- |",
-    ...results.subjects.map((s) => `| ${s.id} | ${s.kind} | [${s.dockerfile}](${repoRoot}/${s.dockerfile}) | ${s.description} | ${s.server} |`),
+    "| subject | kind | app | Dockerfile | what it is | server |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...results.subjects.map((s) => `| ${s.id} | ${s.kind} | ${s.app ?? "flask"} | [${s.dockerfile}](${repoRoot}/${s.dockerfile}) | ${s.description} | ${s.server} |`),
+    ...(results.skipped?.length ? ["", "Not measured in this run:", "", ...results.skipped.map((skip) => `- **${skip.subject}**: ${skip.reason}`)] : []),
     "",
     "## Figures",
     "",
@@ -54,8 +55,8 @@ export function renderResultsMarkdown(results: BenchResults, notes: string | und
     "",
   );
   for (const ours of results.subjects.filter((s) => s.kind === "ours")) {
-    const peers = results.subjects.filter((s) => s.kind === "peer");
-    if (!peers.length) break;
+    const peers = peersOf(ours, results.subjects);
+    if (!peers.length) continue;
     push(`**${ours.id}** / peer (below 1× is smaller or faster, except requests/s):`, "", `| figure | ${peers.map((p) => `/ ${p.id}`).join(" | ")} |`, `| --- | ${peers.map(() => "---").join(" | ")} |`);
     for (const metric of metrics) {
       const row = peers.map((peer) => results.ratios.find((r) => r.ours === ours.id && r.peer === peer.id && r.metric === metric.id));

@@ -22,6 +22,8 @@ export interface SubjectSample {
 export interface SubjectResult {
   id: SubjectId;
   kind: Subject["kind"];
+  /** The sample app it built (absent in results of earlier versions: the Flask app). */
+  app?: Subject["app"];
   dockerfile: string;
   description: string;
   server: string;
@@ -74,6 +76,8 @@ export interface BenchResults {
   machine: Machine;
   method: Record<string, string>;
   subjects: SubjectResult[];
+  /** Subjects this run's sources could not build, and why (absent in results of earlier versions). */
+  skipped?: Array<{ subject: SubjectId; reason: string }>;
   ratios: Ratio[];
   targets: TargetResult[];
   matrix: MatrixResult | null;
@@ -81,7 +85,7 @@ export interface BenchResults {
 
 export function subjectResult(subject: Subject, samples: SubjectSample[]): SubjectResult {
   const figures = Object.fromEntries(metrics.map((metric) => [metric.id, summarize(samples.map((sample) => sample.values[metric.id]))])) as Record<MetricId, Summary | null>;
-  return { id: subject.id, kind: subject.kind, dockerfile: subject.dockerfile, description: subject.description, server: subject.server, figures, samples };
+  return { id: subject.id, kind: subject.kind, app: subject.app, dockerfile: subject.dockerfile, description: subject.description, server: subject.server, figures, samples };
 }
 
 export function matrixResult(timing: Omit<MatrixResult, "scenarios">, scenarios: readonly MatrixScenario[]): MatrixResult {
@@ -96,11 +100,19 @@ export function matrixResult(timing: Omit<MatrixResult, "scenarios">, scenarios:
   };
 }
 
-/** ours/peer for every pair and metric both have a median for. */
+/** The app a subject built: results of earlier versions built only the Flask app. */
+const appOf = (subject: SubjectResult) => subject.app ?? "flask";
+
+/** The peers that built the same app as `ours`: a ratio across apps would compare frameworks, not Dockerfiles. */
+export function peersOf(ours: SubjectResult, subjects: readonly SubjectResult[]): SubjectResult[] {
+  return subjects.filter((subject) => subject.kind === "peer" && appOf(subject) === appOf(ours));
+}
+
+/** ours/peer for every pair of the same app and every metric both have a median for. */
 export function computeRatios(subjects: readonly SubjectResult[]): Ratio[] {
   const ratios: Ratio[] = [];
   for (const ours of subjects.filter((subject) => subject.kind === "ours")) {
-    for (const peer of subjects.filter((subject) => subject.kind === "peer")) {
+    for (const peer of peersOf(ours, subjects)) {
       for (const metric of metrics) {
         const a = ours.figures[metric.id]?.median;
         const b = peer.figures[metric.id]?.median;
@@ -118,10 +130,11 @@ const metric = (id: MetricId): Metric => metrics.find((candidate) => candidate.i
  * much, from the medians.
  */
 export function evaluateTargets(subjects: readonly SubjectResult[]): TargetResult[] {
-  const byId = (id: SubjectId) => subjects.find((subject) => subject.id === id);
   const median = (subject: SubjectResult | undefined, id: MetricId) => subject?.figures[id]?.median;
   const results: TargetResult[] = [];
   for (const ours of subjects.filter((subject) => subject.kind === "ours")) {
+    const peers = peersOf(ours, subjects);
+    const byId = (id: SubjectId) => peers.find((subject) => subject.id === id);
     results.push(ratioTarget("code-only rebuild at most 0.2× the naive one", ours, byId("naive"), "codeRebuildSeconds", 0.2, median));
     results.push(ratioTarget("code-only rebuild no slower than docker-init style", ours, byId("docker-init"), "codeRebuildSeconds", 1, median));
     results.push(ratioTarget("image at most 0.6× the size of the ordered single-stage image", ours, byId("ordered"), "imageBytes", 0.6, median));
@@ -139,8 +152,7 @@ export function evaluateTargets(subjects: readonly SubjectResult[]): TargetResul
           },
     );
 
-    const peers = subjects.filter((subject) => subject.kind === "peer" && median(subject, "requestsPerSecond") !== undefined);
-    const best = peers.sort((a, b) => median(b, "requestsPerSecond")! - median(a, "requestsPerSecond")!)[0];
+    const best = peers.filter((subject) => median(subject, "requestsPerSecond") !== undefined).sort((a, b) => median(b, "requestsPerSecond")! - median(a, "requestsPerSecond")!)[0];
     results.push(ratioTarget("throughput at least equal to the best peer's, at the same worker count", ours, best, "requestsPerSecond", 1, median, "at least"));
   }
   return results;
@@ -173,5 +185,5 @@ function ratioTarget(
 }
 
 function notMeasured(target: string, subject: SubjectId): TargetResult {
-  return { target, subject, measured: "—", status: "not measured", margin: "a subject it compares with was not run (--subjects)" };
+  return { target, subject, measured: "—", status: "not measured", margin: "no peer of the same app was run (--subjects, or none builds this app)" };
 }

@@ -17,18 +17,28 @@ import {
 /** Every image of the benchmark installs from requirements.txt: the one style every peer reads. */
 export const dependencyStyle = "requirements";
 
-export const subjectIds = ["naive", "ordered", "docker-init", "slim-uwsgi", "slim-gunicorn", "onbuild"] as const;
+export const subjectIds = ["naive", "ordered", "docker-init", "slim-uwsgi", "slim-gunicorn", "onbuild", "slim-asgi-uvicorn", "slim-asgi-granian"] as const;
 export type SubjectId = (typeof subjectIds)[number];
+
+/**
+ * The sample app a subject builds (a folder of sample-apps/): the WSGI subjects and every peer build
+ * the Flask app, the ASGI ones the FastAPI app, which keeps the same contract (GET / reads through
+ * PostgreSQL; the same static files). Ratios and targets compare only subjects of the same app.
+ */
+export type BenchApp = "flask" | "fastapi";
 
 /** One way of building the sample app: a peer's Dockerfile, or one of our templates. */
 export interface Subject {
   id: SubjectId;
   kind: "peer" | "ours";
+  app: BenchApp;
+  /** What its cell needs beyond stand-ins and the local index (Granian: PyPI's own files); a peer needs nothing. */
+  cell?: Cell;
   /** Its Dockerfile, from the repository's root. */
   dockerfile: string;
   /** What it is, in a few words. */
   description: string;
-  /** The WSGI server it runs and how many workers and threads (the same count for every subject). */
+  /** The server it runs and how many workers and threads (the same worker count for every subject). */
   server: string;
   /** Lays the app out as this subject's users have it, and says how to build it from there. */
   stage(context: StageContext): Promise<StagedSubject>;
@@ -62,22 +72,30 @@ export interface BenchCells {
   slimUwsgi: Cell;
   slimGunicorn: Cell;
   onbuild: Cell;
+  /** slim-asgi's two servers (its variants' ASGI_SERVER build arg). */
+  slimAsgiUvicorn: Cell;
+  slimAsgiGranian: Cell;
 }
 
 export function benchSubjects(repoDir: string, cells: BenchCells): Subject[] {
   const gunicorn = `Gunicorn, ${workers.processes} workers × ${workers.threads} threads`;
   const uwsgi = `uWSGI, ${workers.processes} workers × ${workers.threads} threads`;
+  // FastAPI runs a sync route (the sample's GET /) in each worker's thread pool (AnyIO's, 40 threads).
+  const asgi = (server: string) => `${server}, ${workers.processes} workers (the template's WEB_CONCURRENCY); sync routes in each worker's thread pool`;
   const peer = (id: SubjectId, description: string): Subject => ({
     id,
     kind: "peer",
+    app: "flask",
     dockerfile: `bench/peers/${id}/Dockerfile`,
     description,
     server: gunicorn,
     stage: (context) => stagePeer(join(repoDir, "bench", "peers", id), cells.pythonImage, context),
   });
-  const template = (id: SubjectId, cell: Cell, description: string, server: string): Subject => ({
+  const template = (id: SubjectId, cell: Cell, description: string, server: string, app: BenchApp = "flask"): Subject => ({
     id,
     kind: "ours",
+    app,
+    cell,
     dockerfile: `templates/${cell.template.name}/files/${cell.template.manifest.dockerfile}`,
     description,
     server,
@@ -90,6 +108,8 @@ export function benchSubjects(repoDir: string, cells: BenchCells): Subject[] {
     template("slim-uwsgi", cells.slimUwsgi, "our slim-uwsgi template: builder stage, venv, non-root, health check", uwsgi),
     template("slim-gunicorn", cells.slimGunicorn, "our slim-gunicorn template: the same with Gunicorn", gunicorn),
     template("onbuild", cells.onbuild, "a one-line child of our onbuild base (its triggers install, then purge the compiler)", uwsgi),
+    template("slim-asgi-uvicorn", cells.slimAsgiUvicorn, "our slim-asgi template (ASGI_SERVER=uvicorn) on the FastAPI sample app", asgi("Uvicorn"), "fastapi"),
+    template("slim-asgi-granian", cells.slimAsgiGranian, "our slim-asgi template (ASGI_SERVER=granian) on the FastAPI sample app", asgi("Granian"), "fastapi"),
   ];
 }
 

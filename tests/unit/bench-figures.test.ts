@@ -68,11 +68,11 @@ describe("parseBenchOptions", () => {
 });
 
 /** A subject whose every run measured `values` (a metric left out was not measured). */
-function subject(id: SubjectId, kind: "peer" | "ours", values: Partial<Record<MetricId, number>>): SubjectResult {
+function subject(id: SubjectId, kind: "peer" | "ours", values: Partial<Record<MetricId, number>>, app: SubjectResult["app"] = "flask"): SubjectResult {
   const figures = Object.fromEntries(
     metrics.map((metric) => [metric.id, values[metric.id] === undefined ? null : summarize([values[metric.id]!])]),
   ) as SubjectResult["figures"];
-  return { id, kind, dockerfile: `bench/peers/${id}/Dockerfile`, description: id, server: "Gunicorn", figures, samples: [] };
+  return { id, kind, app, dockerfile: `bench/peers/${id}/Dockerfile`, description: id, server: "Gunicorn", figures, samples: [] };
 }
 
 const peers = [
@@ -101,6 +101,24 @@ describe("evaluateTargets", () => {
     expect(startup).toMatchObject({ status: "missed", margin: "0.60 s over 2 s" });
     expect(throughput).toMatchObject({ status: "missed" });
     expect(throughput!.margin).toMatch(/200 req\/s below/);
+  });
+
+  it("compares an ASGI subject (the FastAPI app) with no Flask peer: that would compare frameworks, not Dockerfiles", () => {
+    const asgi = subject("slim-asgi-uvicorn", "ours", { codeRebuildSeconds: 1, imageBytes: 200e6, startupSeconds: 1.5, requestsPerSecond: 2000 }, "fastapi");
+    const targets = evaluateTargets([...peers, asgi]);
+    expect(targets.filter((t) => t.status !== "not measured").map((t) => t.target)).toEqual(["first 200 through Caddy within 2 s of docker run"]);
+    expect(targets.find((t) => t.status === "not measured")?.margin).toMatch(/no peer of the same app/);
+    expect(computeRatios([...peers, asgi])).toEqual([]);
+    // A result written before subjects had an app built the Flask app: it still compares.
+    const { app: _app, ...older } = subject("slim-gunicorn", "ours", { codeRebuildSeconds: 2 });
+    expect(computeRatios([...peers, older]).length).toBeGreaterThan(0);
+  });
+
+  it("lists the subjects a run could not build, with the reason", () => {
+    const asgi = subject("slim-asgi-uvicorn", "ours", { requestsPerSecond: 2000 }, "fastapi");
+    const markdown = renderResultsMarkdown({ ...results([asgi]), skipped: [{ subject: "slim-asgi-granian", reason: "needs PyPI's own files" }] }, undefined);
+    expect(markdown).toContain("| slim-asgi-uvicorn | ours | fastapi |");
+    expect(markdown).toContain("- **slim-asgi-granian**: needs PyPI's own files");
   });
 
   it("says not measured when the peer a target compares with was not run", () => {
