@@ -42,7 +42,7 @@ async function standinImage(repository: string): Promise<string> {
   if (!image) {
     throw new Error(
       `no ${repository} image on this engine: this test uses the harness's stand-ins and builds none.\n` +
-        "Fix: run the harness once in hermetic mode, which builds them: flock /tmp/dockerize-python-build.lock node packages/cli/dist/main.js matrix --cell 'slim-gunicorn/py3.13-requirements' --mode hermetic",
+        "Fix: run the harness once in hermetic mode, which builds them: flock /tmp/dockerize-python-build.lock node packages/cli/dist/main.js matrix --cell 'slim-gunicorn/py3.13-requirements-django' --mode hermetic",
     );
   }
   return image;

@@ -12,7 +12,8 @@ const repo = resolve(import.meta.dirname, "..", "..");
  * (--mode hermetic: stand-ins, the local package index, no Go modules), as on a machine that
  * reaches no registry. Beside it, each on a sample chosen so that together they build every
  * template on each Python version from each kind of source and run every check once per Python:
- * matrix-pypi.test.ts (PyPI and the Go module proxy; with foreign-apps.test.ts every check on Python 3.13),
+ * matrix-pypi.test.ts (PyPI and the Go module proxy; with foreign-apps.test.ts every check on Python 3.13,
+ * and every check on the Django app on each Python; package-index.test.ts installs it from the local index),
  * onbuild.test.ts (the onbuild template here, on both Pythons) and hermetic-no-egress.test.ts
  * (slim-gunicorn on Python 3.13 here). The main job runs the whole cross-product.
  *
@@ -28,7 +29,7 @@ const built = [...everyCheck, ...sampledChecks];
 /** Cells that need a registry, the Go module proxy or PyPI (Granian); reported skip with their reason, never pass. */
 const skippedHere = ["alpine/py3.11-requirements", "alpine/py3.13-pipenv", "caddy/caddy2-plugins", "slim-asgi/py3.11-granian-requirements"];
 /** The sample app of each kind of app the templates serve. */
-const appDirs = { wsgi: join(repo, "sample-apps", "flask"), asgi: join(repo, "sample-apps", "fastapi") };
+const appDirs = { wsgi: join(repo, "sample-apps", "flask"), asgi: join(repo, "sample-apps", "fastapi"), django: join(repo, "sample-apps", "django") };
 
 describe("matrix in hermetic mode: every template, check and dependency style once per Python", () => {
   let reportDir: string;
@@ -97,11 +98,11 @@ describe("matrix in hermetic mode: every template, check and dependency style on
   it("runs a template whose every cell needs a registry (Alpine) to its end: each cell skipped with the reason", async () => {
     // Its own Python image has no stand-in: the run must still decide its sources and report.
     const alone = await runMatrix(
-      { templatesDir: join(repo, "templates"), appDirs, mode: "hermetic", reportDir: join(reportDir, "alpine-alone"), cells: ["alpine/py3.13-requirements"] },
+      { templatesDir: join(repo, "templates"), appDirs, mode: "hermetic", reportDir: join(reportDir, "alpine-alone"), cells: ["alpine/py3.13-requirements-django"] },
       () => {},
     );
     expect(alone.report.complete).toBe(true);
-    expect(alone.report.cells.map((cell) => [cell.id, cell.status])).toEqual([["alpine/py3.13-requirements", "skip"]]);
+    expect(alone.report.cells.map((cell) => [cell.id, cell.status])).toEqual([["alpine/py3.13-requirements-django", "skip"]]);
   });
 
   it("runs every check of the app templates on Python 3.11 (matrix-pypi and foreign-apps do on 3.13), and the proxy's", () => {

@@ -9,15 +9,15 @@ import { runDocker } from "../../packages/harness/src/docker/run-docker.ts";
 const repo = resolve(import.meta.dirname, "..", "..");
 
 /**
- * The onbuild template end to end, in hermetic mode: its cells (the base, and the sample app built
- * through its triggers; the onbuild-child check pushes the base to a real local registry, once per
+ * The onbuild template end to end, in hermetic mode: its cells (the base, and the sample apps built
+ * through its triggers: Flask, and Django on the cells the manifests' rule gives it; the onbuild-child check pushes the base to a real local registry, once per
  * Python, and each cell builds a two-line child FROM it: onbuild-child on both Pythons), and the
  * Dockerfile `eject onbuild` writes, run as a template of its own through the same harness and
  * checks. Every dependency style once, through the triggers and through the ejected file (the main
  * job and `matrix -t onbuild` run the whole cross-product).
  */
-const throughTriggers = ["onbuild/py3.11-requirements", "onbuild/py3.13-requirements", "onbuild/py3.13-pipenv", "onbuild/py3.13-pyproject"];
-const ejectedCells = ["onbuild-ejected/py3.13-requirements", "onbuild-ejected/py3.13-pipenv", "onbuild-ejected/py3.13-pyproject"];
+const throughTriggers = ["onbuild/py3.11-requirements", "onbuild/py3.13-requirements-django", "onbuild/py3.13-pipenv", "onbuild/py3.13-pyproject-django"];
+const ejectedCells = ["onbuild-ejected/py3.13-requirements-django", "onbuild-ejected/py3.13-pipenv", "onbuild-ejected/py3.13-pyproject-django"];
 
 describe("onbuild: the base, a child through a registry, and the ejected Dockerfile", () => {
   let work: string;
@@ -40,8 +40,9 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     ejectedDockerfile = await readFile(join(app, "docker", "Dockerfile"), "utf8");
 
     // The ejected output as a template: its files are exactly what eject wrote (plus the app's
-    // .dockerignore); its manifest is onbuild's (the same dependency styles), without the compose
-    // file and the onbuild check.
+    // .dockerignore); its manifest is onbuild's (the same dependency styles, app kinds and variants,
+    // so the rule gives its cells the same kinds: the Django app on 3.13's requirements and pyproject
+    // cells, through the triggers and ejected alike), without the compose file and the onbuild check.
     const ejectedTemplate = join(templates, "onbuild-ejected");
     await mkdir(join(ejectedTemplate, "files", "docker"), { recursive: true });
     for (const file of ["docker/Dockerfile", "docker/docker-entrypoint.sh", "docker/install-dependencies.sh", "docker/link-writable-dirs.sh", "docker/collect-static.sh", ".dockerignore"]) {
@@ -53,7 +54,6 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
       name: "onbuild-ejected",
       description: "The Dockerfile `dockerize-python eject onbuild` writes, verified like a template.",
       dockerfile: "docker/Dockerfile",
-      variants: manifest.variants.filter((variant: { id: string }) => variant.id === "py3.13"),
       checks: ["http-through-caddy", "non-root", "size-budget", "deps-layer-cached"],
     });
     await writeFile(join(ejectedTemplate, "template.json"), JSON.stringify(manifest, null, 2));
@@ -63,7 +63,7 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     // runtime, secret and compose checks of onbuild cells run in matrix.test.ts and the main job.
     const checks: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "onbuild-child", "deps-layer-cached"];
     result = await runMatrix(
-      { templatesDir: templates, appDirs: { wsgi: join(repo, "sample-apps", "flask") }, reportDir: join(work, "reports"), cells: [...throughTriggers, ...ejectedCells], checks, mode: "hermetic" },
+      { templatesDir: templates, appDirs: { wsgi: join(repo, "sample-apps", "flask"), django: join(repo, "sample-apps", "django") }, reportDir: join(work, "reports"), cells: [...throughTriggers, ...ejectedCells], checks, mode: "hermetic" },
       () => {},
     );
   });
@@ -93,7 +93,7 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
   it("pulls the base, pushed once per Python, from the local registry by digest and serves a child of each style through Caddy", () => {
     for (const id of throughTriggers) {
       const detail = result.report.cells.find((c) => c.id === id)?.checks.find((c) => c.name === "onbuild-child")?.detail ?? "";
-      const [, variant, style] = id.match(/^onbuild\/(py\d+\.\d+)-(\w+)$/)!;
+      const [, variant, style] = id.match(/^onbuild\/(py\d+\.\d+)-(\w+)(-django)?$/)!;
       expect(detail).toMatch(new RegExp(`^${style} style: `));
       expect(detail).toMatch(new RegExp(`pulled 127\\.0\\.0\\.1:\\d+/dockerize-python/onbuild:${variant!.replace(".", "\\.")}@sha256:[0-9a-f]{64}`));
       expect(detail).toMatch(/runs as 10001:10001; through Caddy GET \/ -> 200 with "Hello World From Docker!"/);

@@ -68,14 +68,29 @@ describe("expandMatrix", () => {
   });
 
   it("prunes styles × app kinds as the manifests' rule says: each style once per variant, the kinds taking turns, shifted per variant", () => {
-    expect(expandMatrix(templates, ["kinds"]).map((cell) => cell.id)).toEqual([
-      "kinds/py3.13-requirements-wsgi",
-      "kinds/py3.13-pipenv-django",
-      "kinds/py3.13-pyproject-wsgi",
-      "kinds/py3.11-requirements-django",
-      "kinds/py3.11-pipenv-wsgi",
-      "kinds/py3.11-pyproject-django",
+    expect(expandMatrix(templates, ["kinds"]).map((cell) => [cell.id, cell.appKind])).toEqual([
+      ["kinds/py3.13-requirements", "wsgi"],
+      ["kinds/py3.13-pipenv-django", "django"],
+      ["kinds/py3.13-pyproject", "wsgi"],
+      ["kinds/py3.11-requirements-django", "django"],
+      ["kinds/py3.11-pipenv", "wsgi"],
+      ["kinds/py3.11-pyproject-django", "django"],
     ]);
+  });
+
+  it("names the kind in a cell's id only when it is not the template's first: adding a kind renames only the cells that now serve it", async () => {
+    const single = await makeTempDir();
+    try {
+      await writeTemplate(single.dir, "kinds", { manifest: { ...validManifest("kinds"), appKinds: ["wsgi"], dependencyStyles: ["requirements", "pipenv", "pyproject"] } });
+      const [before] = await discoverTemplates(single.dir);
+      const ids = expandMatrix([before!]).map((cell) => cell.id);
+      const after = expandMatrix(templates, ["kinds"]);
+      // Every cell that kept the first kind kept its id; the others name theirs.
+      for (const cell of after) expect(ids.includes(cell.id), cell.id).toBe(cell.appKind === "wsgi");
+      expect(after.filter((cell) => cell.appKind === "django").every((cell) => cell.id.endsWith("-django"))).toBe(true);
+    } finally {
+      await single.remove();
+    }
   });
 
   it("gives a kind that no style got a cell of its own, with the first style", () => {

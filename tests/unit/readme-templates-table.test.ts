@@ -20,6 +20,13 @@ describe("the README's table of templates", () => {
     expect(table).toContain("| py3.11†, py3.13† |");
   });
 
+  it("names the kinds of app each template serves (the sample apps its cells build), none for the proxy", async () => {
+    const table = renderTemplatesTable(await discoverTemplates(join(repo, "templates")));
+    expect(table).toMatch(/\| `slim-gunicorn` [\d.]+ \| app \| wsgi, django \|/);
+    expect(table).toMatch(/\| `slim-asgi` [\d.]+ \| app \| asgi \|/);
+    expect(table).toMatch(/\| `caddy` [\d.]+ \| proxy \| — \|/);
+  });
+
   it("marks with ‡ the dependency styles that need PyPI's files", async () => {
     const table = renderTemplatesTable(await discoverTemplates(join(repo, "templates")));
     expect(table).toContain("| requirements, pipenv, pyproject, uv‡, poetry‡, pylock‡ |");

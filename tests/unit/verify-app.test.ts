@@ -15,7 +15,7 @@ import { type AppEnvFile, appEnvironment, readAppEnvFile } from "../../packages/
 import { appProbe, InvalidHealthcheckUrlError } from "../../packages/harness/src/verify-app/choose-app-probe.ts";
 import { dotenvValues } from "../../packages/harness/src/verify-app/dotenv-values.ts";
 import { hasSampleAppRoutes, sampleRouteSkips } from "../../packages/harness/src/verify-app/sample-routes.ts";
-import { MissingTemplateFileError, RecordedVersionUnavailableError, verifyApp } from "../../packages/harness/src/verify-app/verify-app.ts";
+import { MissingTemplateFileError, RecordedVersionUnavailableError, servedKindOf, verifyApp } from "../../packages/harness/src/verify-app/verify-app.ts";
 import { makeTempDir } from "./fixtures/template-fixture.ts";
 import { writeApp, writeTemplateCheckout } from "./fixtures/template-checkout.ts";
 
@@ -106,6 +106,26 @@ describe("how verify runs a user's app", () => {
       expect(await readAppEnvFile(temp.dir)).toEqual(envFile(".env.example", { WSGI_APP: "example:app" }));
       await writeApp(temp.dir, { ".env": "WSGI_APP=own:app\n" });
       expect(await readAppEnvFile(temp.dir)).toEqual(envFile(".env", { WSGI_APP: "own:app" }));
+    } finally {
+      await temp.remove();
+    }
+  });
+
+  it("serves the app as its own kind, of those the template serves (one cell per variant, no -<kind> in its id)", async () => {
+    const temp = await makeTempDir();
+    try {
+      const flask = join(temp.dir, "flask");
+      await writeApp(flask, { "app.py": "from flask import Flask\napp = Flask(__name__)\n" });
+      const django = join(temp.dir, "django");
+      await writeApp(django, { "manage.py": 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_conf.settings")\n', "site_conf/settings.py": "" });
+      const unknown = join(temp.dir, "unknown");
+      await writeApp(unknown, { "app.py": "def app(environ, start_response): ...\n" });
+      expect(await servedKindOf(flask, ["wsgi", "django"])).toBe("wsgi");
+      expect(await servedKindOf(django, ["wsgi", "django"])).toBe("django");
+      // A Django project on a template that names no django kind is served as its main kind.
+      expect(await servedKindOf(django, ["wsgi"])).toBe("wsgi");
+      expect(await servedKindOf(unknown, ["asgi", "django"])).toBe("asgi");
+      expect(await servedKindOf(unknown, undefined)).toBeUndefined();
     } finally {
       await temp.remove();
     }

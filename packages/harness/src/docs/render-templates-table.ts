@@ -3,7 +3,7 @@ import { cellNeeds } from "../matrix/dependency-style-needs.ts";
 
 /**
  * The README's table of templates, rendered from the manifests (the one source of truth): what
- * each template is, which cells it has, as whom it runs, and what is checked. A unit test fails
+ * each template is, which kinds of app it serves, which cells it has, as whom it runs, and what is checked. A unit test fails
  * when the README's copy differs from this.
  */
 export function renderTemplatesTable(templates: readonly LoadedTemplate[]): string {
@@ -15,6 +15,7 @@ export function renderTemplatesTable(templates: readonly LoadedTemplate[]): stri
     return [
       `\`${name}\` ${version}`,
       manifest.kind,
+      manifest.appKinds?.join(", ") ?? "—",
       variants,
       manifest.dependencyStyles?.map((style) => `${style}${cellNeeds(undefined, style) ? "‡" : ""}`).join(", ") ?? "—",
       `${manifest.user.uid}:${manifest.user.gid}`,
@@ -23,7 +24,7 @@ export function renderTemplatesTable(templates: readonly LoadedTemplate[]): stri
       manifest.checks.join(", "),
     ];
   });
-  const header = ["template", "kind", "variants", "dependency styles", "user", "port", "size budget (MB)", "checks"];
+  const header = ["template", "kind", "apps", "variants", "dependency styles", "user", "port", "size budget (MB)", "checks"];
   const lines = [header, header.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`);
   return `${lines.join("\n")}\n\n† needs a container registry, the Go module proxy or PyPI's own files (the variant's needs: a package Debian does not ship): where a run's sources lack it, reported as skip with the reason; elsewhere it runs in full.\n‡ a lock made against PyPI, installed by a tool from PyPI: needs PyPI's own files (PyPI or a mirror of it), so where Python packages come from the local index made from Debian, reported as skip with the reason.`;
 }

@@ -141,7 +141,9 @@ export const templateManifestSchema = z
      * (the n-th style of the v-th variant, both counted from 0, serves kind (n + v) mod k), so that
      * every style is proven once per template and Python, every kind with every template that
      * serves it, and each kind with other styles on each Python. A variant with fewer styles than
-     * kinds gets one more cell (its first style) for each kind left out.
+     * kinds gets one more cell (its first style) for each kind left out. The first kind is the
+     * template's main one: a cell id ends in `-<kind>` only when its kind is another
+     * (`slim-gunicorn/py3.13-requirements-django`, `slim-gunicorn/py3.13-pipenv`).
      */
     appKinds: z.array(z.enum(appKinds)).min(1).optional(),
     /** Every ARG the Dockerfile declares that a user may set. */

@@ -11,8 +11,9 @@ const bytesPerMB = 1_000_000;
  * The cells of each template, in template, variant, style order: one per variant and dependency
  * style, each serving one of the template's app kinds as the manifests' rule says (see
  * `appKinds` in the schema, and pairStylesWithAppKinds). The id is `<template>/<variant>`, then
- * `-<style>` for a template with dependency styles, then `-<app kind>` for one that serves several
- * kinds. With `names`, only those templates (an unknown name throws UnknownTemplateError).
+ * `-<style>` for a template with dependency styles, then `-<app kind>` when the cell serves another
+ * kind than the template's first (its main one: adding a kind to a manifest renames only the cells
+ * that now serve it). With `names`, only those templates (an unknown name throws UnknownTemplateError).
  */
 export function expandMatrix(templates: readonly LoadedTemplate[], names?: readonly string[]): Cell[] {
   const selected = names && names.length > 0 ? selectTemplates(templates, names) : templates;
@@ -22,7 +23,7 @@ export function expandMatrix(templates: readonly LoadedTemplate[], names?: reado
     const kinds = manifest.appKinds ?? [];
     return manifest.variants.flatMap((variant, variantIndex) =>
       pairStylesWithAppKinds(manifest.dependencyStyles ?? [], kinds, variantIndex).map(({ dependencyStyle, appKind }) => ({
-        id: `${template.name}/${variant.id}${dependencyStyle ? `-${dependencyStyle}` : ""}${appKind && kinds.length > 1 ? `-${appKind}` : ""}`,
+        id: `${template.name}/${variant.id}${dependencyStyle ? `-${dependencyStyle}` : ""}${appKind && appKind !== kinds[0] ? `-${appKind}` : ""}`,
         template,
         variant,
         python: variant.python ?? null,

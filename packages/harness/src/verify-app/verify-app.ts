@@ -1,9 +1,9 @@
-import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
 import { pathExists } from "../files/path-exists.ts";
-import type { CheckName } from "../manifest/schema.ts";
+import type { AppKind, CheckName } from "../manifest/schema.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { RequestedMode } from "../sources/sources.ts";
 import { oneAppForEveryKind } from "../matrix/cell-apps.ts";
@@ -15,6 +15,8 @@ import { readScaffoldRecord, type ScaffoldRecord } from "../scaffold/scaffold-re
 import { loadTemplateSet, type TemplateSource } from "../template-source/load-template-set.ts";
 import { appEnvironment, readAppEnvFile } from "./app-environment.ts";
 import { appTargetVariables, targetKindOf } from "../scaffold/detect-wsgi-apps.ts";
+import { detectAppKind } from "../scaffold/detect-app-kind.ts";
+import { detectDjangoProject } from "../scaffold/detect-django-project.ts";
 import { appProbe } from "./choose-app-probe.ts";
 import { hasSampleAppRoutes, sampleRouteSkips } from "./sample-routes.ts";
 
@@ -94,20 +96,18 @@ export async function verifyApp(options: VerifyAppOptions, progress: MatrixProgr
   const work = await mkdtemp(join(tmpdir(), "dockerize-python-verify-"));
   try {
     const templatesDir = join(work, "templates");
-    for (const template of set.templates) await layOutAppCopies(template, record, appDir, join(templatesDir, template.name));
+    const appKind = await servedKindOf(appDir, main.manifest.appKinds);
+    for (const template of set.templates) await layOutAppCopies(template, record, appDir, join(templatesDir, template.name), appKind);
     const style = record.settings.dependencyStyle;
     const variants = options.variants?.length ? options.variants : ["*"];
-    // A template that serves several kinds of app names the kind last in its cell ids; the user's
-    // app serves as whichever kind the manifests' rule gives the cell.
-    const kindSuffix = (main.manifest.appKinds ?? []).length > 1 ? "-*" : "";
     return await runMatrix(
       {
         templatesDir,
-        // The user's app, whatever kind of app the template serves.
+        // The user's app, whatever kind of app a cell serves.
         appDirs: oneAppForEveryKind(appDir),
         reportDir: options.reportDir,
         templates: [main.name],
-        cells: variants.map((variant) => `${main.name}/${variant}${style ? `-${style}` : ""}${kindSuffix}`),
+        cells: variants.map((variant) => `${main.name}/${variant}${style ? `-${style}` : ""}`),
         mode: options.mode,
         checks: options.checks,
         appEnv: appEnvironment(envFile, record.settings.wsgiApp, appTargetVariables[targetKindOf(main.manifest.appKinds)]),
@@ -126,13 +126,31 @@ export async function verifyApp(options: VerifyAppOptions, progress: MatrixProgr
 }
 
 /**
+ * The one kind of app verify's cells serve, of those the template serves: the user's app's own (a
+ * Django project, else the framework its code imports), else the template's main kind. Undefined
+ * for a template that serves none (a proxy).
+ */
+export async function servedKindOf(appDir: string, served: readonly AppKind[] | undefined): Promise<AppKind | undefined> {
+  if (!served?.length) return undefined;
+  if (served.includes("django") && (await detectDjangoProject(appDir))) return "django";
+  const detected = await detectAppKind(appDir);
+  return detected && served.includes(detected.kind) ? detected.kind : served[0];
+}
+
+/**
  * A template folder whose manifest and package.json are the recorded package's and whose files/
  * are the app's own copies of that template's files: what the matrix runner lays over the app is
- * then exactly what the app has, and `lint` reads the app's copies.
+ * then exactly what the app has, and `lint` reads the app's copies. An app template's manifest
+ * serves only `appKind`, the user's app's: one cell per variant, whose id names no kind (the
+ * manifests' rule would otherwise give some variants' cell of the app's style another kind, and a
+ * Flask app's report a `-django` cell).
  */
-async function layOutAppCopies(template: LoadedTemplate, record: ScaffoldRecord, appDir: string, target: string): Promise<void> {
+async function layOutAppCopies(template: LoadedTemplate, record: ScaffoldRecord, appDir: string, target: string, appKind: AppKind | undefined): Promise<void> {
   await mkdir(join(target, "files"), { recursive: true });
-  for (const file of ["template.json", "package.json"]) await copyFile(join(template.dir, file), join(target, file));
+  await copyFile(join(template.dir, "package.json"), join(target, "package.json"));
+  const manifest = JSON.parse(await readFile(join(template.dir, "template.json"), "utf8")) as { appKinds?: AppKind[] };
+  if (manifest.appKinds && appKind) manifest.appKinds = [appKind];
+  await writeFile(join(target, "template.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const [path, copied] of Object.entries(record.files)) {
     if (copied.template !== template.name || !copied.from.startsWith("files/")) continue;
     const own = join(appDir, path);
