@@ -6,6 +6,7 @@ import { type CellReport, type MatrixRunResult, runMatrix } from "@dockerize-pyt
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noSecretsInImage } from "../../packages/harness/src/checks/no-secrets-in-image.ts";
 import { type BuildImageRequest, buildImage } from "../../packages/harness/src/docker/build-image.ts";
+import { inspectImage } from "../../packages/harness/src/docker/inspect-image.ts";
 import { listAnonymousVolumes } from "../../packages/harness/src/docker/list-anonymous-volumes.ts";
 import { runDocker } from "../../packages/harness/src/docker/run-docker.ts";
 import { ensureStandin } from "../../packages/harness/src/hermetic/standins.ts";
@@ -43,19 +44,27 @@ describe("no-secrets-in-image on small Dockerfiles FROM the Python stand-in", ()
   /**
    * The check, run on `fixture` as the cell's docker/Dockerfile. `ownBuild`: the cell's image is
    * built first as the matrix builds it for this check (throwaway credentials with a marker, see
-   * markedBuildSecrets; uncached), so the check searches it; else the check builds again itself.
+   * markedBuildSecrets), with BuildKit's cache ("cached") or without it ("uncached"); else the
+   * check builds again itself. `userBuild`: before that, a build of the same Dockerfile that is not
+   * the harness's (uncached, with a secret of its own), as a user's build would fill the cache.
    */
-  async function checkFixture(fixture: string, ownBuild = false) {
+  async function checkFixture(fixture: string, ownBuild?: "cached" | "uncached", userBuild?: Record<string, string>) {
     const stageDir = await mkdtemp(join(scratch, `${fixture}-`));
     await mkdir(join(stageDir, "docker"));
     await cp(join(fixtures, `${fixture}.Dockerfile`), join(stageDir, "docker", "Dockerfile"));
     const image = `dp-h5b-no-secrets-${fixture}${ownBuild ? "-own" : ""}:${runId}`;
     const build = (changes: Partial<BuildImageRequest> = {}) => buildImage({ context: stageDir, dockerfile: join(stageDir, "docker", "Dockerfile"), tag: image, buildArgs: { PYTHON_IMAGE: python }, ...changes });
+    if (userBuild) {
+      await build({ tag: `${image}-user`, secretFiles: userBuild, noCache: true });
+      await runDocker(["rmi", `${image}-user`]);
+    }
     let cellBuild: { log: string; marked: ProbeCredentials | undefined } = { log: "", marked: undefined };
+    let layers: string[] = [];
     if (ownBuild) {
       // Outside the build context, as the matrix keeps them.
       const marked = await writeProbeCredentials(await mkdtemp(join(scratch, "marked-")), ["netrc"], ["default"]);
-      cellBuild = { log: (await build({ secretFiles: marked.secretFiles, ssh: marked.ssh, noCache: true })).log, marked };
+      cellBuild = { log: (await build({ secretFiles: marked.secretFiles, ssh: marked.ssh, noCache: ownBuild === "uncached" })).log, marked };
+      layers = (await inspectImage(image)).layers;
     }
     const outcome = await noSecretsInImage({
       image,
@@ -63,6 +72,7 @@ describe("no-secrets-in-image on small Dockerfiles FROM the Python stand-in", ()
       templateFiles: { dir: stageDir, dockerfile: "docker/Dockerfile", templatesDir: scratch },
       rebuild: build,
       cellBuild,
+      facts: { layers },
       secretFiles: {},
       log: () => {},
     });
@@ -75,15 +85,31 @@ describe("no-secrets-in-image on small Dockerfiles FROM the Python stand-in", ()
   it("passes a Dockerfile that reads its netrc and ssh agent only inside the RUN that mounts them", async () => {
     const outcome = await checkFixture("safe");
     expect(outcome.status, outcome.detail).toBe("pass");
-    expect(outcome.detail).toMatch(/^built again: --secret id=netrc, --ssh default \(a new key\) carried a random marker into 1 RUN step\(s\) that ran uncached/);
+    expect(outcome.detail).toMatch(/^built again \(its build carried no marker\): --secret id=netrc, --ssh default \(a new key\) carried a random marker into 1 RUN step\(s\) that ran uncached/);
     expect(outcome.detail).toMatch(/not found in \d+ layers \(\d+ files, \d+ MB\), the image config, its \d+ history entries, \d+ build cache records or the build log/);
   });
 
   it("searches the cell's own image, building nothing, when its build carried the marker and ran the mounting steps", async () => {
-    const safe = await checkFixture("safe", true);
+    const safe = await checkFixture("safe", "uncached");
     expect(safe.status, safe.detail).toBe("pass");
     expect(safe.detail).toMatch(/^the cell's own build: --secret id=netrc, --ssh default \(a new key\) carried a random marker into 1 RUN step\(s\) that ran uncached/);
-    const leaking = await checkFixture("written-in-run", true);
+    const leaking = await checkFixture("written-in-run", "uncached");
+    expect(leaking.status).toBe("fail");
+    expect(leaking.detail).toMatch(/the marker passed in --secret id=netrc in layer \d+ of \d+ \(RUN .*\): \/root\/\.config\/pip-login/);
+  });
+
+  it("builds nothing when a cached build gives back the layers of an image it proved clean, and builds again when they are a user's", async () => {
+    // The cache now holds what a marked, searched build made: its layers are recorded and come back.
+    expect((await checkFixture("safe", "uncached")).status).toBe("pass");
+    const cached = await checkFixture("safe", "cached");
+    expect(cached.status, cached.detail).toBe("pass");
+    expect(cached.detail).toMatch(/^nothing built again: every one of the image's \d+ layers is, byte for byte \(its diffID\), a layer of an image built earlier/);
+    expect(cached.detail).toMatch(/1 of its 1 mounting step\(s\) came from the cache/);
+    // A user's uncached build of the same steps with another secret fills the cache: its layers
+    // are no proven image's, so the check builds again, and the leak is found.
+    const userSecret = join(scratch, "user-netrc");
+    await writeFile(userSecret, "machine pypi.example.invalid login user password not-the-marker\n", { mode: 0o600 });
+    const leaking = await checkFixture("written-in-run", "cached", { netrc: userSecret });
     expect(leaking.status).toBe("fail");
     expect(leaking.detail).toMatch(/the marker passed in --secret id=netrc in layer \d+ of \d+ \(RUN .*\): \/root\/\.config\/pip-login/);
   });

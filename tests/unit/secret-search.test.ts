@@ -4,9 +4,11 @@ import { rootCertificates } from "node:tls";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lintDockerfile } from "@dockerize-python/harness";
+import { chooseSecretProof } from "../../packages/harness/src/checks/no-secrets-in-image.ts";
 import { parseDockerfile } from "../../packages/harness/src/lint/parse-dockerfile.ts";
 import { writeProbeCredentials } from "../../packages/harness/src/secrets/probe-credentials.ts";
 import { NeedleScanner } from "../../packages/harness/src/secrets/search-image.ts";
+import { dockerfileDigest, readSecretFreeLayers, recordSecretFreeLayers } from "../../packages/harness/src/secrets/secret-free-layers.ts";
 import { secretMounts } from "../../packages/harness/src/secrets/secret-mounts.ts";
 
 let scratch: string;
@@ -134,5 +136,54 @@ describe("the no-secret-files lint rule", () => {
 
   it("leaves the app's code, example files and public keys alone", () => {
     expect(rules("FROM python:3.13-slim-trixie\nCOPY . /app\nCOPY .env.example id_ed25519.pub /app/")).toEqual([]);
+  });
+});
+
+describe("chooseSecretProof", () => {
+  const run = (stage: string, cached: boolean) => ({ stage, instruction: "RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install -r requirements.txt", cached });
+  const copy = { stage: "app", instruction: "COPY . /app", cached: false };
+  const layer = (n: number) => `sha256:${String(n).repeat(64).slice(0, 64)}`;
+  const layers = [layer(1), layer(2), layer(3)];
+
+  it("searches the cell's own image when its marked build ran every mounting step", () => {
+    const proof = chooseSecretProof({ steps: [run("builder", false), copy, run("app", false)], marked: true }, layers, new Set());
+    expect(proof.kind).toBe("own-build");
+  });
+
+  it("takes the recorded proof only when every layer of the image is recorded", () => {
+    const steps = [run("builder", true), copy];
+    expect(chooseSecretProof({ steps, marked: true }, layers, new Set(layers)).kind).toBe("recorded-layers");
+    // One layer that no searched build made (a user's build ran the step with its own secret): build again.
+    const partly = chooseSecretProof({ steps, marked: true }, layers, new Set([layer(1), layer(2)]));
+    expect(partly).toEqual({ kind: "build-again", why: "its build took 1 of its 1 mounting step(s) from the cache, and 1 of its 3 layers are in no image proven earlier" });
+    // An image with no layers listed proves nothing.
+    expect(chooseSecretProof({ steps, marked: true }, [], new Set(layers)).kind).toBe("build-again");
+  });
+
+  it("builds again when some mounting steps came from the cache, or the build carried no marker", () => {
+    expect(chooseSecretProof({ steps: [run("builder", false), run("app", true)], marked: true }, layers, new Set()).kind).toBe("build-again");
+    expect(chooseSecretProof({ steps: [run("builder", false)], marked: false }, layers, new Set(layers))).toEqual({ kind: "build-again", why: "its build carried no marker" });
+    expect(chooseSecretProof({ steps: [copy], marked: true }, layers, new Set())).toEqual({
+      kind: "build-again",
+      why: "its build log shows no step that mounts a secret or the ssh agent, and 3 of its 3 layers are in no image proven earlier",
+    });
+  });
+});
+
+describe("the record of secret-free layers", () => {
+  const dockerfile = dockerfileDigest("FROM python\nRUN --mount=type=secret,id=netrc true\n");
+  const other = dockerfileDigest("FROM python\n");
+  const layer = (c: string) => `sha256:${c.repeat(64)}`;
+
+  it("keeps each Dockerfile's layers apart, once each, and skips lines it cannot read", async () => {
+    const file = join(scratch, "records", "secret-free-layers");
+    expect(await readSecretFreeLayers(file, dockerfile)).toEqual(new Set());
+    await recordSecretFreeLayers(file, dockerfile, [layer("a"), layer("b")]);
+    await recordSecretFreeLayers(file, dockerfile, [layer("b"), layer("c"), "not-a-digest"]);
+    await recordSecretFreeLayers(file, other, [layer("d")]);
+    await writeFile(file, `${await readFile(file, "utf8")}${dockerfile} sha256:torn\n${dockerfile} ${layer("e")} extra\n`);
+    expect(await readSecretFreeLayers(file, dockerfile)).toEqual(new Set([layer("a"), layer("b"), layer("c")]));
+    expect(await readSecretFreeLayers(file, other)).toEqual(new Set([layer("d")]));
+    expect((await readFile(file, "utf8")).split("\n").filter((line) => line.endsWith(layer("b")))).toHaveLength(1);
   });
 });

@@ -37,7 +37,8 @@ export interface CheckContext {
   /**
    * The cell's own build: its log, and the throwaway credentials (a random marker in every secret
    * and ssh mount) it was given when no-secrets-in-image is among the cell's checks: when its
-   * mounting steps ran (not from the cache), that check searches the image itself, no rebuild.
+   * mounting steps ran (not from the cache), that check searches the image itself, no rebuild (and
+   * none either when every layer of the image is one it proved clean before: secretFreeLayersFile).
    */
   cellBuild: { log: string; marked: ProbeCredentials | undefined };
   /** The cell's stack (database, app, proxy), started on first use and shared by the checks. */

@@ -18,7 +18,8 @@ export interface MarkedBuildSecrets {
  * agent: throwaway credentials carrying a random marker for every one of them (the run's real
  * secrets, the CA bundle, kept with the marker appended), for the cell's own build. When that build
  * runs its mounting steps (a cold cache), no-secrets-in-image searches the very image the cell
- * ships instead of building it again; when they come from the cache, it builds again as before.
+ * ships instead of building it again; when they come from the cache, it builds again, unless the
+ * image is made only of layers it proved clean before (see secretFreeLayersFile).
  * Undefined when the cell's Dockerfile mounts nothing or the check is not listed.
  */
 export async function markedBuildSecrets(cell: Cell, stageDir: string, given: Readonly<Record<string, string>>): Promise<MarkedBuildSecrets | undefined> {
