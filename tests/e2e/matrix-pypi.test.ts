@@ -21,7 +21,8 @@ const exec = promisify(execFile);
  * rebuild); Gunicorn on 3.13 with psycopg 3 keeps its data through compose's down and up (a check
  * that needs this sample's routes); the Caddy with plugins from the Go module proxy runs every check,
  * and so does Granian (the FastAPI app) on 3.13: Granian comes from PyPI only (Uvicorn runs every
- * check on 3.11 in matrix.test.ts).
+ * check on 3.11 in matrix.test.ts). Python 3.14 costs one cell here: Uvicorn with the installed
+ * checks (the other templates are built on 3.14 in matrix.test.ts and onbuild.test.ts).
  *
  * It needs PyPI: on a machine whose own pip cannot reach its index the file is skipped, saying so.
  * Where the machine's pip can, the containers must too (with the machine's CA bundle): a cell that
@@ -33,7 +34,10 @@ const installedChecks: CheckName[] = ["lint", "size-budget", "non-root", "oci-la
 /** Each run of the matrix: its cells, and the checks they run (every check their manifests list when absent). */
 const runs: Record<string, { cells: string[]; checks?: CheckName[] }> = {
   "every-check": { cells: ["caddy/caddy2-plugins", "slim-asgi/py3.13-granian-pyproject", ...skippedHere] },
-  installed: { cells: ["slim-uwsgi/py3.13-pyproject", "slim-gunicorn/py3.11-requirements", "onbuild/py3.11-requirements", "onbuild/py3.13-pipenv"], checks: installedChecks },
+  installed: {
+    cells: ["slim-uwsgi/py3.13-pyproject", "slim-gunicorn/py3.11-requirements", "onbuild/py3.11-requirements", "onbuild/py3.13-pipenv", "slim-asgi/py3.14-uvicorn-requirements"],
+    checks: installedChecks,
+  },
   "built-again": { cells: ["slim-uwsgi/py3.11-pipenv"], checks: [...installedChecks, "compose-up", "no-secrets-in-image", "deps-layer-cached"] },
   "data-kept": { cells: ["slim-gunicorn/py3.13-requirements"], checks: [...installedChecks, "data-survives-restart"] },
 };
