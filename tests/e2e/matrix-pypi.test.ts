@@ -21,7 +21,8 @@ const exec = promisify(execFile);
  * in matrix.test.ts), and on the Django app on each Python: the cells the manifests' rule gives it
  * (uWSGI with pipenv and psycopg2 on 3.11: the checks that build again, compose's once failed on an
  * empty PIP_INDEX_URL; Gunicorn with psycopg 3 on 3.13) run every check once, where they ran some
- * in runs of their own before Django joined them.
+ * in runs of their own before Django joined them. Python 3.14 costs one cell here: Uvicorn with the
+ * installed checks (the other templates are built on 3.14 in matrix.test.ts and onbuild.test.ts).
  *
  * It needs PyPI: on a machine whose own pip cannot reach its index the file is skipped, saying so.
  * Where the machine's pip can, the containers must too (with the machine's CA bundle): a cell that
@@ -35,7 +36,7 @@ const installedChecks: CheckName[] = ["lint", "size-budget", "non-root", "oci-la
 const djangoEveryCheck = { "3.11": "slim-uwsgi/py3.11-pipenv-django", "3.13": "slim-gunicorn/py3.13-requirements-django" };
 const runs: Record<string, { cells: string[]; checks?: CheckName[] }> = {
   "every-check": { cells: ["caddy/caddy2-plugins", "slim-asgi/py3.13-granian-pyproject", ...Object.values(djangoEveryCheck), ...skippedHere] },
-  installed: { cells: ["slim-uwsgi/py3.13-pyproject-django", "slim-gunicorn/py3.11-requirements", "onbuild/py3.11-requirements", "onbuild/py3.13-pipenv"], checks: installedChecks },
+  installed: { cells: ["slim-uwsgi/py3.13-pyproject-django", "slim-gunicorn/py3.11-requirements", "onbuild/py3.11-requirements", "onbuild/py3.13-pipenv", "slim-asgi/py3.14-uvicorn-requirements"], checks: installedChecks },
 };
 const built = Object.values(runs).flatMap((run) => run.cells).filter((id) => !skippedHere.includes(id));
 

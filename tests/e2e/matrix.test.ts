@@ -13,21 +13,24 @@ const repo = resolve(import.meta.dirname, "..", "..");
  * reaches no registry. Beside it, each on a sample chosen so that together they build every
  * template on each Python version from each kind of source and run every check once per Python:
  * matrix-pypi.test.ts (PyPI and the Go module proxy; with foreign-apps.test.ts every check on Python 3.13,
- * and every check on the Django app on each Python; package-index.test.ts installs it from the local index),
- * onbuild.test.ts (the onbuild template here, on both Pythons) and hermetic-no-egress.test.ts
- * (slim-gunicorn on Python 3.13 here). The main job runs the whole cross-product.
+ * and every check on the Django app on 3.11 and 3.13; slim-asgi on 3.14; package-index.test.ts installs
+ * it from the local index), onbuild.test.ts (the onbuild template here, on each Python) and
+ * hermetic-no-egress.test.ts (slim-gunicorn on Python 3.13 here). The main job runs the whole
+ * cross-product.
  *
- * Two runs, to stay within CI's time: uWSGI and Uvicorn (the FastAPI app) on Python 3.11 and the proxy run every check their
- * manifests list; the other cells, which bring Python 3.13, Gunicorn and the other dependency
- * styles, run the checks that depend on those (--check): build, image, serving, cache and the
- * server's shutdown.
+ * Two runs, to stay within CI's time: uWSGI and Uvicorn (the FastAPI app) on Python 3.11, Gunicorn
+ * on Python 3.14 and the proxy run every check their manifests list; the other cells, which bring
+ * Python 3.13, uWSGI on 3.14 (pipenv: forky's index serves trixie's virtualenv, and psycopg2 is
+ * compiled on 3.14) and the other dependency styles, run the checks that depend on those (--check):
+ * build, image, serving, cache and the server's shutdown. Python 3.14 is each template built once
+ * in all the files, and every check on one cell, which is what it costs CI.
  */
-const everyCheck = ["slim-uwsgi/py3.11-requirements", "slim-asgi/py3.11-uvicorn-requirements", "caddy/caddy2"];
-const sampledChecks = ["slim-uwsgi/py3.13-pipenv", "slim-gunicorn/py3.11-pyproject"];
+const everyCheck = ["slim-uwsgi/py3.11-requirements", "slim-asgi/py3.11-uvicorn-requirements", "slim-gunicorn/py3.14-requirements", "caddy/caddy2"];
+const sampledChecks = ["slim-uwsgi/py3.13-pipenv", "slim-gunicorn/py3.11-pyproject", "slim-uwsgi/py3.14-pipenv-django"];
 const checksOfSampled: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "sigterm-graceful", "deps-layer-cached"];
 const built = [...everyCheck, ...sampledChecks];
 /** Cells that need a registry, the Go module proxy or PyPI (Granian); reported skip with their reason, never pass. */
-const skippedHere = ["alpine/py3.11-requirements", "alpine/py3.13-pipenv", "caddy/caddy2-plugins", "slim-asgi/py3.11-granian-requirements"];
+const skippedHere = ["alpine/py3.11-requirements", "alpine/py3.13-pipenv", "alpine/py3.14-pyproject", "caddy/caddy2-plugins", "slim-asgi/py3.11-granian-requirements", "slim-asgi/py3.14-granian-pipenv"];
 /** The sample app of each kind of app the templates serve. */
 const appDirs = { wsgi: join(repo, "sample-apps", "flask"), asgi: join(repo, "sample-apps", "fastapi"), django: join(repo, "sample-apps", "django") };
 
@@ -67,12 +70,14 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     for (const cell of cells.filter((c) => c.status !== "skip")) {
       expect(cell.sources, cell.id).toEqual(cell.dependencyStyle ? { baseImages: "stand-ins", pythonPackages: "local-index" } : { baseImages: "stand-ins" });
     }
-    // The two runs together: the every-check run is on Python 3.11, the sampled one brings 3.13.
+    // The two runs together: the every-check run is on Python 3.11 and 3.14, the sampled one brings 3.13.
     const standins = [result, sampled].flatMap((run) => run.report.localSources?.standins ?? []);
-    expect(standins.map((s) => s.official)).toEqual(expect.arrayContaining(["caddy:2.10", "postgres:17-trixie", "python:3.11-slim-bookworm", "python:3.13-slim-trixie"]));
+    expect(standins.map((s) => s.official)).toEqual(
+      expect.arrayContaining(["caddy:2.10", "postgres:17-trixie", "python:3.11-slim-bookworm", "python:3.13-slim-trixie", "python:3.14-slim-trixie"]),
+    );
     for (const standin of standins) expect(standin.image).toMatch(/^dockerize-python-standin-/);
     const suites = new Set([result, sampled].flatMap((run) => run.report.localSources?.packageIndexes.map((index) => index.suite) ?? []));
-    expect([...suites].sort()).toEqual(["bookworm", "trixie"]);
+    expect([...suites].sort()).toEqual(["bookworm", "forky", "trixie"]);
   });
 
   it.each(built)("%s passes every check its manifest lists", (id) => {
@@ -105,8 +110,8 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     expect(alone.report.cells.map((cell) => [cell.id, cell.status])).toEqual([["alpine/py3.13-requirements-django", "skip"]]);
   });
 
-  it("runs every check of the app templates on Python 3.11 (matrix-pypi and foreign-apps do on 3.13), and the proxy's", () => {
-    const ran = new Set(cells.filter((c) => c.python === "3.11" && c.status === "pass").flatMap((c) => c.checks.map((k) => k.name)));
+  it.each(["3.11", "3.14"])("runs every check of the app templates on Python %s (matrix-pypi and foreign-apps do on 3.13; onbuild.test onbuild-child), and the proxy's", (python) => {
+    const ran = new Set(cells.filter((c) => c.python === python && c.status === "pass").flatMap((c) => c.checks.map((k) => k.name)));
     expect([...ran].sort()).toEqual(["arbitrary-uid", "cap-drop-all", "compose-up", "data-survives-restart", "db-wait", "deps-layer-cached", "http-through-caddy", "lint", "no-secrets-in-image", "non-root", "oci-labels", "override-cmd", "password-special-chars", "proxy-upstream-down", "read-only-rootfs", "sigterm-graceful", "size-budget", "static-refresh"]);
     const proxyChecks = cells.find((c) => c.id === "caddy/caddy2")?.checks.map((k) => k.name);
     expect(proxyChecks?.sort()).toEqual(["caddy-http", "caddy-modules", "caddy-validate", "cap-drop-all", "lint", "non-root", "oci-labels", "proxy-upstream-down", "size-budget"]);
@@ -119,7 +124,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
       const statuses = Object.fromEntries(runtimeChecks.map((name) => [name, cell?.checks.find((check) => check.name === name)?.status]));
       expect(statuses, id).toEqual(Object.fromEntries(runtimeChecks.map((name) => [name, "pass"])));
     }
-    for (const [template, python] of [["slim-uwsgi", "3.11"], ["slim-uwsgi", "3.13"], ["slim-gunicorn", "3.11"]]) {
+    for (const [template, python] of [["slim-uwsgi", "3.11"], ["slim-uwsgi", "3.13"], ["slim-uwsgi", "3.14"], ["slim-gunicorn", "3.11"], ["slim-gunicorn", "3.14"]]) {
       const shutdown = cells.find((c) => c.template === template && c.python === python)?.checks.find((check) => check.name === "sigterm-graceful");
       expect(shutdown?.status, `${template} on Python ${python}`).toBe("pass");
     }
@@ -145,7 +150,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     const json = JSON.parse(await readFile(result.jsonFile, "utf8"));
     expect(json.cells).toHaveLength(everyCheck.length + skippedHere.length);
     const markdown = await readFile(result.markdownFile, "utf8");
-    for (const template of ["slim-uwsgi", "slim-asgi", "alpine", "caddy"]) expect(markdown).toContain(`## ${template} `);
+    for (const template of ["slim-uwsgi", "slim-asgi", "slim-gunicorn", "alpine", "caddy"]) expect(markdown).toContain(`## ${template} `);
     expect(markdown).not.toMatch(/INCOMPLETE/);
     expect(await readFile(sampled.markdownFile, "utf8")).toContain("## slim-gunicorn ");
   });

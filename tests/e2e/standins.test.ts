@@ -45,6 +45,7 @@ afterAll(removeLeftoverContainers);
 describe.each([
   { official: "python:3.11-slim-bookworm", version: "3.11.2", pip: "23.0.1" },
   { official: "python:3.13-slim-trixie", version: "3.13.5", pip: "25.1.1" },
+  { official: "python:3.14-slim-trixie", version: "3.14.8", pip: "26.2.2" },
 ])("the $official stand-in", ({ official, version, pip }) => {
   let image: string;
 

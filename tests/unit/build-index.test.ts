@@ -122,10 +122,11 @@ describe.skipIf(!python)("build_index.py (needs python3 >= 3.9 on this machine)"
     const groups = { $comment: "", flask: ["python3-flask", "python3-blinker", "python3-markupsafe"] };
     const withBorrow = (borrow: object) => ({ debianPackages: groups, borrow: { $comment: "", ...borrow } });
     // One python3 for all the calls: each start costs a few hundred milliseconds.
-    const [errors, trixie, bookworm, ...broken] = callBuildIndex([
+    const [errors, trixie, bookworm, forky, ...broken] = callBuildIndex([
       ["recipe_errors", recipe],
       ["borrowing", recipe, "trixie"],
       ["borrowing", recipe, "bookworm"],
+      ["borrowing", recipe, "forky"],
       ["recipe_errors", withBorrow({ bookworm: { from: "trixie", debianPackages: ["python3-flask", "python3-blinker"] } })],
       ["recipe_errors", withBorrow({ bookworm: { from: "bookworm", debianPackages: ["python3-flask"] } })],
       ["recipe_errors", withBorrow({ bookworm: { from: "trixie", debianPackages: ["python3-flask"] }, trixie: { from: "forky", debianPackages: ["python3-flask"] } })],
@@ -136,6 +137,7 @@ describe.skipIf(!python)("build_index.py (needs python3 >= 3.9 on this machine)"
     expect(errors).toEqual([]);
     expect(trixie).toBeNull();
     expect((bookworm as { from: string }).from).toBe("trixie");
+    expect((forky as { from: string }).from).toBe("trixie");
     expect(broken).toEqual([
       [],
       ["packages.json borrow.bookworm: a suite cannot borrow from itself"],
@@ -201,6 +203,7 @@ describe("lendingSuite (the harness's reading of packages.json)", () => {
     const recipe = JSON.parse(readFileSync(join(packageIndexRecipeDir, "packages.json"), "utf8")) as unknown;
     expect(lendingSuite(recipe, "bookworm")).toBe("trixie");
     expect(lendingSuite(recipe, "trixie")).toBe("trixie");
+    expect(lendingSuite(recipe, "forky")).toBe("trixie");
     expect(() => lendingSuite({ borrow: { bookworm: { from: "sid", debianPackages: [] } } }, "bookworm")).toThrow(/borrow\.bookworm\.from[\s\S]*Fix: correct packages\.json/);
   });
 });

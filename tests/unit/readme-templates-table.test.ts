@@ -17,7 +17,7 @@ describe("the README's table of templates", () => {
     const table = renderTemplatesTable(await discoverTemplates(join(repo, "templates")));
     for (const name of ["slim-uwsgi", "slim-gunicorn", "onbuild", "alpine", "caddy"]) expect(table).toContain(`| \`${name}\` `);
     expect(table).toContain("| caddy2, caddy2-plugins† |");
-    expect(table).toContain("| py3.11†, py3.13† |");
+    expect(table).toContain("| py3.11†, py3.13†, py3.14† |");
   });
 
   it("names the kinds of app each template serves (the sample apps its cells build), none for the proxy", async () => {

@@ -47,6 +47,7 @@ describe("the stand-in catalogue", () => {
     expect(standinCatalogue().map((spec) => `${spec.official} ${spec.recipe}`)).toEqual([
       "python:3.11-slim-bookworm python",
       "python:3.13-slim-trixie python",
+      "python:3.14-slim-trixie python",
       "postgres:17-trixie postgres",
       "caddy:2.10 caddy-source",
       "caddy:2.10 caddy",

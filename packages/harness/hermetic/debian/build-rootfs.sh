@@ -5,7 +5,7 @@
 # images, or every apt-get layer built on it would carry tens of MB of docs and caches.
 #
 # usage: build-rootfs.sh SUITE IMAGE
-#   SUITE  a Debian suite (bookworm, trixie)
+#   SUITE  a Debian suite (bookworm, trixie, forky: debianSuites in src/hermetic/debian-rootfs.ts)
 #   IMAGE  the local image name:tag to create (a stand-in name, never an official image's)
 set -euo pipefail
 
@@ -20,7 +20,12 @@ command -v debootstrap >/dev/null || { echo "error: debootstrap is missing; fix:
 rootfs=$(mktemp -d "${TMPDIR:-/tmp}/dockerize-python-rootfs-$suite.XXXXXX")
 trap 'rm -rf "$rootfs"' EXIT
 
-debootstrap --variant=minbase "$suite" "$rootfs" "$mirror" >&2 || { echo "error: debootstrap $suite from $mirror failed (log above); fix: check that the mirror answers, or set DEBIAN_MIRROR" >&2; exit 1; }
+# debootstrap knows a suite by a script of its name; one older than the suite (bookworm's 1.0.128
+# has no forky) bootstraps it with sid's, which is what newer debootstraps link every new suite to.
+script=/usr/share/debootstrap/scripts/$suite
+[[ -e $script ]] || script=/usr/share/debootstrap/scripts/sid
+
+debootstrap --variant=minbase "$suite" "$rootfs" "$mirror" "$script" >&2 || { echo "error: debootstrap $suite from $mirror failed (log above); fix: check that the mirror answers, or set DEBIAN_MIRROR" >&2; exit 1; }
 
 # The same exclusions and clean-up hooks as the official Debian slim images.
 cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'CFG'
@@ -48,12 +53,17 @@ APT::Install-Recommends "false";
 APT::Install-Suggests "false";
 CFG
 # The machine's own mirror, so that apt-get in a template reaches Debian as it does on the host.
+# Check-Valid-Until: no, because a mirror that is a snapshot keeps a testing suite's Release file
+# (forky's says Valid-Until a week after it was signed) long past that date, and apt then refuses
+# the whole suite. Stable suites' Release files carry no Valid-Until, so for them it changes
+# nothing. Signatures are still checked against Signed-By.
 cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<CFG
 Types: deb
 URIs: $mirror
 Suites: $suite $suite-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+Check-Valid-Until: no
 CFG
 rm -f "$rootfs/etc/apt/sources.list"
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/* "$rootfs"/var/log/*.log "$rootfs"/usr/share/doc/*/changelog*

@@ -355,8 +355,11 @@ def command_deb_src_sources() -> None:
     source = apt_source()
     suites = sorted({sdist_source_suite(s, suite) for s in load_recipe()["sdists"]})
     print(f"Types: deb-src\nURIs: {source['URIs']}\nSuites: {' '.join(suites)}\nComponents: main")
-    if "Signed-By" in source:
-        print(f"Signed-By: {source['Signed-By']}")
+    # Check-Valid-Until too: the rootfs's source turns it off for a snapshot mirror's testing suite
+    # (build-rootfs.sh says why), and the Sources indexes come from the same Release files.
+    for field in ("Signed-By", "Check-Valid-Until"):
+        if field in source:
+            print(f"{field}: {source[field]}")
 
 
 def source_paragraphs(suite: str, package: str) -> list[dict[str, str]]:

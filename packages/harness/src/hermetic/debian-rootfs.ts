@@ -8,7 +8,13 @@ export const hermeticRecipeDir = fileURLToPath(new URL("../../hermetic/", import
 
 const rootfsRecipe = `${hermeticRecipeDir}debian`;
 
-export type DebianSuite = "bookworm" | "trixie";
+/**
+ * The Debian suites hermetic mode builds on: the one list the stand-in catalogue and packages.json
+ * are checked against. A suite is data (build-rootfs.sh treats them all alike); adding one here is
+ * enough for its rootfs, and hermetic/standins.json then names what is built on it.
+ */
+export const debianSuites = ["bookworm", "trixie", "forky"] as const;
+export type DebianSuite = (typeof debianSuites)[number];
 
 export interface EnsuredImage {
   image: string;

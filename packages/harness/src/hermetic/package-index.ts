@@ -9,7 +9,7 @@ import { z } from "zod";
 import { BuildFailedError } from "../docker/build-image.ts";
 import { withEngineBuildLock } from "../docker/engine-build-lock.ts";
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
-import { type DebianSuite, ensureDebianRootfs, hermeticRecipeDir } from "./debian-rootfs.ts";
+import { type DebianSuite, debianSuites, ensureDebianRootfs, hermeticRecipeDir } from "./debian-rootfs.ts";
 import { hashRecipe } from "./recipe-hash.ts";
 
 /** The Dockerfile, build_index.py and packages.json (the one list of what the index serves). */
@@ -44,7 +44,7 @@ export interface PackageIndexListing {
 }
 
 /** The part of a packages.json "borrow" entry the harness reads: the lending suite (build_index.py checks the rest). */
-const borrowEntrySchema = z.object({ from: z.enum(["bookworm", "trixie"]) }).loose();
+const borrowEntrySchema = z.object({ from: z.enum(debianSuites) }).loose();
 
 /**
  * The suite whose rootfs lends `suite` the packages packages.json says it borrows, or `suite`
@@ -56,7 +56,7 @@ export function lendingSuite(recipe: unknown, suite: DebianSuite): DebianSuite {
   const parsed = borrowEntrySchema.safeParse(entry);
   if (!parsed.success) {
     throw new Error(
-      `${packageIndexRecipeDir}/packages.json: borrow.${suite}.from must name the lending suite, "bookworm" or "trixie" ` +
+      `${packageIndexRecipeDir}/packages.json: borrow.${suite}.from must name the lending suite, one of ${debianSuites.join(", ")} ` +
         `(${parsed.error.issues.map((issue) => issue.message).join("; ")}).\nFix: correct packages.json.`,
     );
   }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { buildImage } from "../docker/build-image.ts";
 import { imageExists } from "../docker/inspect-image.ts";
-import { type DebianSuite, type EnsuredImage, ensureDebianRootfs, hermeticRecipeDir } from "./debian-rootfs.ts";
+import { type DebianSuite, debianSuites, type EnsuredImage, ensureDebianRootfs, hermeticRecipeDir } from "./debian-rootfs.ts";
 import { hashRecipe } from "./recipe-hash.ts";
 import { ExplainedError } from "../explained-error.ts";
 
@@ -89,7 +89,7 @@ const officialRef = z
 const standinSpecSchema = z.strictObject({
   official: officialRef,
   recipe: z.enum(standinRecipes),
-  suite: z.enum(["bookworm", "trixie"]),
+  suite: z.enum(debianSuites),
   version: z.string().regex(/^\d+(\.\d+){0,2}$/, "a version such as 3.13.5, 2.6.2 or 17"),
   note: z.string().min(1),
   needs: z.array(z.enum(standinNeeds)).default([]),
