@@ -12,20 +12,21 @@ const repo = resolve(import.meta.dirname, "..", "..");
  * (--mode hermetic: stand-ins, the local package index, no Go modules), as on a machine that
  * reaches no registry. Beside it, each on a sample chosen so that together they build every
  * template on each Python version from each kind of source and run every check once per Python:
- * matrix-pypi.test.ts (PyPI and the Go module proxy; with foreign-apps.test.ts every check on Python 3.13,
- * and every check on the Django app on 3.11 and 3.13; slim-asgi on 3.14; package-index.test.ts installs
- * it from the local index), onbuild.test.ts (the onbuild template here, on each Python) and
- * hermetic-no-egress.test.ts (slim-gunicorn on Python 3.13 here). The main job runs the whole
+ * matrix-pypi.test.ts (PyPI and the Go module proxy; with foreign-apps.test.ts every check on Python
+ * 3.13; the Django app from PyPI on 3.11 and 3.13; slim-asgi on 3.14; package-index.test.ts installs
+ * each sample app from the local index), onbuild.test.ts (the onbuild template here, on each Python)
+ * and hermetic-no-egress.test.ts (slim-gunicorn on Python 3.13 here). The main job runs the whole
  * cross-product.
  *
- * Two runs, to stay within CI's time: uWSGI and Uvicorn (the FastAPI app) on Python 3.11, Gunicorn
- * on Python 3.14 and the proxy run every check their manifests list; the other cells, which bring
- * Python 3.13, uWSGI on 3.14 (pipenv: forky's index serves trixie's virtualenv, and psycopg2 is
- * compiled on 3.14) and the other dependency styles, run the checks that depend on those (--check):
- * build, image, serving, cache and the server's shutdown. Python 3.14 is each template built once
- * in all the files, and every check on one cell, which is what it costs CI.
+ * Two runs, to stay within CI's time: uWSGI (the Django app, psycopg2 from pipenv: the cell the
+ * manifests' rule gives Django) and Uvicorn (the FastAPI app) on Python 3.11, Gunicorn (the Flask
+ * app) on Python 3.14 and the proxy run every check their manifests list; the other cells, which
+ * bring Python 3.13, uWSGI on 3.14 (pipenv and Django: forky's index serves trixie's virtualenv, and
+ * psycopg2 is compiled on 3.14) and the other dependency styles, run the checks that depend on those
+ * (--check): build, image, serving, cache and the server's shutdown. Python 3.14 is each template
+ * built once in all the files, and every check on one cell, which is what it costs CI.
  */
-const everyCheck = ["slim-uwsgi/py3.11-requirements", "slim-asgi/py3.11-uvicorn-requirements", "slim-gunicorn/py3.14-requirements", "caddy/caddy2"];
+const everyCheck = ["slim-uwsgi/py3.11-pipenv-django", "slim-asgi/py3.11-uvicorn-requirements", "slim-gunicorn/py3.14-requirements", "caddy/caddy2"];
 const sampledChecks = ["slim-uwsgi/py3.13-pipenv", "slim-gunicorn/py3.11-pyproject", "slim-uwsgi/py3.14-pipenv-django"];
 const checksOfSampled: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "sigterm-graceful", "deps-layer-cached"];
 const built = [...everyCheck, ...sampledChecks];
@@ -117,9 +118,9 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     expect(proxyChecks?.sort()).toEqual(["caddy-http", "caddy-modules", "caddy-validate", "cap-drop-all", "lint", "non-root", "oci-labels", "proxy-upstream-down", "size-budget"]);
   });
 
-  it("runs the runtime checks on uWSGI and Uvicorn, and the graceful shutdown of uWSGI on each Python and of Gunicorn", () => {
+  it("runs the runtime checks on uWSGI (Django) and Uvicorn, and the graceful shutdown of uWSGI on each Python and of Gunicorn", () => {
     const runtimeChecks = ["sigterm-graceful", "db-wait", "password-special-chars", "override-cmd", "read-only-rootfs", "cap-drop-all", "arbitrary-uid", "proxy-upstream-down"];
-    for (const id of ["slim-uwsgi/py3.11-requirements", "slim-asgi/py3.11-uvicorn-requirements"]) {
+    for (const id of ["slim-uwsgi/py3.11-pipenv-django", "slim-asgi/py3.11-uvicorn-requirements"]) {
       const cell = cells.find((c) => c.id === id);
       const statuses = Object.fromEntries(runtimeChecks.map((name) => [name, cell?.checks.find((check) => check.name === name)?.status]));
       expect(statuses, id).toEqual(Object.fromEntries(runtimeChecks.map((name) => [name, "pass"])));
@@ -160,7 +161,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     const docker = (...args: string[]) => spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
     const labels = ["--label", "dockerize-python.test=matrix-entrypoint"];
 
-    it.each(["slim-uwsgi/py3.11-requirements", "slim-gunicorn/py3.11-pyproject"])(
+    it.each(["slim-uwsgi/py3.11-pipenv-django", "slim-gunicorn/py3.11-pyproject"])(
       "%s: a failing prestart hook stops the container with its exit code, its output in the log",
       (id) => {
         const run = docker("run", "--rm", ...labels, "-e", "DB_WAIT_TIMEOUT=0", "-e", "PRESTART_CMD=echo prestart-hook-ran; exit 7", imageOf(id));
