@@ -21,8 +21,8 @@ const repo = resolve(import.meta.dirname, "..", "..");
  * seconds, so that the stack stays up long enough to be interrupted on a warm cache.
  */
 const template = "dp-h5c-slim-uwsgi";
-const cellId = `${template}/py3.13-requirements`;
-const cellImage = `dockerize-python-cell/${template}:py3.13-requirements`;
+const cellId = `${template}/py3.11-requirements`;
+const cellImage = `dockerize-python-cell/${template}:py3.11-requirements`;
 const runLabel = "dockerize-python.run";
 /** How long the test app's `/` takes: under http-through-caddy's 10 s wait for it. */
 const slowPageSeconds = 7;
@@ -129,7 +129,7 @@ describe("a build step that fails", () => {
     expect(result.stderr).toMatch(new RegExp(`\\[1/1\\] ${cellId} ❌ fail in .*: Building ${cellImage} failed at step \\[builder \\d+/\\d+\\] RUN .*install-dependencies.* \\(Dockerfile:\\d+\\)\\.`));
     expect(result.stderr).toContain("    ERROR: No matching distribution found for no-such-package-dp-h5c==9.9");
     expect(result.stderr).toMatch(/^ {4}\s*\d+ \| >>> RUN /m);
-    expect(result.stderr).toContain(`    Full build log: ${join(reportDir, "logs", `${template}--py3.13-requirements.log`)}`);
+    expect(result.stderr).toContain(`    Full build log: ${join(reportDir, "logs", `${template}--py3.11-requirements.log`)}`);
     expect(result.stderr).toContain("    Fix: correct what the step's output above names");
     expect(result.stderr).not.toMatch(/Failed to build image|unexpected error/);
     expect(result.stdout).toContain(`Failed: ${cellId}.`);

@@ -123,7 +123,11 @@ describe.skipIf(reachable !== true)(`matrix on PyPI and the Go module proxy (--m
     const detail = cells.find((c) => c.id === djangoCells["3.11"])?.checks.find((c) => c.name === "compose-up")?.detail ?? "";
     const [, cached, runs] = detail.match(/its build took (\d+) of (\d+) RUN steps from the cache/) ?? [];
     expect(Number(runs), detail).toBeGreaterThan(0);
-    expect(cached, detail).toBe(runs);
+    // Every step but the Django app's static files, which the proxy copies from the app image compose
+    // has just built (a new image, so a new mount): that one step runs by design.
+    const ran = detail.match(/; ran: ([^)]*)/)?.[1]?.split(", ") ?? [];
+    expect(ran.every((stage) => stage.includes("static-collected")), detail).toBe(true);
+    expect(Number(cached) + ran.length, detail).toBe(Number(runs));
   });
 
   it("still proves psycopg2 through the pipenv style", () => {

@@ -31,6 +31,8 @@ let registry: LocalRegistry;
 let published: PublishBaseImageResult;
 let leftLocally: string[];
 let environment: BuildEnvironment | undefined;
+/** The Pythons of the onbuild manifest, in its order: publish-image pushes one image each. */
+let manifestPythons: string[];
 const children = new Map<string, { built: BuiltImage; facts: ImageFacts }>();
 
 beforeAll(async () => {
@@ -44,6 +46,7 @@ beforeAll(async () => {
   // the base's triggers install its dependencies from the hermetic package index.
   const template = await loadTemplate(join(repo, "templates", "onbuild"));
   const pythonImages = template.manifest.variants.map((variant) => variant.baseImages.PYTHON_IMAGE!);
+  manifestPythons = template.manifest.variants.map((variant) => variant.python!);
   environment = await prepareBuildEnvironment("hermetic", [{ images: pythonImages }], () => {});
   const stageDir = await stageApp(join(repo, "sample-apps", "flask"), [template.filesDir], `${id}-publish-child`);
   await keepOnlyDependencyStyle(stageDir, "requirements", join(repo, "sample-apps", "flask"));
@@ -77,7 +80,8 @@ describe("publish-image onbuild", () => {
     expect(published.version).toBe(version);
     expect(published.sources.baseImages.kind).toBe("stand-ins");
     expect(published.sources.pythonPackages.kind).toBe("local-index");
-    expect(published.images.map((image) => image.python)).toEqual(["3.11", "3.13"]);
+    expect(published.images.map((image) => image.python)).toEqual(manifestPythons);
+    expect(manifestPythons.length).toBeGreaterThan(1);
     for (const image of published.images) {
       expect(image.refs).toEqual([`${image.python}`, `${image.python}-${version}`, `${image.python}-${major}`].map((tag) => `${registry.host}/dockerize-python/onbuild:${tag}`));
       expect(image.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -116,7 +120,8 @@ describe("publish-image onbuild", () => {
   });
 
   it("builds a one-line child FROM each pushed tag, pulled from the registry by the digest it reported", () => {
-    expect(children.size).toBe(6);
+    // Three tags per Python.
+    expect(children.size).toBe(3 * manifestPythons.length);
     for (const image of published.images) {
       for (const ref of image.refs) {
         const child = children.get(ref)!;
