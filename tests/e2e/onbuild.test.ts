@@ -104,7 +104,7 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     const pulled = throughTriggers
       .filter((id) => id.startsWith("onbuild/py3.13-"))
       .map((id) => result.report.cells.find((c) => c.id === id)?.checks.find((c) => c.name === "onbuild-child")?.detail.match(/pulled (\S+)/)?.[1]);
-    expect(pulled).toHaveLength(2);
+    expect(pulled).toHaveLength(3);
     expect(new Set(pulled).size, pulled.join(", ")).toBe(1);
   });
 
