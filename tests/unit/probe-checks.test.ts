@@ -106,7 +106,7 @@ describe("the checks that know the app serves by its probe", () => {
     const compose = { file: "compose.yaml", env: {} };
     expect(await composeUp({ compose, composeProject: async () => project, probe: probe("/healthz") })).toEqual({
       status: "pass",
-      detail: "up in 12.3 s (app healthy, caddy running; its build took 2 of 3 RUN steps from the cache); GET /healthz -> 404 (any answer below 500: the app serves)",
+      detail: "up in 12.3 s (app healthy, caddy running; its build took 2 of 3 RUN steps from the cache; ran: [app runtime]); GET /healthz -> 404 (any answer below 500: the app serves)",
     });
     expect((await composeUp({ compose, composeProject: async () => project, probe: probe("/broken") })).detail).toBe(
       "compose is up, but on the published port GET /broken answered 500, not any answer below 500: boom",
