@@ -21,6 +21,16 @@ type OnbuildChildNeeds = Pick<
 >;
 
 /**
+ * The variant a cell's base is tagged by (py3.13), as a user tags the base by Python: the cell id's
+ * style and kind of app (`<template>/<variant>-<style>[-<kind>]`, see expandMatrix) are the child's,
+ * not the base's.
+ */
+export function baseVariantOf(cellId: string, dependencyStyle: string | null | undefined): string {
+  const cellName = cellId.split("/").pop()!;
+  return dependencyStyle ? cellName.replace(new RegExp(`-${dependencyStyle}(-[a-z]+)?$`), "") : cellName;
+}
+
+/**
  * The cell's Dockerfile declares ONBUILD triggers; this proves the base works as users take it:
  * its trigger stage is pushed to a real registry (CNCF distribution, on 127.0.0.1; once a run for
  * each base image, which the cells of one Python share), the local tag is removed, a two-line child
@@ -38,9 +48,7 @@ export const onbuildChild: Check<OnbuildChildNeeds> = async (context) => {
   const standins = context.baseImageSource === "stand-ins";
   const args = declaredBuildArgs(context.buildArgs, declaredArgs(found.text));
   const childArgs = declaredBuildArgs(context.buildArgs, triggerArgs(found.text));
-  // Tagged by variant (py3.13), as a user tags the base by Python: the style is the child's, not the base's.
-  const cellName = context.cellId.split("/").pop()!;
-  const variant = context.dependencyStyle ? cellName.replace(new RegExp(`-${context.dependencyStyle}$`), "") : cellName;
+  const variant = baseVariantOf(context.cellId, context.dependencyStyle);
   const baseTag = `${context.image}-onbuild-base`;
   const childTag = `${context.image}-onbuild-child`;
 
