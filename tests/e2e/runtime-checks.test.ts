@@ -350,6 +350,7 @@ describe("the other checks of a built cell, on these images and on fixtures brok
       secretFiles: {},
       baseImageSource: "stand-ins",
       dependencyStyle: "requirements",
+      variantId: "py3.13",
       expectedUser: appUser,
       stack: sharedStack,
       probe: sampleAppProbe,

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { baseVariantOf, onbuildChild } from "../../packages/harness/src/checks/onbuild-child.ts";
+import { onbuildChild } from "../../packages/harness/src/checks/onbuild-child.ts";
 import { sampleAppProbe } from "../../packages/harness/src/matrix/run-matrix.ts";
 import { newRunIdentity } from "../../packages/harness/src/stack/run-labels.ts";
 
@@ -23,6 +23,7 @@ describe("onbuild-child", () => {
       secretFiles: {},
       baseImageSource: "registry",
       dependencyStyle: "requirements",
+      variantId: "py3.13",
       expectedUser: { uid: 10001, gid: 10001 },
       stack: () => Promise.reject(new Error("not expected: the stack, with no base to build")),
       probe: sampleAppProbe,
@@ -30,12 +31,5 @@ describe("onbuild-child", () => {
     });
     expect(outcome.status).toBe("fail");
     expect(outcome.detail).toMatch(/^no Dockerfile under docker\/ in the staged app declares ONBUILD triggers in a named stage$/);
-  });
-
-  it("tags the base by the cell's variant, never by its style or kind of app", () => {
-    expect(baseVariantOf("onbuild/py3.13-requirements", "requirements")).toBe("py3.13");
-    expect(baseVariantOf("onbuild/py3.13-requirements-django", "requirements")).toBe("py3.13");
-    expect(baseVariantOf("onbuild/py3.14-pipenv-django", "pipenv")).toBe("py3.14");
-    expect(baseVariantOf("onbuild/py3.13", null)).toBe("py3.13");
   });
 });

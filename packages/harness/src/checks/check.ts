@@ -76,6 +76,8 @@ export interface CheckContext {
    * that style's files (and, for pipenv, a Pipfile.lock made against this run's index). Null otherwise.
    */
   dependencyStyle: DependencyStyle | null;
+  /** The cell's variant (its manifest id, py3.13): what the onbuild base is tagged by. */
+  variantId: string;
   /**
    * An image with a `caddy` binary, to validate Caddyfiles without building anything: the proxy
    * template's base image as this run resolved it (the stand-in in hermetic mode). A built proxy

@@ -17,18 +17,8 @@ const childDockerfile = "docker/onbuild-child.Dockerfile";
 
 type OnbuildChildNeeds = Pick<
   CheckContext,
-  "cellId" | "run" | "image" | "stageDir" | "buildArgs" | "secretFiles" | "baseImageSource" | "dependencyStyle" | "expectedUser" | "stack" | "probe" | "log"
+  "cellId" | "run" | "image" | "stageDir" | "buildArgs" | "secretFiles" | "baseImageSource" | "dependencyStyle" | "variantId" | "expectedUser" | "stack" | "probe" | "log"
 >;
-
-/**
- * The variant a cell's base is tagged by (py3.13), as a user tags the base by Python: the cell id's
- * style and kind of app (`<template>/<variant>-<style>[-<kind>]`, see expandMatrix) are the child's,
- * not the base's.
- */
-export function baseVariantOf(cellId: string, dependencyStyle: string | null | undefined): string {
-  const cellName = cellId.split("/").pop()!;
-  return dependencyStyle ? cellName.replace(new RegExp(`-${dependencyStyle}(-[a-z]+)?$`), "") : cellName;
-}
 
 /**
  * The cell's Dockerfile declares ONBUILD triggers; this proves the base works as users take it:
@@ -48,7 +38,8 @@ export const onbuildChild: Check<OnbuildChildNeeds> = async (context) => {
   const standins = context.baseImageSource === "stand-ins";
   const args = declaredBuildArgs(context.buildArgs, declaredArgs(found.text));
   const childArgs = declaredBuildArgs(context.buildArgs, triggerArgs(found.text));
-  const variant = baseVariantOf(context.cellId, context.dependencyStyle);
+  // Tagged by variant (py3.13), as a user tags the base by Python: the style and the kind of app are the child's, not the base's.
+  const variant = context.variantId;
   const baseTag = `${context.image}-onbuild-base`;
   const childTag = `${context.image}-onbuild-child`;
 

@@ -63,6 +63,7 @@ export function checkContext(cell: CellToVerify, staticContext: StaticCheckConte
     secretFiles: built.image.secretFiles,
     baseImageSource: options.environment.sources.baseImages.kind,
     dependencyStyle: cell.dependencyStyle,
+    variantId: cell.variant.id,
     rebuild: built.image.rebuild,
     cellBuild: { log: built.image.log, marked: built.image.marked },
     stack: () => built.stack.get(),
