@@ -70,8 +70,7 @@ export const noSecretsInImage: Check<
     // The layers were searched when first built (see secretFreeLayersFile); what this build alone
     // could have shown a secret in is its log, and the build cache records.
     context.log("searching the build log and cache records (every layer is one proven earlier)");
-    const cache = (await runDocker(["buildx", "du", "--verbose"])).stdout;
-    const sightings = [...textSightings(cache, marked.needles, "the build cache records (docker buildx du --verbose)"), ...textSightings(context.cellBuild.log, marked.needles, "the build log")];
+    const { cache, sightings } = await searchCacheAndLog(marked.needles, context.cellBuild.log);
     if (sightings.length) return leaked(sightings);
     return pass(
       `nothing built again: every one of the image's ${context.facts.layers.length} layers is, byte for byte (its diffID), a layer of an image built earlier on this machine ` +
@@ -151,18 +150,23 @@ function mountingSteps(steps: readonly BuildStep[]): BuildStep[] {
  */
 async function searchBuilt(image: string, needles: readonly Needle[], log: string, mounting: readonly { stage: string }[], how: string): Promise<CheckOutcome> {
   const searched = await searchSavedImage(image, needles);
-  const cache = (await runDocker(["buildx", "du", "--verbose"])).stdout;
-  const sightings: Sighting[] = [
-    ...searched.sightings,
-    ...textSightings(cache, needles, "the build cache records (docker buildx du --verbose)"),
-    ...textSightings(log, needles, "the build log"),
-  ];
+  const { cache, sightings: elsewhere } = await searchCacheAndLog(needles, log);
+  const sightings: Sighting[] = [...searched.sightings, ...elsewhere];
   if (sightings.length) return leaked(sightings);
   return pass(
     `${how} into ${mounting.length} RUN step(s) that ran uncached (${mounting.map((step) => step.stage || "trigger").join(", ")}); ` +
       `not found in ${searched.layers} layers (${searched.files} files, ${(searched.bytes / 1e6).toFixed(0)} MB), the image config, its ${searched.historyEntries} history entries, ` +
       `${cacheRecords(cache)} build cache records or the build log`,
   );
+}
+
+/** The needles in the build cache records (`docker buildx du --verbose`, returned as `cache`) and in the build's log. */
+async function searchCacheAndLog(needles: readonly Needle[], log: string): Promise<{ cache: string; sightings: Sighting[] }> {
+  const cache = (await runDocker(["buildx", "du", "--verbose"])).stdout;
+  return {
+    cache,
+    sightings: [...textSightings(cache, needles, "the build cache records (docker buildx du --verbose)"), ...textSightings(log, needles, "the build log")],
+  };
 }
 
 function leaked(sightings: readonly Sighting[]): CheckOutcome {
