@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { engineFailedToStartStep, findFailedStep } from "../../packages/harness/src/docker/build-image.ts";
+import { buildAgainMarker, engineFailedToStartStep, findFailedStep } from "../../packages/harness/src/docker/build-image.ts";
 import { judgeRebuild, parseSteps } from "../../packages/harness/src/checks/deps-layer-cached.ts";
 
 // Real BuildKit plain-progress output, trimmed.
@@ -69,6 +69,38 @@ describe("parseSteps", () => {
       { stage: "ONBUILD trigger", instruction: "RUN set -eux; pip install -r requirements.txt", cached: true },
       { stage: "ONBUILD trigger", instruction: "COPY . /app", cached: false },
     ]);
+  });
+
+  it("reads a build that ran again after the engine failed to start a step as one build: a step ran when either attempt ran it", () => {
+    // The first attempt copied the code and linked the folders, then runc could not start
+    // collect-static; the second took those two from the cache and ran collect-static.
+    const log = `#5 [app 6/9] RUN pip install -r requirements.txt
+#5 CACHED
+#6 [app 7/9] COPY . /app
+#6 DONE 0.1s
+#7 [app 8/9] RUN link-writable-dirs
+#7 DONE 0.4s
+#8 [app 9/9] RUN collect-static
+#8 ERROR: runc run failed: unable to start container process: waiting for init preliminary setup: read init-p: connection reset by peer
+${buildAgainMarker} (runc: read init-p: connection reset by peer), not the step's own failure; building again, once
+#5 [app 6/9] RUN pip install -r requirements.txt
+#5 CACHED
+#6 [app 7/9] COPY . /app
+#6 CACHED
+#7 [app 8/9] RUN link-writable-dirs
+#7 CACHED
+#8 [app 9/9] RUN collect-static
+#8 DONE 1.2s`;
+    const steps = parseSteps(log);
+    expect(steps).toEqual([
+      { stage: "app", instruction: "RUN pip install -r requirements.txt", cached: true },
+      { stage: "app", instruction: "COPY . /app", cached: false },
+      { stage: "app", instruction: "RUN link-writable-dirs", cached: false },
+      { stage: "app", instruction: "RUN collect-static", cached: false },
+    ]);
+    // What deps-layer-cached made of the second attempt alone (seen on a loaded machine): no COPY re-run.
+    expect(judgeRebuild(steps, { changedFile: "manage.py", seconds: 3, stepsAfterCode: ["link-writable-dirs", "collect-static"] }).status).toBe("pass");
+    expect(judgeRebuild(parseSteps(log.split(buildAgainMarker)[1]!), { changedFile: "manage.py", seconds: 3, stepsAfterCode: ["link-writable-dirs", "collect-static"] }).status).toBe("fail");
   });
 });
 

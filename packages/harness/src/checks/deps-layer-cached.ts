@@ -1,5 +1,6 @@
 import { appendFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { buildAgainMarker } from "../docker/build-image.ts";
 import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
 /**
@@ -52,11 +53,39 @@ export interface BuildStep {
   cached: boolean;
 }
 
-/** Reads BuildKit's plain progress: `#N [stage i/n] INSTRUCTION` headers and `#N CACHED` lines. */
+/**
+ * Reads BuildKit's plain progress: `#N [stage i/n] INSTRUCTION` headers and `#N CACHED` lines. A
+ * build that ran again after the engine failed to start a step (buildAgainMarker) is read as one:
+ * a step ran when it ran in either attempt (the second takes what the first finished from the cache).
+ */
 export function parseSteps(log: string): BuildStep[] {
+  const attempts: string[][] = [[]];
+  for (const line of log.split("\n")) {
+    if (line.startsWith(buildAgainMarker)) attempts.push([]);
+    else attempts.at(-1)!.push(line);
+  }
+  const [steps, ...again] = attempts.map(parseAttempt);
+  if (!steps) return [];
+  for (const attempt of again) {
+    const matched = new Set<BuildStep>();
+    for (const step of attempt) {
+      const same = steps.find((known) => !matched.has(known) && known.stage === step.stage && known.instruction === step.instruction);
+      if (!same) {
+        steps.push(step);
+        continue;
+      }
+      matched.add(same);
+      same.cached &&= step.cached;
+    }
+  }
+  return steps;
+}
+
+/** The steps of one attempt's log lines. */
+function parseAttempt(lines: readonly string[]): BuildStep[] {
   const steps = new Map<string, BuildStep>();
   const cached = new Set<string>();
-  for (const line of log.split("\n")) {
+  for (const line of lines) {
     // An unnamed single stage prints `[2/6]`, a named one `[builder 2/6]`.
     const header = line.match(/^#(\d+) \[(?:(.+?) )?\d+\/\d+\] (.*)$/);
     if (header) steps.set(header[1]!, { stage: header[2] ?? "", instruction: header[3]!, cached: false });

@@ -35,9 +35,16 @@ export interface BuiltImage {
   seconds: number;
   /** How long it waited for other builds on the engine first (see withEngineBuildLock). */
   waitedSeconds: number;
-  /** The whole plain-progress log. */
+  /**
+   * The whole plain-progress log: when the engine could not start a step and the build ran again
+   * (buildWhileLocked), both attempts' logs, the second after a line that starts with
+   * `buildAgainMarker` (each attempt numbers its steps from #1; parseSteps reads them as one build).
+   */
   log: string;
 }
+
+/** The line between two attempts of one build in BuiltImage.log begins with this. */
+export const buildAgainMarker = "[dockerize-python] the engine could not start a build step's container";
 
 /** A build step failed. The message names the step and shows the end of its own log. */
 export class BuildFailedError extends ExplainedError {
@@ -100,16 +107,21 @@ export async function buildImage(request: BuildImageRequest): Promise<BuiltImage
 /** The build itself, the engine's build lock held; one more attempt when runc could not start a step's container. */
 async function buildWhileLocked(request: BuildImageRequest, args: readonly string[], onLine: (line: string) => void, waitedSeconds: number): Promise<BuiltImage> {
   const started = performance.now();
+  // The earlier attempt's log: the steps it ran do not run again (they come from the cache), and a
+  // check that reads the log (which steps ran, where a secret went) must see them.
+  let before = "";
   for (let attempt = 1; ; attempt += 1) {
     try {
       const output = await runDocker(args, { onLine, signal: request.signal });
-      return { tag: request.tag, seconds: (performance.now() - started) / 1000, waitedSeconds, log: output.stderr + output.stdout };
+      return { tag: request.tag, seconds: (performance.now() - started) / 1000, waitedSeconds, log: before + output.stderr + output.stdout };
     } catch (error) {
       if (!(error instanceof DockerCommandError)) throw error;
       const log = error.output.stderr + error.output.stdout;
       const startFailure = attempt === 1 && !request.signal?.aborted ? engineFailedToStartStep(log) : undefined;
       if (startFailure) {
-        onLine(`[dockerize-python] the engine could not start a build step's container (runc: ${startFailure}), not the step's own failure; building again, once`);
+        const again = `${buildAgainMarker} (runc: ${startFailure}), not the step's own failure; building again, once`;
+        onLine(again);
+        before = `${log}\n${again}\n`;
         continue;
       }
       throw new BuildFailedError(request.tag, log, request.logFile);
