@@ -7,7 +7,9 @@ export default defineConfig({
   test: {
     projects: [
       {
-        test: { name: "unit", include: ["unit/**/*.test.ts"] },
+        // Some unit tests start the built CLI or ShellCheck (a second or two each): on a busy 2-core
+        // machine (load 7-8) those passed 5 s, vitest's default, and failed as timeouts.
+        test: { name: "unit", include: ["unit/**/*.test.ts"], testTimeout: 30_000 },
       },
       {
         test: {
