@@ -18,18 +18,26 @@ const repo = resolve(import.meta.dirname, "..", "..");
  * and hermetic-no-egress.test.ts (slim-gunicorn on Python 3.13 here). The main job runs the whole
  * cross-product.
  *
- * Two runs, to stay within CI's time: uWSGI (the Django app, psycopg2 from pipenv: the cell the
- * manifests' rule gives Django) and Uvicorn (the FastAPI app) on Python 3.11, Gunicorn (the Flask
- * app) on Python 3.14 and the proxy run every check their manifests list; the other cells, which
- * bring Python 3.13, uWSGI on 3.14 (pipenv and Django: forky's index serves trixie's virtualenv, and
- * psycopg2 is compiled on 3.14) and the other dependency styles, run the checks that depend on those
- * (--check): build, image, serving, cache and the server's shutdown. Python 3.14 is each template
- * built once in all the files, and every check on one cell, which is what it costs CI.
+ * Three runs, to stay within CI's time: uWSGI (the Django app, psycopg2 from pipenv: the cell the
+ * manifests' rule gives Django) on Python 3.11, Gunicorn (the Flask app) on Python 3.14 and the
+ * proxy run every check their manifests list; Uvicorn (the FastAPI app) on 3.11 runs the checks that
+ * depend on its server (--check: build, image, serving, cache, and the runtime checks: shutdown,
+ * database wait, password, read-only root, any uid, no capabilities, upstream down), not the compose
+ * project's, which slim-asgi shares with the WSGI templates (its compose checks run on 3.13 in
+ * new-verify-apps.test.ts); the other cells, which bring Python 3.13, uWSGI on 3.14 (pipenv and
+ * Django: forky's index serves trixie's virtualenv, and psycopg2 is compiled on 3.14) and the other
+ * dependency styles, run the checks that depend on those: build, image, serving, cache and the
+ * server's shutdown. Python 3.14 is each template built once in all the files, and every check on
+ * one cell, which is what it costs CI.
  */
-const everyCheck = ["slim-uwsgi/py3.11-pipenv-django", "slim-asgi/py3.11-uvicorn-requirements", "slim-gunicorn/py3.14-requirements", "caddy/caddy2"];
+const everyCheck = ["slim-uwsgi/py3.11-pipenv-django", "slim-gunicorn/py3.14-requirements", "caddy/caddy2"];
 const sampledChecks = ["slim-uwsgi/py3.13-pipenv", "slim-gunicorn/py3.11-pyproject", "slim-uwsgi/py3.14-pipenv-django"];
 const checksOfSampled: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "sigterm-graceful", "deps-layer-cached"];
-const built = [...everyCheck, ...sampledChecks];
+/** The checks whose outcome depends on the app server: its runtime checks beside the sampled ones. */
+const serverCells = ["slim-asgi/py3.11-uvicorn-requirements"];
+const runtimeChecks: CheckName[] = ["sigterm-graceful", "db-wait", "password-special-chars", "override-cmd", "read-only-rootfs", "cap-drop-all", "arbitrary-uid", "proxy-upstream-down"];
+const checksOfServer: CheckName[] = [...new Set([...checksOfSampled, ...runtimeChecks])];
+const built = [...everyCheck, ...sampledChecks, ...serverCells];
 /** Cells that need a registry, the Go module proxy or PyPI (Granian); reported skip with their reason, never pass. */
 const skippedHere = ["alpine/py3.11-requirements", "alpine/py3.13-pipenv", "alpine/py3.14-pyproject", "caddy/caddy2-plugins", "slim-asgi/py3.11-granian-requirements", "slim-asgi/py3.14-granian-pipenv"];
 /** The sample app of each kind of app the templates serve. */
@@ -41,6 +49,8 @@ describe("matrix in hermetic mode: every template, check and dependency style on
   let result: MatrixRunResult;
   /** The run of `checksOfSampled` on `sampledChecks`. */
   let sampled: MatrixRunResult;
+  /** The run of `checksOfServer` on `serverCells`. */
+  let server: MatrixRunResult;
   let cells: CellReport[];
   const events: string[] = [];
 
@@ -53,7 +63,8 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     };
     result = await runMatrix({ ...common, reportDir: join(reportDir, "every-check"), cells: [...everyCheck, ...skippedHere] }, progress);
     sampled = await runMatrix({ ...common, reportDir: join(reportDir, "sampled"), cells: sampledChecks, checks: checksOfSampled }, progress);
-    cells = [...result.report.cells, ...sampled.report.cells];
+    server = await runMatrix({ ...common, reportDir: join(reportDir, "server"), cells: serverCells, checks: checksOfServer }, progress);
+    cells = [...result.report.cells, ...sampled.report.cells, ...server.report.cells];
   });
 
   afterAll(async () => {
@@ -119,7 +130,6 @@ describe("matrix in hermetic mode: every template, check and dependency style on
   });
 
   it("runs the runtime checks on uWSGI (Django) and Uvicorn, and the graceful shutdown of uWSGI on each Python and of Gunicorn", () => {
-    const runtimeChecks = ["sigterm-graceful", "db-wait", "password-special-chars", "override-cmd", "read-only-rootfs", "cap-drop-all", "arbitrary-uid", "proxy-upstream-down"];
     for (const id of ["slim-uwsgi/py3.11-pipenv-django", "slim-asgi/py3.11-uvicorn-requirements"]) {
       const cell = cells.find((c) => c.id === id);
       const statuses = Object.fromEntries(runtimeChecks.map((name) => [name, cell?.checks.find((check) => check.name === name)?.status]));
