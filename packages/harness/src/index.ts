@@ -9,6 +9,15 @@ export { discoverTemplates, NoTemplatesError, selectTemplates, UnknownTemplateEr
 export { type LoadedTemplate, loadTemplate } from "./manifest/load-manifest.ts";
 export { ManifestError, type ManifestProblem } from "./manifest/manifest-error.ts";
 export {
+  digestOf,
+  formatImageReference,
+  type ImageReference,
+  imageReferenceProblem,
+  InvalidImageReferenceError,
+  parseImageReference,
+  withoutDigest,
+} from "./manifest/image-reference.ts";
+export {
   type BuildArg,
   buildArgRoles,
   type CheckName,
@@ -77,7 +86,7 @@ export { buildImage, type BuildImageRequest, type BuiltImage } from "./docker/bu
 export { type ImageFacts, inspectImage } from "./docker/inspect-image.ts";
 export { type CellSources, describeCellSources, describeSources, type RequestedMode, requestedModes, sourceLabels, type Sources } from "./sources/sources.ts";
 export type { BuildEnvironment } from "./sources/build-environment.ts";
-export { type ImageDemand, prepareBuildEnvironment } from "./sources/prepare-build-environment.ts";
+export { type ImageDemand, prepareBuildEnvironment, standinCannotHonourDigest } from "./sources/prepare-build-environment.ts";
 export { stageApp } from "./staging/stage-app.ts";
 export { keepOnlyDependencyStyle } from "./staging/dependency-files.ts";
 export { resolvedBuildArgs, trustSecrets } from "./matrix/cell-build-args.ts";
