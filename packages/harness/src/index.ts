@@ -8,6 +8,10 @@ export { AppDirNotFoundError, assertAppDependencyFiles, MissingDependencyFileErr
 export { discoverTemplates, NoTemplatesError, selectTemplates, UnknownTemplateError } from "./manifest/discover-templates.ts";
 export { type LoadedTemplate, loadTemplate } from "./manifest/load-manifest.ts";
 export { ManifestError, type ManifestProblem } from "./manifest/manifest-error.ts";
+export { type BaseImageProposal, type BaseImageUse, baseImageUses, proposeBaseUpdates } from "./base-updates/propose-base-updates.ts";
+export { NoDefaultRegistryError } from "./base-updates/registry-for-reference.ts";
+export { newerReleaseTag, newestPatchTag } from "./base-updates/tag-lines.ts";
+export { writeBaseUpdates, type WrittenBaseUpdates } from "./base-updates/write-base-updates.ts";
 export {
   digestOf,
   formatImageReference,
