@@ -20,6 +20,7 @@ describe("Dockerfile lint rules", () => {
     ["broken-shell-form.Dockerfile", "exec-form-command"],
     ["broken-latest.Dockerfile", "pinned-base-image"],
     ["broken-untagged-arg.Dockerfile", "pinned-base-image"],
+    ["broken-short-digest.Dockerfile", "pinned-base-image"],
     ["broken-secret-arg.Dockerfile", "no-secret-names"],
     ["broken-credentials-url.Dockerfile", "no-secret-names"],
     ["broken-secret-file.Dockerfile", "no-secret-files"],

@@ -8,6 +8,19 @@ export { AppDirNotFoundError, assertAppDependencyFiles, MissingDependencyFileErr
 export { discoverTemplates, NoTemplatesError, selectTemplates, UnknownTemplateError } from "./manifest/discover-templates.ts";
 export { type LoadedTemplate, loadTemplate } from "./manifest/load-manifest.ts";
 export { ManifestError, type ManifestProblem } from "./manifest/manifest-error.ts";
+export { type BaseImageProposal, type BaseImageUse, baseImageUses, proposeBaseUpdates } from "./base-updates/propose-base-updates.ts";
+export { NoDefaultRegistryError } from "./base-updates/registry-for-reference.ts";
+export { newerReleaseTag, newestPatchTag } from "./base-updates/tag-lines.ts";
+export { writeBaseUpdates, type WrittenBaseUpdates } from "./base-updates/write-base-updates.ts";
+export {
+  digestOf,
+  formatImageReference,
+  type ImageReference,
+  imageReferenceProblem,
+  InvalidImageReferenceError,
+  parseImageReference,
+  withoutDigest,
+} from "./manifest/image-reference.ts";
 export {
   type BuildArg,
   buildArgRoles,
@@ -77,7 +90,7 @@ export { buildImage, type BuildImageRequest, type BuiltImage } from "./docker/bu
 export { type ImageFacts, inspectImage } from "./docker/inspect-image.ts";
 export { type CellSources, describeCellSources, describeSources, type RequestedMode, requestedModes, sourceLabels, type Sources } from "./sources/sources.ts";
 export type { BuildEnvironment } from "./sources/build-environment.ts";
-export { type ImageDemand, prepareBuildEnvironment } from "./sources/prepare-build-environment.ts";
+export { type ImageDemand, prepareBuildEnvironment, standinCannotHonourDigest } from "./sources/prepare-build-environment.ts";
 export { stageApp } from "./staging/stage-app.ts";
 export { keepOnlyDependencyStyle } from "./staging/dependency-files.ts";
 export { resolvedBuildArgs, trustSecrets } from "./matrix/cell-build-args.ts";

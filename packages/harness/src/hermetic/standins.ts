@@ -7,6 +7,7 @@ import { imageExists } from "../docker/inspect-image.ts";
 import { type DebianSuite, debianSuites, type EnsuredImage, ensureDebianRootfs, hermeticRecipeDir } from "./debian-rootfs.ts";
 import { hashRecipe } from "./recipe-hash.ts";
 import { ExplainedError } from "../explained-error.ts";
+import { taggedImageReferenceSchema, withoutDigest } from "../manifest/image-reference.ts";
 
 /**
  * Stand-ins for the official images templates name, built from Debian packages because hermetic
@@ -82,9 +83,7 @@ const versionBuildArg: Record<StandinRecipe, string> = {
 
 export const catalogueFile = join(hermeticRecipeDir, "standins.json");
 
-const officialRef = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "an image reference with a tag, such as python:3.13-slim-trixie");
+const officialRef = taggedImageReferenceSchema;
 
 const standinSpecSchema = z.strictObject({
   official: officialRef,
@@ -144,11 +143,13 @@ export function standinCatalogue(): readonly StandinSpec[] {
 /**
  * The entry for an official image on a machine with these sources: the first whose needs they all
  * meet (no sources: the entries that need nothing beyond Debian's mirror), with the build args and
- * secrets its build takes from them. Undefined when there is none.
+ * secrets its build takes from them. Undefined when there is none. A reference pinned by digest
+ * maps to the stand-in of its name and tag: the digest cannot be honoured (the caller says so).
  */
 export function chooseStandin(official: string, sources: StandinSources = {}): StandinChoice | undefined {
   const met = (need: StandinNeed) => need === "go-modules" && sources.goModules !== undefined;
-  const spec = standinCatalogue().find((entry) => entry.official === official && entry.needs.every(met));
+  const tagged = withoutDigest(official);
+  const spec = standinCatalogue().find((entry) => entry.official === tagged && entry.needs.every(met));
   if (!spec) return undefined;
   const go = spec.needs.includes("go-modules") ? sources.goModules : undefined;
   if (!go) return { spec, buildArgs: {}, secretFiles: {} };
@@ -214,7 +215,7 @@ export function ensureStandin(
 ): Promise<EnsuredImage & { official: string }> {
   const choice = chooseStandin(official, sources);
   if (!choice) return Promise.reject(new NoStandinError(official, [...new Set(standinCatalogue().map((s) => s.official))]));
-  const key = `${official} ${choice.spec.recipe}`;
+  const key = `${choice.spec.official} ${choice.spec.recipe}`;
   let pending = inFlight.get(key);
   if (!pending) {
     pending = buildStandin(choice, log, sources).finally(() => inFlight.delete(key));

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { imageReferenceProblem, imageReferenceSchema } from "./image-reference.ts";
 
 /**
  * The manifest every template ships as `template.json`: the single source of truth the harness,
@@ -34,11 +35,11 @@ export const checkNames = [
 export type CheckName = (typeof checkNames)[number];
 
 const argName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, "build args are UPPER_SNAKE_CASE");
-/** An image reference with an explicit tag: templates never build FROM an implicit `latest`. */
-const imageRef = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._/-]*:[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "an image reference with an explicit tag, such as python:3.13-slim-trixie")
-  .refine((ref) => !ref.endsWith(":latest"), "the tag must be pinned, not latest");
+/**
+ * An image reference with an explicit tag (templates never build FROM an implicit `latest`), optionally
+ * pinned by digest: `python:3.13-slim-trixie@sha256:<64 hex>` (image-reference.ts).
+ */
+const imageRef = imageReferenceSchema;
 /** A path inside the template's files/ folder. */
 const filePath = z
   .string()
@@ -159,6 +160,11 @@ export const templateManifestSchema = z
   })
   .superRefine((manifest, context) => {
     const seen = new Set<string>();
+    for (const [arg, declared] of Object.entries(manifest.buildArgs)) {
+      // A base image's default is an image reference like the variants' values, pinned or not.
+      const problem = declared.role === "base-image" && declared.default !== undefined ? imageReferenceProblem(declared.default) : undefined;
+      if (problem) context.addIssue({ code: "custom", path: ["buildArgs", arg, "default"], message: problem });
+    }
     manifest.variants.forEach((variant, index) => {
       if (seen.has(variant.id)) {
         context.addIssue({ code: "custom", path: ["variants", index, "id"], message: `duplicate variant id "${variant.id}"` });

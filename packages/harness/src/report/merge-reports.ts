@@ -1,6 +1,6 @@
 import { ExplainedError } from "../explained-error.ts";
 import type { Sources } from "../sources/sources.ts";
-import type { MatrixReport } from "./report-types.ts";
+import type { MatrixReport, StandinUse } from "./report-types.ts";
 
 /**
  * One report from several runs of the matrix (one per template, as turbo runs them): the cells of
@@ -14,7 +14,7 @@ export function mergeReports(reports: readonly MatrixReport[]): MatrixReport {
   if (!first) throw new ExplainedError("No reports to merge.\nFix: run `dockerize-python matrix` (or `turbo run verify`) first.");
   const sources = mergeSources(reports);
   const missing = missingShards(reports);
-  const standins = new Map<string, { official: string; image: string; reused: boolean }>();
+  const standins = new Map<string, StandinUse>();
   const indexes = new Map<string, { suite: string; reused: boolean; packages: number }>();
   for (const report of reports) {
     // The first run to need a stand-in built it; the report says "reused" only when every run did.

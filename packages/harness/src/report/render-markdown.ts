@@ -57,7 +57,9 @@ function renderLocalSources(local: MatrixReport["localSources"]): string[] {
   return [
     "- Stand-in base images:",
     ...(local.standins.length > 0
-      ? local.standins.map((standin) => `  - \`${standin.official}\` → \`${standin.image}\` (${reuse(standin.reused)})`)
+      ? local.standins.map(
+          (standin) => `  - \`${standin.official}\` → \`${standin.image}\` (${reuse(standin.reused)}${standin.digestNotHonoured ? `; digest not honoured: ${standin.digestNotHonoured}` : ""})`,
+        )
       : ["  - none"]),
     "- Local package indexes:",
     ...(local.packageIndexes.length > 0

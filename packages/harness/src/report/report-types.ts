@@ -81,10 +81,20 @@ export interface MatrixReport {
   /** Present when the run was told to run only these checks (--check): the manifests' others did not run. */
   checksSelected?: CheckName[];
   /** Stand-ins and local package indexes the run used: built or reused, and their names; null when it used none. */
-  localSources: { standins: Array<{ official: string; image: string; reused: boolean }>; packageIndexes: Array<{ suite: string; reused: boolean; packages: number }> } | null;
+  localSources: { standins: StandinUse[]; packageIndexes: Array<{ suite: string; reused: boolean; packages: number }> } | null;
   cells: CellReport[];
   /** Present when the run was one shard of the selected cells (`matrix --shard index/count`). */
   shard?: ShardOfRun;
+}
+
+/** A stand-in a run used for an official image a template names. */
+export interface StandinUse {
+  /** The reference as the template names it, digest and all. */
+  official: string;
+  image: string;
+  reused: boolean;
+  /** Present when `official` is pinned by digest: why the stand-in cannot honour it (absent in reports of earlier versions). */
+  digestNotHonoured?: string;
 }
 
 /** Which shard a run was, and the cells of the whole selection in every shard. */

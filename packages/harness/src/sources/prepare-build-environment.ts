@@ -3,7 +3,9 @@ import { ExplainedError } from "../explained-error.ts";
 import type { DebianSuite } from "../hermetic/debian-rootfs.ts";
 import { ensurePackageIndex, type PackageIndex, servePackageIndexes } from "../hermetic/package-index.ts";
 import { ensureStandin, type GoModuleSource, type StandinSources, standinFor } from "../hermetic/standins.ts";
+import { digestOf } from "../manifest/image-reference.ts";
 import type { VariantNeeds } from "../manifest/schema.ts";
+import type { StandinUse } from "../report/report-types.ts";
 import type { BuildEnvironment } from "./build-environment.ts";
 import { detectBaseImageSource, detectPackageSources } from "./detect-sources.ts";
 import { type MachineConfig, readMachineConfig } from "./machine-config.ts";
@@ -32,7 +34,7 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   const baseImages = await detectBaseImageSource(requested, probeOfficial, log);
   log(`base images: ${sourceLabels[baseImages.kind]} (${baseImages.reason})`);
 
-  const resolved = new Map<string, { image: string; reused: boolean }>();
+  const resolved = new Map<string, Omit<StandinUse, "official">>();
   // Decided once the Go module proxy has been probed: stand-ins compiled from Go (Caddy) need it.
   let standinSources: StandinSources = {};
   const resolve = async (official: string) => {
@@ -42,8 +44,9 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
       resolved.set(official, { image: official, reused: true });
     } else {
       const ensured = await ensureStandin(official, log, standinSources);
-      log(`${official} -> ${ensured.image} (${ensured.reused ? "reused" : "built"})`);
-      resolved.set(official, { image: ensured.image, reused: ensured.reused });
+      const digestNotHonoured = digestOf(official) && standinCannotHonourDigest(ensured.official);
+      log(`${official} -> ${ensured.image} (${ensured.reused ? "reused" : "built"})${digestNotHonoured ? `; digest not honoured: ${digestNotHonoured}` : ""}`);
+      resolved.set(official, { image: ensured.image, reused: ensured.reused, ...(digestNotHonoured ? { digestNotHonoured } : {}) });
     }
     return resolved.get(official)!.image;
   };
@@ -87,7 +90,7 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   const pythonSuite = (refs: readonly string[]): DebianSuite | undefined =>
     refs.map((ref) => standinFor(ref)).find((spec) => spec?.recipe === "python")?.suite;
 
-  const standins = baseImages.kind === "stand-ins" ? [...resolved.entries()].map(([official, { image, reused }]) => ({ official, image, reused })) : [];
+  const standins: StandinUse[] = baseImages.kind === "stand-ins" ? [...resolved.entries()].map(([official, use]) => ({ official, ...use })) : [];
   return {
     requestedMode: requested,
     sources,
@@ -125,6 +128,11 @@ async function pull(image: string, log: (line: string) => void): Promise<void> {
     if (!(error instanceof DockerCommandError)) throw error;
     throw new ExplainedError(`Could not pull ${image}: ${error.output.stderr.trim().split("\n").pop()}\nFix: check this machine's access to the registry, or run with --mode hermetic.`);
   }
+}
+
+/** Why a stand-in for a reference pinned by digest is not that image: said in the log and the report, never silently. */
+export function standinCannotHonourDigest(tagged: string): string {
+  return `no registry serves the official image here, so the stand-in for ${tagged} (built from Debian packages) is used; a digest names the official image's content, which no stand-in has (run where a registry answers to build on the pinned image)`;
 }
 
 /** This machine's Go module proxy, as the stand-ins compiled from Go (Caddy, its builder) are built with it. */

@@ -1,9 +1,11 @@
+import { digestOf, digestProblem } from "../../manifest/image-reference.ts";
 import type { DockerfileRule } from "../dockerfile-rule.ts";
 import type { LintFinding } from "../lint-finding.ts";
 
 /**
  * Every FROM names a pinned image: with ARG defaults substituted it is an earlier stage, `scratch`,
- * a digest, or a tag other than `latest`. An untagged image means `latest`, which changes under you.
+ * a tag other than `latest`, or a whole sha256 digest (`name:tag@sha256:<64 hex>`). An untagged
+ * image means `latest`, which changes under you.
  */
 export const pinnedBaseImage: DockerfileRule = {
   id: "pinned-base-image",
@@ -20,7 +22,13 @@ export const pinnedBaseImage: DockerfileRule = {
         findings.push({ rule: this.id, file: dockerfile.file, line, message: `FROM ${shown} resolves to nothing`, fix: "give the ARG it uses a default before the first FROM, e.g. `ARG PYTHON_IMAGE=python:3.13-slim-trixie`" });
         continue;
       }
-      if (ref.includes("@sha256:")) continue;
+      const digest = digestOf(ref);
+      if (digest !== undefined) {
+        // A digest pins the image (with or without a tag), when it is whole.
+        const bad = digestProblem(digest);
+        if (bad) findings.push({ rule: this.id, file: dockerfile.file, line, message: `FROM ${shown}: ${bad.problem}`, fix: bad.fix });
+        continue;
+      }
       // The tag is after the last colon of the last path segment (a registry port is not a tag).
       const tag = ref.split("/").at(-1)!.split(":")[1];
       if (tag === undefined) {
