@@ -390,6 +390,9 @@ describe("the app's layout: a Django project's SQLite database", () => {
     for (const name of ["'/srv/data/db.sqlite3'", "os.environ['SQLITE_PATH']", "BASE_DIR / '..' / 'db.sqlite3'", "BASE_DIR / 'my db.sqlite3'"]) {
       const decided = await decideAppSettings({ appDir: await app(startproject(sqlite.replace("BASE_DIR / 'db.sqlite3'", name))), manifest });
       expect(decided.settings.writableFiles, name).toEqual([]);
+      expect(decided.notes.find((note) => note.startsWith("No PostgreSQL, and the Django settings mysite.settings name no SQLite file under BASE_DIR")), name).toContain(
+        "point NAME into APP_DATA_DIR (/var/lib/app, a volume in compose.yaml).",
+      );
     }
     const { "mysite/settings.py": _settings, ...noSettings } = startproject(sqlite);
     expect((await decideAppSettings({ appDir: await app(noSettings), manifest })).settings.writableFiles).toEqual([]);

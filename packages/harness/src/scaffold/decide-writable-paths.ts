@@ -28,8 +28,17 @@ export function decideWritablePaths(files: readonly AppSourceFile[], django: Dja
   } else if (!writableFiles.length) {
     notes.push(given ? "No writable folders, as given with --writable none: the code stays read-only." : "The app makes no folder of its own tree at start (no instance folder, no os.makedirs of a relative path): the code stays read-only; pass --writable DIR for one it writes into.");
   }
-  if (!django || !sqliteFile) return { writableDirs, writableFiles };
+  if (!django) return { writableDirs, writableFiles };
   const settings = `the Django settings ${django.settingsModule}`;
+  if (!sqliteFile) {
+    if (database === "none") {
+      notes.push(
+        `No PostgreSQL, and ${settings} name no SQLite file under BASE_DIR that new can read (only "NAME": BASE_DIR / "db.sqlite3" or os.path.join(BASE_DIR, ...) with the sqlite3 engine): ` +
+          "if its database is a file under the project, it would lie in the image's read-only code; name it so (new links it), or point NAME into APP_DATA_DIR (/var/lib/app, a volume in compose.yaml).",
+      );
+    }
+    return { writableDirs, writableFiles };
+  }
   if (writableFiles.length) {
     notes.push(
       `Django's SQLite database ${sqliteFile} (in ${settings})${how}: the image makes it a link into APP_DATA_DIR (a volume in compose.yaml), where SQLite writes it and its journal, so the code stays read-only. ` +
