@@ -144,7 +144,7 @@ describe("the app's dependency style and WSGI target", () => {
     const proxy = { ...manifest, name: "caddy", kind: "proxy", dependencyStyles: undefined, stack: undefined } as TemplateManifest;
     const appDir = await app({ "app.py": "app = Flask(__name__)\n", "static/site.css": "", "requirements.txt": "flask\n" });
     expect(await decideAppSettings({ appDir, manifest: proxy })).toEqual({
-      settings: { dependencyStyle: null, wsgiApp: null, staticDir: "static", staticRoot: null, database: "postgresql", healthPath: null, writableDirs: [] },
+      settings: { dependencyStyle: null, wsgiApp: null, staticDir: "static", staticRoot: null, database: "postgresql", healthPath: null, writableDirs: [], writableFiles: [] },
       notes: ["Static files: static (caddy serves them at /static/)."],
     });
   });
@@ -237,7 +237,7 @@ describe("the app's layout: static folder, database, health route, writable fold
 
   it("the Flask tutorial: its package's static/, no database, the default health check, the instance folder", async () => {
     const decided = await decideAppSettings({ appDir: await app(flaskTutorial), manifest });
-    expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", staticRoot: null, database: "none", healthPath: null, writableDirs: ["instance"] });
+    expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", staticRoot: null, database: "none", healthPath: null, writableDirs: ["instance"], writableFiles: [] });
     expect(decided.notes).toEqual([
       "Serving flaskr:create_app(), the one WSGI target the code suggests (there is no wsgi.py defining app); pass --wsgi-app to choose another.",
       "Static files: flaskr/static (caddy serves them at /static/).",
@@ -249,21 +249,25 @@ describe("the app's layout: static folder, database, health route, writable fold
 
   it("a single module: static/ at the root, no database, the folder it makes", async () => {
     const decided = await decideAppSettings({ appDir: await app(singleModule), manifest });
-    expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "app:app", staticDir: "static", staticRoot: null, database: "none", healthPath: null, writableDirs: ["var"] });
+    expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "app:app", staticDir: "static", staticRoot: null, database: "none", healthPath: null, writableDirs: ["var"], writableFiles: [] });
   });
 
   it("an API project: PostgreSQL from psycopg[binary], no static files, no health route (/api/health is not one), nothing writable", async () => {
     const decided = await decideAppSettings({ appDir: await app(apiProject), manifest });
-    expect(decided.settings).toEqual({ dependencyStyle: "pyproject", wsgiApp: "wsgi:app", staticDir: null, staticRoot: null, database: "postgresql", healthPath: null, writableDirs: [] });
+    expect(decided.settings).toEqual({ dependencyStyle: "pyproject", wsgiApp: "wsgi:app", staticDir: null, staticRoot: null, database: "postgresql", healthPath: null, writableDirs: [], writableFiles: [] });
     expect(decided.notes).toContain("PostgreSQL driver psycopg in pyproject.toml: compose.yaml runs a db service and the entrypoint waits for the database (pass --database none to take them out).");
     expect(decided.notes).toContain("No static folder found (a package's static/, or static/ at the root): caddy serves no static files; pass --static-dir DIR to name one.");
   });
 
   it("the Django sample app: its project's WSGI application without asking, static/ collected into STATIC_ROOT, PostgreSQL, /healthz", async () => {
     const decided = await decideAppSettings({ appDir: djangoSampleApp, manifest });
-    expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "sample_site.wsgi:application", staticDir: "static", staticRoot: "staticfiles", database: "postgresql", healthPath: "/healthz", writableDirs: [] });
+    expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "sample_site.wsgi:application", staticDir: "static", staticRoot: "staticfiles", database: "postgresql", healthPath: "/healthz", writableDirs: [], writableFiles: [] });
     expect(decided.notes).toContain("Serving sample_site.wsgi:application, the WSGI application of the Django project (settings sample_site.settings); pass --wsgi-app to choose another.");
     expect(decided.notes).toContain("Django: collectstatic gathers the static files into staticfiles in the app's image at its build; the proxy copies them from there.");
+    // Its settings fall back to SQLite without DATABASE_HOST, which compose sets: nothing linked.
+    expect(decided.notes).toContain(
+      "The Django settings sample_site.settings name a SQLite database too (db.sqlite3): not linked, as the app uses PostgreSQL; if it runs on SQLite, pass --database none to make it a link into APP_DATA_DIR.",
+    );
   });
 
   it("takes a health route from the app's code, not from an environment or its tests", async () => {
@@ -315,5 +319,82 @@ describe("the app's layout: static folder, database, health route, writable fold
     expect(checkDatabase("none")).toBe("none");
     expect(() => checkDatabase("mysql")).toThrow(InvalidDatabaseError);
     expect(() => checkDatabase("mysql")).toThrow(/Fix: pass --database postgresql to keep the db service, or --database none/);
+  });
+});
+
+describe("the app's layout: a Django project's SQLite database", () => {
+  const app = useTempApps();
+
+  /** What django-admin startproject mysite writes (Django 5.2), and an app beside it. */
+  const startproject = (databases: string, requirements = "Django>=5.2,<6\n") => ({
+    "requirements.txt": requirements,
+    "manage.py": 'import os\n\ndef main():\n    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n',
+    "mysite/__init__.py": "",
+    "mysite/wsgi.py": "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n",
+    "mysite/settings.py": [
+      "from pathlib import Path",
+      "",
+      "BASE_DIR = Path(__file__).resolve().parent.parent",
+      "ROOT_URLCONF = 'mysite.urls'",
+      "WSGI_APPLICATION = 'mysite.wsgi.application'",
+      databases,
+      "STATIC_URL = 'static/'",
+      "",
+    ].join("\n"),
+  });
+  const sqlite = "DATABASES = {\n    'default': {\n        'ENGINE': 'django.db.backends.sqlite3',\n        'NAME': BASE_DIR / 'db.sqlite3',\n    }\n}";
+  const postgresql = "DATABASES = {\n    'default': {\n        'ENGINE': 'django.db.backends.postgresql',\n        'NAME': os.environ['DATABASE_NAME'],\n        'HOST': os.environ['DATABASE_HOST'],\n    }\n}";
+  const linkedNote =
+    "Django's SQLite database db.sqlite3 (in the Django settings mysite.settings): the image makes it a link into APP_DATA_DIR (a volume in compose.yaml), where SQLite writes it and its journal, so the code stays read-only. " +
+    "A new volume has no database: migrate makes it (a prestart.sh running python manage.py migrate, or PRESTART_CMD).";
+
+  it("links Django's default SQLite file as a file, its folder (the code) staying read-only", async () => {
+    const decided = await decideAppSettings({ appDir: await app(startproject(sqlite)), manifest });
+    expect(decided.settings).toMatchObject({ wsgiApp: "mysite.wsgi:application", database: "none", writableDirs: [], writableFiles: ["db.sqlite3"] });
+    expect(decided.notes).toContain(linkedNote);
+    // The note that no folder is written says nothing wrong: a file is.
+    expect(decided.notes.some((note) => note.includes("the code stays read-only; pass --writable DIR"))).toBe(false);
+  });
+
+  it("links nothing for a project on PostgreSQL, whose settings name no SQLite file", async () => {
+    const decided = await decideAppSettings({ appDir: await app(startproject(postgresql, "Django>=5.2,<6\npsycopg[binary]>=3.2\n")), manifest });
+    expect(decided.settings).toMatchObject({ database: "postgresql", writableDirs: [], writableFiles: [] });
+    expect(decided.notes.filter((note) => note.includes("SQLite"))).toEqual([]);
+  });
+
+  it("respects --database and --writable: PostgreSQL links nothing, --writable none neither (naming the fix), --writable db.sqlite3 links the file", async () => {
+    const appDir = await app(startproject(sqlite));
+    const onPostgresql = await decideAppSettings({ appDir, manifest, database: "postgresql" });
+    expect(onPostgresql.settings).toMatchObject({ database: "postgresql", writableFiles: [] });
+    expect(onPostgresql.notes).toContain(
+      "The Django settings mysite.settings name a SQLite database too (db.sqlite3): not linked, as the app uses PostgreSQL; if it runs on SQLite, pass --database none to make it a link into APP_DATA_DIR.",
+    );
+    const readOnly = await decideAppSettings({ appDir, manifest, writableDirs: [] });
+    expect(readOnly.settings).toMatchObject({ database: "none", writableDirs: [], writableFiles: [] });
+    expect(readOnly.notes).toContain(
+      "Django's SQLite database db.sqlite3 (in the Django settings mysite.settings) would lie in the image's read-only code: pass --writable db.sqlite3 beside the other --writable paths to make it a link into APP_DATA_DIR.",
+    );
+    const given = await decideAppSettings({ appDir, manifest, database: "postgresql", writableDirs: ["./db.sqlite3", "media"] });
+    expect(given.settings).toMatchObject({ writableDirs: ["media"], writableFiles: ["db.sqlite3"] });
+    expect(given.notes).toContain(linkedNote.replace("mysite.settings)", "mysite.settings), as given with --writable"));
+  });
+
+  it("links a SQLite file in a folder of its own, and leaves one inside a writable folder to that folder's link", async () => {
+    const inVar = startproject(sqlite.replace("BASE_DIR / 'db.sqlite3'", "os.path.join(BASE_DIR, 'var', 'site.db')"));
+    expect((await decideAppSettings({ appDir: await app(inVar), manifest })).settings).toMatchObject({ writableDirs: [], writableFiles: ["var/site.db"] });
+    const made = { ...inVar, "mysite/apps.py": 'os.makedirs("var", exist_ok=True)\n' };
+    expect((await decideAppSettings({ appDir: await app(made), manifest })).settings).toMatchObject({ writableDirs: ["var"], writableFiles: [] });
+  });
+
+  it("links nothing it cannot place under the project (an absolute NAME, one from the environment, a settings module that is missing)", async () => {
+    for (const name of ["'/srv/data/db.sqlite3'", "os.environ['SQLITE_PATH']", "BASE_DIR / '..' / 'db.sqlite3'", "BASE_DIR / 'my db.sqlite3'"]) {
+      const decided = await decideAppSettings({ appDir: await app(startproject(sqlite.replace("BASE_DIR / 'db.sqlite3'", name))), manifest });
+      expect(decided.settings.writableFiles, name).toEqual([]);
+      expect(decided.notes.find((note) => note.startsWith("No PostgreSQL, and the Django settings mysite.settings name no SQLite file under BASE_DIR")), name).toContain(
+        "point NAME into APP_DATA_DIR (/var/lib/app, a volume in compose.yaml).",
+      );
+    }
+    const { "mysite/settings.py": _settings, ...noSettings } = startproject(sqlite);
+    expect((await decideAppSettings({ appDir: await app(noSettings), manifest })).settings.writableFiles).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ describe("detectDjangoProject: a Django project, from manage.py and its settings
       "mysite/settings.py": 'BASE_DIR = Path(__file__).resolve().parent.parent\nWSGI_APPLICATION = "mysite.wsgi.application"\nSTATIC_ROOT = BASE_DIR / "var" / "static"\n',
       "mysite/wsgi.py": "application = get_wsgi_application()\n",
     });
-    expect(await detectDjangoProject(appDir)).toEqual({ settingsModule: "mysite.settings", wsgiApp: "mysite.wsgi:application", staticRoot: "var/static" });
+    expect(await detectDjangoProject(appDir)).toEqual({ settingsModule: "mysite.settings", wsgiApp: "mysite.wsgi:application", staticRoot: "var/static", sqliteFile: null });
   });
 
   it("takes os.path.join(BASE_DIR, ...) and a settings package (config.settings.production)", async () => {
@@ -22,7 +22,7 @@ describe("detectDjangoProject: a Django project, from manage.py and its settings
       "manage.py": manage("config.settings.production"),
       "config/settings/production.py": "STATIC_ROOT = os.path.join(BASE_DIR, 'staticfiles')\n",
     });
-    expect(await detectDjangoProject(appDir)).toEqual({ settingsModule: "config.settings.production", wsgiApp: "config.wsgi:application", staticRoot: "staticfiles" });
+    expect(await detectDjangoProject(appDir)).toEqual({ settingsModule: "config.settings.production", wsgiApp: "config.wsgi:application", staticRoot: "staticfiles", sqliteFile: null });
   });
 
   it("has no STATIC_ROOT it cannot place under the project's root (an absolute path, an environment variable)", async () => {
@@ -30,6 +30,17 @@ describe("detectDjangoProject: a Django project, from manage.py and its settings
       const appDir = await app({ "manage.py": manage("site.settings"), "site/settings.py": `STATIC_ROOT = ${value}\n` });
       expect((await detectDjangoProject(appDir))?.staticRoot).toBeNull();
     }
+  });
+
+  it("reads the SQLite database the settings name under BASE_DIR, only with Django's SQLite backend", async () => {
+    const withDatabases = async (databases: string) =>
+      (await detectDjangoProject(await app({ "manage.py": manage("site.settings"), "site/settings.py": `BASE_DIR = Path(__file__).resolve().parent.parent\n${databases}\n` })))?.sqliteFile;
+    expect(await withDatabases("DATABASES = {\n    'default': {\n        'ENGINE': 'django.db.backends.sqlite3',\n        'NAME': BASE_DIR / 'db.sqlite3',\n    }\n}")).toBe("db.sqlite3");
+    expect(await withDatabases('DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(BASE_DIR, "db.sqlite3")}}')).toBe("db.sqlite3");
+    expect(await withDatabases('DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "var" / "site.db")}}  # "x"')).toBe("var/site.db");
+    expect(await withDatabases('DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": BASE_DIR / "db.sqlite3"}}')).toBeNull();
+    expect(await withDatabases('DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "/var/lib/app/db.sqlite3"}}')).toBeNull();
+    expect(await withDatabases('DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": env("SQLITE_PATH")}}')).toBeNull();
   });
 
   it("finds none in an app without manage.py, or whose manage.py names no settings module", async () => {

@@ -138,13 +138,20 @@ describe("dockerize-python new: scaffoldApp", () => {
   });
 
   it("records every setting it adapted to, and reads a record written before the layout settings as what it was adapted to then", async () => {
-    const layout = { dependencyStyle: "requirements" as const, wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", staticRoot: null, database: "none" as const, healthPath: "/health", writableDirs: ["instance"] };
+    const layout = { dependencyStyle: "requirements" as const, wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", staticRoot: null, database: "none" as const, healthPath: "/health", writableDirs: ["instance"], writableFiles: [] };
     await scaffoldApp({ appDir: app, set, settings: layout, force: false });
     expect((await readScaffoldRecord(app)).settings).toEqual(layout);
     const record = JSON.parse(await readFile(join(app, scaffoldRecordFile), "utf8"));
     record.settings = { dependencyStyle: "requirements", wsgiApp: "wsgi:app" };
     await writeFile(join(app, scaffoldRecordFile), formatScaffoldRecord(record));
     expect((await readScaffoldRecord(app)).settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "wsgi:app", ...defaultLayoutSettings });
+    // A record written before writable files: none; and one whose files are not a list is refused.
+    record.settings = { ...layout, writableFiles: undefined };
+    await writeFile(join(app, scaffoldRecordFile), formatScaffoldRecord(record));
+    expect((await readScaffoldRecord(app)).settings).toEqual(layout);
+    record.settings = { ...layout, writableFiles: "db.sqlite3" };
+    await writeFile(join(app, scaffoldRecordFile), formatScaffoldRecord(record));
+    await expect(readScaffoldRecord(app)).rejects.toThrow(/settings\.writableFiles/);
   });
 
   it("says how to proceed when there is no record, or a broken one", async () => {
@@ -196,7 +203,7 @@ describe("adaptTemplateFile", () => {
 
 describe("adaptTemplateFile: the app's layout", () => {
   const manifest = validManifest("web") as unknown as TemplateManifest;
-  const layout: AppSettings = { dependencyStyle: null, wsgiApp: null, staticDir: "flaskr/static", staticRoot: null, database: "none", healthPath: "/health", writableDirs: ["instance", "var/uploads"] };
+  const layout: AppSettings = { dependencyStyle: null, wsgiApp: null, staticDir: "flaskr/static", staticRoot: null, database: "none", healthPath: "/health", writableDirs: ["instance", "var/uploads"], writableFiles: [] };
   const dotEnv = [
     "WSGI_APP=wsgi:app",
     "# >>> postgresql: dockerize-python new removes this block for an app that does not use PostgreSQL",
@@ -272,6 +279,16 @@ describe("adaptTemplateFile: the app's layout", () => {
     const nothing = { ...layout, writableDirs: [] };
     expect(adaptTemplateFile("docker/Dockerfile", Buffer.from(appDockerfile), nothing, manifest).changes).toEqual([]);
     expect(adaptTemplateFile(".dockerignore", Buffer.from(rootIgnore), nothing, manifest).changes).toEqual([]);
+  });
+
+  it("links a writable file with --file after the folders, and leaves it and SQLite's files beside it out of the root .dockerignore", () => {
+    const django = { ...layout, writableDirs: ["media"], writableFiles: ["db.sqlite3"] };
+    const dockerfile = adaptTwice("docker/Dockerfile", appDockerfile, django);
+    expect(dockerfile.text).toContain("\nRUN link-writable-dirs media --file db.sqlite3\n");
+    expect(dockerfile.changes).toEqual(["link-writable-dirs media --file db.sqlite3"]);
+    const ignore = adaptTwice(".dockerignore", rootIgnore, { ...django, writableDirs: [] });
+    expect(ignore.text).toMatch(/^\.env\n\.git\n\n(# [^\n]*\n)+db\.sqlite3\ndb\.sqlite3-\*\n$/);
+    expect(ignore.changes).toEqual(["ignores db.sqlite3 db.sqlite3-*"]);
   });
 
   it("writes the static folder into the proxy's Dockerfile and its own .dockerignore; static and none leave them", () => {

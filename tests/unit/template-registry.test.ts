@@ -238,7 +238,7 @@ describe("templates from an npm registry (a tiny one on 127.0.0.1)", { timeout: 
       const copied = await run("new", "web", target, ...from, ...flagged);
       expect(copied.status, copied.stderr).toBe(0);
       expect(copied.stdout).toContain("  - Health route: /up, as given with --health-path: the health check asks it.\n");
-      expect((await readScaffoldRecord(target)).settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "wsgi:app", staticDir: "assets", staticRoot: null, database: "postgresql", healthPath: "/up", writableDirs: ["instance", "var"] });
+      expect((await readScaffoldRecord(target)).settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "wsgi:app", staticDir: "assets", staticRoot: null, database: "postgresql", healthPath: "/up", writableDirs: ["instance", "var"], writableFiles: [] });
       const none = await run("new", "web", target, ...from, "--force", "--static-dir", "none", "--writable", "none");
       expect(none.status, none.stderr).toBe(0);
       expect((await readScaffoldRecord(target)).settings).toMatchObject({ staticDir: null, writableDirs: [] });

@@ -111,7 +111,7 @@ describe("dockerize-python diff: diffApp", () => {
     files["docker/Dockerfile"] += "RUN link-writable-dirs\n";
     await rm(join(checkout, "templates"), { recursive: true });
     await writeTemplateCheckout(checkout, "1.0.0", files);
-    const flaskr = { dependencyStyle: "requirements" as const, wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", staticRoot: null, database: "none" as const, healthPath: null, writableDirs: ["instance"] };
+    const flaskr = { dependencyStyle: "requirements" as const, wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", staticRoot: null, database: "none" as const, healthPath: null, writableDirs: ["instance"], writableFiles: [] };
     const set = await loadTemplateSet({ name: "web", source: { kind: "checkout", path: checkout }, cwd: app });
     await scaffoldApp({ appDir: app, set, settings: flaskr, force: true });
     const adapted = await diffApp({ appDir: app });
@@ -122,6 +122,14 @@ describe("dockerize-python diff: diffApp", () => {
     expect(renderAppDiff(adapted)).toContain(
       "Adapted as recorded: WSGI_APP=flaskr:create_app(), requirements, static flaskr/static, no database, health /healthz (default), writable instance\n",
     );
+    // A Django project on SQLite: its database file linked, as recorded, in the compared version too.
+    const django = { ...flaskr, wsgiApp: "mysite.wsgi:application", staticDir: "static", writableDirs: [], writableFiles: ["db.sqlite3"] };
+    await scaffoldApp({ appDir: app, set, settings: django, force: true });
+    const onSqlite = await diffApp({ appDir: app });
+    expect(onSqlite.settings).toEqual(django);
+    expect(await readFile(join(app, "docker", "Dockerfile"), "utf8")).toContain("\nRUN link-writable-dirs --file db.sqlite3\n");
+    expect(onSqlite.files.every((file) => file.againstNewest === "same")).toBe(true);
+    expect(renderAppDiff(onSqlite)).toContain("no database, health /healthz (default), writable db.sqlite3\n");
   });
 
   it("shows the template's changes in version N+1, the user's edits, and the files added and removed", async () => {

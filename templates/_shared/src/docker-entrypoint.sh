@@ -227,7 +227,7 @@ prepare_gunicorn() {
 # %%server:entrypoint-functions%%
 
 # Folders the app writes into its own tree are links into APP_DATA_DIR, made at build time by
-# link-writable-dirs, which lists their targets. A tmpfs or an empty volume mounted on APP_DATA_DIR
+# link-writable-dirs, which lists their targets (for a linked file, such as db.sqlite3, its folder). A tmpfs or an empty volume mounted on APP_DATA_DIR
 # has none of them yet: they are made here, for every command (a migration writes there too).
 prepare_writable_dirs() {
   list=/etc/dockerize-python/writable-dirs

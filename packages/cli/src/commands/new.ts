@@ -24,7 +24,7 @@ entrypoint, .dockerignore, compose file and .env.example, the files of the templ
 show it (read, never run): its dependency style and WSGI target go into .env.example (and into the
 onbuild child Dockerfile); its static folder into the proxy's image; an app without a PostgreSQL
 driver loses the db service; a health route it has becomes the health check's; the folders it writes
-into at run time become links into the image's data volume. Says what it found under "Found in the
+into at run time (and a Django project's SQLite file) become links into the image's data volume. Says what it found under "Found in the
 app:", and records what it copied, with each file's sha256 and these settings, in
 .dockerize-python.json, for verify and diff.
 
@@ -50,7 +50,9 @@ Options:
                             where any answer below 500 counts as healthy)
       --writable DIR        A folder the app writes into at run time, made a link into the data
                             volume; repeat it for several, or none (default: Flask's instance/ and
-                            the relative folders the code makes with os.makedirs, os.mkdir, Path.mkdir)
+                            the relative folders the code makes with os.makedirs, os.mkdir, Path.mkdir;
+                            and a Django project's SQLite file, db.sqlite3, when it has no PostgreSQL).
+                            The Django settings' SQLite file, given here, is linked as a file
       --force               Replace the template's files where they exist already (nothing else in
                             the app is touched or deleted)
 

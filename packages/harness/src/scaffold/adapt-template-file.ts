@@ -23,10 +23,10 @@ const databaseBlocks = "postgresql";
  *   its `HEALTHCHECK_URL=` line, uncommented, for a health route the app has;
  * - `.env.example` and the compose file: without their PostgreSQL blocks for an app without it;
  * - a Dockerfile's one-line `ENV WSGI_APP=...` (the onbuild child's), the target baked into its
- *   image; its `RUN link-writable-dirs` line, with the folders the app writes into; the proxy's
+ *   image; its `RUN link-writable-dirs` line, with the folders and files the app writes into; the proxy's
  *   `ARG STATIC_DIR=`, the folder it bakes in, and `ARG STATIC_ROOT=`, a Django app's collected files in its image;
- * - the root `.dockerignore`: the writable folders, whose contents on the developer's machine stay
- *   out of the image; a Dockerfile's own `.dockerignore`: the static folder let in.
+ * - the root `.dockerignore`: the writable folders and files, whose contents on the developer's machine
+ *   stay out of the image; a Dockerfile's own `.dockerignore`: the static folder let in.
  * Anything else is copied byte for byte. The same settings give the same bytes, and adapting an
  * adapted file changes nothing, so `diff` can adapt a newer version of the template the same way
  * and show only what the template changed.
@@ -40,7 +40,8 @@ export function adaptTemplateFile(path: string, content: Buffer, settings: AppSe
   if ((name === ".env.example" || isCompose) && settings.database === "none") text = removeDatabaseBlocks(text, path, changes);
   const staticDir = bakedStaticDir(settings);
   if (path === ".dockerignore") {
-    if (settings.writableDirs.length) text = ignoreWritableDirs(text, settings.writableDirs, changes);
+    const ignored = writablePathsIgnored(settings);
+    if (ignored.length) text = ignoreWritablePaths(text, ignored, changes);
   } else if (name.endsWith(".dockerignore")) {
     if (staticDir) text = replaceLine(text, /^!static\/$/m, `!${staticDir}/`, changes);
   } else if (name === "Dockerfile" || name.startsWith("Dockerfile.") || name.endsWith(".Dockerfile")) {
@@ -67,7 +68,8 @@ function adaptDockerfile(text: string, settings: AppSettings, changes: string[])
   if (settings.wsgiApp !== null) {
     for (const variable of Object.values(appTargetVariables)) text = replaceLine(text, new RegExp(`^ENV ${variable}=\\S+[ \\t]*$`, "m"), `ENV ${variable}=${dockerfileValue(settings.wsgiApp)}`, changes);
   }
-  if (settings.writableDirs.length) text = replaceLine(text, /^RUN link-writable-dirs\b.*$/m, `RUN link-writable-dirs ${settings.writableDirs.join(" ")}`, changes);
+  const linked = [...settings.writableDirs, ...settings.writableFiles.flatMap((file) => ["--file", file])];
+  if (linked.length) text = replaceLine(text, /^RUN link-writable-dirs\b.*$/m, `RUN link-writable-dirs ${linked.join(" ")}`, changes);
   const staticDir = bakedStaticDir(settings);
   if (staticDir) text = replaceLine(text, /^ARG STATIC_DIR=.*$/m, `ARG STATIC_DIR=${staticDir}`, changes);
   // Where the app's image holds what collectstatic gathered: the app lives at /app there.
@@ -95,17 +97,22 @@ const dependencyStyleComment = [
   "# auto finds the one style when the app has only one (a pyproject.toml beside a lock is the lock's).",
 ];
 
-const writableDirsComment = [
+const writablePathsComment = [
   "# What the app writes at run time (written by `dockerize-python new`): not baked into the image.",
-  "# What these folders hold on the developer's machine, a development database say, does not belong",
-  "# in it; in the container each is a link into APP_DATA_DIR.",
+  "# What these folders and files hold on the developer's machine, a development database say, does",
+  "# not belong in it; in the container each is a link into APP_DATA_DIR.",
 ];
 
-/** The writable folders as the last block of a .dockerignore; the block replaced when it is there already. */
-function ignoreWritableDirs(text: string, dirs: readonly string[], changes: string[]): string {
-  const existing = text.indexOf(`\n${writableDirsComment[0]}\n`);
+/** The writable folders, and each writable file with what SQLite keeps beside it (`db.sqlite3-journal`, `-wal`). */
+function writablePathsIgnored(settings: AppSettings): string[] {
+  return [...settings.writableDirs, ...settings.writableFiles.flatMap((file) => [file, `${file}-*`])];
+}
+
+/** The writable paths as the last block of a .dockerignore; the block replaced when it is there already. */
+function ignoreWritablePaths(text: string, paths: readonly string[], changes: string[]): string {
+  const existing = text.indexOf(`\n${writablePathsComment[0]}\n`);
   const before = existing === -1 ? text : text.slice(0, existing);
-  return appendBlock(before.replace(/\n+$/, "\n"), writableDirsComment, dirs, changes, `ignores ${dirs.join(" ")}`);
+  return appendBlock(before.replace(/\n+$/, "\n"), writablePathsComment, paths, changes, `ignores ${paths.join(" ")}`);
 }
 
 function replaceLine(text: string, pattern: RegExp, line: string, changes: string[]): string {

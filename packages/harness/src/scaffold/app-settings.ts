@@ -30,6 +30,12 @@ export interface AppSettings {
    * each becomes a link into APP_DATA_DIR in the image, so the code stays read-only.
    */
   writableDirs: string[];
+  /**
+   * Files the app writes in place inside its own tree, relative to its root: a Django project's
+   * SQLite database (`db.sqlite3`). Each becomes a link into APP_DATA_DIR, its folder staying
+   * read-only: SQLite follows the link and keeps its journal beside the file it leads to.
+   */
+  writableFiles: string[];
 }
 
 export const appDatabases = ["postgresql", "none"] as const;
@@ -39,12 +45,13 @@ export type AppDatabase = (typeof appDatabases)[number];
 export const defaultHealthPath = "/healthz";
 
 /** What an app was adapted to before these settings existed (records written by 0.1 templates' new). */
-export const defaultLayoutSettings: Pick<AppSettings, "staticDir" | "staticRoot" | "database" | "healthPath" | "writableDirs"> = {
+export const defaultLayoutSettings: Pick<AppSettings, "staticDir" | "staticRoot" | "database" | "healthPath" | "writableDirs" | "writableFiles"> = {
   staticDir: "static",
   staticRoot: null,
   database: "postgresql",
   healthPath: null,
   writableDirs: [],
+  writableFiles: [],
 };
 
 /**

@@ -8,10 +8,10 @@ import { detectHealthRoute, healthRoutes } from "./detect-health-route.ts";
 import { detectPostgresqlDriver } from "./detect-postgresql-driver.ts";
 import { type DjangoProject, detectDjangoProject } from "./detect-django-project.ts";
 import { detectStaticDir } from "./detect-static-dir.ts";
-import { detectWritableDirs } from "./detect-writable-dirs.ts";
+import { decideWritablePaths } from "./decide-writable-paths.ts";
 import { checkAppDir, checkHealthPath } from "./layout-flag-values.ts";
 
-export type LayoutSettings = Pick<AppSettings, "staticDir" | "staticRoot" | "database" | "healthPath" | "writableDirs">;
+export type LayoutSettings = Pick<AppSettings, "staticDir" | "staticRoot" | "database" | "healthPath" | "writableDirs" | "writableFiles">;
 
 /** The layout given with flags, each replacing what would be found. */
 export interface LayoutFlags {
@@ -19,7 +19,7 @@ export interface LayoutFlags {
   staticDir?: string | null;
   database?: AppDatabase;
   healthPath?: string;
-  /** --writable, every one given (an empty list: none). */
+  /** --writable, every one given (an empty list: none); a Django project's SQLite file among them is linked as a file. */
   writableDirs?: string[];
 }
 
@@ -42,15 +42,12 @@ export async function decideLayoutSettings(appDir: string, manifest: TemplateMan
   if (manifest.kind !== "app") return { ...defaultLayoutSettings, staticDir, staticRoot };
   const files = await appPythonFiles(appDir);
   const database = await decideDatabase(appDir, flags, notes);
-  if (django && database === "none") {
-    notes.push("Django's default SQLite database (BASE_DIR / \"db.sqlite3\") would lie in the image's read-only code: point DATABASES' NAME into APP_DATA_DIR (/var/lib/app, a volume in compose.yaml).");
-  }
   return {
     staticDir,
     staticRoot,
     database,
     healthPath: decideHealthPath(files, flags, notes),
-    writableDirs: decideWritableDirs(files, flags, notes),
+    ...decideWritablePaths(files, django, database, flags, notes),
   };
 }
 
@@ -123,17 +120,4 @@ function decideHealthPath(files: readonly AppSourceFile[], flags: LayoutFlags, n
       "(the server is up and the app loaded); add a cheap route and pass --health-path for a stronger check.",
   );
   return null;
-}
-
-function decideWritableDirs(files: readonly AppSourceFile[], flags: LayoutFlags, notes: string[]): string[] {
-  const given = flags.writableDirs !== undefined;
-  const writableDirs = given ? [...new Set(flags.writableDirs!.map((dir) => checkAppDir("--writable", dir)))].sort() : detectWritableDirs(files);
-  const how = given ? ", as given with --writable" : "";
-  if (!writableDirs.length) {
-    notes.push(given ? "No writable folders, as given with --writable none: the code stays read-only." : "The app makes no folder of its own tree at start (no instance folder, no os.makedirs of a relative path): the code stays read-only; pass --writable DIR for one it writes into.");
-    return [];
-  }
-  const list = writableDirs.map((dir) => `${dir}/`).join(", ");
-  notes.push(`The app writes into ${list} at run time${how}: the image makes ${writableDirs.length === 1 ? "it a link" : "each a link"} into APP_DATA_DIR (a volume in compose.yaml), so the code stays read-only.`);
-  return writableDirs;
 }

@@ -13,6 +13,11 @@ export interface DjangoProject {
    * static files; null when the settings set none, or not as a folder under BASE_DIR.
    */
   staticRoot: string | null;
+  /**
+   * The SQLite database file the settings name under BASE_DIR, relative to the project's root
+   * (`db.sqlite3`, Django's default): null when they name none, or not as a file under BASE_DIR.
+   */
+  sqliteFile: string | null;
 }
 
 /**
@@ -20,7 +25,8 @@ export interface DjangoProject {
  * (`os.environ.setdefault("DJANGO_SETTINGS_MODULE", ...)`); null for any other app. What the
  * settings say is read from their text: `WSGI_APPLICATION = "mysite.wsgi.application"`, and
  * `STATIC_ROOT = BASE_DIR / "staticfiles"` (or `os.path.join(BASE_DIR, "staticfiles")`), BASE_DIR
- * being the project's root as Django's startproject makes it.
+ * being the project's root as Django's startproject makes it, and the SQLite database that
+ * startproject sets (`"ENGINE": "django.db.backends.sqlite3"`, `"NAME": BASE_DIR / "db.sqlite3"`).
  */
 export async function detectDjangoProject(appDir: string): Promise<DjangoProject | null> {
   const manage = await readFile(join(appDir, "manage.py"), "utf8").catch(() => undefined);
@@ -32,7 +38,8 @@ export async function detectDjangoProject(appDir: string): Promise<DjangoProject
   return {
     settingsModule,
     wsgiApp: wsgiSetting ? `${wsgiSetting[1]}:${wsgiSetting[2]}` : `${projectPackage}.wsgi:application`,
-    staticRoot: staticRootOf(settings),
+    staticRoot: pathUnderBaseDir(settings.match(/^STATIC_ROOT\s*=\s*(.+)$/m)?.[1] ?? ""),
+    sqliteFile: sqliteFileOf(settings),
   };
 }
 
@@ -45,14 +52,22 @@ async function readModule(appDir: string, dotted: string): Promise<string | unde
   return undefined;
 }
 
-/** STATIC_ROOT's folder under BASE_DIR: `BASE_DIR / "a" / "b"` or `os.path.join(BASE_DIR, "a", "b")` give `a/b`. */
-function staticRootOf(settings: string): string | null {
-  const value = settings.match(/^STATIC_ROOT\s*=\s*(.+)$/m)?.[1] ?? "";
-  const parts = /^(?:str\()?BASE_DIR\s*\//.test(value)
-    ? [...value.matchAll(/\/\s*["']([^"']+)["']/g)].map((match) => match[1]!)
-    : /^os\.path\.join\(\s*BASE_DIR\s*,/.test(value)
-      ? [...value.matchAll(/["']([^"']+)["']/g)].map((match) => match[1]!)
-      : [];
-  const folder = parts.join("/").replace(/^\/+|\/+$/g, "");
-  return folder && !folder.split("/").includes("..") ? folder : null;
+/**
+ * The path under BASE_DIR a setting's value names: `BASE_DIR / "a" / "b"` (or `str(...)` of it) or
+ * `os.path.join(BASE_DIR, "a", "b")` give `a/b`; null for any other value, and for one leading out (`..`).
+ */
+function pathUnderBaseDir(value: string): string | null {
+  const parts = value.match(/^(?:str\()?BASE_DIR((?:\s*\/\s*["'][^"'\n]+["'])+)/)?.[1] ?? value.match(/^os\.path\.join\(\s*BASE_DIR\s*,([^)]*)\)/)?.[1] ?? "";
+  const path = [...parts.matchAll(/["']([^"']+)["']/g)].map((match) => match[1]!).join("/").replace(/^\/+|\/+$/g, "");
+  return path && !path.split("/").includes("..") ? path : null;
+}
+
+/** The first database NAME under BASE_DIR, in settings that use Django's SQLite backend. */
+function sqliteFileOf(settings: string): string | null {
+  if (!/["']django\.db\.backends\.sqlite3["']/.test(settings)) return null;
+  for (const match of settings.matchAll(/["']NAME["']\s*:\s*(.+)$/gm)) {
+    const file = pathUnderBaseDir(match[1]!);
+    if (file) return file;
+  }
+  return null;
 }

@@ -34,6 +34,7 @@ export const scaffoldRecordSchema = z.strictObject({
     database: z.enum(appDatabases).default(defaultLayoutSettings.database),
     healthPath: z.string().nullable().default(defaultLayoutSettings.healthPath),
     writableDirs: z.array(z.string()).default(defaultLayoutSettings.writableDirs),
+    writableFiles: z.array(z.string()).default(defaultLayoutSettings.writableFiles),
   }),
   /** Each file written, by its path in the app: where it came from and the sha256 of what was written. */
   files: z.record(z.string(), z.strictObject({ template: templateName, from: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })),

@@ -48,7 +48,7 @@ function describeSettings(settings: AppSettings): string {
     settings.staticRoot === null ? [] : [`collected into ${settings.staticRoot}`],
     settings.database === "none" ? "no database" : "PostgreSQL",
     settings.healthPath === null ? `health ${defaultHealthPath} (default)` : `health ${settings.healthPath}`,
-    settings.writableDirs.length ? `writable ${settings.writableDirs.join(" ")}` : "nothing writable",
+    settings.writableDirs.length || settings.writableFiles.length ? `writable ${[...settings.writableDirs, ...settings.writableFiles].join(" ")}` : "nothing writable",
   ]
     .flat()
     .join(", ");
