@@ -113,7 +113,7 @@ describe("the app's dependency style and WSGI target", () => {
   it("without wsgi.py and no one to ask, serves the one target the code suggests, and says so", async () => {
     const decided = await decideAppSettings({ appDir: await app({ "requirements.txt": "", "app.py": "from flask import Flask\napp = Flask(__name__)\n" }), manifest });
     expect(decided.settings.wsgiApp).toBe("app:app");
-    expect(decided.notes).toContain("Serving app:app, the one WSGI target the code suggests (there is no wsgi.py defining app); pass --wsgi-app to choose another.");
+    expect(decided.notes).toContain("Serving app:app, the one WSGI target the code suggests (there is no wsgi.py defining app); pass --app to choose another.");
   });
 
   it("without wsgi.py, no one to ask and several targets or none, names what the code suggests and the flag to pass", async () => {
@@ -121,7 +121,7 @@ describe("the app's dependency style and WSGI target", () => {
     const error = await decideAppSettings({ appDir: await app(several), manifest }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WsgiAppNotFoundError);
     expect((error as Error).message).toContain("Its code suggests app:app, web:create_app().");
-    expect((error as Error).message).toContain("Fix: pass --wsgi-app module:callable (e.g. --wsgi-app app:app)");
+    expect((error as Error).message).toContain("Fix: pass --app module:callable (e.g. --app app:app)");
     await expect(decideAppSettings({ appDir: await app({ "requirements.txt": "" }), manifest })).rejects.toThrow(/Its code suggests none/);
     const flagged = await decideAppSettings({ appDir: await app({ "requirements.txt": "" }), manifest, wsgiApp: "app:app" });
     expect(flagged.settings.wsgiApp).toBe("app:app");
@@ -170,7 +170,7 @@ describe("ASGI apps: FastAPI and Starlette, on a template that serves them", () 
     expect(await detectWsgiApps(layouts, "asgi")).toEqual(["asgi:app", "app.main:app", "web:create_app()"]);
     const tutorial = await decideAppSettings({ appDir: await app({ "requirements.txt": "fastapi\n", "app/__init__.py": "", "app/main.py": "from fastapi import FastAPI\napp = FastAPI()\n" }), manifest: asgiManifest });
     expect(tutorial.settings.wsgiApp).toBe("app.main:app");
-    expect(tutorial.notes).toContain("Serving app.main:app, the one ASGI target the code suggests (there is no asgi.py defining app); pass --wsgi-app to choose another.");
+    expect(tutorial.notes).toContain("Serving app.main:app, the one ASGI target the code suggests (there is no asgi.py defining app); pass --app to choose another.");
   });
 
   it("refuses an app factory with arguments on an ASGI template (the servers call it with none), naming the fix", async () => {
@@ -239,7 +239,7 @@ describe("the app's layout: static folder, database, health route, writable fold
     const decided = await decideAppSettings({ appDir: await app(flaskTutorial), manifest });
     expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "flaskr:create_app()", staticDir: "flaskr/static", staticRoot: null, database: "none", healthPath: null, writableDirs: ["instance"], writableFiles: [] });
     expect(decided.notes).toEqual([
-      "Serving flaskr:create_app(), the one WSGI target the code suggests (there is no wsgi.py defining app); pass --wsgi-app to choose another.",
+      "Serving flaskr:create_app(), the one WSGI target the code suggests (there is no wsgi.py defining app); pass --app to choose another.",
       "Static files: flaskr/static (caddy serves them at /static/).",
       "No PostgreSQL driver among the app's dependencies: compose.yaml gets no db service and the entrypoint does not wait for a database (pass --database postgresql to keep them).",
       "No health route found (/healthz, /health, /livez, /ping, /status): the health check asks /healthz and counts any answer below 500 as healthy (the server is up and the app loaded); add a cheap route and pass --health-path for a stronger check.",
@@ -262,7 +262,7 @@ describe("the app's layout: static folder, database, health route, writable fold
   it("the Django sample app: its project's WSGI application without asking, static/ collected into STATIC_ROOT, PostgreSQL, /healthz", async () => {
     const decided = await decideAppSettings({ appDir: djangoSampleApp, manifest });
     expect(decided.settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "sample_site.wsgi:application", staticDir: "static", staticRoot: "staticfiles", database: "postgresql", healthPath: "/healthz", writableDirs: [], writableFiles: [] });
-    expect(decided.notes).toContain("Serving sample_site.wsgi:application, the WSGI application of the Django project (settings sample_site.settings); pass --wsgi-app to choose another.");
+    expect(decided.notes).toContain("Serving sample_site.wsgi:application, the WSGI application of the Django project (settings sample_site.settings); pass --app to choose another.");
     expect(decided.notes).toContain("Django: collectstatic gathers the static files into staticfiles in the app's image at its build; the proxy copies them from there.");
     // Its settings fall back to SQLite without DATABASE_HOST, which compose sets: nothing linked.
     expect(decided.notes).toContain(

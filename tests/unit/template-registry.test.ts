@@ -226,10 +226,12 @@ describe("templates from an npm registry (a tiny one on 127.0.0.1)", { timeout: 
         [["--static-dir", "public"], "is not a folder.\nFix: pass the folder that holds the app's static files"],
         [["--health-path", "healthz"], "Fix: pass the app's route as it is served, starting with /"],
         [["--writable", "/var/data"], "--writable /var/data: it is absolute"],
+        [["--app", "wsgi:app", "--wsgi-app", "other:app"], "--wsgi-app is --app's older name: give one."],
       ];
       for (const [flags, message] of refusals) {
         const refused = await run("new", "web", target, ...from, ...flags);
-        expect(refused.status, flags.join(" ")).toBe(1);
+        // A usage error exits 2, a refusal 1.
+        expect(refused.status, flags.join(" ")).toBe(flags[0] === "--app" ? 2 : 1);
         expect(refused.stderr).toContain(message);
       }
       expect(await readdir(target)).not.toContain(".dockerize-python.json");
@@ -239,9 +241,12 @@ describe("templates from an npm registry (a tiny one on 127.0.0.1)", { timeout: 
       expect(copied.status, copied.stderr).toBe(0);
       expect(copied.stdout).toContain("  - Health route: /up, as given with --health-path: the health check asks it.\n");
       expect((await readScaffoldRecord(target)).settings).toEqual({ dependencyStyle: "requirements", wsgiApp: "wsgi:app", staticDir: "assets", staticRoot: null, database: "postgresql", healthPath: "/up", writableDirs: ["instance", "var"], writableFiles: [] });
-      const none = await run("new", "web", target, ...from, "--force", "--static-dir", "none", "--writable", "none");
+      const none = await run("new", "web", target, ...from, "--force", "--static-dir", "none", "--writable", "none", "--app", "wsgi:create_app()");
       expect(none.status, none.stderr).toBe(0);
-      expect((await readScaffoldRecord(target)).settings).toMatchObject({ staticDir: null, writableDirs: [] });
+      expect((await readScaffoldRecord(target)).settings).toMatchObject({ staticDir: null, writableDirs: [], wsgiApp: "wsgi:create_app()" });
+      const older = await run("new", "web", target, ...from, "--force", "--wsgi-app", "wsgi:app");
+      expect(older.status, older.stderr).toBe(0);
+      expect((await readScaffoldRecord(target)).settings).toMatchObject({ wsgiApp: "wsgi:app" });
     });
 
     it("new names the nearest template, and refuses a folder with no dependency file", async () => {

@@ -35,11 +35,14 @@ Options:
       --version V           The package's version or dist-tag (default: latest)
       --registry URL        The npm registry (default: npm's own setting, npm config get registry)
       --from PATH           Copy from a checkout instead: the repository's root or a template's folder
-      --dependency-style S  requirements, pipenv or pyproject (default: found from the app's files;
-                            asked on a terminal when it has several, else the first of those)
-      --wsgi-app TARGET     What the server serves: module:callable, or package:create_app() for an
-                            app factory (default: asked on a terminal; else wsgi:app when the app's
-                            wsgi.py defines app, or the one target the code suggests)
+      --dependency-style S  requirements, pipenv, uv, poetry, pylock or pyproject (default: found
+                            from the app's files, a lock file first; asked on a terminal when it
+                            has several, else the first of those)
+      --app TARGET          What the server serves, a WSGI app (uWSGI, Gunicorn) or an ASGI app
+                            (Uvicorn, Granian): module:callable, or package:create_app() for an app
+                            factory (default: a Django project's WSGI_APPLICATION, else asked on a
+                            terminal; else wsgi:app when the app's wsgi.py defines app, or the one
+                            target the code suggests). --wsgi-app is its older name
       --static-dir DIR      The app's static folder, which the proxy serves at /static/, or none
                             (default: a package's static/, the WSGI target's first, else static/)
       --database DB         postgresql or none: with none, compose.yaml has no db service and the
@@ -70,6 +73,7 @@ export const newCommand: Command = {
         registry: { type: "string" },
         from: { type: "string" },
         "dependency-style": { type: "string" },
+        app: { type: "string" },
         "wsgi-app": { type: "string" },
         "static-dir": { type: "string" },
         database: { type: "string" },
@@ -87,6 +91,9 @@ export const newCommand: Command = {
       throw new UsageError("--version picks a published version; a checkout (--from) has the version it has.", usage);
     }
     const dependencyStyle = dependencyStyleOption(values["dependency-style"]);
+    if (values.app !== undefined && values["wsgi-app"] !== undefined && values.app !== values["wsgi-app"]) {
+      throw new UsageError(`--app ${values.app} and --wsgi-app ${values["wsgi-app"]} name two targets; --wsgi-app is --app's older name: give one.`, usage);
+    }
     const appDir = resolve(dir);
     await assertAppDir(appDir);
 
@@ -98,7 +105,7 @@ export const newCommand: Command = {
       appDir,
       manifest: main.manifest,
       dependencyStyle,
-      wsgiApp: values["wsgi-app"],
+      wsgiApp: values.app ?? values["wsgi-app"],
       staticDir: values["static-dir"] === "none" ? null : values["static-dir"],
       database: values.database === undefined ? undefined : checkDatabase(values.database),
       healthPath: values["health-path"],

@@ -65,7 +65,7 @@ export class InvalidWsgiAppError extends ExplainedError {
   constructor(value: string) {
     super(
       `"${value}" is not a WSGI target: it must be module:callable (wsgi:app, myproject.wsgi:application) or an app factory, package:create_app() (use double quotes inside its parentheses).\n` +
-        "Fix: pass --wsgi-app with the module the server imports from the app's root and the name of the WSGI callable in it.",
+        "Fix: pass --app with the module the server imports from the app's root and the name of the WSGI callable in it.",
     );
   }
 }
@@ -81,7 +81,7 @@ export class AsgiFactoryArgumentsError extends ExplainedError {
   constructor(value: string) {
     super(
       `"${value}" calls an app factory with arguments, but the ASGI servers (Uvicorn, Granian) call a factory with none.\n` +
-        "Fix: call it in a module of your app (asgi.py: app = create_app(...)) and pass --wsgi-app asgi:app, or make its arguments optional and pass package:create_app().",
+        "Fix: call it in a module of your app (asgi.py: app = create_app(...)) and pass --app asgi:app, or make its arguments optional and pass package:create_app().",
     );
   }
 }

@@ -29,7 +29,7 @@ export interface DecideAppSettingsRequest extends LayoutFlags {
   manifest: TemplateManifest;
   /** Given with --dependency-style. */
   dependencyStyle?: DependencyStyle;
-  /** Given with --wsgi-app. */
+  /** Given with --app (or its older name, --wsgi-app). */
   wsgiApp?: string;
   ask?: Ask;
 }
@@ -61,7 +61,7 @@ export class WsgiAppNotFoundError extends ExplainedError {
     const [module] = conventional.split(":");
     super(
       `Cannot tell what the server should serve in ${appDir}: it has no ${module}.py defining app (the template's convention, ${conventional}). ${found}\n` +
-        `Fix: pass --wsgi-app module:callable (e.g. --wsgi-app ${candidates[0] ?? "myapp:app"}), or package:create_app() for an app factory; or run dockerize-python new in a terminal to be asked.`,
+        `Fix: pass --app module:callable (e.g. --app ${candidates[0] ?? "myapp:app"}), or package:create_app() for an app factory; or run dockerize-python new in a terminal to be asked.`,
     );
   }
 }
@@ -145,7 +145,7 @@ async function decideWsgiApp(request: DecideAppSettingsRequest, notes: string[])
   // A Django project says what it serves itself (its WSGI application): nothing to ask.
   const django = kind === "wsgi" ? await detectDjangoProject(request.appDir) : null;
   if (django) {
-    notes.push(`Serving ${django.wsgiApp}, the WSGI application of the Django project (settings ${django.settingsModule}); pass --wsgi-app to choose another.`);
+    notes.push(`Serving ${django.wsgiApp}, the WSGI application of the Django project (settings ${django.settingsModule}); pass --app to choose another.`);
     return django.wsgiApp;
   }
   const conventional = conventionalAppTarget(kind);
@@ -160,11 +160,11 @@ async function decideWsgiApp(request: DecideAppSettingsRequest, notes: string[])
   }
   const [only] = candidates;
   if (candidates.length === 1 && only !== conventional) {
-    notes.push(`Serving ${only}, the one ${kind.toUpperCase()} target the code suggests (there is no ${conventional.split(":")[0]}.py defining app); pass --wsgi-app to choose another.`);
+    notes.push(`Serving ${only}, the one ${kind.toUpperCase()} target the code suggests (there is no ${conventional.split(":")[0]}.py defining app); pass --app to choose another.`);
     return only!;
   }
   if (!candidates.includes(conventional)) throw new WsgiAppNotFoundError(request.appDir, candidates, conventional);
-  if (candidates.length > 1) notes.push(`Serving ${conventional} (the convention); the code also suggests ${candidates.slice(1).join(", ")}. Pass --wsgi-app to choose another.`);
+  if (candidates.length > 1) notes.push(`Serving ${conventional} (the convention); the code also suggests ${candidates.slice(1).join(", ")}. Pass --app to choose another.`);
   return conventional;
 }
 

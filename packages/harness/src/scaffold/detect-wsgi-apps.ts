@@ -43,7 +43,7 @@ const factoryNames = ["create_app", "make_app"];
  * that conventionally hold it (`<package>/wsgi.py`; for ASGI `<package>/asgi.py` and
  * `<package>/main.py`), and app factories (`create_app`, `make_app`) defined in a package's
  * `__init__.py`. Only a suggestion, read from the source without running it; a person confirms it
- * or names another with --wsgi-app.
+ * or names another with --app.
  */
 export async function detectWsgiApps(appDir: string, kind: TargetKind = "wsgi"): Promise<string[]> {
   const { target: conventional, packageModules } = conventions[kind];
