@@ -210,6 +210,35 @@ describe("matrix in hermetic mode: every template, check and dependency style on
         }
       },
     );
+
+    it("slim-uwsgi/py3.13-pipenv: a request running past UWSGI_HARAKIRI has its worker killed and replaced; the next request is served", async () => {
+      const name = "dp-test-harakiri-slim-uwsgi";
+      const started = docker("run", "-d", "--name", name, ...labels, "-e", "DATABASE_HOST=", "-e", "UWSGI_HARAKIRI=2", imageOf("slim-uwsgi/py3.13-pipenv"));
+      expect(started.status, started.stderr).toBe(0);
+      try {
+        // From inside the container (port 8000 is not published): a 6 s request, then the health route.
+        const probe = [
+          "import time, urllib.request",
+          "started = time.monotonic()",
+          "try:",
+          "    print('answered', urllib.request.urlopen('http://127.0.0.1:8000/slow?seconds=6', timeout=30).status)",
+          "except Exception as error:",
+          "    print('cut off after %.1f s: %s' % (time.monotonic() - started, type(error).__name__))",
+          "print('then', urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=30).status)",
+        ].join("\n");
+        let health = "";
+        for (let tries = 0; tries < 60 && health !== "healthy" && health !== "unhealthy"; tries += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          health = docker("inspect", "--format", "{{.State.Health.Status}}", name).stdout.trim();
+        }
+        expect(health, docker("logs", name).stderr).toBe("healthy");
+        const answered = docker("exec", name, "python", "-c", probe);
+        expect(answered.stdout, answered.stderr).toMatch(/^cut off after [2-5]\.\d s: RemoteDisconnected\nthen 200\n$/);
+        expect(docker("logs", name).stderr).toMatch(/HARAKIRI \[core \d+\] 127\.0\.0\.1 - GET \/slow\?seconds=6/);
+      } finally {
+        docker("rm", "-fv", name);
+      }
+    });
   });
 
   it("shows progress for every cell it builds", () => {
