@@ -269,3 +269,11 @@ case $style in
 esac
 # Two requirements that cannot both be satisfied are caught here, not at run time.
 pip check
+# Every .pyc in the venv made again, the same way whichever installer wrote it: hash-based
+# (checked-hash: valid while the .py's content is the same, whatever its mtime), so two builds of
+# the same lock give the same bytes (pip's and uv's own .pyc files record each .py's mtime, the
+# time of the install), and a .pyc stays valid when an exporter clamps the files' mtimes to
+# SOURCE_DATE_EPOCH (BuildKit's rewrite-timestamp). PYTHONHASHSEED=0: the order of a frozenset
+# constant in the compiled code does not depend on a random string hash.
+find "$venv" -name __pycache__ -type d -prune -exec rm -rf {} +
+PYTHONHASHSEED=0 python -m compileall -q -j 0 --invalidation-mode checked-hash "$venv"
