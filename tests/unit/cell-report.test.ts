@@ -24,6 +24,11 @@ describe("a built cell's verdict", () => {
     expect(report.checks.map((check) => check.name)).toEqual(["non-root", "sigterm-graceful"]);
   });
 
+  it("is a skip, never a pass, when every check was skipped (verify --check of one the app lacks the routes for)", () => {
+    const report = recordChecks(newVerdict(), [{ name: "data-survives-restart", status: "skip", detail: "skipped: this check needs POST /visits" }]);
+    expect(report).toMatchObject({ status: "skip", reason: "no check ran: data-survives-restart was skipped" });
+  });
+
   it("fails naming every check that failed", () => {
     const report = recordChecks(newVerdict(), [
       { name: "non-root", status: "fail", detail: "root" },

@@ -1,9 +1,30 @@
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { type AppKind, assertCellApps, type Cell, type CellReport, type CellSources, cellAppDir, describeMergedRuns, type MatrixReport, mergeReports, NoAppForKindError, oneAppForEveryKind, type Sources } from "@dockerize-python/harness";
-import { selectCells } from "../../packages/harness/src/matrix/run-matrix.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AppKind,
+  assertCellApps,
+  type Cell,
+  type CellReport,
+  type CellSources,
+  cellAppDir,
+  describeMergedRuns,
+  discoverTemplates,
+  expandMatrix,
+  type MatrixReport,
+  mergeReports,
+  NoAppForKindError,
+  oneAppForEveryKind,
+  type Sources,
+} from "@dockerize-python/harness";
+import { ExplainedError } from "../../packages/harness/src/explained-error.ts";
+import type { VerifyCellOptions } from "../../packages/harness/src/matrix/cell-to-verify.ts";
+import { runMatrix, selectCells } from "../../packages/harness/src/matrix/run-matrix.ts";
+import { selectChecks } from "../../packages/harness/src/matrix/select-checks.ts";
+import { verifyCell } from "../../packages/harness/src/matrix/verify-cell.ts";
+import type { BuildEnvironment } from "../../packages/harness/src/sources/build-environment.ts";
+import { makeTempDir, validManifest, writeTemplate } from "./fixtures/template-fixture.ts";
 import { keepOnlyDependencyStyle, MissingDependencyFileError } from "../../packages/harness/src/staging/dependency-files.ts";
 
 describe("selectCells", () => {
@@ -21,6 +42,76 @@ describe("selectCells", () => {
 
   it("names every known cell when none matches", () => {
     expect(() => selectCells(cells, ["nope/*"])).toThrow(/Fix: use one of: slim-uwsgi\/py3.11-requirements, slim-uwsgi\/py3.13-pipenv, caddy\/caddy2/);
+  });
+});
+
+describe("--check: the selected checks narrow each cell's", () => {
+  let temp: Awaited<ReturnType<typeof makeTempDir>>;
+  let cells: Cell[];
+  beforeAll(async () => {
+    temp = await makeTempDir();
+    // An app (non-root, size-budget, http-through-caddy) behind a proxy that lists non-root only.
+    await writeTemplate(temp.dir, "slim");
+    const proxy = { ...validManifest("caddy"), kind: "proxy", appKinds: undefined, compose: undefined, stack: undefined, checks: ["non-root"] };
+    await writeTemplate(temp.dir, "caddy", { manifest: proxy });
+    cells = expandMatrix(await discoverTemplates(temp.dir));
+  });
+  afterAll(async () => temp.remove());
+
+  it("keeps every check without a selection, and a selected check in the cells that list it", () => {
+    expect(selectChecks(cells, undefined).map((cell) => [cell.id, cell.checks])).toEqual(cells.map((cell) => [cell.id, cell.checks]));
+    expect(selectChecks(cells, ["non-root", "http-through-caddy"]).map((cell) => [cell.id, cell.checks])).toEqual([
+      ["caddy/py3.13", ["non-root"]],
+      ["caddy/py3.11", ["non-root"]],
+      ["slim/py3.13", ["non-root", "http-through-caddy"]],
+      ["slim/py3.11", ["non-root", "http-through-caddy"]],
+    ]);
+    // A check one template lists (as the e2e runs select onbuild-child beside others): the rest keep theirs, the proxy none.
+    expect(selectChecks(cells, ["http-through-caddy"]).map((cell) => cell.checks.length)).toEqual([0, 0, 1, 1]);
+  });
+
+  it("refuses a selected check no selected cell lists, naming it, every template's list and the fix", () => {
+    const refusal = () => selectChecks(cells, ["non-root", "reproducible", "lint"]);
+    expect(refusal).toThrow(ExplainedError);
+    expect(refusal).toThrow(
+      '--check reproducible, --check lint: the checks "reproducible", "lint" are listed by no selected cell\'s manifest, so nothing would run them. The manifests\' checks:\n' +
+        "  caddy: non-root\n  slim: non-root, size-budget, http-through-caddy\n" +
+        'Fix: drop --check reproducible, --check lint (or select a template that lists it); to run a check a template does not list, add it to the "checks" of a copy of its template.json and run the matrix with --templates on the copy.',
+    );
+    // Listed only by a cell --cell left out: refused too.
+    expect(() => selectChecks(selectCells(cells, ["caddy/*"]), ["http-through-caddy"])).toThrow(/"http-through-caddy" is listed by no selected cell's manifest[\s\S]*caddy: non-root\n/);
+  });
+
+  it("stops runMatrix before anything is looked at or built (the apps, the engine)", async () => {
+    const run = runMatrix({ templatesDir: temp.dir, appDirs: {}, reportDir: join(temp.dir, "reports"), mode: "hermetic", checks: ["reproducible"] }, () => {});
+    await expect(run).rejects.toThrow(/^--check reproducible: the check "reproducible" is listed by no selected cell's manifest/);
+    await expect(readdir(temp.dir)).resolves.not.toContain("reports");
+  });
+
+  it("reports a cell left with no check as skip, saying which checks were selected, and builds nothing", async () => {
+    const [proxyCell] = selectChecks(cells, ["http-through-caddy", "size-budget"]);
+    expect(proxyCell!.checks).toEqual([]);
+    const built: string[] = [];
+    const environment = {
+      unmetNeed: () => undefined,
+      imageFor: (ref: string) => {
+        built.push(ref);
+        return `stand-in/${ref}`;
+      },
+      cellSources: () => ({ baseImages: "registry" }),
+    } as unknown as BuildEnvironment;
+    const options = { environment, appDir: temp.dir, logDir: join(temp.dir, "logs"), checksSelected: ["http-through-caddy", "size-budget"], step: (message: string) => built.push(message) } as unknown as VerifyCellOptions;
+    const report = await verifyCell({ ...proxyCell!, companions: [], proxy: undefined }, options);
+    expect(report).toMatchObject({
+      id: "caddy/py3.13",
+      status: "skip",
+      reason: "none of the selected checks (http-through-caddy, size-budget) is listed by its manifest",
+      checks: [],
+      sizeBytes: null,
+      buildSeconds: null,
+      baseImages: { PYTHON_IMAGE: "python:3.13-slim-trixie" },
+    });
+    expect(built).toEqual([]);
   });
 });
 

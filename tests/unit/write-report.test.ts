@@ -227,4 +227,21 @@ describe("summarizeReport", () => {
         "4 of 6 checks ran (3 passed, 1 failed), 2 skipped. Failed: slim-uwsgi/py3.11, caddy/caddy2.",
     );
   });
+
+  it("counts a cell --check left no check as skipped, in the summary and the Markdown, with its reason", async () => {
+    const reason = "none of the selected checks (http-through-caddy) is listed by its manifest";
+    const selected: MatrixReport = {
+      ...report,
+      checksSelected: ["http-through-caddy"],
+      cells: [
+        cell("slim-uwsgi", "py3.13", { checks: [{ name: "http-through-caddy", status: "pass", detail: "200 through Caddy" }] }),
+        cell("caddy", "caddy2", { python: null, dependencyStyle: null, appKind: null, sizeBytes: null, layers: null, addedLayers: null, addedBytes: null, user: null, buildSeconds: null, status: "skip", reason, checks: [] }),
+      ],
+    };
+    expect(summarizeReport(selected)).toMatch(/: 2 cells, 1 passed, 0 failed, 1 skipped; 1 of 1 check ran \(1 passed, 0 failed\), 0 skipped\.$/);
+    const { markdownFile } = await writeReport(selected, temp.dir);
+    const markdown = await readFile(markdownFile, "utf8");
+    expect(markdown).toContain("Cells: 1 passed, 0 failed, 1 skipped.");
+    expect(markdown).toContain(`- \`caddy2\` ⏭ skip: ${reason}`);
+  });
 });

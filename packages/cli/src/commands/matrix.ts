@@ -13,7 +13,9 @@ Options:
   -t, --template NAME   Only this template's variants (repeat for several; default: all)
   -c, --cell PATTERN    Only the cells whose id matches (e.g. 'slim-uwsgi/py3.13-*'; repeatable)
       --check NAME      Only this check in each cell (repeatable; default: every check the
-                        manifests list); the report names the selection
+                        manifests list); the report names the selection. A check no selected
+                        cell's manifest lists is an error; a cell whose manifest lists none of
+                        them is a skip
       --shard I/N       Only the I-th of N shards of the selected cells (after --template and
                         --cell), for N parallel CI jobs: a cell's shard is a hash of its id, so
                         it keeps its shard when others are added; merge-reports joins them

@@ -24,7 +24,8 @@ Options:
       --app DIR         The app (default: the current directory)
       --variant ID      Only this variant of the template (e.g. py3.13; repeatable; default: all)
       --check NAME      Only this check (repeatable; default: every check the template's manifest
-                        lists); the report names the selection
+                        lists); the report names the selection. One the manifest does not list
+                        is an error; a cell whose checks were all skipped is a skip, not a pass
       --mode MODE       auto (default): each source found on its own: base images from a
                         registry else stand-ins built here, Python packages from PyPI (or
                         this machine's pip index) else a local index, Go modules from the Go
@@ -40,8 +41,8 @@ Options:
 
 Ctrl-C stops after the current step, removes what the run started and writes the report.
 
-Exit status: 0 every cell passed (a check skipped with its reason is no failure); 1 a cell failed
-or the run could not start; 2 the command line is wrong; 130 interrupted.`;
+Exit status: 0 no cell failed (a check or a cell skipped with its reason is no failure); 1 a cell
+failed or the run could not start; 2 the command line is wrong; 130 interrupted.`;
 
 export const verifyCommand: Command = {
   name: "verify",

@@ -103,8 +103,11 @@ export interface TemplateFiles {
  */
 export type StaticCheckContext = Pick<CheckContext, "cellId" | "kind" | "compose" | "log" | "caddyImage" | "templateFiles">;
 
-/** What a check may change when it builds the cell's image again. */
-export type RebuildChanges = Partial<Pick<BuildImageRequest, "tag" | "secretFiles" | "ssh" | "noCache" | "noCacheStages">>;
+/**
+ * What a check may change when it builds the cell's image again. `buildArgs` replaces the cell's
+ * whole set: spread `CheckContext.buildArgs` into it to change one.
+ */
+export type RebuildChanges = Partial<Pick<BuildImageRequest, "tag" | "buildArgs" | "secretFiles" | "ssh" | "noCache" | "noCacheStages">>;
 
 export interface CheckOutcome {
   status: Status;

@@ -19,6 +19,7 @@ import { overrideCmd } from "./override-cmd.ts";
 import { passwordSpecialChars } from "./password-special-chars.ts";
 import { proxyUpstreamDown } from "./proxy-upstream-down.ts";
 import { readOnlyRootfs } from "./read-only-rootfs.ts";
+import { reproducible } from "./reproducible.ts";
 import { sigtermGraceful } from "./sigterm-graceful.ts";
 import { sizeBudget } from "./size-budget.ts";
 import { staticRefresh } from "./static-refresh.ts";
@@ -55,6 +56,8 @@ export const checks = {
   "deps-layer-cached": depsLayerCached,
   // Builds under its own tag: the cell's image and the staged app stay as they are.
   "no-secrets-in-image": noSecretsInImage,
+  // Builds twice from a clean cache under tags of its own, from the staged app as the cell built it.
+  reproducible,
   // These three share the cell's compose project, started by the first of them to run.
   "compose-up": composeUp,
   "data-survives-restart": dataSurvivesRestart,
@@ -64,7 +67,7 @@ export const checks = {
 
 /**
  * The checks that change the staged app (deps-layer-cached, static-refresh), read it
- * (http-through-caddy), build from it (onbuild-child, no-secrets-in-image, compose's build) or
+ * (http-through-caddy), build from it (onbuild-child, no-secrets-in-image, reproducible, compose's build) or
  * share the cell's compose project, and so
  * run in order: `first` before any of the others (deps-layer-cached measures the cache the cell's
  * own build left, which any other build of the staged app could fill), then each lane one check
@@ -74,7 +77,7 @@ export const checks = {
 export const stagedAppLanes = {
   first: ["deps-layer-cached"],
   lanes: [
-    ["onbuild-child", "no-secrets-in-image"],
+    ["onbuild-child", "no-secrets-in-image", "reproducible"],
     // http-through-caddy compares the proxy's static file with the staged one, which static-refresh changes.
     ["http-through-caddy", "compose-up", "data-survives-restart", "static-refresh"],
   ],

@@ -31,6 +31,7 @@ export const checkNames = [
   "cap-drop-all",
   "arbitrary-uid",
   "proxy-upstream-down",
+  "reproducible",
 ] as const;
 export type CheckName = (typeof checkNames)[number];
 

@@ -51,12 +51,16 @@ export async function recordImage(report: CellReport, image: BuiltCellImage): Pr
 /** The part of a report its verdict is: the checks, the status and why. */
 type Verdict = Pick<CellReport, "checks" | "status" | "reason">;
 
-/** Records the checks of a built cell: it passes when every one passes (a skip is no failure). */
+/**
+ * Records the checks of a built cell: it passes when none fails (a skip is no failure) and one at
+ * least ran; with every one skipped (`verify --check` of one the app cannot take) it is a skip.
+ */
 export function recordChecks<Report extends Verdict>(report: Report, results: readonly CheckResult[]): Report {
   report.checks.push(...results);
   const failed = results.filter((check) => check.status === "fail");
-  report.status = failed.length ? "fail" : "pass";
-  report.reason = failed.length ? `failed: ${failed.map((check) => check.name).join(", ")}` : null;
+  const ran = results.some((check) => check.status !== "skip");
+  report.status = failed.length ? "fail" : ran ? "pass" : "skip";
+  report.reason = failed.length ? `failed: ${failed.map((check) => check.name).join(", ")}` : ran ? null : `no check ran: ${results.map((check) => check.name).join(", ")} ${results.length === 1 ? "was" : "were"} skipped`;
   return report;
 }
 

@@ -41,6 +41,8 @@ export interface VerifyCellOptions {
   proxyBuildArgs?: Record<string, string>;
   /** Checks reported as skip with this reason instead of run (they need something the app lacks). */
   skipChecks?: Partial<Record<CheckName, string>>;
+  /** The checks `--check` selected, which narrowed the cell's (see selectChecks): named when that left it none. */
+  checksSelected?: readonly CheckName[];
   /**
    * How many checks of the cell run side by side, beside the lane of those that use the staged app
    * (see runCellChecks); 1 (the default): every check in turn.

@@ -19,6 +19,7 @@ import { expandMatrix } from "./expand-matrix.ts";
 import type { MatrixProgressListener, MatrixRunResult, RunMatrixOptions } from "./run-matrix-types.ts";
 import type { CellToVerify } from "./cell-to-verify.ts";
 import { runCells } from "./run-cells.ts";
+import { selectChecks } from "./select-checks.ts";
 import { verifyCell } from "./verify-cell.ts";
 import { takeShard } from "./shard-cells.ts";
 
@@ -38,10 +39,9 @@ export const sampleAppProbe: AppProbe = { path: "/", text: sampleAppGreeting, sh
 export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgressListener): Promise<MatrixRunResult> {
   const startedAt = new Date().toISOString();
   const templates = await discoverTemplates(options.templatesDir);
-  const sharded = takeShard(selectCells(expandMatrix(templates, options.templates), options.cells ?? []), options.shard);
-  const cells = sharded.cells
-    .map((cell) => withCompanions(cell, templates))
-    .map((cell) => (options.checks?.length ? { ...cell, checks: cell.checks.filter((name) => options.checks!.includes(name)) } : cell));
+  // The checks are judged against every selected cell, whichever shard runs them.
+  const sharded = takeShard(selectChecks(selectCells(expandMatrix(templates, options.templates), options.cells ?? []), options.checks), options.shard);
+  const cells = sharded.cells.map((cell) => withCompanions(cell, templates));
   await assertCellApps(cells, options.appDirs);
   // The matrix stages the templates' files unadapted, so it supplies what `new` would have written
   // for each app; `verify` gives the app's own environment, and its files are adapted already.
@@ -86,6 +86,7 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
         appEnv: adaptation.appEnv,
         proxyBuildArgs: adaptation.proxyBuildArgs,
         skipChecks: options.skipChecks,
+        checksSelected: options.checks,
         step: (message) => progress({ kind: "cell-step", cell, message }),
         proxyPort: options.proxyPort,
         jobs,
@@ -167,10 +168,11 @@ function withCompanions(cell: Cell, templates: readonly LoadedTemplate[]): CellT
 
 /**
  * Every image any cell builds FROM or runs (its base images, its companions', its database), with
- * what its variant needs beyond them: the build environment leaves out what it cannot meet.
+ * what its variant needs beyond them: the build environment leaves out what it cannot meet. A cell
+ * `--check` left no check builds nothing.
  */
 function imageDemands(cells: readonly CellToVerify[]): ImageDemand[] {
-  return cells.map((cell) => ({
+  return cells.filter((cell) => cell.checks.length).map((cell) => ({
     images: [
       ...Object.values(cell.baseImages),
       ...cell.companions.flatMap((companion) => Object.values(companion.manifest.variants[0]!.baseImages)),

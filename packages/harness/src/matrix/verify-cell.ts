@@ -14,6 +14,7 @@ import { trustSecrets } from "./cell-build-args.ts";
 import { type MarkedBuildSecrets, markedBuildSecrets } from "./marked-build-secrets.ts";
 import { CellEndedEarly, type CellToVerify, type VerifyCellOptions } from "./cell-to-verify.ts";
 import { listedChecks, runCellChecks, runStaticChecks } from "./run-cell-checks.ts";
+import { noCheckSelected } from "./select-checks.ts";
 import { lockStagedPipfile, stageCell } from "./stage-cell.ts";
 
 /**
@@ -21,8 +22,9 @@ import { lockStagedPipfile, stageCell } from "./stage-cell.ts";
  * app's stack runs behind), runs every check the manifest lists in the registry's order (the stack
  * and the compose project start on first use), and cleans up: nothing a check does is left running.
  * A check that throws fails with the error's message. A cell the run cannot build (its needs unmet),
- * or whose Pipfile or images cannot be made, runs only its static checks. The report's `timing`
- * says where the cell's time went.
+ * or whose Pipfile or images cannot be made, runs only its static checks; one `--check` left no
+ * check of its manifest's is a skip, built not at all. The report's `timing` says where the cell's
+ * time went.
  */
 export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions): Promise<CellReport> {
   const stopwatch = startCellStopwatch();
@@ -34,11 +36,13 @@ export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions)
 /** verifyCell's steps, timed by `stopwatch`. */
 async function verifyCellSteps(cell: CellToVerify, options: VerifyCellOptions, stopwatch: CellStopwatch): Promise<CellReport> {
   const { environment } = options;
+  const listed = listedChecks(cell);
   const unmet = environment.unmetNeed(cell.needs);
   // A skipped cell's base images were not prepared: it reports (and composes with) the official ones it would use.
-  const resolve = (ref: string) => (unmet ? ref : environment.imageFor(ref));
+  const resolve = (ref: string) => (unmet || !listed.length ? ref : environment.imageFor(ref));
   const report = newCellReport(cell, resolve, environment);
-  const listed = listedChecks(cell);
+  // `--check` left it none of its manifest's checks: a skip, never a pass that no check proved.
+  if (!listed.length) return recordEarlyEnd(report, [], "skip", noCheckSelected(options.checksSelected));
   const staticContext = staticCheckContext(cell, resolve, options);
   if (unmet) return recordEarlyEnd(report, await runStaticChecks(listed, staticContext, unmet), "skip", unmet);
   // Only checks that read the template's files (`--check lint`): nothing to build.

@@ -15,6 +15,11 @@ export interface TarEntry {
   size: number;
   /** The permission bits (with setuid, setgid and sticky). */
   mode: number;
+  /** The owner's numeric ids. */
+  uid: number;
+  gid: number;
+  /** The modification time, in whole seconds since the epoch (what a layer's tar header holds). */
+  mtime: number;
   /** The PAX records that came with the entry (extended attributes, say); empty without. */
   pax: Readonly<Record<string, string>>;
   /** The entry's bytes. Whatever is left unread is skipped when the next entry is asked for. */
@@ -88,6 +93,9 @@ function entryOf(header: Header, content: AsyncIterable<Buffer>): TarEntry {
     linkTarget: header.linkname ?? "",
     size: header.size,
     mode: header.mode,
+    uid: header.uid,
+    gid: header.gid,
+    mtime: Math.floor((header.mtime?.getTime() ?? 0) / 1000),
     pax: isRecords(header.pax) ? header.pax : {},
     content,
   };

@@ -81,8 +81,9 @@ describe_styles() {
 
 # --use-pep517: every sdist is built into a wheel, which the pip cache (a BuildKit cache mount)
 # keeps; an older pip (before 23.1) would otherwise run `setup.py install` and keep nothing.
+# --no-compile: the venv is byte-compiled once, at the end of this script (see there).
 pip_install() {
-  pip install --use-pep517 "$@"
+  pip install --use-pep517 --no-compile "$@"
 }
 
 install_requirements() {
@@ -103,9 +104,12 @@ install_pipenv() {
     export PIPENV_PYPI_MIRROR="$PIP_INDEX_URL"
   fi
   # VIRTUAL_ENV: install into this venv, not one pipenv would create for the project.
+  # PIP_COMPILE=0: the pip that pipenv runs (in the environment pipenv passes on) does not
+  # byte-compile; the end of this script does. pip reads a variable as the value of the option it
+  # names, so it is PIP_COMPILE=0 (or PIP_NO_COMPILE=0): PIP_NO_COMPILE=1 would mean --compile.
   # --deploy: fail when Pipfile.lock is out of date with the Pipfile, instead of installing the
   # wrong versions; the lock's hashes are checked (pip --require-hashes).
-  VIRTUAL_ENV=$venv PIPENV_VERBOSITY=-1 PIPENV_NOSPIN=1 PIPENV_YES=1 \
+  VIRTUAL_ENV=$venv PIP_COMPILE=0 PIPENV_VERBOSITY=-1 PIPENV_NOSPIN=1 PIPENV_YES=1 \
     /opt/pipenv/bin/pipenv install --deploy
   # The server is not in the app's lock: pip adds it to the same venv.
   if [ $# -gt 0 ]; then
@@ -127,17 +131,16 @@ install_tool() {
 #   UV_PROJECT_ENVIRONMENT: the project's environment is /opt/venv (not .venv in the project);
 #   UV_PYTHON, UV_PYTHON_DOWNLOADS=never: the venv's interpreter (the image's Python), never one
 #     uv would download;
-#   UV_COMPILE_BYTECODE: .pyc files made now, at build time: the app user cannot write them next
-#     to root's files at run time, and the first requests need not compile;
 #   UV_LINK_MODE=copy: the cache (a cache mount) is another filesystem, so copying is the mode
 #     that works, said once instead of warned about on every file;
 #   UV_CACHE_DIR: inside the step's cache mount, beside pip's.
+# No UV_COMPILE_BYTECODE: uv's default, no .pyc files; the end of this script makes them.
 # A uv.lock records the index each package was locked from and every file's URL and hash; a mirror
 # given as PIP_INDEX_URL becomes uv's default index (and PIP_TRUSTED_HOST its insecure host), which
 # serves a lock made against that same index: lock against your mirror (uv lock --default-index).
 uv_environment() {
   export UV_PROJECT_ENVIRONMENT=$venv UV_PYTHON=$venv/bin/python UV_PYTHON_DOWNLOADS=never \
-    UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_CACHE_DIR=/root/.cache/uv
+    UV_LINK_MODE=copy UV_CACHE_DIR=/root/.cache/uv
   if [ -n "${PIP_INDEX_URL:-}" ] && [ -z "${UV_DEFAULT_INDEX:-}" ]; then export UV_DEFAULT_INDEX="$PIP_INDEX_URL"; fi
   if [ -n "${PIP_TRUSTED_HOST:-}" ] && [ -z "${UV_INSECURE_HOST:-}" ]; then export UV_INSECURE_HOST="$PIP_TRUSTED_HOST"; fi
 }
@@ -155,7 +158,7 @@ install_uv() {
   # the app runs from /app). --no-dev: not the dev group. --inexact: keep what the venv already
   # holds (its pip, the onbuild base's uWSGI), where a plain sync would remove all the lock lacks.
   /opt/uv/bin/uv sync --locked --no-install-project --no-dev --inexact
-  # The server is not in the app's lock: uv adds it to the same venv, byte-compiled alike.
+  # The server is not in the app's lock: uv adds it to the same venv.
   if [ $# -gt 0 ]; then
     /opt/uv/bin/uv pip install "$@"
   fi
@@ -176,10 +179,10 @@ install_poetry() {
   /opt/poetry/bin/poetry check --lock ||
     fail "poetry check --lock failed: poetry.lock is out of date with pyproject.toml (or pyproject.toml is not valid for Poetry; Poetry said which above). Run 'poetry lock' and commit poetry.lock"
   # --no-root: not the project itself (its code is not here yet; the app runs from /app).
-  # --only main: not the dev groups. --compile: .pyc files now, as for the other styles. Not
+  # --only main: not the dev groups. No --compile: the end of this script byte-compiles. Not
   # `poetry sync`: it would remove what the venv already holds (its pip, the onbuild base's uWSGI).
   # Poetry checks every file against the lock's hashes.
-  /opt/poetry/bin/poetry install --no-root --only main --compile
+  /opt/poetry/bin/poetry install --no-root --only main
   # The server is not in the app's lock: pip adds it to the same venv.
   if [ $# -gt 0 ]; then
     pip_install "$@"
@@ -269,3 +272,15 @@ case $style in
 esac
 # Two requirements that cannot both be satisfied are caught here, not at run time.
 pip check
+# The venv byte-compiled here, once, the same way whichever installer wrote it (each was told not
+# to compile: pip --no-compile, pipenv's pip PIP_COMPILE=0, uv and Poetry by default). The .pyc
+# files are made at build time because the app user cannot write them next to root's files at run
+# time, and the first requests then need not compile. Hash-based (checked-hash: valid while the
+# .py's content is the same, whatever its mtime), so two builds of the same lock give the same
+# bytes (pip's own .pyc files would record each .py's mtime, the time of the install), and a .pyc
+# stays valid when an exporter clamps the files' mtimes to SOURCE_DATE_EPOCH (BuildKit's
+# rewrite-timestamp). PYTHONHASHSEED=0: the order of a frozenset constant in the compiled code
+# does not depend on a random string hash. The __pycache__ removed first: those the venv already
+# held (its own pip's, compiled when the venv was made; the onbuild base's) are timestamp-based.
+find "$venv" -name __pycache__ -type d -prune -exec rm -rf {} +
+PYTHONHASHSEED=0 python -m compileall -q -j 0 --invalidation-mode checked-hash "$venv"
