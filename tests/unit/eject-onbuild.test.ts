@@ -132,6 +132,7 @@ describe("ejectOnbuild", () => {
       ["docker/install-dependencies.sh", false],
       ["docker/link-writable-dirs.sh", false],
       ["docker/collect-static.sh", false],
+      ["docker/compile-bytecode.sh", false],
     ]);
     expect(result.pythonImage).toBe("python:3.11-slim-bookworm");
     const dockerfile = await readFile(join(app, "docker", "Dockerfile"), "utf8");
@@ -140,7 +141,7 @@ describe("ejectOnbuild", () => {
     // Every script the ejected Dockerfile copies is one eject writes: none is left for the user to find.
     const copied = [...dockerfile.matchAll(/^COPY --chmod=0755 (docker\/\S+) /gm)].map((match) => match[1]);
     expect(copied.sort()).toEqual(result.files.map((f) => f.path).filter((path) => path !== "docker/Dockerfile").sort());
-    for (const script of ["docker-entrypoint.sh", "install-dependencies.sh", "link-writable-dirs.sh", "collect-static.sh"]) {
+    for (const script of ["docker-entrypoint.sh", "install-dependencies.sh", "link-writable-dirs.sh", "collect-static.sh", "compile-bytecode.sh"]) {
       const path = join(app, "docker", script);
       expect(await readFile(path, "utf8")).toBe(await readFile(join(templateDir, "files", "docker", script), "utf8"));
       expect((await stat(path)).mode & 0o111, script).not.toBe(0);
@@ -161,7 +162,7 @@ describe("ejectOnbuild", () => {
     expect(first.stdout).toContain(`wrote ${join(app, "docker", "Dockerfile")}`);
     const again = spawnSync(process.execPath, [cli, "eject", "onbuild", app], { encoding: "utf8" });
     expect(again.status).toBe(1);
-    expect(again.stderr).toMatch(/Refusing to overwrite docker\/Dockerfile, docker\/docker-entrypoint\.sh, docker\/install-dependencies\.sh, docker\/link-writable-dirs\.sh and docker\/collect-static\.sh[\s\S]*--force/);
+    expect(again.stderr).toMatch(/Refusing to overwrite docker\/Dockerfile, docker\/docker-entrypoint\.sh, docker\/install-dependencies\.sh, docker\/link-writable-dirs\.sh, docker\/collect-static\.sh and docker\/compile-bytecode\.sh[\s\S]*--force/);
     const usage = spawnSync(process.execPath, [cli, "eject", "slim-uwsgi", app], { encoding: "utf8" });
     expect(usage.status).toBe(2);
   });
