@@ -65,6 +65,7 @@ function outputsOf(target: Target): Array<{ source: string; file: string; execut
     { source: "install-dependencies.sh", file: "docker/install-dependencies.sh", executable: true },
     { source: "link-writable-dirs.sh", file: "docker/link-writable-dirs.sh", executable: true },
     { source: "collect-static.sh", file: "docker/collect-static.sh", executable: true },
+    { source: "compile-bytecode.sh", file: "docker/compile-bytecode.sh", executable: true },
     ...(target.server === "gunicorn" ? [{ source: "gunicorn.conf.py", file: "docker/gunicorn.conf.py", executable: false }] : []),
     ...(target.server === "asgi" ? [{ source: "asgi_behind_proxy.py", file: "docker/asgi_behind_proxy.py", executable: false }] : []),
     { source: "compose.yaml", file: "compose.yaml", executable: false },

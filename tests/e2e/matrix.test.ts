@@ -205,6 +205,24 @@ describe("matrix in hermetic mode: every template, check and dependency style on
           // The one writable place, with the rest (the app's code too) read-only.
           const write = docker("exec", name, "sh", "-c", 'touch "$APP_DATA_DIR/probe" && ! touch /app/probe 2>/dev/null');
           expect(write.status, write.stderr).toBe(0);
+          // The app's code was byte-compiled at build time (compile-bytecode): every module has a
+          // checked-hash .pyc (flags 3, PEP 552) that matches its source, so the start imported
+          // them compiled; and the read-only start wrote no .pyc, nor anything else, under /app.
+          const pycs = docker("exec", name, "python", "-c", [
+            "import importlib.util, pathlib",
+            "bad = []",
+            "sources = [p for p in pathlib.Path('/app').rglob('*.py') if not p.is_relative_to('/app/docker')]",
+            "for source in sources:",
+            "    cache = pathlib.Path(importlib.util.cache_from_source(str(source)))",
+            "    header = cache.read_bytes()[:16] if cache.exists() else b''",
+            "    if header[4:8] != (3).to_bytes(4, 'little') or header[8:16] != importlib.util.source_hash(source.read_bytes()):",
+            "        bad.append(str(source))",
+            "print(len(sources), 'sources; without a valid checked-hash .pyc:', bad)",
+            "raise SystemExit(1 if bad or not sources else 0)",
+          ].join("\n"));
+          expect(pycs.status, pycs.stdout + pycs.stderr).toBe(0);
+          const changed = docker("diff", name).stdout.split("\n").filter((line) => / \/app(\/|$)/.test(line));
+          expect(changed).toEqual([]);
         } finally {
           docker("rm", "-fv", name);
         }

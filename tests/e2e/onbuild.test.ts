@@ -50,7 +50,7 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     // the triggers and ejected alike), without the compose file and the onbuild check.
     const ejectedTemplate = join(templates, "onbuild-ejected");
     await mkdir(join(ejectedTemplate, "files", "docker"), { recursive: true });
-    for (const file of ["docker/Dockerfile", "docker/docker-entrypoint.sh", "docker/install-dependencies.sh", "docker/link-writable-dirs.sh", "docker/collect-static.sh", ".dockerignore"]) {
+    for (const file of ["docker/Dockerfile", "docker/docker-entrypoint.sh", "docker/install-dependencies.sh", "docker/link-writable-dirs.sh", "docker/collect-static.sh", "docker/compile-bytecode.sh", ".dockerignore"]) {
       await cp(join(app, file), join(ejectedTemplate, "files", file));
     }
     const manifest = JSON.parse(await readFile(join(templates, "onbuild", "template.json"), "utf8"));

@@ -23,12 +23,12 @@ function instructionsOf(text: string): string[] {
 }
 
 describe("the onbuild base's Dockerfile", () => {
-  it("declares its triggers in the onbuild stage, copying the dependency files before the code and ending as the app user", async () => {
+  it("declares its triggers in the onbuild stage, copying the dependency files before the code, byte-compiling the code and ending as the app user", async () => {
     const text = await readFile(baseFile, "utf8");
     expect(triggerStageName(text)).toBe("onbuild");
     const triggers = DockerfileParser.parse(text).getInstructions().filter((i): i is Onbuild => i instanceof Onbuild);
     const words = instructionsOf(text).filter((i) => i.startsWith("ONBUILD ")).map((i) => i.split(" ").slice(1, 3).join(" "));
-    expect(triggers.map((t) => t.getTriggerWord())).toEqual(["ARG", "ARG", "ARG", "ARG", "ARG", "ARG", "ARG", "ARG", "COPY", "RUN", "COPY", "USER"]);
+    expect(triggers.map((t) => t.getTriggerWord())).toEqual(["ARG", "ARG", "ARG", "ARG", "ARG", "ARG", "ARG", "ARG", "COPY", "RUN", "COPY", "RUN", "USER"]);
     expect(words).toEqual([
       "ARG PIP_INDEX_URL",
       "ARG PIP_TRUSTED_HOST",
@@ -41,6 +41,7 @@ describe("the onbuild base's Dockerfile", () => {
       "COPY requirements*.txt",
       "RUN --mount=type=secret,id=netrc,target=/root/.netrc",
       "COPY .",
+      "RUN compile-bytecode",
       "USER 10001:10001",
     ]);
     // Every style's files in one COPY, each a pattern so that a missing one is skipped (the slim
@@ -55,7 +56,7 @@ describe("the onbuild base's Dockerfile", () => {
     expect(install).not.toMatch(/--mount=type=cache/);
     expect(install).toMatch(/^ONBUILD RUN (--mount=type=(secret|ssh)\S* )+set -eux;/);
     expect(text).toMatch(
-      /org\.dockerize-python\.onbuild\.triggers="ARG PIP_INDEX_URL PIP_TRUSTED_HOST DEPENDENCY_STYLE PIPENV_REQUIREMENT UV_REQUIREMENT POETRY_REQUIREMENT PYLOCK_PIP_REQUIREMENT EXTRA_BUILD_PACKAGES; COPY requirements\*\.txt Pipfile Pipfile\.lock pyproject\.toml uv\.lock poetry\.lock pylock\.toml \/app\/; RUN [^"]*; COPY \. \/app; USER 10001:10001"/,
+      /org\.dockerize-python\.onbuild\.triggers="ARG PIP_INDEX_URL PIP_TRUSTED_HOST DEPENDENCY_STYLE PIPENV_REQUIREMENT UV_REQUIREMENT POETRY_REQUIREMENT PYLOCK_PIP_REQUIREMENT EXTRA_BUILD_PACKAGES; COPY requirements\*\.txt Pipfile Pipfile\.lock pyproject\.toml uv\.lock poetry\.lock pylock\.toml \/app\/; RUN [^"]*; COPY \. \/app; RUN compile-bytecode; USER 10001:10001"/,
     );
     expect(text).toMatch(/org\.dockerize-python\.onbuild\.dependency-styles="requirements [^"]*pipenv [^"]*pyproject [^"]*DEPENDENCY_STYLE[^"]*"/);
     expect(declaredArgs(text)).toEqual(
@@ -132,6 +133,7 @@ describe("ejectOnbuild", () => {
       ["docker/install-dependencies.sh", false],
       ["docker/link-writable-dirs.sh", false],
       ["docker/collect-static.sh", false],
+      ["docker/compile-bytecode.sh", false],
     ]);
     expect(result.pythonImage).toBe("python:3.11-slim-bookworm");
     const dockerfile = await readFile(join(app, "docker", "Dockerfile"), "utf8");
@@ -140,7 +142,7 @@ describe("ejectOnbuild", () => {
     // Every script the ejected Dockerfile copies is one eject writes: none is left for the user to find.
     const copied = [...dockerfile.matchAll(/^COPY --chmod=0755 (docker\/\S+) /gm)].map((match) => match[1]);
     expect(copied.sort()).toEqual(result.files.map((f) => f.path).filter((path) => path !== "docker/Dockerfile").sort());
-    for (const script of ["docker-entrypoint.sh", "install-dependencies.sh", "link-writable-dirs.sh", "collect-static.sh"]) {
+    for (const script of ["docker-entrypoint.sh", "install-dependencies.sh", "link-writable-dirs.sh", "collect-static.sh", "compile-bytecode.sh"]) {
       const path = join(app, "docker", script);
       expect(await readFile(path, "utf8")).toBe(await readFile(join(templateDir, "files", "docker", script), "utf8"));
       expect((await stat(path)).mode & 0o111, script).not.toBe(0);
@@ -161,7 +163,7 @@ describe("ejectOnbuild", () => {
     expect(first.stdout).toContain(`wrote ${join(app, "docker", "Dockerfile")}`);
     const again = spawnSync(process.execPath, [cli, "eject", "onbuild", app], { encoding: "utf8" });
     expect(again.status).toBe(1);
-    expect(again.stderr).toMatch(/Refusing to overwrite docker\/Dockerfile, docker\/docker-entrypoint\.sh, docker\/install-dependencies\.sh, docker\/link-writable-dirs\.sh and docker\/collect-static\.sh[\s\S]*--force/);
+    expect(again.stderr).toMatch(/Refusing to overwrite docker\/Dockerfile, docker\/docker-entrypoint\.sh, docker\/install-dependencies\.sh, docker\/link-writable-dirs\.sh, docker\/collect-static\.sh and docker\/compile-bytecode\.sh[\s\S]*--force/);
     const usage = spawnSync(process.execPath, [cli, "eject", "slim-uwsgi", app], { encoding: "utf8" });
     expect(usage.status).toBe(2);
   });

@@ -48,7 +48,7 @@ describe("the lint check on the slim-uwsgi template's files", () => {
   it("passes them as shipped, having read every kind of file", async () => {
     // lint only reads them (its compose branch makes .env in a copy of its own).
     const outcome = await lint(contextFor(shipped));
-    expect(outcome).toEqual({ status: "pass", detail: "1 Dockerfile(s), 4 shell script(s), 1 compose file(s), 0 Caddyfile(s): no findings" });
+    expect(outcome).toEqual({ status: "pass", detail: "1 Dockerfile(s), 5 shell script(s), 1 compose file(s), 0 Caddyfile(s): no findings" });
   });
 
   it("fails a script with a ShellCheck error, naming its line and ShellCheck's code", async () => {
@@ -58,7 +58,7 @@ describe("the lint check on the slim-uwsgi template's files", () => {
     );
     const outcome = await lint(contextFor(dir));
     expect(outcome.status).toBe("fail");
-    expect(outcome.detail).toMatch(/^1 finding\(s\) in 1 Dockerfile\(s\), 4 shell script\(s\)/);
+    expect(outcome.detail).toMatch(/^1 finding\(s\) in 1 Dockerfile\(s\), 5 shell script\(s\)/);
     expect(findings(outcome.detail)).toEqual([
       expect.stringMatching(/^docker\/docker-entrypoint\.sh:22 \[shellcheck\] error: Double quote array expansions .* \(SC2068\)\. Fix: see https:\/\/www\.shellcheck\.net\/wiki\/SC2068$/),
     ]);

@@ -60,6 +60,7 @@ const copiedScripts = [
   { path: "docker/install-dependencies.sh", what: "the script it runs to install the dependencies (requirements.txt, Pipfile.lock, uv.lock, poetry.lock, pylock.toml or pyproject.toml)" },
   { path: "docker/link-writable-dirs.sh", what: "the script that makes the folders the app writes into its own tree links into APP_DATA_DIR" },
   { path: "docker/collect-static.sh", what: "the script that gathers a Django app's static files into its STATIC_ROOT at build time (nothing for other apps)" },
+  { path: "docker/compile-bytecode.sh", what: "the script that byte-compiles the app's code at build time (checked-hash .pyc files)" },
 ];
 
 /**
