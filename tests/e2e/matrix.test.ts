@@ -229,7 +229,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
       },
     );
 
-    it("slim-uwsgi/py3.13-pipenv: a request running past UWSGI_HARAKIRI has its worker killed and replaced; the next request is served", async () => {
+    it("slim-uwsgi/py3.13-pipenv: a request running past UWSGI_HARAKIRI has its worker killed and replaced long before it would end; the next request is served", async () => {
       const name = "dp-test-harakiri-slim-uwsgi";
       const started = docker("run", "-d", "--name", name, ...labels, "-e", "DATABASE_HOST=", "-e", "UWSGI_HARAKIRI=2", imageOf("slim-uwsgi/py3.13-pipenv"));
       expect(started.status, started.stderr).toBe(0);
@@ -251,7 +251,8 @@ describe("matrix in hermetic mode: every template, check and dependency style on
         }
         expect(health, docker("logs", name).stderr).toBe("healthy");
         const answered = docker("exec", name, "python", "-c", probe);
-        expect(answered.stdout, answered.stderr).toMatch(/^cut off after [2-5]\.\d s: RemoteDisconnected\nthen 200\n$/);
+        // uWSGI counts whole seconds and its master looks once a second: with HARAKIRI=2 the cut comes 1 to 3 s after the request began (seen: 1.8 s, 2.6 s).
+        expect(answered.stdout, answered.stderr).toMatch(/^cut off after [1-5]\.\d s: RemoteDisconnected\nthen 200\n$/);
         expect(docker("logs", name).stderr).toMatch(/HARAKIRI \[core \d+\] 127\.0\.0\.1 - GET \/slow\?seconds=6/);
       } finally {
         docker("rm", "-fv", name);
