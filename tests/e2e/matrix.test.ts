@@ -170,6 +170,15 @@ describe("matrix in hermetic mode: every template, check and dependency style on
     const imageOf = (id: string) => cells.find((c) => c.id === id)!.image;
     const docker = (...args: string[]) => spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
     const labels = ["--label", "dockerize-python.test=matrix-entrypoint"];
+    /** Waits up to a minute for the container's HEALTHCHECK to settle, and expects it healthy. */
+    const expectHealthy = async (name: string) => {
+      let health = "";
+      for (let tries = 0; tries < 60 && health !== "healthy" && health !== "unhealthy"; tries += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        health = docker("inspect", "--format", "{{.State.Health.Status}}", name).stdout.trim();
+      }
+      expect(health, docker("logs", name).stderr).toBe("healthy");
+    };
 
     it.each(["slim-uwsgi/py3.11-pipenv-django", "slim-gunicorn/py3.11-pyproject"])(
       "%s: a failing prestart hook stops the container with its exit code, its output in the log",
@@ -196,12 +205,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
         );
         expect(started.status, started.stderr).toBe(0);
         try {
-          let health = "";
-          for (let tries = 0; tries < 60 && health !== "healthy" && health !== "unhealthy"; tries += 1) {
-            await new Promise((resolve) => setTimeout(resolve, 1000));
-            health = docker("inspect", "--format", "{{.State.Health.Status}}", name).stdout.trim();
-          }
-          expect(health, docker("logs", name).stderr).toBe("healthy");
+          await expectHealthy(name);
           // The one writable place, with the rest (the app's code too) read-only.
           const write = docker("exec", name, "sh", "-c", 'touch "$APP_DATA_DIR/probe" && ! touch /app/probe 2>/dev/null');
           expect(write.status, write.stderr).toBe(0);
@@ -244,12 +248,7 @@ describe("matrix in hermetic mode: every template, check and dependency style on
           "    print('cut off after %.1f s: %s' % (time.monotonic() - started, type(error).__name__))",
           "print('then', urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=30).status)",
         ].join("\n");
-        let health = "";
-        for (let tries = 0; tries < 60 && health !== "healthy" && health !== "unhealthy"; tries += 1) {
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-          health = docker("inspect", "--format", "{{.State.Health.Status}}", name).stdout.trim();
-        }
-        expect(health, docker("logs", name).stderr).toBe("healthy");
+        await expectHealthy(name);
         const answered = docker("exec", name, "python", "-c", probe);
         // uWSGI counts whole seconds and its master looks once a second: with HARAKIRI=2 the cut comes 1 to 3 s after the request began (seen: 1.8 s, 2.6 s).
         expect(answered.stdout, answered.stderr).toMatch(/^cut off after [1-5]\.\d s: RemoteDisconnected\nthen 200\n$/);
