@@ -3,6 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { withEngineBuildLock } from "./engine-build-lock.ts";
 import { DockerCommandError, runDocker } from "./run-docker.ts";
+import { runcFailedToStart } from "./runc-start-failure.ts";
 import { ExplainedError } from "../explained-error.ts";
 
 export interface BuildImageRequest {
@@ -117,7 +118,7 @@ async function buildWhileLocked(request: BuildImageRequest, args: readonly strin
     } catch (error) {
       if (!(error instanceof DockerCommandError)) throw error;
       const log = error.output.stderr + error.output.stdout;
-      const startFailure = attempt === 1 && !request.signal?.aborted ? engineFailedToStartStep(log) : undefined;
+      const startFailure = attempt === 1 && !request.signal?.aborted ? runcFailedToStart(log) : undefined;
       if (startFailure) {
         const again = `${buildAgainMarker} (runc: ${startFailure}), not the step's own failure; building again, once`;
         onLine(again);
@@ -127,16 +128,6 @@ async function buildWhileLocked(request: BuildImageRequest, args: readonly strin
       throw new BuildFailedError(request.tag, log, request.logFile);
     }
   }
-}
-
-/**
- * runc's own failure to start a step's container, which a loaded machine meets now and then (seen
- * with Debian's docker.io 26.1.5: "runc run failed: unable to start container process: waiting for
- * init preliminary setup: read init-p: connection reset by peer"), as against the step's command
- * failing. Its words, or undefined. A second attempt starts the container.
- */
-export function engineFailedToStartStep(log: string): string | undefined {
-  return /unable to start container process: [^\n]*?((?:read|write) init-p: [a-z ]+)/.exec(log)?.[1];
 }
 
 /**

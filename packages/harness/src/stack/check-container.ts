@@ -1,4 +1,5 @@
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
+import { runcFailedToStart } from "../docker/runc-start-failure.ts";
 import { lastLines } from "../process/run-process.ts";
 import type { RunIdentity } from "./run-labels.ts";
 
@@ -66,7 +67,8 @@ export interface CheckContainer {
 
 /**
  * `docker run -d` with the run's labels (so that cleanup by label finds it even when the check is
- * interrupted). Rejects with ContainerProblem when the engine cannot start it; a container that
+ * interrupted). Rejects with ContainerProblem when the engine cannot start it (runc failing to start
+ * it, which a loaded engine meets now and then, gets one more attempt); a container that
  * starts and then exits is the caller's to examine (state(), logs()).
  */
 export async function startCheckContainer(request: CheckContainerRequest): Promise<CheckContainer> {
@@ -83,16 +85,21 @@ export async function startCheckContainer(request: CheckContainerRequest): Promi
     request.image,
     ...(request.command ?? []),
   ];
-  try {
-    await runDocker(args);
-  } catch (error) {
-    if (!(error instanceof DockerCommandError)) throw error;
-    // Created but not started (the runtime could not exec the entrypoint, say): ours to remove, and
-    // only if it is ours (the run's label), never another container that holds the name.
-    const label = Object.entries(request.run.labels).map(([key, value]) => `label=${key}=${value}`);
-    const created = await runDocker(["ps", "--all", "--quiet", "--filter", `name=^/${name}$`, ...label.flatMap((filter) => ["--filter", filter])]).catch(() => undefined);
-    for (const id of created?.stdout.split("\n").filter(Boolean) ?? []) await runDocker(["rm", "--force", "--volumes", id]).catch(() => {});
-    throw new ContainerProblem(`the engine could not start ${name} from ${request.image}: ${lastLines(error.output.stderr.trim(), 5)}`);
+  const label = Object.entries(request.run.labels).map(([key, value]) => `label=${key}=${value}`);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await runDocker(args);
+      break;
+    } catch (error) {
+      if (!(error instanceof DockerCommandError)) throw error;
+      // Created but not started (the runtime could not exec the entrypoint, say): ours to remove, and
+      // only if it is ours (the run's label), never another container that holds the name.
+      const created = await runDocker(["ps", "--all", "--quiet", "--filter", `name=^/${name}$`, ...label.flatMap((filter) => ["--filter", filter])]).catch(() => undefined);
+      for (const id of created?.stdout.split("\n").filter(Boolean) ?? []) await runDocker(["rm", "--force", "--volumes", id]).catch(() => {});
+      // runc itself failing to start it (a loaded engine) is not what the check measures: once more.
+      if (attempt === 1 && runcFailedToStart(error.output.stderr)) continue;
+      throw new ContainerProblem(`the engine could not start ${name} from ${request.image}: ${lastLines(error.output.stderr.trim(), 5)}`);
+    }
   }
   const publishedUrl = async () => {
     if (!request.publish) return undefined;
@@ -131,7 +138,9 @@ export async function startCheckContainer(request: CheckContainerRequest): Promi
       return (performance.now() - started) / 1000;
     },
     async start() {
-      await runDocker(["start", name]);
+      await runDocker(["start", name]).catch((error: unknown) =>
+        error instanceof DockerCommandError && runcFailedToStart(error.output.stderr) ? runDocker(["start", name]) : Promise.reject(error),
+      );
       container.url = await publishedUrl();
     },
     async waitForExit(timeoutMs, whileRunning) {
