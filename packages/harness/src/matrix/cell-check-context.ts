@@ -82,13 +82,22 @@ export function checkContext(cell: CellToVerify, staticContext: StaticCheckConte
  * first variant's base image (for a proxy cell, its own template's), as this run resolves it.
  */
 function caddyImageFor(cell: CellToVerify, environment: BuildEnvironment): string | undefined {
-  const proxy = cell.proxy ?? (cell.template.manifest.kind === "proxy" ? cell.template : undefined);
-  const official = proxy && Object.values(proxyCell(proxy).baseImages)[0];
+  const official = caddyImageToLintWith(cell);
   if (!official) return undefined;
   try {
     return environment.imageFor(official);
   } catch {
-    // Not prepared in this run (all of the proxy's variants are skipped here): nothing to validate with.
+    // Not prepared in this run (no cell lints and none builds with it): nothing to validate with.
     return undefined;
   }
+}
+
+/**
+ * The official name of the image lint validates the cell's Caddyfiles with (see caddyImageFor), or
+ * undefined when the cell has no proxy. The run prepares it for every cell that lints, even one it
+ * cannot build (a plugins variant with no Go module proxy still ships Caddyfiles to validate).
+ */
+export function caddyImageToLintWith(cell: CellToVerify): string | undefined {
+  const proxy = cell.proxy ?? (cell.template.manifest.kind === "proxy" ? cell.template : undefined);
+  return proxy && Object.values(proxyCell(proxy).baseImages)[0];
 }

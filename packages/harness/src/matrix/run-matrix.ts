@@ -21,6 +21,7 @@ import type { CellToVerify } from "./cell-to-verify.ts";
 import { runCells } from "./run-cells.ts";
 import { selectChecks } from "./select-checks.ts";
 import { verifyCell } from "./verify-cell.ts";
+import { caddyImageToLintWith } from "./cell-check-context.ts";
 import { takeShard } from "./shard-cells.ts";
 
 /** What the sample app answers at `/`; an app given with --app may answer something else. */
@@ -169,16 +170,22 @@ function withCompanions(cell: Cell, templates: readonly LoadedTemplate[]): CellT
 /**
  * Every image any cell builds FROM or runs (its base images, its companions', its database), with
  * what its variant needs beyond them: the build environment leaves out what it cannot meet. A cell
- * `--check` left no check builds nothing.
+ * `--check` left no check builds nothing. The caddy that lint validates Caddyfiles with needs
+ * nothing: a cell lints even where it cannot be built.
  */
 function imageDemands(cells: readonly CellToVerify[]): ImageDemand[] {
-  return cells.filter((cell) => cell.checks.length).map((cell) => ({
-    images: [
-      ...Object.values(cell.baseImages),
-      ...cell.companions.flatMap((companion) => Object.values(companion.manifest.variants[0]!.baseImages)),
-      ...(cell.template.manifest.stack ? [cell.template.manifest.stack.database] : []),
-    ],
-    needs: cell.needs,
-  }));
+  const withChecks = cells.filter((cell) => cell.checks.length);
+  const lintCaddies = withChecks.filter((cell) => cell.checks.includes("lint")).map(caddyImageToLintWith).filter((image) => image !== undefined);
+  return [
+    ...withChecks.map((cell) => ({
+      images: [
+        ...Object.values(cell.baseImages),
+        ...cell.companions.flatMap((companion) => Object.values(companion.manifest.variants[0]!.baseImages)),
+        ...(cell.template.manifest.stack ? [cell.template.manifest.stack.database] : []),
+      ],
+      needs: cell.needs,
+    })),
+    ...(lintCaddies.length ? [{ images: [...new Set(lintCaddies)] }] : []),
+  ];
 }
 
