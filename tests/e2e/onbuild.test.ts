@@ -65,7 +65,8 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     await writeFile(join(ejectedTemplate, "package.json"), JSON.stringify({ name: "@dockerize-python/template-onbuild-ejected", version: "0.1.0" }));
 
     // The checks this file is about (the triggers, the registry, the ejected Dockerfile); the
-    // runtime, secret and compose checks of onbuild cells run in matrix.test.ts and the main job.
+    // runtime, secret and compose checks of onbuild cells run in foreign-apps.test.ts (3.13, an app
+    // of its own), compose's also in release-rehearsal.test.ts, and all of them in the main job.
     const checks: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "onbuild-child", "deps-layer-cached"];
     result = await runMatrix(
       { templatesDir: templates, appDirs: { wsgi: join(repo, "sample-apps", "flask"), django: join(repo, "sample-apps", "django") }, reportDir: join(work, "reports"), cells: [...throughTriggers, ...ejectedCells], checks, mode: "hermetic" },
