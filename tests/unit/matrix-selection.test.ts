@@ -127,7 +127,7 @@ describe("--check: the selected checks narrow each cell's", () => {
       skipChecks: { "http-through-caddy": "skipped: this check needs GET /, which this app does not have" },
       step: (message: string) => steps.push(message),
     } as unknown as VerifyCellOptions;
-    const report = await verifyCell({ ...appCell!, companions: [] }, options);
+    const report = await verifyCell({ ...appCell!, companions: [], proxy: undefined }, options);
     expect(report).toMatchObject({
       id: "slim/py3.13",
       status: "skip",
