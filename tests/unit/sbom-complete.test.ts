@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { judgeSbomCompleteness } from "../../packages/harness/src/checks/sbom-complete.ts";
+import { judgeSbomCompleteness, sbomComplete } from "../../packages/harness/src/checks/sbom-complete.ts";
+import { type ImageProvenanceFacts, provenanceStatement } from "../../packages/harness/src/sbom/image-provenance.ts";
 import { spdxPackages } from "../../packages/harness/src/sbom/image-spdx.ts";
 import { parseInstalledListing } from "../../packages/harness/src/sbom/installed-packages.ts";
 import { compareSbomWithInstalled, type InstalledPackage } from "../../packages/harness/src/sbom/sbom-completeness.ts";
+import { provenanceFileFor } from "../../packages/harness/src/sbom/write-image-sbom.ts";
 
 /** An SPDX JSON document shaped as syft writes one: each package with its purl among its external references. */
 function spdx(packages: Array<{ name: string; version: string; purl?: string }>): string {
@@ -110,5 +112,61 @@ describe("judgeSbomCompleteness", () => {
     const outcome = judgeSbomCompleteness({ missing: [], otherVersion: [], counted: { deb: 0, apk: 0, python: 0 } }, { osPackages: "none", python: undefined }, facts);
     expect(outcome.status).toBe("fail");
     expect(outcome.detail).toMatch(/no OS package database .* no Python on PATH.*nothing was proved/);
+  });
+});
+
+describe("sbomComplete without a Go module proxy", () => {
+  it("skips, saying why and where it runs, and touches no engine", async () => {
+    const outcome = await sbomComplete({
+      image: "no-such-image",
+      cellId: "c",
+      run: { id: "x", labels: {}, composeProjects: new Set() },
+      log: () => {},
+      goModules: { kind: "none", reason: "--mode hermetic" },
+    });
+    expect(outcome.status).toBe("skip");
+    expect(outcome.detail).toMatch(/^syft v\d+\.\d+\.\d+, which writes the SBOM, is built from the Go module proxy, and this run has none \(--mode hermetic\)/);
+  });
+});
+
+describe("provenance", () => {
+  const facts: ImageProvenanceFacts = {
+    image: "app:1",
+    id: "sha256:aaaa",
+    repoDigests: ["registry.example/app@sha256:bbbb"],
+    created: "2026-12-01T10:00:05Z",
+    platform: "linux/amd64",
+    labels: { "org.opencontainers.image.created": "2026-12-01T10:00:00Z", "org.opencontainers.image.source": "https://example.org/app", "org.opencontainers.image.revision": "abc123" },
+    base: { id: "sha256:cccc", tags: ["python:3.13-slim"], repoDigests: [] },
+    dockerfile: { path: "/app/docker/Dockerfile", sha256: "dddd" },
+    revision: "abc123",
+    builder: { docker: "26.1.5", buildx: "v0.13.1" },
+    buildMetadata: { "buildx.build.ref": "default/default/xyz", "containerimage.config.digest": "sha256:aaaa" },
+    sbom: { file: "app.spdx.json", sha256: "eeee", tool: "syft v1.57.2" },
+  };
+
+  it("is an in-toto statement with an SLSA v1 predicate: subject, base image, Dockerfile, commit, builder, times, SBOM", () => {
+    const statement = provenanceStatement(facts) as any;
+    expect(statement._type).toBe("https://in-toto.io/Statement/v1");
+    expect(statement.predicateType).toBe("https://slsa.dev/provenance/v1");
+    expect(statement.subject).toEqual([{ name: "app:1", digest: { sha256: "aaaa" } }, { name: "registry.example/app", digest: { sha256: "bbbb" } }]);
+    const { buildDefinition, runDetails } = statement.predicate;
+    expect(buildDefinition.externalParameters.dockerfile).toEqual({ path: "/app/docker/Dockerfile", digest: { sha256: "dddd" } });
+    expect(buildDefinition.resolvedDependencies).toEqual([
+      { name: "base image", uri: "docker-image:python:3.13-slim", digest: { sha256: "cccc" }, annotations: { repoDigests: [], tags: ["python:3.13-slim"] } },
+      { name: "source", uri: "git+https://example.org/app", digest: { gitCommit: "abc123" } },
+    ]);
+    expect(buildDefinition.internalParameters.buildxMetadata["buildx.build.ref"]).toBe("default/default/xyz");
+    expect(runDetails.builder.version).toEqual({ docker: "26.1.5", buildx: "v0.13.1" });
+    expect(runDetails.metadata).toEqual({ invocationId: "default/default/xyz", startedOn: "2026-12-01T10:00:00Z", finishedOn: "2026-12-01T10:00:05Z" });
+    expect(runDetails.byproducts).toEqual([{ name: "sbom", uri: "app.spdx.json", digest: { sha256: "eeee" }, mediaType: "application/spdx+json", annotations: { tool: "syft v1.57.2" } }]);
+  });
+
+  it("leaves out what it does not know, and goes beside the SBOM", () => {
+    const statement = provenanceStatement({ ...facts, base: undefined, revision: undefined, dockerfile: undefined, buildMetadata: undefined, labels: {} }) as any;
+    expect(statement.predicate.buildDefinition.resolvedDependencies).toEqual([]);
+    expect(statement.predicate.runDetails.metadata).toEqual({ finishedOn: "2026-12-01T10:00:05Z" });
+    expect(provenanceFileFor("/out/app.spdx.json")).toBe("/out/app.provenance.json");
+    expect(provenanceFileFor("/out/sbom")).toBe("/out/sbom.provenance.json");
   });
 });
