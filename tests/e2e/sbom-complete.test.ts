@@ -1,9 +1,14 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sbomComplete } from "../../packages/harness/src/checks/sbom-complete.ts";
 import { buildImage } from "../../packages/harness/src/docker/build-image.ts";
+import { inspectImage } from "../../packages/harness/src/docker/inspect-image.ts";
 import { runDocker } from "../../packages/harness/src/docker/run-docker.ts";
+import { runProcess } from "../../packages/harness/src/process/run-process.ts";
 import { ensureSyft } from "../../packages/harness/src/sbom/syft.ts";
+import { writeImageSbom } from "../../packages/harness/src/sbom/write-image-sbom.ts";
 import { prepareBuildEnvironment } from "../../packages/harness/src/sources/prepare-build-environment.ts";
 import { newRunIdentity, removeRunResources } from "../../packages/harness/src/stack/run-labels.ts";
 
@@ -13,7 +18,8 @@ import { newRunIdentity, removeRunResources } from "../../packages/harness/src/s
  * scanner sees (its metadata in a zip on sys.path) fails, naming it. On the templates' own images
  * it runs in foreign-apps.test.ts (every check of slim-gunicorn, slim-uwsgi and onbuild, from PyPI).
  * syft is built here once (go install, minutes cold) into the harness cache, where every later
- * run, and the CLI's verify in foreign-apps.test.ts, finds it.
+ * run, and the CLI's verify in foreign-apps.test.ts, finds it. The SBOM `dockerize-python sbom`
+ * writes is read back by syft itself (as CycloneDX), beside its provenance record.
  */
 const fixtureDir = resolve(import.meta.dirname, "fixtures", "sbom-complete");
 const run = newRunIdentity();
@@ -51,5 +57,26 @@ describe("sbom-complete", () => {
     expect(outcome.status).toBe("fail");
     expect(outcome.detail).toMatch(/^the SBOM misses 1 installed package\(s\): python hidden-dist 1\.0: missing;/);
     expect(outcome.detail).toContain("Fix:");
+  });
+});
+
+describe("the SBOM and provenance dockerize-python sbom writes", () => {
+  it("is SPDX JSON that syft reads back, with a provenance record of the image beside it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dp-e2e-sbom-"));
+    try {
+      const written = await writeImageSbom({ image: tagOf("venv"), output: join(dir, "venv.spdx.json"), dockerfile: join(fixtureDir, "Dockerfile") });
+      expect(written.provenanceFile).toBe(join(dir, "venv.provenance.json"));
+      expect(written.counts.deb).toBeGreaterThan(50);
+      expect(written.counts.python).toBeGreaterThan(0);
+      const { stdout } = await runProcess(await ensureSyft(), ["convert", written.sbomFile, "--output", "cyclonedx-json", "--quiet"], { env: { ...process.env, SYFT_CHECK_FOR_APP_UPDATE: "false" } });
+      const components = (JSON.parse(stdout) as { components: Array<{ name: string; purl?: string }> }).components;
+      expect(components.some((component) => component.purl?.startsWith("pkg:pypi/pip@"))).toBe(true);
+      const statement = JSON.parse(await readFile(written.provenanceFile, "utf8"));
+      expect(statement.subject[0].digest.sha256).toBe((await inspectImage(tagOf("venv"))).id.replace(/^sha256:/, ""));
+      expect(statement.predicate.buildDefinition.resolvedDependencies[0]).toMatchObject({ name: "base image" });
+      expect(statement.predicate.runDetails.byproducts[0]).toMatchObject({ name: "sbom", uri: "venv.spdx.json" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

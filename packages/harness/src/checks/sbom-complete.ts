@@ -40,7 +40,7 @@ export function judgeSbomCompleteness(result: SbomCompleteness, installed: Pick<
   const python = installed.python
     ? `${counted.python} Python distributions of ${installed.python.prefix}${installed.python.venv ? " (a venv)" : " (not a venv)"}`
     : "no Python on PATH";
-  const measured = `the image has ${os} and ${python}; the SBOM (${syftName}, SPDX JSON, ${facts.seconds.toFixed(1)} s) lists ${facts.listed} Debian, Alpine and Python packages`;
+  const measured = `the image has ${os} and ${python}; the SBOM (${syftName}, SPDX JSON, ${facts.seconds.toFixed(1)} s) lists ${facts.listed} OS packages and Python distributions`;
   const problems = [
     ...result.missing.map((item) => `${describePackage(item)}: missing`),
     ...result.otherVersion.map((item) => `${describePackage(item)}: listed only as ${item.listed.join(", ")}`),

@@ -48,7 +48,8 @@ export function provenanceStatement(facts: ImageProvenanceFacts): Record<string,
   const buildRef = facts.buildMetadata?.["buildx.build.ref"];
   return {
     _type: "https://in-toto.io/Statement/v1",
-    subject: [{ name: facts.image, digest: { sha256: hex(facts.id) } }, ...facts.repoDigests.map((reference) => ({ name: reference.split("@")[0], digest: { sha256: hex(reference.split("@")[1] ?? "") } }))],
+    // The image config's creation time: BuildKit's, which a build whose steps all came from the cache keeps from an earlier build.
+    subject: [{ name: facts.image, digest: { sha256: hex(facts.id) }, annotations: { created: facts.created } }, ...facts.repoDigests.map((reference) => ({ name: reference.split("@")[0], digest: { sha256: hex(reference.split("@")[1] ?? "") } }))],
     predicateType: "https://slsa.dev/provenance/v1",
     predicate: {
       buildDefinition: {
@@ -70,8 +71,8 @@ export function provenanceStatement(facts: ImageProvenanceFacts): Record<string,
         builder: { id: "urn:dockerize-python:docker-engine", version: facts.builder },
         metadata: {
           ...(typeof buildRef === "string" ? { invocationId: buildRef } : {}),
+          // When the build began, as the build said (BUILD_DATE, in the created label); no record says when it ended.
           ...(facts.labels["org.opencontainers.image.created"] ? { startedOn: facts.labels["org.opencontainers.image.created"] } : {}),
-          finishedOn: facts.created,
         },
         byproducts: facts.sbom ? [{ name: "sbom", uri: facts.sbom.file, digest: { sha256: facts.sbom.sha256 }, mediaType: "application/spdx+json", annotations: { tool: facts.sbom.tool } }] : [],
       },

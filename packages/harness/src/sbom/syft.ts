@@ -7,7 +7,16 @@ import { ensureGoTool, type GoTool } from "../tools/go-tool.ts";
  * download is assumed. Change the version here only. A cold build downloads about 2 GB of modules
  * and compiles for minutes; the limit keeps a hung proxy from hanging a run.
  */
-export const syft: GoTool = { name: "syft", module: "github.com/anchore/syft/cmd/syft", version: "v1.57.2", buildTimeoutMs: 40 * 60 * 1000 };
+const version = "v1.57.2";
+
+export const syft: GoTool = {
+  name: "syft",
+  module: "github.com/anchore/syft/cmd/syft",
+  version,
+  // As its release builds: stripped, and its version stamped (an SBOM names the tool that wrote it).
+  ldflags: `-s -w -X main.version=${version.replace(/^v/, "")}`,
+  buildTimeoutMs: 40 * 60 * 1000,
+};
 
 /** `syft v1.57.2`: how a report names the tool that wrote an SBOM. */
 export const syftName = `${syft.name} ${syft.version}`;

@@ -13,6 +13,8 @@ export interface GoTool {
   /** The module path of its main package: `github.com/anchore/syft/cmd/syft`. */
   module: string;
   version: string;
+  /** `go install -ldflags` (what a release build stamps in: its version), when the tool wants any. */
+  ldflags?: string;
   /** How long a cold build (downloads and compile) may take before it counts as hung. */
   buildTimeoutMs: number;
 }
@@ -39,7 +41,7 @@ export async function ensureGoTool(tool: GoTool, log: (line: string) => void = (
   log(`building ${tool.name} ${tool.version} with go install from this machine's Go module proxy, once, into ${toolDir}`);
   try {
     // CGO off: a tool that needs no C builds without a compiler and runs anywhere.
-    await runProcess("go", ["install", `${tool.module}@${tool.version}`], {
+    await runProcess("go", ["install", ...(tool.ldflags ? ["-ldflags", tool.ldflags] : []), `${tool.module}@${tool.version}`], {
       env: { ...process.env, GOBIN: buildDir, CGO_ENABLED: "0" },
       timeoutMs: tool.buildTimeoutMs,
       keepOutput: false,
