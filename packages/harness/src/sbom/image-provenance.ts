@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { runDocker } from "../docker/run-docker.ts";
+import { ExplainedError } from "../explained-error.ts";
 import { buildProvenance } from "../labels/build-provenance.ts";
 
 /**
@@ -103,9 +104,22 @@ export async function imageProvenanceFacts(request: { image: string; dockerfile?
     dockerfile,
     revision: fromCheckout !== "unknown" ? fromCheckout : labelled && labelled !== "unknown" ? labelled : undefined,
     builder: { docker, buildx },
-    buildMetadata: request.buildMetadataFile ? (JSON.parse(await readFile(request.buildMetadataFile, "utf8")) as Record<string, unknown>) : undefined,
+    buildMetadata: request.buildMetadataFile ? await readBuildMetadata(request.buildMetadataFile, request.image, inspected.Id) : undefined,
     sbom: request.sbom,
   };
+}
+
+/** What `docker buildx build --metadata-file` wrote, refused when it describes another image than `id`. */
+async function readBuildMetadata(file: string, image: string, id: string): Promise<Record<string, unknown>> {
+  const metadata = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+  const built = metadata["containerimage.config.digest"];
+  if (typeof built === "string" && built !== id) {
+    throw new ExplainedError(
+      `${file} describes the build of image ${built}, and ${image} is ${id}: its provenance would name another build.\n` +
+        `Fix: give the --metadata-file that the build of ${image} wrote (docker buildx build --metadata-file FILE ...), or build it again with one.`,
+    );
+  }
+  return metadata;
 }
 
 interface InspectedImage {

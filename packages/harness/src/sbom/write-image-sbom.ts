@@ -51,14 +51,15 @@ export async function writeImageSbom(request: WriteImageSbomRequest): Promise<Wr
   const seconds = (performance.now() - started) / 1000;
   const sbomFile = resolve(request.output);
   const provenanceFile = provenanceFileFor(sbomFile);
-  await mkdir(dirname(sbomFile), { recursive: true });
-  await writeFile(sbomFile, sbom);
+  // Gathered before anything is written: a wrong --build-metadata leaves no SBOM without its provenance.
   const facts = await imageProvenanceFacts({
     image: request.image,
     dockerfile: request.dockerfile && resolve(request.dockerfile),
     buildMetadataFile: request.buildMetadataFile,
     sbom: { file: basename(sbomFile), sha256: sha256(sbom), tool: syftName },
   });
+  await mkdir(dirname(sbomFile), { recursive: true });
+  await writeFile(sbomFile, sbom);
   await writeFile(provenanceFile, `${JSON.stringify(provenanceStatement(facts), null, 2)}\n`);
   const listed = spdxPackages(sbom);
   const count = (kind: string) => listed.filter((item) => item.kind === kind).length;
