@@ -31,8 +31,23 @@ export function goToolPath(tool: GoTool, cacheDir: string = harnessCacheDir()): 
  * never see half a binary. Rejects with an ExplainedError naming the cause and the fix when there
  * is no go command or the proxy does not serve the module.
  */
-export async function ensureGoTool(tool: GoTool, log: (line: string) => void = () => {}, cacheDir: string = harnessCacheDir()): Promise<string> {
+export function ensureGoTool(tool: GoTool, log: (line: string) => void = () => {}, cacheDir: string = harnessCacheDir()): Promise<string> {
   const binary = goToolPath(tool, cacheDir);
+  // Cells side by side (--jobs) ask at once: one build in this process, whoever asked first logs it.
+  let ensured = ensuring.get(binary);
+  if (!ensured) {
+    ensured = buildUnlessPresent(tool, binary, log);
+    ensuring.set(binary, ensured);
+    // A failed build is tried again by the next caller (the proxy may answer by then).
+    ensured.catch(() => ensuring.delete(binary));
+  }
+  return ensured;
+}
+
+/** The builds this process has started or finished, by binary path. */
+const ensuring = new Map<string, Promise<string>>();
+
+async function buildUnlessPresent(tool: GoTool, binary: string, log: (line: string) => void): Promise<string> {
   if (await pathExists(binary)) return binary;
   const toolDir = join(binary, "..");
   await mkdir(toolDir, { recursive: true });
