@@ -18,8 +18,9 @@ const mark = "dp-installed";
  * Lists, in a container of the image (no network, its entrypoint bypassed): `dpkg-query`'s installed
  * packages (status "installed": a removed package whose configuration remains is not installed), or
  * Alpine's /lib/apk/db/installed (what `apk info` reads); and the distributions the image's
- * `python` (its venv's, first on PATH) finds through importlib.metadata, run isolated (-I: no
- * PYTHON* variables, no working folder on sys.path), as the app's imports would find them.
+ * `python` (its venv's, first on PATH) finds through importlib.metadata where it looks by itself:
+ * its site-packages and what their .pth files add. Run isolated (-I: no PYTHON* variables, no
+ * working folder on sys.path), so that the app's own folder is not taken for installed packages.
  */
 const listingScript = [
   "set -e",
