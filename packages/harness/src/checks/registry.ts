@@ -20,6 +20,7 @@ import { passwordSpecialChars } from "./password-special-chars.ts";
 import { proxyUpstreamDown } from "./proxy-upstream-down.ts";
 import { readOnlyRootfs } from "./read-only-rootfs.ts";
 import { reproducible } from "./reproducible.ts";
+import { sbomComplete } from "./sbom-complete.ts";
 import { sigtermGraceful } from "./sigterm-graceful.ts";
 import { sizeBudget } from "./size-budget.ts";
 import { staticRefresh } from "./static-refresh.ts";
@@ -36,6 +37,8 @@ export const checks = {
   "size-budget": sizeBudget,
   "non-root": nonRoot,
   "oci-labels": ociLabels,
+  // Reads the built image (syft) and a container of its own that lists what is installed.
+  "sbom-complete": sbomComplete,
   "caddy-validate": caddyValidate,
   "caddy-modules": caddyModules,
   "caddy-http": caddyHttp,

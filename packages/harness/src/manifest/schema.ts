@@ -32,6 +32,7 @@ export const checkNames = [
   "arbitrary-uid",
   "proxy-upstream-down",
   "reproducible",
+  "sbom-complete",
 ] as const;
 export type CheckName = (typeof checkNames)[number];
 
