@@ -101,7 +101,7 @@ beforeAll(async () => {
     ...["no-exec", "no-slow-route", "dsn-in-log", "password-in-argv", "always-waits", "writes-app-dir", "fixed-uid", "chowns-as-root"].map(
       (target): [string, string, Record<string, string>] => ["Dockerfile", target, { PYTHON_IMAGE: pythonImage }],
     ),
-    ...["caddy-file-capability", "caddy-base-file-capability", "caddy-slow-502", "naive-database-url", "stale-connection"].map((target): [string, string, Record<string, string>] => ["Dockerfile.from-templates", target, fromTemplates]),
+    ...["caddy-file-capability", "caddy-base-file-capability", "caddy-slow-502", "naive-database-url", "stale-connection", "unacknowledged-loss"].map((target): [string, string, Record<string, string>] => ["Dockerfile.from-templates", target, fromTemplates]),
   ];
   for (const [dockerfile, target, buildArgs] of fixtures) images.push(await buildFixture(dockerfile, target, tag(target), buildArgs));
   images.push(await buildFixture("Dockerfile.from-templates", "caddy-user-named-root", fixtureTag("caddy-user-named-root"), fromTemplates));
@@ -112,7 +112,7 @@ beforeAll(async () => {
   contexts.gunicorn = await appContext("slim-gunicorn", gunicorn.image);
   contexts.caddy = await proxyContext("caddy", caddy.image);
   contexts.caddyOnCapabilityBase = await proxyContext("caddy-capability-base", caddyOnCapabilityBase.image);
-  for (const target of ["no-exec", "no-slow-route", "dsn-in-log", "password-in-argv", "always-waits", "writes-app-dir", "fixed-uid", "chowns-as-root", "naive-database-url", "stale-connection"]) {
+  for (const target of ["no-exec", "no-slow-route", "dsn-in-log", "password-in-argv", "always-waits", "writes-app-dir", "fixed-uid", "chowns-as-root", "naive-database-url", "stale-connection", "unacknowledged-loss"]) {
     contexts[target] = await appContext(`fixture-${target}`, tag(target));
   }
   for (const target of ["caddy-file-capability", "caddy-slow-502"]) contexts[target] = await proxyContext(`fixture-${target}`, tag(target));
@@ -253,6 +253,12 @@ describe("on images broken on purpose, each check fails and says why", () => {
     expect(outcome.status).toBe("fail");
     expect(outcome.detail).toMatch(/the app did not answer every request with 2xx for 2 s within 15 s of PostgreSQL accepting connections again \(errors for \d+\.\d s, \d+ of \d+ requests failed; still failing: (POST|GET) \/visits at \d+\.\d s: 500/);
     expect(outcome.detail).toMatch(/Fix: check a pooled connection before use and reconnect \(SQLAlchemy: create_engine\(\.\.\., pool_pre_ping=True\)/);
+  });
+
+  it("db-restart-under-load: an app that answers 201 to a write that failed (acknowledged, never committed)", async () => {
+    const outcome = await dbRestartUnderLoad(contexts["unacknowledged-loss"]!);
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/; the app served again, but .*GET \/visits counts (\d+) rows, but (\d+) writes were acknowledged .*It acknowledged writes it had not committed/);
   });
 
   it("proxy-upstream-down: a Caddy that retries a down upstream for 3 s", async () => {
