@@ -251,7 +251,7 @@ describe("on images broken on purpose, each check fails and says why", () => {
   it("db-restart-under-load: an app that keeps one database connection for good (never reconnects)", async () => {
     const outcome = await dbRestartUnderLoad(contexts["stale-connection"]!);
     expect(outcome.status).toBe("fail");
-    expect(outcome.detail).toMatch(/the app did not answer every request with 2xx for 2 s within 15 s of PostgreSQL accepting connections again \(errors for \d+\.\d s, \d+ of \d+ requests failed; still failing: (POST|GET) \/visits at \d+\.\d s: 500/);
+    expect(outcome.detail).toMatch(/the app did not answer every request with 2xx for 2 s within 10 s of PostgreSQL accepting connections again \(errors for \d+\.\d s, \d+ of \d+ requests failed; still failing: (POST|GET) \/visits at \d+\.\d s: 500/);
     expect(outcome.detail).toMatch(/Fix: check a pooled connection before use and reconnect \(SQLAlchemy: create_engine\(\.\.\., pool_pre_ping=True\)/);
   });
 

@@ -18,7 +18,7 @@ const stopGraceSeconds = 10;
 /** PostgreSQL itself must accept connections again this soon after the restart began. */
 const databaseBackBoundMs = 60_000;
 /** Once PostgreSQL accepts connections again, the app must serve again within this bound... */
-const recoveryBoundMs = 15_000;
+const recoveryBoundMs = 10_000;
 /** ...and keep answering every request with 2xx for this long (at least `steadyWrites` writes). */
 const steadyMs = 2_000;
 const steadyWrites = 5;
@@ -29,7 +29,7 @@ const steadyWrites = 5;
  * cell's stack is left as the other checks find it), through Caddy: one writer POSTs /visits every
  * 100 ms and one reader GETs it every 200 ms, each one request at a time. After 1.5 s of that (at
  * least 5 writes acknowledged, none failed), `docker restart` PostgreSQL; once pg_isready answers
- * again, the app must answer every request with 2xx for 2 s within 15 s, its container neither
+ * again, the app must answer every request with 2xx for 2 s within 10 s, its container neither
  * exited nor restarted (same StartedAt, same RestartCount). A write is acknowledged when it got a
  * 2xx with the row count (the sample app's contract); every acknowledged write must still be there:
  * each acknowledged count is above every earlier one (the writer is the only one, so a lower count

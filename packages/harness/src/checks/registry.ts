@@ -89,7 +89,7 @@ export const stagedAppLanes = {
 /**
  * The checks whose verdict holds a time bound (an exit within 5 s of a stop, a database wait's
  * exit within 10 s, serving within 30 s once the database is up, an overridden command done within
- * 10 s, a 502 within 1 s, serving again within 15 s of a restarted database, under a steady load
+ * 10 s, a 502 within 1 s, serving again within 10 s of a restarted database, under a steady load
  * whose error window the detail reports): a machine whose cores are busy with other cells' containers and builds
  * can make an image miss them that meets them alone. The runner runs them one at a time (see
  * runCellChecks), never two at once in a run.
