@@ -17,7 +17,7 @@ function dockerizePython(cwd: string, ...args: string[]) {
 }
 
 /** The checks that need the sample app's own routes, and skip on these apps with the reason. */
-const needSampleRoutes: CheckName[] = ["password-special-chars", "data-survives-restart"];
+const needSampleRoutes: CheckName[] = ["password-special-chars", "data-survives-restart", "db-restart-under-load"];
 /** What the other templates prove on each app: the adapted compose project and the adapted stack, through Caddy. */
 const adaptationChecks: CheckName[] = ["lint", "compose-up", "http-through-caddy"];
 
