@@ -6,7 +6,7 @@ import { type EchoedHeaders, echoUpstreamCaddyfile, echoUpstreamPort } from "../
 import { caddyPluginModules, type PluginProbe, pluginProbes, probePath } from "../caddy/plugin-probes.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { type CheckContainer, ContainerProblem, startCheckContainer } from "../stack/check-container.ts";
-import { runResourceName } from "../stack/run-labels.ts";
+import { createRunNetwork, runResourceName } from "../stack/run-labels.ts";
 import { waitUntilServing } from "../stack/wait-until-serving.ts";
 import { type Check, type CheckContext, fail, pass } from "./check.ts";
 
@@ -135,7 +135,6 @@ interface Proxies {
 
 /** A network with the echo upstream and the two proxies, labelled with the run; all removed by stop(). */
 async function startProxies(context: CaddyHttpNeeds): Promise<Proxies> {
-  const labels = Object.entries(context.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
   const name = (what: string) => runResourceName(context.run, `${context.cellId}-http-${what}`);
   const network = name("net");
   const containers: CheckContainer[] = [];
@@ -149,7 +148,7 @@ async function startProxies(context: CaddyHttpNeeds): Promise<Proxies> {
     // The image runs as a non-root user, which must be able to read the mounted config.
     await chmod(configDir, 0o755);
     await writeFile(join(configDir, "Caddyfile"), echoUpstreamCaddyfile, { mode: 0o644 });
-    await runDocker(["network", "create", ...labels, network]);
+    await createRunNetwork(context.run, network);
     const { stdout: gatewayOut } = await runDocker(["network", "inspect", "--format", "{{(index .IPAM.Config 0).Gateway}}", network]);
     const gateway = gatewayOut.trim();
 

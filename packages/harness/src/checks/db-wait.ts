@@ -1,6 +1,6 @@
 import { runDocker } from "../docker/run-docker.ts";
 import type { CheckContainer } from "../stack/check-container.ts";
-import { runResourceName } from "../stack/run-labels.ts";
+import { createRunNetwork, runResourceName } from "../stack/run-labels.ts";
 import { waitUntilAppServes } from "../stack/app-probe.ts";
 import { startAppBesideStack } from "../stack/start-app-beside-stack.ts";
 import { stackAppEnvironment } from "../stack/start-stack.ts";
@@ -41,8 +41,7 @@ export const dbWait: Check<Pick<CheckContext, "kind" | "cellId" | "run" | "image
   const password = stackAppEnvironment(stack.request).DATABASE_PASSWORD!;
   const name = (what: string) => runResourceName(context.run, `${context.cellId}-dbwait-${what}`);
   const network = name("net");
-  const labels = Object.entries(context.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
-  await runDocker(["network", "create", ...labels, network]);
+  await createRunNetwork(context.run, network);
   const containers: CheckContainer[] = [];
   const databaseId = stack.database.getId();
   try {

@@ -1,7 +1,7 @@
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
 import { runcFailedToStart } from "../docker/runc-start-failure.ts";
 import { lastLines } from "../process/run-process.ts";
-import type { RunIdentity } from "./run-labels.ts";
+import { type RunIdentity, runLabelArgs } from "./run-labels.ts";
 
 /**
  * A container started with the docker CLI: the harness's one way besides testcontainers (which
@@ -80,11 +80,10 @@ export async function containerLogs(container: string, lines = 30): Promise<stri
  * starts and then exits is the caller's to examine (state(), logs()).
  */
 export async function startCheckContainer(request: CheckContainerRequest): Promise<CheckContainer> {
-  const labels = Object.entries(request.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
   const env = Object.entries(request.env ?? {}).flatMap(([key, value]) => ["--env", `${key}=${value}`]);
   const { name } = request;
   const args = [
-    "run", "--detach", "--name", name, ...labels,
+    "run", "--detach", "--name", name, ...runLabelArgs(request.run),
     ...(request.network ? ["--network", request.network] : []),
     ...(request.aliases ?? []).flatMap((alias) => ["--network-alias", alias]),
     ...env,

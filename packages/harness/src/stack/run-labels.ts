@@ -17,6 +17,16 @@ export function newRunIdentity(): RunIdentity {
   return { id, labels: { [runLabelKey]: id }, composeProjects: new Set() };
 }
 
+/** The run's labels as `docker` options: `--label key=value` for each. */
+export function runLabelArgs(run: RunIdentity): string[] {
+  return Object.entries(run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
+}
+
+/** Creates a user network `name` labelled with the run (so that cleanup by label finds it). */
+export async function createRunNetwork(run: RunIdentity, name: string): Promise<void> {
+  await runDocker(["network", "create", ...runLabelArgs(run), name]);
+}
+
 /** A name for a container, network or compose project of this run: `dp-<run>-<what>`. */
 export function runResourceName(run: RunIdentity, what: string): string {
   // Compose project names allow only lower-case letters, digits, "-" and "_"; so do we, everywhere.

@@ -1,6 +1,6 @@
 import { runDocker } from "../docker/run-docker.ts";
 import { type CheckContainer, ContainerProblem, startCheckContainer } from "./check-container.ts";
-import { runResourceName } from "./run-labels.ts";
+import { createRunNetwork, runResourceName } from "./run-labels.ts";
 import { type StackRequest, stackAppEnvironment, startDatabase } from "./start-stack.ts";
 import type { StartedPostgreSqlContainer } from "./testcontainers-runtime.ts";
 
@@ -26,8 +26,7 @@ export interface OwnStack {
 export async function startOwnStack(like: StackRequest, name: string, appImage: string): Promise<OwnStack> {
   const named = (what: string) => runResourceName(like.run, `${name}-${what}`);
   const network = named("net");
-  const labels = Object.entries(like.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
-  await runDocker(["network", "create", ...labels, network]);
+  await createRunNetwork(like.run, network);
   const started = {
     database: startDatabase({ run: like.run, name: named("db"), image: like.databaseImage, network, timeoutMs: like.startupTimeoutMs ?? 120_000 }),
     app: startCheckContainer({ run: like.run, name: named("app"), image: appImage, network, aliases: ["app"], env: stackAppEnvironment(like) }),

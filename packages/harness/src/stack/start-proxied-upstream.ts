@@ -1,7 +1,7 @@
 import { runDocker } from "../docker/run-docker.ts";
 import { type AppProbe, answersProbe } from "./app-probe.ts";
 import { type CheckContainer, startCheckContainer } from "./check-container.ts";
-import { type RunIdentity, runResourceName } from "./run-labels.ts";
+import { createRunNetwork, type RunIdentity, runResourceName } from "./run-labels.ts";
 import { startAppBesideStack } from "./start-app-beside-stack.ts";
 import type { RunningStack } from "./start-stack.ts";
 import { type HttpAnswer, waitUntilServing } from "./wait-until-serving.ts";
@@ -85,8 +85,7 @@ export async function startProxiedUpstream(request: ProxiedUpstreamRequest): Pro
       fromUpstream = (answer) => answersProbe(probe, answer);
     } else {
       ownNetwork = name("net");
-      const labels = Object.entries(request.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
-      await runDocker(["network", "create", ...labels, ownNetwork]);
+      await createRunNetwork(request.run, ownNetwork);
       network = ownNetwork;
       upstreamPort = respondPort;
       proxyImage = request.proxyImage;

@@ -8,7 +8,7 @@ import {
 } from "./testcontainers-runtime.ts";
 import type { Readable } from "node:stream";
 import { runDocker } from "../docker/run-docker.ts";
-import { type RunIdentity, runResourceName } from "./run-labels.ts";
+import { createRunNetwork, type RunIdentity, runResourceName } from "./run-labels.ts";
 import { ExplainedError } from "../explained-error.ts";
 import { assertPortFree } from "./free-port.ts";
 
@@ -58,8 +58,7 @@ export interface RunningStack {
  */
 export async function startStack(request: StackRequest): Promise<RunningStack> {
   const network = runResourceName(request.run, `${request.name}-net`);
-  const labelArgs = Object.entries(request.run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
-  await runDocker(["network", "create", ...labelArgs, network]);
+  await createRunNetwork(request.run, network);
   const started: StartedTestContainer[] = [];
   const stop = async () => {
     for (const container of started.reverse()) await container.stop({ timeout: 5, removeVolumes: true }).catch(() => {});

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { buildImage } from "../docker/build-image.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { caBundleRunArgs } from "../sources/machine-config.ts";
-import type { RunIdentity } from "../stack/run-labels.ts";
+import { type RunIdentity, runLabelArgs } from "../stack/run-labels.ts";
 
 const lockerRecipe = fileURLToPath(new URL("../../tools/pipenv-lock/", import.meta.url));
 
@@ -31,10 +31,9 @@ export async function lockPipfile(
   // This machine's CA bundle, for the install of pipenv (as a build secret) and for the lock (mounted).
   const trust = caBundle ? { ca_bundle: caBundle } : undefined;
   await buildImage({ context: lockerRecipe, tag: locker, buildArgs: { PYTHON_IMAGE: pythonImage, ...indexArgs }, secretFiles: trust, logFile });
-  const labels = Object.entries(run.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
   // PIPENV_PYPI_MIRROR replaces PyPI for a Pipfile that names no [[source]]; pip reads the other two.
   const indexEnv = index
     ? ["-e", `PIPENV_PYPI_MIRROR=${index.url}`, "-e", `PIP_INDEX_URL=${index.url}`, ...(index.trustedHost ? ["-e", `PIP_TRUSTED_HOST=${index.trustedHost}`] : [])]
     : [];
-  await runDocker(["run", "--rm", ...labels, ...indexEnv, ...caBundleRunArgs(caBundle), "--volume", `${stageDir}:/app`, locker]);
+  await runDocker(["run", "--rm", ...runLabelArgs(run), ...indexEnv, ...caBundleRunArgs(caBundle), "--volume", `${stageDir}:/app`, locker]);
 }
