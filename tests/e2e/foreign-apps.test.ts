@@ -1,14 +1,15 @@
-import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { CheckName, MatrixReport } from "@dockerize-python/harness";
+import { type CheckName, discoverTemplates, type MatrixReport } from "@dockerize-python/harness";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspectImage } from "../../packages/harness/src/docker/inspect-image.ts";
 import { assertCliBuilt, runCli } from "../unit/fixtures/run-cli.ts";
 import { apiOnlyApp, flaskTutorialApp, type ForeignApp, sqliteNotesApp, writeForeignApp } from "./fixtures/foreign-apps.ts";
 
 const repo = resolve(import.meta.dirname, "..", "..");
+/** The repository's templates, their manifests validated as every run reads them. */
+const templates = await discoverTemplates(join(repo, "templates"));
 
 /** Runs the built CLI in `cwd`, as a user would; a verify builds and checks for minutes. */
 function dockerizePython(cwd: string, ...args: string[]) {
@@ -60,7 +61,7 @@ const cases: Case[] = [
 
 /** The checks a template's manifest lists. */
 function manifestChecks(template: string): CheckName[] {
-  return (JSON.parse(readFileSync(join(repo, "templates", template, "template.json"), "utf8")) as { checks: CheckName[] }).checks;
+  return [...templates.find((candidate) => candidate.name === template)!.manifest.checks];
 }
 
 /** Every check the template lists but `left`. */
