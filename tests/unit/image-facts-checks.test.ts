@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { nonRoot } from "../../packages/harness/src/checks/non-root.ts";
 import { sizeBudget } from "../../packages/harness/src/checks/size-budget.ts";
-import type { ImageFacts } from "../../packages/harness/src/docker/inspect-image.ts";
+import { closestBase, type ImageFacts } from "../../packages/harness/src/docker/inspect-image.ts";
 import { newRunIdentity } from "../../packages/harness/src/stack/run-labels.ts";
 
 /**
@@ -17,6 +17,10 @@ import { newRunIdentity } from "../../packages/harness/src/stack/run-labels.ts";
  */
 const slimUwsgi: ImageFacts = {
   id: "sha256:not-read",
+  repoTags: [],
+  repoDigests: [],
+  created: "2026-12-07T00:00:00Z",
+  platform: "linux/amd64",
   sizeBytes: 211_782_869,
   user: "10001:10001",
   layers: [],
@@ -71,5 +75,18 @@ describe("non-root, on an image configured to run as root", () => {
     const outcome = await nonRoot(contextWithUser(user));
     expect(outcome.status).toBe("fail");
     expect(outcome.detail).toMatch(reason);
+  });
+});
+
+describe("closestBase", () => {
+  const image = (layers: string[]): ImageFacts => ({ ...slimUwsgi, id: `sha256:${layers.join("")}`, layers });
+  it("takes, of the candidates whose layers begin the image's, the one with the most", () => {
+    const built = image(["a", "b", "c", "d"]);
+    const debian = image(["a"]);
+    const python = image(["a", "b"]);
+    const other = image(["a", "x", "c"]);
+    expect(closestBase(built, [debian, other, python])).toBe(python);
+    expect(closestBase(built, [other])).toBeUndefined();
+    expect(closestBase(built, [])).toBeUndefined();
   });
 });

@@ -17,7 +17,7 @@ const goodLabels = {
 function contextWith(labels: Record<string, string>, args: Record<string, string> = buildArgs) {
   return {
     template: { name: "slim-uwsgi", version: "1.4.2" },
-    facts: { id: "sha256:0", sizeBytes: 0, user: "10001:10001", layers: [], labels, env: [], healthcheck: undefined },
+    facts: { id: "sha256:0", repoTags: [], repoDigests: [], created: "2026-12-07T00:00:00Z", platform: "linux/amd64", sizeBytes: 0, user: "10001:10001", layers: [], labels, env: [], healthcheck: undefined },
     buildArgs: args,
   };
 }

@@ -1,4 +1,4 @@
-import { type ImageFacts, inspectImage } from "../docker/inspect-image.ts";
+import { closestBase, type ImageFacts, inspectImage, inspectImages } from "../docker/inspect-image.ts";
 import type { CellReport, CheckResult } from "../report/report-types.ts";
 import { roundSeconds } from "../report/round-seconds.ts";
 import type { BuildEnvironment } from "../sources/build-environment.ts";
@@ -41,7 +41,7 @@ export async function recordImage(report: CellReport, image: BuiltCellImage): Pr
   const facts = await inspectImage(image.tag);
   report.sizeBytes = facts.sizeBytes;
   report.user = facts.user;
-  const base = await closestBase(facts, Object.values(report.baseImages));
+  const base = closestBase(facts, await inspectImages(Object.values(report.baseImages)));
   report.layers = facts.layers.length;
   report.addedLayers = base ? facts.layers.length - base.layers.length : null;
   report.addedBytes = base ? facts.sizeBytes - base.sizeBytes : null;
@@ -75,10 +75,3 @@ export function recordEarlyEnd<Report extends Verdict>(report: Report, results: 
   return report;
 }
 
-/** The base image the final stage was built FROM: the one whose layers start the image's, longest first. */
-async function closestBase(image: ImageFacts, bases: readonly string[]): Promise<ImageFacts | undefined> {
-  const candidates = await Promise.all(bases.map((base) => inspectImage(base)));
-  return candidates
-    .filter((base) => base.layers.every((layer, index) => image.layers[index] === layer))
-    .sort((a, b) => b.layers.length - a.layers.length)[0];
-}

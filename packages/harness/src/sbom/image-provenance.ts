@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { closestBase, type ImageFacts, inspectImage, inspectImages } from "../docker/inspect-image.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { ExplainedError } from "../explained-error.ts";
 import { buildProvenance } from "../labels/build-provenance.ts";
@@ -83,9 +84,8 @@ export function provenanceStatement(facts: ImageProvenanceFacts): Record<string,
 
 /** Gathers the facts from the engine and the files given. */
 export async function imageProvenanceFacts(request: { image: string; dockerfile?: string; buildMetadataFile?: string; sbom?: ImageProvenanceFacts["sbom"] }): Promise<ImageProvenanceFacts> {
-  const [inspected] = JSON.parse((await runDocker(["image", "inspect", request.image])).stdout) as InspectedImage[];
-  if (!inspected) throw new Error(`docker image inspect ${request.image} returned nothing`);
-  const labels = inspected.Config?.Labels ?? {};
+  const inspected = await inspectImage(request.image);
+  const { labels } = inspected;
   const dockerfile = request.dockerfile ? { path: request.dockerfile, sha256: sha256(await readFile(request.dockerfile)) } : undefined;
   const fromCheckout = request.dockerfile ? (await buildProvenance(dirname(request.dockerfile))).revision : "unknown";
   const labelled = labels["org.opencontainers.image.revision"];
@@ -95,16 +95,16 @@ export async function imageProvenanceFacts(request: { image: string; dockerfile?
   ]);
   return {
     image: request.image,
-    id: inspected.Id,
-    repoDigests: inspected.RepoDigests ?? [],
-    created: inspected.Created,
-    platform: `${inspected.Os}/${inspected.Architecture}`,
+    id: inspected.id,
+    repoDigests: inspected.repoDigests,
+    created: inspected.created,
+    platform: inspected.platform,
     labels,
     base: await baseImageOf(inspected),
     dockerfile,
     revision: fromCheckout !== "unknown" ? fromCheckout : labelled && labelled !== "unknown" ? labelled : undefined,
     builder: { docker, buildx },
-    buildMetadata: request.buildMetadataFile ? await readBuildMetadata(request.buildMetadataFile, request.image, inspected.Id) : undefined,
+    buildMetadata: request.buildMetadataFile ? await readBuildMetadata(request.buildMetadataFile, request.image, inspected.id) : undefined,
     sbom: request.sbom,
   };
 }
@@ -122,33 +122,16 @@ async function readBuildMetadata(file: string, image: string, id: string): Promi
   return metadata;
 }
 
-interface InspectedImage {
-  Id: string;
-  RepoTags?: string[];
-  RepoDigests?: string[];
-  Created: string;
-  Os: string;
-  Architecture: string;
-  Config?: { Labels?: Record<string, string> | null };
-  RootFS?: { Layers?: string[] };
-}
-
 /**
  * The base image: of the engine's images, the one with the most layers that are all the first
- * layers of `image` (fewer than all of them). The final stage's FROM, whatever build args named it.
+ * layers of `image` (fewer than all of them: not a tag of the image itself). The final stage's
+ * FROM, whatever build args named it.
  */
-async function baseImageOf(image: InspectedImage): Promise<ImageProvenanceFacts["base"]> {
-  const layers = image.RootFS?.Layers ?? [];
-  const ids = (await runDocker(["image", "ls", "--quiet", "--no-trunc"])).stdout.split("\n").filter((id) => id && id !== image.Id);
-  if (!ids.length) return undefined;
-  const candidates = JSON.parse((await runDocker(["image", "inspect", ...new Set(ids)])).stdout) as InspectedImage[];
-  let best: InspectedImage | undefined;
-  for (const candidate of candidates) {
-    const own = candidate.RootFS?.Layers ?? [];
-    if (!own.length || own.length >= layers.length || !own.every((layer, index) => layers[index] === layer)) continue;
-    if (!best || own.length > (best.RootFS?.Layers?.length ?? 0)) best = candidate;
-  }
-  return best ? { id: best.Id, tags: best.RepoTags ?? [], repoDigests: best.RepoDigests ?? [] } : undefined;
+async function baseImageOf(image: ImageFacts): Promise<ImageProvenanceFacts["base"]> {
+  const ids = (await runDocker(["image", "ls", "--quiet", "--no-trunc"])).stdout.split("\n").filter((id) => id && id !== image.id);
+  const candidates = (await inspectImages([...new Set(ids)])).filter((candidate) => candidate.layers.length && candidate.layers.length < image.layers.length);
+  const best = closestBase(image, candidates);
+  return best ? { id: best.id, tags: best.repoTags, repoDigests: best.repoDigests } : undefined;
 }
 
 export function sha256(content: Buffer | string): string {
