@@ -148,7 +148,9 @@ async function main(options: Arm64Options): Promise<void> {
 }
 
 function requirementsCell(cells: readonly Cell[], template: string, python: string): Cell {
-  const cell = cells.find((c) => c.template.name === template && c.python === python && c.dependencyStyle === "requirements" && c.appKind === "wsgi");
+  // As bench/src/main.ts: the cell of that Python and style, whichever app kind the matrix pairs it
+  // with (its build args are the template's and variant's), built over the Flask app.
+  const cell = cells.find((c) => c.template.name === template && c.python === python && c.dependencyStyle === "requirements");
   if (!cell) throw new ExplainedError(`No ${template} cell for Python ${python} with requirements.txt.\nFix: name a WSGI template (--templates) and a Python it has (--python).`);
   return cell;
 }
