@@ -133,7 +133,7 @@ async function main(options: Arm64Options): Promise<void> {
         await rm(dir, { recursive: true, force: true });
       }
     }
-    const sources = `${environment.sources.baseImages.kind} base images; Python packages from ${environment.sources.pythonPackages.kind}`;
+    const sources = `base images: ${environment.sources.baseImages.kind}; Python packages: ${environment.sources.pythonPackages.kind}`;
     machine.loadAverage.end = loadavg()[0]!;
     const results: Arm64Results = { startedAt, finishedAt: new Date().toISOString(), command: `node bench/src/arm64-builds.ts ${process.argv.slice(2).join(" ")}`.trim(), machine, python: options.python, pythonImage, sources, standins, samples };
     await mkdir(options.out, { recursive: true });
@@ -196,7 +196,7 @@ async function measureBuild(
       platform,
       run,
       buildSeconds: built.seconds,
-      installStepSeconds: stepSeconds(built.log, /install-dependencies/),
+      installStepSeconds: stepSeconds(built.log, installStep),
       wheelsCompiled: wheelBuildSeconds(built.log),
       sizeBytes: facts.sizeBytes,
       machine: machineName,
@@ -227,6 +227,9 @@ async function timeToServe(image: string, platform: Platform, run: ReturnType<ty
     await container.remove();
   }
 }
+
+/** The step that runs install-dependencies (not the COPY that puts the script in place). */
+export const installStep = /\] RUN .*\binstall-dependencies\b/;
 
 /** The wall time of the step whose header matches, from BuildKit's `#N DONE 12.3s`. */
 export function stepSeconds(log: string, header: RegExp): number | undefined {
@@ -278,7 +281,8 @@ ${machine.cpuModel}, ${machine.cores} cores, ${(machine.ramBytes / 2 ** 30).toFi
 linux/arm64 runs under Debian's qemu-user-static (user-mode emulation, registered with binfmt_misc by
 scripts/setup.sh). The machine is shared with other engineers' builds and tests: the 1-minute load
 average was ${machine.loadAverage.start.toFixed(1)} at the start and ${machine.loadAverage.end?.toFixed(1) ?? "?"} at the end (on ${machine.cores} cores), and each
-row gives it before and after its build. Every build ran under \`nice -n 19\` when the command did.
+row gives it before and after its build. A build runs in the engine, so \`nice\` on this command does
+not reach it (nor the emulator under it).
 
 ## Method
 - Python ${results.python}: ${results.pythonImage}; ${results.sources}. amd64 builds on the amd64 stand-in, arm64 on
