@@ -230,7 +230,11 @@ main() {
   ensure_pnpm
   ensure_host_tools
   ensure_docker
-  ensure_arm64_emulation
+  # Only linux/arm64 needs it: where it cannot be had (no binfmt_misc, a container without
+  # privileges), the reason and the fix are printed above and everything else is prepared.
+  if ! (ensure_arm64_emulation); then
+    say "warning: linux/arm64 emulation is not ready (see the error above); linux/amd64 builds and tests are unaffected. SETUP_SKIP_ARM64=1 stops trying."
+  fi
   ensure_workspace
   say "ready: node $(node --version), pnpm $(pnpm --version), docker engine $(docker version --format '{{.Server.Version}}')"
 }
