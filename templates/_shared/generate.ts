@@ -20,7 +20,8 @@
  * The template's package version goes into its image's OCI labels (`%%template_version%%`), so the
  * release flow (`pnpm run version-packages`: `changeset version`, then this) regenerates after every
  * bump. A hand-written Dockerfile that states its version too (caddy's, see `versionStamped`) has
- * that one label value kept in step, and is checked for drift like a generated file.
+ * that label value, and its base images' ARG defaults (the manifest's), kept in step, and is checked
+ * for drift like a generated file.
  */
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -110,6 +111,9 @@ function render(text: string, target: Target): string {
     app_variable: target.server === "asgi" ? "ASGI_APP" : "WSGI_APP",
     app_default: target.server === "asgi" ? "asgi:app" : "wsgi:app",
     python_image: buildArgDefaultOf(target.template, "PYTHON_IMAGE"),
+    // compose.yaml's defaults: the database the template's stack runs, the Caddy the proxy template builds FROM.
+    database_image: stackDatabaseOf(target.template),
+    caddy_image: buildArgDefaultOf("caddy", "CADDY_IMAGE"),
     pipenv_requirement: buildArgDefaultOf(target.template, "PIPENV_REQUIREMENT"),
     uv_requirement: buildArgDefaultOf(target.template, "UV_REQUIREMENT"),
     poetry_requirement: buildArgDefaultOf(target.template, "POETRY_REQUIREMENT"),
@@ -152,6 +156,20 @@ function buildArgDefaultOf(template: string, arg: string): string {
   return value;
 }
 
+/** The build args of the template's manifest whose role is base-image. */
+function baseImageArgsOf(template: string): string[] {
+  const manifest = JSON.parse(read(join(templatesDir, template, "template.json"))) as { buildArgs?: Record<string, { role?: string }> };
+  return Object.entries(manifest.buildArgs ?? {}).filter(([, arg]) => arg.role === "base-image").map(([name]) => name);
+}
+
+/** The database image of the template's stack in its manifest (`stack.database`). */
+function stackDatabaseOf(template: string): string {
+  const manifest = JSON.parse(read(join(templatesDir, template, "template.json"))) as { stack?: { database?: string } };
+  const database = manifest.stack?.database;
+  if (!database) throw new Error(`templates/${template}/template.json has no stack.database`);
+  return database;
+}
+
 /** What a template's image labels say of its origin: the template package's version and source repository. */
 function templatePackageOf(template: string): { version: string; source: string } {
   const file = join(templatesDir, template, "package.json");
@@ -175,6 +193,12 @@ export function renderVersionStamps(): GeneratedFile[] {
       const label = new RegExp(`(org\\.opencontainers\\.image\\.${key}=)"[^"]*"`);
       if (!label.test(content)) throw new Error(`${relative(repoRoot, path)} has no org.opencontainers.image.${key}="..." label to keep in step with its package.json`);
       content = content.replace(label, `$1"${value}"`);
+    }
+    // Its base images' ARG defaults are the manifest's (so `update --write` moves them too).
+    for (const arg of baseImageArgsOf(template)) {
+      const line = new RegExp(`^(ARG ${arg}=).*$`, "m");
+      if (!line.test(content)) throw new Error(`${relative(repoRoot, path)} has no ARG ${arg}=... line to keep in step with its template.json`);
+      content = content.replace(line, `$1${buildArgDefaultOf(template, arg)}`);
     }
     return { path: relative(repoRoot, path), content, executable: (statSync(path).mode & 0o111) !== 0 };
   });

@@ -28,6 +28,8 @@ const exec = promisify(execFile);
  * Django 5 (every check on Django runs on 3.11 in matrix.test.ts; its data through compose's down
  * and up on PyPI in new-verify-apps.test.ts). Python 3.14 costs one cell here: Uvicorn with the
  * installed checks (the other templates are built on 3.14 in matrix.test.ts and onbuild.test.ts).
+ * The installed run also proves each image's SBOM complete (sbom-complete: syft from the Go module
+ * proxy), which matrix.test.ts cannot in hermetic mode: so on 3.11 and 3.14.
  *
  * It needs PyPI: on a machine whose own pip cannot reach its index the file is skipped, saying so.
  * Where the machine's pip can, the containers must too (with the machine's CA bundle): a cell that
@@ -36,6 +38,8 @@ const exec = promisify(execFile);
 /** No registry here: the Alpine image can be had from none (skipped, linted). */
 const skippedHere = ["alpine/py3.13-requirements-django"];
 const installedChecks: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "db-wait", "password-special-chars", "sigterm-graceful"];
+/** The SBOM's completeness on the installed run, so on 3.11 and 3.14 (matrix.test.ts is hermetic: no syft there; foreign-apps.test.ts runs it on 3.13). */
+const sbomChecks: CheckName[] = ["sbom-complete"];
 /** The checks whose outcome depends on the app server: the installed ones and the other runtime checks. */
 const serverChecks: CheckName[] = [...installedChecks, "deps-layer-cached", "override-cmd", "read-only-rootfs", "cap-drop-all", "arbitrary-uid", "proxy-upstream-down"];
 /** The Django app's cells here, one per Python (the manifests' rule gives these styles Django). */
@@ -45,7 +49,7 @@ const runs: Record<string, { cells: string[]; checks?: CheckName[] }> = {
   "every-check": { cells: ["caddy/caddy2-plugins", ...skippedHere] },
   server: { cells: ["slim-asgi/py3.13-granian-pyproject"], checks: serverChecks },
   // onbuild-child runs on the onbuild cell only (the others' manifests do not list it).
-  installed: { cells: ["slim-gunicorn/py3.11-requirements", "onbuild/py3.11-requirements", djangoCells["3.13"], "slim-asgi/py3.14-uvicorn-requirements"], checks: [...installedChecks, "onbuild-child"] },
+  installed: { cells: ["slim-gunicorn/py3.11-requirements", "onbuild/py3.11-requirements", djangoCells["3.13"], "slim-asgi/py3.14-uvicorn-requirements"], checks: [...installedChecks, ...sbomChecks, "onbuild-child"] },
   "built-again": { cells: [djangoCells["3.11"]], checks: [...installedChecks, "compose-up", "no-secrets-in-image", "deps-layer-cached"] },
 };
 const built = Object.values(runs).flatMap((run) => run.cells).filter((id) => !skippedHere.includes(id));
@@ -105,6 +109,13 @@ describe.skipIf(reachable !== true)(`matrix on PyPI and the Go module proxy (--m
     const child = cells.find((c) => c.id === "onbuild/py3.11-requirements")?.checks.find((c) => c.name === "onbuild-child");
     expect(child?.status, child?.detail).toBe("pass");
     expect(child?.detail).toMatch(/pulled 127\.0\.0\.1:\d+\/dockerize-python\/onbuild:py3\.11@sha256:[0-9a-f]{64}/);
+  });
+
+  it("proves the SBOM complete on 3.11 and 3.14 (every dpkg package and venv distribution in syft's SPDX)", () => {
+    for (const id of ["slim-gunicorn/py3.11-requirements", "slim-asgi/py3.14-uvicorn-requirements"]) {
+      const sbom = cells.find((c) => c.id === id)?.checks.find((check) => check.name === "sbom-complete");
+      expect(sbom?.status, `${id}: ${sbom?.detail}`).toBe("pass");
+    }
   });
 
   it("serves the Django app on each Python with the Django of PyPI", () => {

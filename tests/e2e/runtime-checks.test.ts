@@ -7,6 +7,7 @@ import { arbitraryUid } from "../../packages/harness/src/checks/arbitrary-uid.ts
 import { capDropAll } from "../../packages/harness/src/checks/cap-drop-all.ts";
 import type { Check, RebuildChanges } from "../../packages/harness/src/checks/check.ts";
 import { composeUp } from "../../packages/harness/src/checks/compose-up.ts";
+import { dbRestartUnderLoad } from "../../packages/harness/src/checks/db-restart-under-load.ts";
 import { dbWait } from "../../packages/harness/src/checks/db-wait.ts";
 import { depsLayerCached } from "../../packages/harness/src/checks/deps-layer-cached.ts";
 import { httpThroughCaddy } from "../../packages/harness/src/checks/http-through-caddy.ts";
@@ -32,8 +33,9 @@ import { type RunningStack, stackDatabase, startStack } from "../../packages/har
 import { type BuiltCell, buildCell, buildFixture, checkContextFor, fixturesDir, type RuntimeCheckContext } from "./fixtures/runtime-checks/check-context.ts";
 
 /**
- * The runtime checks (signals, database outages, secrets, read-only and arbitrary-uid runs,
- * capabilities, a proxy whose upstream is down), called directly as the matrix runner calls them:
+ * The runtime checks (signals, database outages, a database restarted under load, secrets,
+ * read-only and arbitrary-uid runs, capabilities, a proxy whose upstream is down), called directly
+ * as the matrix runner calls them:
  * they pass on the templates' real images (slim-uwsgi and slim-gunicorn on Python 3.13, the caddy
  * template), and each fails, saying why, on a fixture image broken on purpose in exactly the way the
  * check exists to catch (tests/e2e/fixtures/runtime-checks). Hermetic mode: stand-ins, local index.
@@ -99,7 +101,7 @@ beforeAll(async () => {
     ...["no-exec", "no-slow-route", "dsn-in-log", "password-in-argv", "always-waits", "writes-app-dir", "fixed-uid", "chowns-as-root"].map(
       (target): [string, string, Record<string, string>] => ["Dockerfile", target, { PYTHON_IMAGE: pythonImage }],
     ),
-    ...["caddy-file-capability", "caddy-base-file-capability", "caddy-slow-502", "naive-database-url"].map((target): [string, string, Record<string, string>] => ["Dockerfile.from-templates", target, fromTemplates]),
+    ...["caddy-file-capability", "caddy-base-file-capability", "caddy-slow-502", "naive-database-url", "stale-connection", "unacknowledged-loss"].map((target): [string, string, Record<string, string>] => ["Dockerfile.from-templates", target, fromTemplates]),
   ];
   for (const [dockerfile, target, buildArgs] of fixtures) images.push(await buildFixture(dockerfile, target, tag(target), buildArgs));
   images.push(await buildFixture("Dockerfile.from-templates", "caddy-user-named-root", fixtureTag("caddy-user-named-root"), fromTemplates));
@@ -110,7 +112,7 @@ beforeAll(async () => {
   contexts.gunicorn = await appContext("slim-gunicorn", gunicorn.image);
   contexts.caddy = await proxyContext("caddy", caddy.image);
   contexts.caddyOnCapabilityBase = await proxyContext("caddy-capability-base", caddyOnCapabilityBase.image);
-  for (const target of ["no-exec", "no-slow-route", "dsn-in-log", "password-in-argv", "always-waits", "writes-app-dir", "fixed-uid", "chowns-as-root", "naive-database-url"]) {
+  for (const target of ["no-exec", "no-slow-route", "dsn-in-log", "password-in-argv", "always-waits", "writes-app-dir", "fixed-uid", "chowns-as-root", "naive-database-url", "stale-connection", "unacknowledged-loss"]) {
     contexts[target] = await appContext(`fixture-${target}`, tag(target));
   }
   for (const target of ["caddy-file-capability", "caddy-slow-502"]) contexts[target] = await proxyContext(`fixture-${target}`, tag(target));
@@ -135,6 +137,7 @@ const byName: Partial<Record<CheckName, Check<RuntimeCheckContext>>> = {
   "cap-drop-all": capDropAll,
   "arbitrary-uid": arbitraryUid,
   "proxy-upstream-down": proxyUpstreamDown,
+  "db-restart-under-load": dbRestartUnderLoad,
 };
 /** Those whose verdict holds a time bound: they run alone here, as the CLI runs them by default. */
 const timedOnes = (Object.keys(byName) as CheckName[]).filter((name) => timedChecks.has(name));
@@ -147,6 +150,7 @@ const passDetail: Partial<Record<CheckName, RegExp>> = {
   "override-cmd": /exited 0 within \d\.\d s, printing "override-cmd [0-9a-f]+"; no database wait, no prestart hook/,
   "cap-drop-all": /CapBnd 0x0000000000000000/,
   "proxy-upstream-down": /502 in \d+ ms, 502 in \d+ ms, 502 in \d+ ms; served again/,
+  "db-restart-under-load": /PostgreSQL restarted .* error window \d+\.\d s .*; the app's container not restarted; \d+ writes acknowledged, all there \(GET \/visits: \d+\)$/,
 };
 
 describe("on the templates' own images, every runtime check passes", () => {
@@ -242,6 +246,19 @@ describe("on images broken on purpose, each check fails and says why", () => {
     expect(outcome.status).toBe("fail");
     // The runtime's refusal to exec the binary: as the engine's error, or as the container's only output.
     expect(outcome.detail).toMatch(/(could not start \S+ from|exited with code \d+ before serving)[\s\S]*exec \/usr\/bin\/caddy: operation not permitted/);
+  });
+
+  it("db-restart-under-load: an app that keeps one database connection for good (never reconnects)", async () => {
+    const outcome = await dbRestartUnderLoad(contexts["stale-connection"]!);
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/the app did not answer every request with 2xx for 2 s within 10 s of PostgreSQL accepting connections again \(errors for \d+\.\d s, \d+ of \d+ requests failed; still failing: (POST|GET) \/visits at \d+\.\d s: 500/);
+    expect(outcome.detail).toMatch(/Fix: check a pooled connection before use and reconnect \(SQLAlchemy: create_engine\(\.\.\., pool_pre_ping=True\)/);
+  });
+
+  it("db-restart-under-load: an app that answers 201 to a write that failed (acknowledged, never committed)", async () => {
+    const outcome = await dbRestartUnderLoad(contexts["unacknowledged-loss"]!);
+    expect(outcome.status).toBe("fail");
+    expect(outcome.detail).toMatch(/; the app served again, but .*GET \/visits counts (\d+) rows, but (\d+) writes were acknowledged .*It acknowledged writes it had not committed/);
   });
 
   it("proxy-upstream-down: a Caddy that retries a down upstream for 3 s", async () => {

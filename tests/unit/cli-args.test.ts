@@ -57,6 +57,8 @@ describe("dockerize-python command line", () => {
     { args: ["verify", "--probe", "healthz"], message: '--probe must be a path starting with /, not "healthz".' },
     { args: ["verify", "--expect", "ok"], message: "--expect needs --probe: it is the text the probed path answers." },
     { args: ["merge-reports", "--job-started", "soon", "a.json"], message: "--job-started soon is not a time" },
+    { args: ["sbom", "--output", "app.spdx.json"], message: "say which image: a tag or an image ID of the local engine." },
+    { args: ["sbom", "app:latest"], message: "--output FILE is required." },
   ])("exits 2 with a message and the usage for: $args", ({ args, message }) => {
     const { status, stdout, stderr } = runCli(...args);
     expect(status).toBe(2);

@@ -81,4 +81,18 @@ describe("generated template files", () => {
   it("keep the hand-written caddy Dockerfile's version label in step too (else: node templates/_shared/generate.ts)", () => {
     expect(findDrift(renderVersionStamps())).toEqual([]);
   });
+
+  it("name the base images where the manifests do: compose's database and Caddy defaults, the caddy Dockerfile's ARGs (what `update --write` moves)", () => {
+    const manifest = (template: string) => JSON.parse(readFileSync(join(repo, "templates", template, "template.json"), "utf8")) as { stack?: { database: string }; buildArgs: Record<string, { default?: string; role?: string }> };
+    const caddy = manifest("caddy").buildArgs;
+    for (const { template } of targets) {
+      const compose = files.find((file) => file.path === `templates/${template}/files/compose.yaml`)!.content;
+      expect(compose, template).toContain(`image: \${POSTGRES_IMAGE:-${manifest(template).stack!.database}}`);
+      expect(compose, template).toContain(`CADDY_IMAGE: \${CADDY_IMAGE:-${caddy.CADDY_IMAGE!.default}}`);
+    }
+    const caddyDockerfile = renderVersionStamps().find((file) => file.path.endsWith("docker/caddy/Dockerfile"))!.content;
+    const baseImageArgs = Object.entries(caddy).filter(([, arg]) => arg.role === "base-image");
+    expect(baseImageArgs.length).toBe(2);
+    for (const [name, arg] of baseImageArgs) expect(caddyDockerfile).toMatch(new RegExp(`^ARG ${name}=${arg.default!.replaceAll(".", "\\.")}$`, "m"));
+  });
 });

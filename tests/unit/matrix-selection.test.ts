@@ -113,6 +113,32 @@ describe("--check: the selected checks narrow each cell's", () => {
     });
     expect(built).toEqual([]);
   });
+
+  it("reports a cell whose every check the app cannot run as skip, each with the app's reason, and builds nothing", async () => {
+    const [, , appCell] = selectChecks(cells, ["http-through-caddy"]);
+    expect([appCell!.id, appCell!.checks]).toEqual(["slim/py3.13", ["http-through-caddy"]]);
+    const steps: string[] = [];
+    const environment = { unmetNeed: () => undefined, imageFor: (ref: string) => `stand-in/${ref}`, packageIndexFor: () => undefined, cellSources: () => ({ baseImages: "stand-ins" }) } as unknown as BuildEnvironment;
+    const options = {
+      environment,
+      appDir: temp.dir,
+      logDir: join(temp.dir, "logs"),
+      checksSelected: ["http-through-caddy"],
+      skipChecks: { "http-through-caddy": "skipped: this check needs GET /, which this app does not have" },
+      step: (message: string) => steps.push(message),
+    } as unknown as VerifyCellOptions;
+    const report = await verifyCell({ ...appCell!, companions: [], proxy: undefined }, options);
+    expect(report).toMatchObject({
+      id: "slim/py3.13",
+      status: "skip",
+      reason: "no check ran: http-through-caddy was skipped",
+      checks: [{ name: "http-through-caddy", status: "skip", detail: "skipped: this check needs GET /, which this app does not have", seconds: 0 }],
+      sizeBytes: null,
+      buildSeconds: null,
+    });
+    // Nothing staged, built or checked.
+    expect(steps).toEqual([]);
+  });
 });
 
 describe("keepOnlyDependencyStyle", () => {

@@ -17,7 +17,7 @@ import { validManifest } from "./fixtures/template-fixture.ts";
  */
 
 const repo = resolve(import.meta.dirname, "..", "..");
-const appChecks: CheckName[] = ["sigterm-graceful", "db-wait", "password-special-chars", "override-cmd", "read-only-rootfs", "cap-drop-all", "arbitrary-uid", "proxy-upstream-down"];
+const appChecks: CheckName[] = ["sigterm-graceful", "db-wait", "password-special-chars", "override-cmd", "read-only-rootfs", "cap-drop-all", "arbitrary-uid", "proxy-upstream-down", "db-restart-under-load"];
 const proxyChecks: CheckName[] = ["cap-drop-all", "proxy-upstream-down"];
 
 describe("finding a password where it must not be", () => {
@@ -89,9 +89,9 @@ describe("the runtime checks in the matrix", () => {
     expect(result.error?.issues.map((issue) => issue.message)).not.toContain('check "cap-drop-all" needs a stack');
   });
 
-  it("run on any app (they know it serves by its probe), but password-special-chars, which needs the sample app's version route", () => {
-    expect(appChecks.filter((name) => Object.hasOwn(sampleAppRoutesNeeded, name))).toEqual(["password-special-chars"]);
-    expect(Object.keys(sampleAppRoutesNeeded).sort()).toEqual(["data-survives-restart", "password-special-chars"]);
+  it("run on any app (they know it serves by its probe), but password-special-chars and db-restart-under-load, which need the sample app's version and /visits routes", () => {
+    expect(appChecks.filter((name) => Object.hasOwn(sampleAppRoutesNeeded, name))).toEqual(["password-special-chars", "db-restart-under-load"]);
+    expect(Object.keys(sampleAppRoutesNeeded).sort()).toEqual(["data-survives-restart", "db-restart-under-load", "password-special-chars"]);
     for (const name of appChecks.filter((check) => check !== "override-cmd")) expect(stackCheckNames.has(name), name).toBe(true);
   });
 });

@@ -9,12 +9,13 @@ import { matrixCommand } from "./commands/matrix.ts";
 import { mergeReportsCommand } from "./commands/merge-reports.ts";
 import { newCommand } from "./commands/new.ts";
 import { publishImageCommand } from "./commands/publish-image.ts";
+import { sbomCommand } from "./commands/sbom.ts";
 import { templatesTableCommand } from "./commands/templates-table.ts";
 import { updateCommand } from "./commands/update.ts";
 import { verifyCommand } from "./commands/verify.ts";
 import { UsageError } from "./usage-error.ts";
 
-const commands: readonly Command[] = [matrixCommand, newCommand, verifyCommand, diffCommand, mergeReportsCommand, ejectCommand, templatesTableCommand, ciWorkflowCommand, publishImageCommand, updateCommand];
+const commands: readonly Command[] = [matrixCommand, newCommand, verifyCommand, diffCommand, mergeReportsCommand, ejectCommand, templatesTableCommand, ciWorkflowCommand, publishImageCommand, sbomCommand, updateCommand];
 
 const usage = `Usage: dockerize-python <command> [options]
 

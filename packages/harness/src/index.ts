@@ -108,3 +108,4 @@ export { ociLabels, templateLabel } from "./checks/oci-labels.ts";
 export { type BuildProvenance, buildProvenance, provenanceArgs, provenanceBuildArgs } from "./labels/build-provenance.ts";
 export { baseImageTags } from "./publish/base-image-tags.ts";
 export { NotABaseImageTemplateError, publishBaseImage, type PublishBaseImageOptions, type PublishBaseImageResult, type PublishedBaseImage, PushFailedError } from "./publish/publish-base-image.ts";
+export { provenanceFileFor, writeImageSbom, type WriteImageSbomRequest, type WrittenImageSbom } from "./sbom/write-image-sbom.ts";

@@ -2,7 +2,7 @@ import type { BuildImageRequest, BuiltImage } from "../docker/build-image.ts";
 import type { ImageFacts } from "../docker/inspect-image.ts";
 import type { DependencyStyle } from "../manifest/schema.ts";
 import type { Status } from "../report/report-types.ts";
-import type { BaseImageSource } from "../sources/sources.ts";
+import type { BaseImageSource, GoModuleSource, SourceChoice } from "../sources/sources.ts";
 import type { AppProbe } from "../stack/app-probe.ts";
 import type { ComposeProject } from "../stack/compose-project.ts";
 import type { ProbeCredentials } from "../secrets/probe-credentials.ts";
@@ -71,6 +71,8 @@ export interface CheckContext {
   secretFiles: Record<string, string>;
   /** Where this run's base images come from: a registry, or stand-ins made here. */
   baseImageSource: BaseImageSource;
+  /** Where this run's Go modules come from, and why: the tools a check builds with go (syft, for sbom-complete) need the proxy. */
+  goModules: SourceChoice<GoModuleSource>;
   /**
    * The cell's dependency style, for a template that declares several: `stageDir` then holds only
    * that style's files (and, for pipenv, a Pipfile.lock made against this run's index). Null otherwise.

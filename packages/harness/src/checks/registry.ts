@@ -7,6 +7,7 @@ import { capDropAll } from "./cap-drop-all.ts";
 import type { Check, CheckContext, StaticCheckContext } from "./check.ts";
 import { composeUp } from "./compose-up.ts";
 import { dataSurvivesRestart } from "./data-survives-restart.ts";
+import { dbRestartUnderLoad } from "./db-restart-under-load.ts";
 import { dbWait } from "./db-wait.ts";
 import { depsLayerCached } from "./deps-layer-cached.ts";
 import { httpThroughCaddy } from "./http-through-caddy.ts";
@@ -20,6 +21,7 @@ import { passwordSpecialChars } from "./password-special-chars.ts";
 import { proxyUpstreamDown } from "./proxy-upstream-down.ts";
 import { readOnlyRootfs } from "./read-only-rootfs.ts";
 import { reproducible } from "./reproducible.ts";
+import { sbomComplete } from "./sbom-complete.ts";
 import { sigtermGraceful } from "./sigterm-graceful.ts";
 import { sizeBudget } from "./size-budget.ts";
 import { staticRefresh } from "./static-refresh.ts";
@@ -36,6 +38,8 @@ export const checks = {
   "size-budget": sizeBudget,
   "non-root": nonRoot,
   "oci-labels": ociLabels,
+  // Reads the built image (syft) and a container of its own that lists what is installed.
+  "sbom-complete": sbomComplete,
   "caddy-validate": caddyValidate,
   "caddy-modules": caddyModules,
   "caddy-http": caddyHttp,
@@ -50,6 +54,8 @@ export const checks = {
   "read-only-rootfs": readOnlyRootfs,
   "arbitrary-uid": arbitraryUid,
   "sigterm-graceful": sigtermGraceful,
+  // A stack of its own (its PostgreSQL restarted under load): the cell's stack is not touched.
+  "db-restart-under-load": dbRestartUnderLoad,
   "onbuild-child": onbuildChild,
   // Before no-secrets-in-image: it measures the cache the cell's own build left. Run after that
   // check's uncached rebuild of the secret-using stages, it once saw BuildKit run them again.
@@ -86,11 +92,12 @@ export const stagedAppLanes = {
 /**
  * The checks whose verdict holds a time bound (an exit within 5 s of a stop, a database wait's
  * exit within 10 s, serving within 30 s once the database is up, an overridden command done within
- * 10 s, a 502 within 1 s): a machine whose cores are busy with other cells' containers and builds
+ * 10 s, a 502 within 1 s, serving again within 10 s of a restarted database, under a steady load
+ * whose error window the detail reports): a machine whose cores are busy with other cells' containers and builds
  * can make an image miss them that meets them alone. The runner runs them one at a time (see
  * runCellChecks), never two at once in a run.
  */
-export const timedChecks: ReadonlySet<CheckName> = new Set<CheckName>(["sigterm-graceful", "db-wait", "override-cmd", "proxy-upstream-down"]);
+export const timedChecks: ReadonlySet<CheckName> = new Set<CheckName>(["sigterm-graceful", "db-wait", "override-cmd", "proxy-upstream-down", "db-restart-under-load"]);
 
 export const stagedAppChecks: ReadonlySet<CheckName> = new Set<CheckName>([...stagedAppLanes.first, ...stagedAppLanes.lanes.flat()]);
 
@@ -118,6 +125,7 @@ export const staticCheckNames: ReadonlySet<CheckName> = new Set(checkNames.filte
 export const sampleAppRoutesNeeded = {
   "password-special-chars": "a route that shows the database's version through the connection the password made: the sample app's GET /, answering \"PostgreSQL <version>\"",
   "data-survives-restart": "the sample app's POST /visits (adds a row to the database) and GET /visits (counts the rows)",
+  "db-restart-under-load": "the sample app's POST /visits (adds a row, answers the count) and GET /visits (counts the rows), its load while the database restarts",
 } satisfies Partial<Record<CheckName, string>>;
 
 /** The names of the checks whose type says they read `member` of the context. */
@@ -139,6 +147,8 @@ const readStack: Record<ChecksReading<"stack">, true> = {
   "cap-drop-all": true,
   "sigterm-graceful": true,
   "proxy-upstream-down": true,
+  // Its own stack is started like the cell's (startStackLike): the runner must build the proxy for it too.
+  "db-restart-under-load": true,
   // Its child runs in a stack like the cell's: the runner must build the proxy for it too.
   "onbuild-child": true,
 };

@@ -1,6 +1,7 @@
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import { expandMatrix } from "../matrix/expand-matrix.ts";
 import { cellsByShard } from "../matrix/shard-cells.ts";
+import { syft } from "../sbom/syft.ts";
 
 /** Where the workflow lives in the repository, and how it is made again. */
 export const ciWorkflowPath = ".github/workflows/matrix.yml";
@@ -74,6 +75,11 @@ export function renderCiWorkflow(templates: readonly LoadedTemplate[], workspace
     `        shard: [${shards.map((_, at) => at + 1).join(", ")}]`,
     "    steps:",
     ...setup,
+    "      # syft, which sbom-complete writes the SBOMs with, is built once with go install (minutes cold) and kept.",
+    "      - uses: actions/cache@v5",
+    "        with:",
+    `          path: ~/.cache/dockerize-python/tools/${syft.name}-${syft.version}`,
+    `          key: ${syft.name}-${syft.version}-\${{ runner.os }}`,
     `      - run: pnpm exec dockerize-python matrix --mode online --shard ${shard}/${count} --report-dir reports/shard-${shard}`,
     "      - if: always()",
     "        uses: actions/upload-artifact@v7",

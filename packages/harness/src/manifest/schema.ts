@@ -31,7 +31,9 @@ export const checkNames = [
   "cap-drop-all",
   "arbitrary-uid",
   "proxy-upstream-down",
+  "db-restart-under-load",
   "reproducible",
+  "sbom-complete",
 ] as const;
 export type CheckName = (typeof checkNames)[number];
 
@@ -199,7 +201,7 @@ export const templateManifestSchema = z
       context.addIssue({ code: "custom", path: ["stack"], message: "an app template names the database image and proxy template it is verified with" });
     }
     const composeChecks: CheckName[] = ["compose-up", "data-survives-restart", "static-refresh"];
-    const needsStack: CheckName[] = ["http-through-caddy", ...composeChecks, "sigterm-graceful", "db-wait", "password-special-chars", "read-only-rootfs", "arbitrary-uid"];
+    const needsStack: CheckName[] = ["http-through-caddy", ...composeChecks, "sigterm-graceful", "db-wait", "password-special-chars", "read-only-rootfs", "arbitrary-uid", "db-restart-under-load"];
     for (const check of needsStack) {
       if (manifest.checks.includes(check) && !manifest.stack) {
         context.addIssue({ code: "custom", path: ["checks"], message: `check "${check}" needs a stack` });

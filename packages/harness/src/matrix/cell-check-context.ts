@@ -62,6 +62,7 @@ export function checkContext(cell: CellToVerify, staticContext: StaticCheckConte
     buildArgs: built.image.buildArgs,
     secretFiles: built.image.secretFiles,
     baseImageSource: options.environment.sources.baseImages.kind,
+    goModules: options.environment.sources.goModules,
     dependencyStyle: cell.dependencyStyle,
     variantId: cell.variant.id,
     rebuild: built.image.rebuild,

@@ -23,7 +23,8 @@ import { lockStagedPipfile, stageCell } from "./stage-cell.ts";
  * and the compose project start on first use), and cleans up: nothing a check does is left running.
  * A check that throws fails with the error's message. A cell the run cannot build (its needs unmet),
  * or whose Pipfile or images cannot be made, runs only its static checks; one `--check` left no
- * check of its manifest's is a skip, built not at all. The report's `timing` says where the cell's
+ * check of its manifest's is a skip, built not at all, as is one whose every check but the static
+ * ones the app cannot run (options.skipChecks). The report's `timing` says where the cell's
  * time went.
  */
 export async function verifyCell(cell: CellToVerify, options: VerifyCellOptions): Promise<CellReport> {
@@ -45,8 +46,13 @@ async function verifyCellSteps(cell: CellToVerify, options: VerifyCellOptions, s
   if (!listed.length) return recordEarlyEnd(report, [], "skip", noCheckSelected(options.checksSelected));
   const staticContext = staticCheckContext(cell, resolve, options);
   if (unmet) return recordEarlyEnd(report, await runStaticChecks(listed, staticContext, unmet), "skip", unmet);
-  // Only checks that read the template's files (`--check lint`): nothing to build.
-  if (listed.every(isStaticCheck)) return recordChecks(report, await runStaticChecks(listed, staticContext, "no image is built for static checks alone"));
+  // Only checks that read the template's files (`--check lint`), or that the app cannot run (it
+  // lacks what they need: options.skipChecks): nothing to build.
+  const appSkip = (name: CheckName) => options.skipChecks?.[name];
+  if (listed.every((name) => appSkip(name) || isStaticCheck(name))) {
+    const ran = await runStaticChecks(listed.filter((name) => !appSkip(name)), staticContext, "no image is built for static checks alone");
+    return recordChecks(report, listed.map((name) => ran.find((result) => result.name === name) ?? { name, status: "skip", detail: appSkip(name)!, seconds: 0 }));
+  }
 
   const stageDir = await stopwatch.time("stageSeconds", () => stageCell(cell, options.appDir));
   const { provenance } = options;

@@ -65,6 +65,14 @@ export interface CheckContainer {
   remove(): Promise<void>;
 }
 
+/** The last lines a container (by name or id) printed, stdout and stderr together. */
+export async function containerLogs(container: string, lines = 30): Promise<string> {
+  const output = await runDocker(["logs", "--tail", String(lines), container]).catch((error: unknown) =>
+    error instanceof DockerCommandError ? { stdout: "", stderr: `(no log: ${error.output.stderr.trim()})` } : Promise.reject(error),
+  );
+  return lastLines(`${output.stdout}${output.stderr}`, lines) || "(no output)";
+}
+
 /**
  * `docker run -d` with the run's labels (so that cleanup by label finds it even when the check is
  * interrupted). Rejects with ContainerProblem when the engine cannot start it (runc failing to start
@@ -117,12 +125,7 @@ export async function startCheckContainer(request: CheckContainerRequest): Promi
       const state = JSON.parse(json!) as { Running: boolean; ExitCode: number; StartedAt: string; FinishedAt: string };
       return { running: state.Running, exitCode: state.ExitCode, startedAt: state.StartedAt, finishedAt: state.FinishedAt, restartCount: Number(restarts) };
     },
-    async logs(lines = 30) {
-      const output = await runDocker(["logs", "--tail", String(lines), name]).catch((error: unknown) =>
-        error instanceof DockerCommandError ? { stdout: "", stderr: `(no log: ${error.output.stderr.trim()})` } : Promise.reject(error),
-      );
-      return lastLines(`${output.stdout}${output.stderr}`, lines) || "(no output)";
-    },
+    logs: (lines) => containerLogs(name, lines),
     async exec(command) {
       try {
         const output = await runDocker(["exec", name, ...command]);
