@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares this machine for dockerize-python, idempotently: Node 24 (when node is older than the
 # workspace's engines.node), pnpm, a Docker engine with BuildKit, buildx and compose v2 (started when
-# it is not running), debootstrap and ShellCheck, then the workspace's own dependencies and build.
+# it is not running), debootstrap and ShellCheck, emulation of linux/arm64 (qemu-user-static
+# registered with binfmt_misc), then the workspace's own dependencies and build.
 # Anything already working is left alone: an engine that answers is never reinstalled or
 # reconfigured.
 set -euo pipefail
@@ -123,6 +124,100 @@ ensure_host_tools() {
   ((${#missing[@]} == 0)) || { say "installing ${missing[*]}"; apt_install "${missing[@]}"; }
 }
 
+# linux/arm64 images are built and run here under emulation: Debian's qemu-user-static, registered
+# with the kernel's binfmt_misc so that any aarch64 ELF runs through it. The F (fix-binary) flag
+# makes the kernel open the interpreter once, at registration, so it also works inside containers
+# and debootstrap chroots, where /usr/libexec/qemu-binfmt does not exist. Without systemd (no
+# systemd-binfmt to read /usr/lib/binfmt.d) the registration is written here.
+readonly binfmt_dir=/proc/sys/fs/binfmt_misc
+readonly aarch64_binfmt_conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+# The first 20 bytes of an aarch64 ELF executable, as binfmt_misc shows an entry's magic.
+readonly aarch64_magic=7f454c460201010000000000000000000200b700
+
+# A 132-byte static aarch64 program that exits with 42: proof that the kernel hands aarch64
+# binaries to the emulator (natively it fails with "Exec format error", 126). Its code:
+# mov x0, #42; mov x8, #93 (exit); svc #0.
+write_aarch64_probe() {
+  printf '%b' '\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00' \
+    '\x02\x00\xb7\x00\x01\x00\x00\x00' '\x78\x00\x40\x00\x00\x00\x00\x00' \
+    '\x40\x00\x00\x00\x00\x00\x00\x00' '\x00\x00\x00\x00\x00\x00\x00\x00' \
+    '\x00\x00\x00\x00\x40\x00\x38\x00\x01\x00\x00\x00\x00\x00\x00\x00' \
+    '\x01\x00\x00\x00\x05\x00\x00\x00' '\x00\x00\x00\x00\x00\x00\x00\x00' \
+    '\x00\x00\x40\x00\x00\x00\x00\x00' '\x00\x00\x40\x00\x00\x00\x00\x00' \
+    '\x84\x00\x00\x00\x00\x00\x00\x00' '\x84\x00\x00\x00\x00\x00\x00\x00' \
+    '\x00\x10\x00\x00\x00\x00\x00\x00' \
+    '\x40\x05\x80\xd2\xa8\x0b\x80\xd2\x01\x00\x00\xd4' >"$1"
+  chmod +x "$1"
+}
+
+# The registered entry that runs aarch64 binaries, whatever its name (Debian's qemu-aarch64, or
+# another tool's), when it is enabled; empty when there is none.
+aarch64_binfmt_entry() {
+  local entry
+  for entry in "$binfmt_dir"/*; do
+    [[ -f $entry && $entry != */register && $entry != */status ]] || continue
+    if grep -qx 'enabled' "$entry" && grep -qx "magic $aarch64_magic" "$entry"; then
+      printf '%s\n' "$entry"
+      return 0
+    fi
+  done
+  return 0
+}
+
+register_aarch64_binfmt() {
+  local line entry
+  is_root || die "linux/arm64 emulation is not registered with binfmt_misc, and only root can register it." "run scripts/setup.sh as root once (after each boot), or set SETUP_SKIP_ARM64=1 to prepare this machine for linux/amd64 only."
+  if [[ ! -e $binfmt_dir/register ]]; then
+    say "mounting binfmt_misc on $binfmt_dir"
+    mount -t binfmt_misc binfmt_misc "$binfmt_dir" \
+      || die "could not mount binfmt_misc on $binfmt_dir." "use a kernel with CONFIG_BINFMT_MISC (modprobe binfmt_misc), or in a container give it --privileged; or set SETUP_SKIP_ARM64=1 for linux/amd64 only."
+  fi
+  entry=$(aarch64_binfmt_entry)
+  if [[ -n $entry ]]; then
+    # It runs aarch64 binaries on the host but not in containers: replaced by one with F.
+    say "replacing the binfmt_misc entry $(basename "$entry") (no F flag: it cannot work inside containers)"
+    echo -1 >"$entry"
+  fi
+  [[ -f $aarch64_binfmt_conf ]] || die "$aarch64_binfmt_conf is missing though qemu-user-static is installed." "reinstall it (apt-get install --reinstall qemu-user-static) and run this again."
+  line=$(grep -v '^#' "$aarch64_binfmt_conf" | head -n 1)
+  # The flags are the last field; Debian's are OPF, but F is what containers need, so it is ensured.
+  [[ ${line##*:} == *F* ]] || line="${line}F"
+  entry=${line#:}
+  say "registering ${entry%%:*} with binfmt_misc (flags ${line##*:})"
+  printf '%s' "$line" >"$binfmt_dir/register" \
+    || die "the kernel refused the binfmt_misc registration from $aarch64_binfmt_conf." "check dmesg, and that the interpreter it names exists; or set SETUP_SKIP_ARM64=1 for linux/amd64 only."
+}
+
+# The probe, run on the host and then in a container (a one-file image, removed after): what the
+# arm64 stand-ins' debootstrap and every `docker run --platform linux/arm64` rely on.
+verify_aarch64_emulation() {
+  local dir status=0 probe_image=dockerize-python-binfmt-probe:aarch64
+  dir=$(mktemp -d)
+  write_aarch64_probe "$dir/probe"
+  "$dir/probe" || status=$?
+  if ((status != 42)); then
+    rm -rf "$dir"
+    die "an aarch64 program did not run through the emulator on this machine (exit status $status; 126 means the kernel did not recognise it)." "check $binfmt_dir (mounted, an enabled aarch64 entry) and that $aarch64_binfmt_conf's interpreter exists, then run this again."
+  fi
+  status=0
+  tar -C "$dir" -c probe | docker import --platform linux/arm64 - "$probe_image" >/dev/null \
+    || die "could not import the one-file probe image $probe_image (the engine's error is above)." "make sure the Docker engine answers (docker info), then run this again."
+  docker run --rm --platform linux/arm64 "$probe_image" /probe || status=$?
+  docker rmi "$probe_image" >/dev/null
+  rm -rf "$dir"
+  ((status == 42)) || die "an aarch64 program runs on the host but not in a linux/arm64 container (exit status $status)." "register the aarch64 binfmt_misc entry with the F flag (echo -1 to its file under $binfmt_dir, then run this again)."
+}
+
+ensure_arm64_emulation() {
+  if [[ ${SETUP_SKIP_ARM64:-} == 1 ]]; then return; fi
+  local entry
+  # qemu-user-static from the host's own suite: its binaries are static, so nothing else changes.
+  command -v qemu-aarch64-static >/dev/null || { say "installing qemu-user-static (linux/arm64 emulation)"; apt_install qemu-user-static; }
+  entry=$(aarch64_binfmt_entry)
+  if [[ -z $entry ]] || ! grep -q '^flags: .*F' "$entry"; then register_aarch64_binfmt; fi
+  verify_aarch64_emulation
+}
+
 ensure_workspace() {
   cd "$repo"
   export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1
@@ -135,6 +230,11 @@ main() {
   ensure_pnpm
   ensure_host_tools
   ensure_docker
+  # Only linux/arm64 needs it: where it cannot be had (no binfmt_misc, a container without
+  # privileges), the reason and the fix are printed above and everything else is prepared.
+  if ! (ensure_arm64_emulation); then
+    say "warning: linux/arm64 emulation is not ready (see the error above); linux/amd64 builds and tests are unaffected. SETUP_SKIP_ARM64=1 stops trying."
+  fi
   ensure_workspace
   say "ready: node $(node --version), pnpm $(pnpm --version), docker engine $(docker version --format '{{.Server.Version}}')"
 }

@@ -210,4 +210,13 @@ describe("standinImageName", () => {
     expect(await standinImageName({ ...spec, version: "3.13.6" }, rootfs)).not.toBe(name);
     expect(await standinImageName(spec, rootfs, ["dockerize-python-standin-caddy-builder:2.10.2-trixie-abc"])).not.toBe(name);
   });
+
+  it("says the platform when one is named, and is unchanged when none is (the engine's own)", async () => {
+    const rootfs = "dockerize-python-standin-debian:trixie-abc";
+    const native = await standinImageName(spec, rootfs);
+    expect(await standinImageName(spec, rootfs, [], undefined)).toBe(native);
+    const arm = await standinImageName(spec, "dockerize-python-standin-debian:trixie-arm64-abc", [], "linux/arm64");
+    expect(arm).toMatch(/^dockerize-python-standin-python:3\.13\.5-trixie-arm64-[0-9a-f]{12}$/);
+    expect(arm.split("-").at(-1)).not.toBe(native.split("-").at(-1));
+  });
 });

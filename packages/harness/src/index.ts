@@ -87,6 +87,8 @@ export { assertDockerEngine } from "./docker/assert-docker-engine.ts";
 export { runDocker } from "./docker/run-docker.ts";
 export { lastLines, type OutputStream, type ProcessFailure, ProcessFailedError, type ProcessOutput, type ProcessResult, type RunningProcess, runProcess, type RunProcessOptions, runProcessWithExitCode, startProcess, type StartProcessOptions } from "./process/run-process.ts";
 export { buildImage, type BuildImageRequest, type BuiltImage } from "./docker/build-image.ts";
+export { type Platform, platformArchitecture, platforms, platformTagSuffix } from "./docker/platform.ts";
+export { ensureStandin } from "./hermetic/standins.ts";
 export { type ImageFacts, inspectImage } from "./docker/inspect-image.ts";
 export { type CellSources, describeCellSources, describeSources, type RequestedMode, requestedModes, sourceLabels, type Sources } from "./sources/sources.ts";
 export type { BuildEnvironment } from "./sources/build-environment.ts";

@@ -4,18 +4,37 @@
 # base image can be pulled. The rootfs gets the dpkg and apt settings of the official slim
 # images, or every apt-get layer built on it would carry tens of MB of docs and caches.
 #
-# usage: build-rootfs.sh SUITE IMAGE
-#   SUITE  a Debian suite (bookworm, trixie, forky: debianSuites in src/hermetic/debian-rootfs.ts)
-#   IMAGE  the local image name:tag to create (a stand-in name, never an official image's)
+# usage: build-rootfs.sh SUITE IMAGE [PLATFORM]
+#   SUITE     a Debian suite (bookworm, trixie, forky: debianSuites in src/hermetic/debian-rootfs.ts)
+#   IMAGE     the local image name:tag to create (a stand-in name, never an official image's)
+#   PLATFORM  linux/<Debian architecture> to build for (linux/arm64); the host's own when absent.
+#             Another architecture's packages are configured under emulation (scripts/setup.sh
+#             registers qemu-user-static with binfmt_misc), in one debootstrap run.
 set -euo pipefail
 
-suite=${1:?usage: build-rootfs.sh SUITE IMAGE}
-image=${2:?usage: build-rootfs.sh SUITE IMAGE}
+suite=${1:?usage: build-rootfs.sh SUITE IMAGE [PLATFORM]}
+image=${2:?usage: build-rootfs.sh SUITE IMAGE [PLATFORM]}
+platform=${3:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mirror=$("$here/../debian-mirror.sh")
 
 command -v debootstrap >/dev/null || { echo "error: debootstrap is missing; fix: apt-get install debootstrap (scripts/setup.sh does this)" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || { echo "error: debootstrap needs root; fix: run as root, or build stand-ins on a machine where you are root" >&2; exit 1; }
+
+arch_args=()
+import_args=()
+if [[ -n $platform ]]; then
+  arch=${platform#linux/}
+  arch_args=(--arch "$arch")
+  # The image's config says which architecture it is, so `FROM` and `docker run` choose it by --platform.
+  import_args=(--platform "$platform")
+  # qemu names arm64 aarch64; the binfmt_misc entry is named after qemu's name.
+  case $arch in arm64) qemu=aarch64 ;; *) qemu=$arch ;; esac
+  if [[ $arch != "$(dpkg --print-architecture)" ]] && ! grep -qsx enabled "/proc/sys/fs/binfmt_misc/qemu-$qemu"; then
+    echo "error: $platform binaries cannot run on this machine (no enabled binfmt_misc entry qemu-$qemu), and debootstrap must run them to configure the packages; fix: run scripts/setup.sh as root (it registers qemu-user-static)" >&2
+    exit 1
+  fi
+fi
 
 rootfs=$(mktemp -d "${TMPDIR:-/tmp}/dockerize-python-rootfs-$suite.XXXXXX")
 trap 'rm -rf "$rootfs"' EXIT
@@ -25,7 +44,7 @@ trap 'rm -rf "$rootfs"' EXIT
 script=/usr/share/debootstrap/scripts/$suite
 [[ -e $script ]] || script=/usr/share/debootstrap/scripts/sid
 
-debootstrap --variant=minbase "$suite" "$rootfs" "$mirror" "$script" >&2 || { echo "error: debootstrap $suite from $mirror failed (log above); fix: check that the mirror answers, or set DEBIAN_MIRROR" >&2; exit 1; }
+debootstrap "${arch_args[@]}" --variant=minbase "$suite" "$rootfs" "$mirror" "$script" >&2 || { echo "error: debootstrap $suite from $mirror failed (log above); fix: check that the mirror answers, or set DEBIAN_MIRROR" >&2; exit 1; }
 
 # The same exclusions and clean-up hooks as the official Debian slim images.
 cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'CFG'
@@ -69,9 +88,9 @@ rm -f "$rootfs/etc/apt/sources.list"
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/* "$rootfs"/var/log/*.log "$rootfs"/usr/share/doc/*/changelog*
 find "$rootfs/usr/share/man" "$rootfs/usr/share/info" "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} + 2>/dev/null || true
 
-tar --numeric-owner -C "$rootfs" -c . | docker import \
+tar --numeric-owner -C "$rootfs" -c . | docker import "${import_args[@]}" \
   --change 'CMD ["bash"]' \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-  --message "dockerize-python stand-in: debootstrap --variant=minbase $suite" \
+  --message "dockerize-python stand-in: debootstrap ${arch_args[*]} --variant=minbase $suite" \
   - "$image" >/dev/null
 echo "$image"

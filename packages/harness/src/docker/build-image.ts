@@ -2,6 +2,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { withEngineBuildLock } from "./engine-build-lock.ts";
+import type { Platform } from "./platform.ts";
 import { DockerCommandError, runDocker } from "./run-docker.ts";
 import { runcFailedToStart } from "./runc-start-failure.ts";
 import { ExplainedError } from "../explained-error.ts";
@@ -20,6 +21,8 @@ export interface BuildImageRequest {
   /** BuildKit ssh forwarding: id -> an agent socket or private key file, used by `RUN --mount=type=ssh`. */
   ssh?: Record<string, string>;
   target?: string;
+  /** The platform to build for (`--platform`); the engine's own when absent. Another is emulated (scripts/setup.sh). */
+  platform?: Platform;
   noCache?: boolean;
   /** Stages whose steps run again instead of coming from the cache (`--no-cache-filter`). */
   noCacheStages?: readonly string[];
@@ -84,6 +87,7 @@ export async function buildImage(request: BuildImageRequest): Promise<BuiltImage
   for (const [id, path] of Object.entries(request.secretFiles ?? {})) args.push("--secret", `id=${id},src=${path}`);
   for (const [id, path] of Object.entries(request.ssh ?? {})) args.push("--ssh", `${id}=${path}`);
   if (request.target) args.push("--target", request.target);
+  if (request.platform) args.push("--platform", request.platform);
   if (request.noCache) args.push("--no-cache");
   if (request.noCacheStages?.length) args.push("--no-cache-filter", request.noCacheStages.join(","));
   args.push(request.context);

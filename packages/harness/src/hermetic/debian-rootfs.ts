@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { imageExists } from "../docker/inspect-image.ts";
+import { type Platform, platformTagSuffix } from "../docker/platform.ts";
 import { type OutputStream, runProcess } from "../process/run-process.ts";
 import { hashRecipe } from "./recipe-hash.ts";
 
@@ -24,14 +25,15 @@ export interface EnsuredImage {
 
 /**
  * A minimal Debian image for `suite`, made with debootstrap (nothing can be pulled here), tagged by
- * a hash of its recipe and the mirror so that later runs reuse it.
+ * a hash of its recipe and the mirror so that later runs reuse it. For a `platform` named (another
+ * architecture's, debootstrapped under emulation) the tag says which: `trixie-arm64-<hash>`.
  */
-export async function ensureDebianRootfs(suite: DebianSuite, log: (line: string) => void = () => {}): Promise<EnsuredImage> {
+export async function ensureDebianRootfs(suite: DebianSuite, log: (line: string) => void = () => {}, platform?: Platform): Promise<EnsuredImage> {
   const mirror = await debianMirror();
-  const image = `dockerize-python-standin-debian:${suite}-${await hashRecipe([rootfsRecipe], [suite, mirror])}`;
+  const image = `dockerize-python-standin-debian:${suite}${platformTagSuffix(platform)}-${await hashRecipe([rootfsRecipe], [suite, mirror, ...(platform ? [platform] : [])])}`;
   if (await imageExists(image)) return { image, reused: true };
-  log(`building ${image} with debootstrap (about 30 s)`);
-  await runScript(`${rootfsRecipe}/build-rootfs.sh`, [suite, image], log);
+  log(`building ${image} with debootstrap (${platform ? `${platform} under emulation: minutes` : "about 30 s"})`);
+  await runScript(`${rootfsRecipe}/build-rootfs.sh`, [suite, image, ...(platform ? [platform] : [])], log);
   return { image, reused: false };
 }
 

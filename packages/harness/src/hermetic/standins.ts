@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { buildImage } from "../docker/build-image.ts";
 import { imageExists } from "../docker/inspect-image.ts";
+import { type Platform, platformTagSuffix } from "../docker/platform.ts";
 import { type DebianSuite, debianSuites, type EnsuredImage, ensureDebianRootfs, hermeticRecipeDir } from "./debian-rootfs.ts";
 import { hashRecipe } from "./recipe-hash.ts";
 import { ExplainedError } from "../explained-error.ts";
@@ -181,23 +182,25 @@ export class NoStandinError extends ExplainedError {
 }
 
 /**
- * The local image name of a stand-in: its recipe, version, suite and a hash of what built it (the
- * recipe, the rootfs and the stand-ins its buildFrom args name).
+ * The local image name of a stand-in: its recipe, version, suite, the platform when one was named
+ * (`-arm64`), and a hash of what built it (the recipe, the rootfs and the stand-ins its buildFrom
+ * args name; the rootfs is the platform's own, so the hash differs by platform too).
  */
-export async function standinImageName(spec: StandinSpec, rootfsImage: string, buildFromImages: readonly string[] = []): Promise<string> {
+export async function standinImageName(spec: StandinSpec, rootfsImage: string, buildFromImages: readonly string[] = [], platform?: Platform): Promise<string> {
   const hash = await hashRecipe([join(hermeticRecipeDir, spec.recipe)], [rootfsImage, spec.suite, spec.version, ...buildFromImages]);
-  return `${standinImagePrefix}${spec.recipe}:${spec.version}-${spec.suite}-${hash}`;
+  return `${standinImagePrefix}${spec.recipe}:${spec.version}-${spec.suite}${platformTagSuffix(platform)}-${hash}`;
 }
 
 const inFlight = new Map<string, Promise<EnsuredImage & { official: string }>>();
-const rootfsInFlight = new Map<DebianSuite, Promise<EnsuredImage>>();
+const rootfsInFlight = new Map<string, Promise<EnsuredImage>>();
 
-/** ensureDebianRootfs, shared by concurrent stand-ins of the same suite (one debootstrap, not two). */
-function sharedRootfs(suite: DebianSuite, log: (line: string) => void): Promise<EnsuredImage> {
-  let pending = rootfsInFlight.get(suite);
+/** ensureDebianRootfs, shared by concurrent stand-ins of the same suite and platform (one debootstrap, not two). */
+function sharedRootfs(suite: DebianSuite, log: (line: string) => void, platform: Platform | undefined): Promise<EnsuredImage> {
+  const key = `${suite} ${platform ?? ""}`;
+  let pending = rootfsInFlight.get(key);
   if (!pending) {
-    pending = ensureDebianRootfs(suite, log).finally(() => rootfsInFlight.delete(suite));
-    rootfsInFlight.set(suite, pending);
+    pending = ensureDebianRootfs(suite, log, platform).finally(() => rootfsInFlight.delete(key));
+    rootfsInFlight.set(key, pending);
   }
   return pending;
 }
@@ -205,37 +208,46 @@ function sharedRootfs(suite: DebianSuite, log: (line: string) => void): Promise<
 /**
  * The local stand-in for `official`, built from its recipe on a debootstrap rootfs, or reused when
  * an image from the same recipe, rootfs and suite exists already. `sources` decides which entry
- * (chooseStandin); without them, only recipes that need nothing but Debian's mirror. Concurrent
- * calls for the same image share one build.
+ * (chooseStandin); without them, only recipes that need nothing but Debian's mirror. `platform`:
+ * built for that platform (another architecture's under emulation: minutes, not seconds), the
+ * engine's own when absent. Concurrent calls for the same image share one build.
  */
 export function ensureStandin(
   official: string,
   log: (line: string) => void = () => {},
   sources: StandinSources = {},
+  platform?: Platform,
 ): Promise<EnsuredImage & { official: string }> {
   const choice = chooseStandin(official, sources);
   if (!choice) return Promise.reject(new NoStandinError(official, [...new Set(standinCatalogue().map((s) => s.official))]));
-  const key = `${choice.spec.official} ${choice.spec.recipe}`;
+  const key = `${choice.spec.official} ${choice.spec.recipe} ${platform ?? ""}`;
   let pending = inFlight.get(key);
   if (!pending) {
-    pending = buildStandin(choice, log, sources).finally(() => inFlight.delete(key));
+    pending = buildStandin(choice, log, sources, platform).finally(() => inFlight.delete(key));
     inFlight.set(key, pending);
   }
   return pending;
 }
 
-async function buildStandin(choice: StandinChoice, log: (line: string) => void, sources: StandinSources): Promise<EnsuredImage & { official: string }> {
+async function buildStandin(
+  choice: StandinChoice,
+  log: (line: string) => void,
+  sources: StandinSources,
+  platform: Platform | undefined,
+): Promise<EnsuredImage & { official: string }> {
   const { spec } = choice;
-  const rootfs = await sharedRootfs(spec.suite, log);
+  const rootfs = await sharedRootfs(spec.suite, log, platform);
   const buildFrom: Record<string, string> = {};
-  for (const [arg, official] of Object.entries(spec.buildFrom)) buildFrom[arg] = (await ensureStandin(official, log, sources)).image;
-  const image = await standinImageName(spec, rootfs.image, Object.values(buildFrom));
+  for (const [arg, official] of Object.entries(spec.buildFrom)) buildFrom[arg] = (await ensureStandin(official, log, sources, platform)).image;
+  const image = await standinImageName(spec, rootfs.image, Object.values(buildFrom), platform);
   if (await imageExists(image)) return { image, reused: true, official: spec.official };
 
-  log(`building ${image} as the stand-in for ${spec.official} (Debian ${spec.suite}; ${spec.needs.includes("go-modules") ? "compiling Go: minutes" : "usually under a minute"})`);
+  const expected = spec.needs.includes("go-modules") || platform ? "minutes" : "usually under a minute";
+  log(`building ${image} as the stand-in for ${spec.official} (Debian ${spec.suite}${platform ? `, ${platform}` : ""}; ${expected})`);
   const built = await buildImage({
     context: join(hermeticRecipeDir, spec.recipe),
     tag: image,
+    platform,
     buildArgs: { ROOTFS_IMAGE: rootfs.image, [versionBuildArg[spec.recipe]]: spec.version, ...buildFrom, ...choice.buildArgs },
     secretFiles: choice.secretFiles,
     labels: { [standinLabel]: spec.official },
