@@ -1,3 +1,4 @@
+import type { Platform } from "../docker/platform.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { BuildArg } from "../manifest/schema.ts";
 import type { BuildEnvironment } from "../sources/build-environment.ts";
@@ -6,9 +7,9 @@ import type { CellToVerify } from "./cell-to-verify.ts";
 import { expandMatrix } from "./expand-matrix.ts";
 
 /** A cell's build args for this run: base images, the package index and the Go proxy, as the environment resolves them. */
-export function resolvedBuildArgs(cell: Cell, environment: BuildEnvironment): Record<string, string> {
+export function resolvedBuildArgs(cell: Cell, environment: BuildEnvironment, platform?: Platform): Record<string, string> {
   const args = { ...cell.buildArgs };
-  for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref);
+  for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref, platform);
   return { ...args, ...sourceArgs(cell, environment) };
 }
 

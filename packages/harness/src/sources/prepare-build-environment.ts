@@ -1,3 +1,5 @@
+import { engineOwnPlatform } from "../docker/engine-platforms.ts";
+import type { Platform } from "../docker/platform.ts";
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
 import { ExplainedError } from "../explained-error.ts";
 import type { DebianSuite } from "../hermetic/debian-rootfs.ts";
@@ -15,6 +17,8 @@ import { sourceLabels, type RequestedMode, type Sources } from "./sources.ts";
 export interface ImageDemand {
   images: readonly string[];
   needs?: VariantNeeds;
+  /** The platform the images are wanted for; the engine's own when absent. */
+  platform?: Platform;
 }
 
 /** The Python image probes run in when no demand names one: the newest Python the templates use. */
@@ -34,21 +38,26 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   const baseImages = await detectBaseImageSource(requested, probeOfficial, log);
   log(`base images: ${sourceLabels[baseImages.kind]} (${baseImages.reason})`);
 
-  const resolved = new Map<string, Omit<StandinUse, "official">>();
+  // Keyed by image and platform (resolvedKey): an arm64 stand-in is another image than the amd64 one.
+  // The engine's own platform asked for by name is no platform at all: the images every run uses.
+  const ownPlatform = demands.some((demand) => demand.platform) ? await engineOwnPlatform() : undefined;
+  const resolvedKey = (official: string, platform: Platform | undefined) => (platform && platform !== ownPlatform ? `${official} ${platform}` : official);
+  const resolved = new Map<string, StandinUse>();
   // Decided once the Go module proxy has been probed: stand-ins compiled from Go (Caddy) need it.
   let standinSources: StandinSources = {};
-  const resolve = async (official: string) => {
-    if (resolved.has(official)) return resolved.get(official)!.image;
+  const resolve = async (official: string, platform?: Platform) => {
+    const key = resolvedKey(official, platform);
+    if (resolved.has(key)) return resolved.get(key)!.image;
     if (baseImages.kind === "registry") {
-      await pull(official, log);
-      resolved.set(official, { image: official, reused: true });
+      await pull(official, platform, log);
+      resolved.set(key, { official, image: official, reused: true });
     } else {
-      const ensured = await ensureStandin(official, log, standinSources);
+      const ensured = await ensureStandin(official, log, standinSources, platform === ownPlatform ? undefined : platform);
       const digestNotHonoured = digestOf(official) && standinCannotHonourDigest(ensured.official);
-      log(`${official} -> ${ensured.image} (${ensured.reused ? "reused" : "built"})${digestNotHonoured ? `; digest not honoured: ${digestNotHonoured}` : ""}`);
-      resolved.set(official, { image: ensured.image, reused: ensured.reused, ...(digestNotHonoured ? { digestNotHonoured } : {}) });
+      log(`${official}${platform ? ` (${platform})` : ""} -> ${ensured.image} (${ensured.reused ? "reused" : "built"})${digestNotHonoured ? `; digest not honoured: ${digestNotHonoured}` : ""}`);
+      resolved.set(key, { official, image: ensured.image, reused: ensured.reused, ...(digestNotHonoured ? { digestNotHonoured } : {}) });
     }
-    return resolved.get(official)!.image;
+    return resolved.get(key)!.image;
   };
 
   const goNeeded = demands.some((demand) => demand.needs?.goModuleProxy);
@@ -71,7 +80,8 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
     return undefined;
   };
   const buildable = demands.filter((demand) => !unmetNeed(demand.needs));
-  for (const official of [...new Set(buildable.flatMap((demand) => demand.images))].sort()) await resolve(official);
+  const wanted = new Map(buildable.flatMap((demand) => demand.images.map((official) => [resolvedKey(official, demand.platform), { official, platform: demand.platform }] as const)));
+  for (const key of [...wanted.keys()].sort()) await resolve(wanted.get(key)!.official, wanted.get(key)!.platform);
 
   const indexes: PackageIndex[] = [];
   if (sources.pythonPackages.kind === "local-index") {
@@ -90,13 +100,13 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   const pythonSuite = (refs: readonly string[]): DebianSuite | undefined =>
     refs.map((ref) => standinFor(ref)).find((spec) => spec?.recipe === "python")?.suite;
 
-  const standins: StandinUse[] = baseImages.kind === "stand-ins" ? [...resolved.entries()].map(([official, use]) => ({ official, ...use })) : [];
+  const standins: StandinUse[] = baseImages.kind === "stand-ins" ? [...resolved.values()] : [];
   return {
     requestedMode: requested,
     sources,
-    imageFor(official) {
-      const found = resolved.get(official);
-      if (!found) throw new Error(`this run prepared no image for ${official}; it was not among the images the run declared`);
+    imageFor(official, platform) {
+      const found = resolved.get(resolvedKey(official, platform));
+      if (!found) throw new Error(`this run prepared no image for ${official}${platform ? ` (${platform})` : ""}; it was not among the images the run declared`);
       return found.image;
     },
     packageIndexFor(baseImageRefs) {
@@ -120,10 +130,10 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   };
 }
 
-async function pull(image: string, log: (line: string) => void): Promise<void> {
-  log(`pulling ${image}`);
+async function pull(image: string, platform: Platform | undefined, log: (line: string) => void): Promise<void> {
+  log(`pulling ${image}${platform ? ` (${platform})` : ""}`);
   try {
-    await runDocker(["pull", "--quiet", image]);
+    await runDocker(["pull", "--quiet", ...(platform ? ["--platform", platform] : []), image]);
   } catch (error) {
     if (!(error instanceof DockerCommandError)) throw error;
     throw new ExplainedError(`Could not pull ${image}: ${error.output.stderr.trim().split("\n").pop()}\nFix: check this machine's access to the registry, or run with --mode hermetic.`);
