@@ -34,9 +34,11 @@ interface Case {
 }
 
 /**
- * Each app through its own set of templates: every check on one app template each (so every check
- * runs on Python 3.13 here; the matrix covers 3.11 with the sample app; on onbuild all but the two
- * onbuild.test.ts runs on 3.13), the adaptations (compose
+ * Each app through its own set of templates: the notes app on slim-uwsgi and the API on onbuild with
+ * every check (so every check runs on Python 3.13 here; the matrix covers 3.11 and 3.14 with the
+ * sample apps; on onbuild all but the two onbuild.test.ts runs on 3.13), flaskr on slim-gunicorn with
+ * the checks its adaptation decides (its factory served, its static folder, its writable instance
+ * folder under a read-only root and any uid) and sbom-complete, the adaptations (compose
  * project, stack through Caddy) on others. slim-gunicorn and slim-uwsgi are generated from the same
  * fragments (templates/_shared): `new` adapts them alike, and they differ in the WSGI server only,
  * whose entrypoint onbuild shares with slim-uwsgi. So each app's adapted slim files run once, each
@@ -46,7 +48,8 @@ interface Case {
  * from PyPI where it answers, as a user's build gets them.
  */
 const cases: Case[] = [
-  { app: flaskTutorialApp, template: "slim-gunicorn" },
+  // Gunicorn's runtime checks run on 3.13 in matrix-pypi.test.ts (Django) and every other on slim-uwsgi's notes below.
+  { app: flaskTutorialApp, template: "slim-gunicorn", checks: [...adaptationChecks, "static-refresh", "read-only-rootfs", "arbitrary-uid", "sbom-complete"] },
   { app: flaskTutorialApp, template: "slim-uwsgi", checks: adaptationChecks },
   { app: flaskTutorialApp, template: "onbuild", checks: adaptationChecks },
   // sbom-complete once on 3.13 (flaskr on slim-gunicorn): the SBOM of these images differs only in the app's packages.
