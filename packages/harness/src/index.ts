@@ -26,6 +26,7 @@ export {
   buildArgRoles,
   type CheckName,
   checkNames,
+  emulatedPlatformChecks,
   type TemplateManifest,
   templateManifestSchema,
   type Variant,
