@@ -112,7 +112,7 @@ describe("writeReport", () => {
     expect(markdown).toContain("## slim-uwsgi 0.1.0");
     // Each cell names the sources it used: a cell that installs no Python packages names none.
     const pythonCellSources = "base images: stand-ins (from Debian); Python packages: local index (from Debian)";
-    expect(markdown).toContain("| Variant | Python | Deps | App | Sources | Status | Size / budget (MB) | Layers (added) | Added (MB) | User | Build (s) | non-root | size-budget |");
+    expect(markdown).toContain("| Variant | Python | Deps | App | Platform | Sources | Status | Size / budget (MB) | Layers (added) | Added (MB) | User | Build (s) | non-root | size-budget |");
     expect(markdown).toContain(`| py3.13 | 3.13 | requirements | wsgi | ${pythonCellSources} | ✅ pass | 181.3 / 250.0 | 12 (5) | 52.1 | 10001:10001 | 42.0 | ✅ | ✅ |`);
     expect(markdown).toContain(`| py3.11 | 3.11 | requirements | wsgi | ${pythonCellSources} | ❌ fail | — / 250.0 | — | — | — | — | ⏭ | ⏭ |`);
     expect(markdown).toContain("## caddy 0.1.0");

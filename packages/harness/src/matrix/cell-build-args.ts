@@ -1,3 +1,4 @@
+import type { Platform } from "../docker/platform.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { BuildArg } from "../manifest/schema.ts";
 import type { BuildEnvironment } from "../sources/build-environment.ts";
@@ -8,7 +9,7 @@ import { expandMatrix } from "./expand-matrix.ts";
 /** A cell's build args for this run: base images, the package index and the Go proxy, as the environment resolves them. */
 export function resolvedBuildArgs(cell: Cell, environment: BuildEnvironment): Record<string, string> {
   const args = { ...cell.buildArgs };
-  for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref);
+  for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref, cell.platform);
   return { ...args, ...sourceArgs(cell, environment) };
 }
 
@@ -52,16 +53,19 @@ export function proxyCell(template: LoadedTemplate): Cell {
   return expandMatrix([template])[0]!;
 }
 
+/** Names a base image as the run uses it, for a platform (undefined: the engine's own). */
+export type ResolveImage = (official: string, platform?: Platform) => string;
+
 /**
  * The environment the template's compose file is run with: every build arg by its own name (the
  * compose file passes them through), the companions' too (it builds them), and the database image
- * as POSTGRES_IMAGE.
+ * as POSTGRES_IMAGE. The cell's own base images are its platform's, the companions' the engine's own.
  */
-export function composeEnvironment(cell: CellToVerify, resolve: (official: string) => string, environment: BuildEnvironment): Record<string, string> {
+export function composeEnvironment(cell: CellToVerify, resolve: ResolveImage, environment: BuildEnvironment): Record<string, string> {
   const env: Record<string, string> = {};
   for (const companion of [...cell.companions.map(proxyCell), cell]) {
     Object.assign(env, companion.buildArgs);
-    for (const [arg, ref] of Object.entries(companion.baseImages)) env[arg] = resolve(ref);
+    for (const [arg, ref] of Object.entries(companion.baseImages)) env[arg] = resolve(ref, companion.platform);
     Object.assign(env, sourceArgs(companion, environment));
   }
   // The compose files mount it as the ca_bundle build secret, from this variable's file.

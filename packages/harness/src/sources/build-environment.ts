@@ -1,3 +1,4 @@
+import type { Platform } from "../docker/platform.ts";
 import type { GoModuleSource } from "../hermetic/standins.ts";
 import type { VariantNeeds } from "../manifest/schema.ts";
 import type { MatrixReport } from "../report/report-types.ts";
@@ -11,8 +12,8 @@ import type { CellSources, RequestedMode, Sources } from "./sources.ts";
 export interface BuildEnvironment {
   requestedMode: RequestedMode;
   sources: Sources;
-  /** The local image to use where a template names `official`. */
-  imageFor(official: string): string;
+  /** The local image to use where a template names `official`, for `platform` (undefined: the engine's own). */
+  imageFor(official: string, platform?: Platform): string;
   /**
    * Values for the package-index build args of a variant built on `baseImages`: pip's index URL and,
    * for a plain-HTTP index, the host pip may trust. None when pip's default index (PyPI) serves.

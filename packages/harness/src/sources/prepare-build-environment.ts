@@ -3,7 +3,8 @@ import { ExplainedError } from "../explained-error.ts";
 import type { DebianSuite } from "../hermetic/debian-rootfs.ts";
 import { ensurePackageIndex, type PackageIndex, servePackageIndexes } from "../hermetic/package-index.ts";
 import { ensureStandin, type GoModuleSource, type StandinSources, standinFor } from "../hermetic/standins.ts";
-import { digestOf } from "../manifest/image-reference.ts";
+import { type Platform, platformTagSuffix } from "../docker/platform.ts";
+import { digestOf, parseImageReference } from "../manifest/image-reference.ts";
 import type { VariantNeeds } from "../manifest/schema.ts";
 import type { StandinUse } from "../report/report-types.ts";
 import type { BuildEnvironment } from "./build-environment.ts";
@@ -11,9 +12,13 @@ import { detectBaseImageSource, detectPackageSources } from "./detect-sources.ts
 import { type MachineConfig, readMachineConfig } from "./machine-config.ts";
 import { sourceLabels, type RequestedMode, type Sources } from "./sources.ts";
 
-/** What a cell (or any build) needs: the official images it builds FROM or runs, and what its variant needs beyond them. */
+/**
+ * What a cell (or any build) needs: the official images it builds FROM or runs, for which platform
+ * (undefined: the engine's own), and what its variant needs beyond them.
+ */
 export interface ImageDemand {
   images: readonly string[];
+  platform?: Platform;
   needs?: VariantNeeds;
 }
 
@@ -34,21 +39,22 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   const baseImages = await detectBaseImageSource(requested, probeOfficial, log);
   log(`base images: ${sourceLabels[baseImages.kind]} (${baseImages.reason})`);
 
-  const resolved = new Map<string, Omit<StandinUse, "official">>();
+  // By official reference and platform (see resolvedKey): one reference can be wanted for two platforms.
+  const resolved = new Map<string, StandinUse>();
   // Decided once the Go module proxy has been probed: stand-ins compiled from Go (Caddy) need it.
   let standinSources: StandinSources = {};
-  const resolve = async (official: string) => {
-    if (resolved.has(official)) return resolved.get(official)!.image;
+  const resolve = async (official: string, platform?: Platform) => {
+    const key = resolvedKey(official, platform);
+    if (resolved.has(key)) return resolved.get(key)!.image;
     if (baseImages.kind === "registry") {
-      await pull(official, log);
-      resolved.set(official, { image: official, reused: true });
+      resolved.set(key, { official, image: await pull(official, platform, log), reused: true });
     } else {
-      const ensured = await ensureStandin(official, log, standinSources);
+      const ensured = await ensureStandin(official, log, standinSources, platform);
       const digestNotHonoured = digestOf(official) && standinCannotHonourDigest(ensured.official);
-      log(`${official} -> ${ensured.image} (${ensured.reused ? "reused" : "built"})${digestNotHonoured ? `; digest not honoured: ${digestNotHonoured}` : ""}`);
-      resolved.set(official, { image: ensured.image, reused: ensured.reused, ...(digestNotHonoured ? { digestNotHonoured } : {}) });
+      log(`${official}${platform ? ` (${platform})` : ""} -> ${ensured.image} (${ensured.reused ? "reused" : "built"})${digestNotHonoured ? `; digest not honoured: ${digestNotHonoured}` : ""}`);
+      resolved.set(key, { official, image: ensured.image, reused: ensured.reused, ...(digestNotHonoured ? { digestNotHonoured } : {}) });
     }
-    return resolved.get(official)!.image;
+    return resolved.get(key)!.image;
   };
 
   const goNeeded = demands.some((demand) => demand.needs?.goModuleProxy);
@@ -71,12 +77,13 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
     return undefined;
   };
   const buildable = demands.filter((demand) => !unmetNeed(demand.needs));
-  for (const official of [...new Set(buildable.flatMap((demand) => demand.images))].sort()) await resolve(official);
+  for (const { official, platform } of imagesToResolve(buildable)) await resolve(official, platform);
 
   const indexes: PackageIndex[] = [];
   if (sources.pythonPackages.kind === "local-index") {
     const suites = new Set<DebianSuite>();
-    for (const official of buildable.flatMap((demand) => demand.images)) {
+    // The index serves this machine's wheels: for the engine's own platform only (another's cells need PyPI's files).
+    for (const official of buildable.filter((demand) => !demand.platform).flatMap((demand) => demand.images)) {
       const spec = standinFor(official);
       if (spec?.recipe === "python") suites.add(spec.suite);
     }
@@ -90,13 +97,13 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   const pythonSuite = (refs: readonly string[]): DebianSuite | undefined =>
     refs.map((ref) => standinFor(ref)).find((spec) => spec?.recipe === "python")?.suite;
 
-  const standins: StandinUse[] = baseImages.kind === "stand-ins" ? [...resolved.entries()].map(([official, use]) => ({ official, ...use })) : [];
+  const standins: StandinUse[] = baseImages.kind === "stand-ins" ? [...resolved.values()] : [];
   return {
     requestedMode: requested,
     sources,
-    imageFor(official) {
-      const found = resolved.get(official);
-      if (!found) throw new Error(`this run prepared no image for ${official}; it was not among the images the run declared`);
+    imageFor(official, platform) {
+      const found = resolved.get(resolvedKey(official, platform));
+      if (!found) throw new Error(`this run prepared no image for ${official}${platform ? ` on ${platform}` : ""}; it was not among the images the run declared`);
       return found.image;
     },
     packageIndexFor(baseImageRefs) {
@@ -120,14 +127,49 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   };
 }
 
-async function pull(image: string, log: (line: string) => void): Promise<void> {
-  log(`pulling ${image}`);
+/** The key of an official reference wanted for a platform (undefined: the engine's own) in the resolved images. */
+function resolvedKey(official: string, platform: Platform | undefined): string {
+  return `${official}${platform ? ` ${platform}` : ""}`;
+}
+
+/**
+ * Every image the demands name, once per platform, in a fixed order: the engine's own platform's
+ * last, so that its pull (after another platform's, which moves the tag; see pull) leaves each
+ * official tag naming the engine's own image.
+ */
+export function imagesToResolve(demands: readonly ImageDemand[]): Array<{ official: string; platform?: Platform }> {
+  const wanted = new Map<string, { official: string; platform?: Platform }>();
+  for (const demand of demands) {
+    for (const official of demand.images) wanted.set(resolvedKey(official, demand.platform), { official, ...(demand.platform ? { platform: demand.platform } : {}) });
+  }
+  return [...wanted.values()].sort((a, b) => Number(!a.platform) - Number(!b.platform) || resolvedKey(a.official, a.platform).localeCompare(resolvedKey(b.official, b.platform)));
+}
+
+/**
+ * Pulls `image` for `platform` (the engine's own when undefined) and says what the run builds on.
+ * Another platform's pull moves the official tag to that platform's image (the engine's image store
+ * holds one image per tag), so it is tagged `<name>:<tag>-<arch>` under dockerize-python-pulled/,
+ * which the run builds on; the engine's own is pulled after it (imagesToResolve's order).
+ */
+async function pull(image: string, platform: Platform | undefined, log: (line: string) => void): Promise<string> {
+  log(`pulling ${image}${platform ? ` for ${platform}` : ""}`);
   try {
-    await runDocker(["pull", "--quiet", image]);
+    await runDocker(["pull", "--quiet", ...(platform ? ["--platform", platform] : []), image]);
+    if (!platform) return image;
+    const local = pulledPlatformTag(image, platform);
+    await runDocker(["tag", image, local]);
+    return local;
   } catch (error) {
     if (!(error instanceof DockerCommandError)) throw error;
-    throw new ExplainedError(`Could not pull ${image}: ${error.output.stderr.trim().split("\n").pop()}\nFix: check this machine's access to the registry, or run with --mode hermetic.`);
+    throw new ExplainedError(`Could not pull ${image}${platform ? ` for ${platform}` : ""}: ${error.output.stderr.trim().split("\n").pop()}\nFix: check this machine's access to the registry, or run with --mode hermetic.`);
   }
+}
+
+/** The local tag of an official image pulled for another platform: `dockerize-python-pulled/<name>:<tag>-<arch>`. */
+export function pulledPlatformTag(official: string, platform: Platform): string {
+  const { registry, repository, tag } = parseImageReference(official);
+  const name = [registry?.toLowerCase().replaceAll(":", "-"), repository].filter(Boolean).join("/").replaceAll("/", "-");
+  return `dockerize-python-pulled/${name}:${tag}${platformTagSuffix(platform)}`;
 }
 
 /** Why a stand-in for a reference pinned by digest is not that image: said in the log and the report, never silently. */
