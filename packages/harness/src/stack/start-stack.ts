@@ -1,5 +1,6 @@
 import {
   GenericContainer,
+  type HealthCheck,
   PostgreSqlContainer,
   PullPolicy,
   type StartedPostgreSqlContainer,
@@ -8,6 +9,7 @@ import {
 } from "./testcontainers-runtime.ts";
 import type { Readable } from "node:stream";
 import type { Platform } from "../docker/platform.ts";
+import { inspectImage } from "../docker/inspect-image.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { createRunNetwork, type RunIdentity, runResourceName } from "./run-labels.ts";
 import { ExplainedError } from "../explained-error.ts";
@@ -89,7 +91,11 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
     const stackContainer = (image: string, name: string, tail: LogTail) =>
       new GenericContainer(image).withName(name).withLogConsumer(tail.consume).withPullPolicy(PullPolicy.neverPull()).withLabels(request.run.labels).withNetworkMode(network);
     const appContainer = stackContainer(request.appImage, names.app, tails.app);
-    if (request.appPlatform) appContainer.withPlatform(request.appPlatform);
+    if (request.appPlatform) {
+      appContainer.withPlatform(request.appPlatform);
+      const healthCheck = await emulatedHealthCheck(request.appImage);
+      if (healthCheck) appContainer.withHealthCheck(healthCheck);
+    }
     const app = await startExplained("app", names.app, tails.app, appTimeout, appContainer
       .withNetworkAliases("app")
       .withEnvironment(stackAppEnvironment(request))
@@ -121,6 +127,19 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
     await stop();
     throw error;
   }
+}
+
+/**
+ * The image's own HEALTHCHECK test, timed for emulation. Under qemu-user-static the app first
+ * answered after 110 to 120 s, past the templates' 60 s start period, and the test's own python
+ * can take longer to start than its 5 s timeout: with the image's timing a slow app that serves is
+ * marked unhealthy (seen: unhealthy after 175 s, its workers booted). Failures within the start
+ * period do not count; what counts as healthy stays the image's. None when the image has no test.
+ */
+async function emulatedHealthCheck(image: string): Promise<HealthCheck | undefined> {
+  const test = (await inspectImage(image)).healthcheck;
+  if (test?.[0] !== "CMD" && test?.[0] !== "CMD-SHELL") return undefined;
+  return { test: test as HealthCheck["test"], interval: 5_000, timeout: 30_000, retries: 3, startPeriod: emulatedAppStartupTimeoutMs };
 }
 
 export interface DatabaseRequest {
