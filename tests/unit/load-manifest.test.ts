@@ -71,6 +71,26 @@ describe("loadTemplate", () => {
     );
   });
 
+  it("takes platforms, the first linux/amd64 (the default), each once, and extra size budgets only for listed ones", async () => {
+    const dir = await writeTemplate(temp.dir, "slim", { manifest: { ...validManifest("slim"), platforms: ["linux/amd64", "linux/arm64"], platformSizeBudgetExtraMB: { "linux/arm64": 25 } } });
+    expect((await loadTemplate(dir)).manifest).toMatchObject({ platforms: ["linux/amd64", "linux/arm64"], platformSizeBudgetExtraMB: { "linux/arm64": 25 } });
+    const plain = await writeTemplate(temp.dir, "slim", { manifest: validManifest("slim") });
+    expect((await loadTemplate(plain)).manifest).toMatchObject({ platforms: ["linux/amd64"], platformSizeBudgetExtraMB: {} });
+
+    const wrong = await writeTemplate(temp.dir, "slim", {
+      manifest: { ...validManifest("slim"), platforms: ["linux/arm64", "linux/arm64"], platformSizeBudgetExtraMB: { "linux/amd64": 5 } },
+    });
+    expect(problemLines(await manifestError(wrong))).toEqual(
+      expect.arrayContaining([
+        `platforms[0]: the first platform is the one the whole matrix runs on, this project's machines' own: "linux/amd64"`,
+        "platforms: each platform once",
+        `platformSizeBudgetExtraMB["linux/amd64"]: "linux/amd64" is not among the template's platforms`,
+      ]),
+    );
+    const unknown = await writeTemplate(temp.dir, "slim", { manifest: { ...validManifest("slim"), platforms: ["linux/amd64", "linux/riscv64"] } });
+    expect(problemLines(await manifestError(unknown)).some((line) => line.startsWith("platforms[1]:"))).toBe(true);
+  });
+
   it("explains a build arg name that is not UPPER_SNAKE_CASE", async () => {
     const manifest = validManifest("slim") as { buildArgs: Record<string, unknown> };
     manifest.buildArgs["pip-index"] = { description: "lower case", role: "option" };

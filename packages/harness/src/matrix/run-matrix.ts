@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { assertDockerEngine } from "../docker/assert-docker-engine.ts";
 import { countOf } from "../report/count-statuses.ts";
 import type { BuildEnvironment } from "../sources/build-environment.ts";
-import { type ImageDemand, prepareBuildEnvironment } from "../sources/prepare-build-environment.ts";
+import { prepareBuildEnvironment } from "../sources/prepare-build-environment.ts";
 import { discoverTemplates } from "../manifest/discover-templates.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CellReport, MatrixReport } from "../report/report-types.ts";
@@ -21,7 +21,7 @@ import type { CellToVerify } from "./cell-to-verify.ts";
 import { runCells } from "./run-cells.ts";
 import { selectChecks } from "./select-checks.ts";
 import { verifyCell } from "./verify-cell.ts";
-import { caddyImageToLintWith } from "./cell-check-context.ts";
+import { imageDemands } from "./image-demands.ts";
 import { takeShard } from "./shard-cells.ts";
 
 /** What the sample app answers at `/`; an app given with --app may answer something else. */
@@ -166,28 +166,3 @@ function withCompanions(cell: Cell, templates: readonly LoadedTemplate[]): CellT
     proxy: manifest.kind === "app" && manifest.stack ? named(manifest.stack.proxy) : undefined,
   };
 }
-
-/**
- * Every image any cell builds FROM or runs (its base images, for its platform; its companions' and
- * its database, the engine's own), with what its variant needs beyond them: the build environment
- * leaves out what it cannot meet. A cell `--check` left no check builds nothing. The caddy that lint
- * validates Caddyfiles with needs nothing: a cell lints even where it cannot be built.
- */
-export function imageDemands(cells: readonly CellToVerify[]): ImageDemand[] {
-  const withChecks = cells.filter((cell) => cell.checks.length);
-  const lintCaddies = withChecks.filter((cell) => cell.checks.includes("lint")).map(caddyImageToLintWith).filter((image) => image !== undefined);
-  return [
-    ...withChecks.flatMap((cell) => {
-      const own = Object.values(cell.baseImages);
-      const beside = [
-        ...cell.companions.flatMap((companion) => Object.values(companion.manifest.variants[0]!.baseImages)),
-        ...(cell.template.manifest.stack ? [cell.template.manifest.stack.database] : []),
-      ];
-      const needs = cell.needs ? { needs: cell.needs } : {};
-      if (!cell.platform) return [{ images: [...own, ...beside], ...needs }];
-      return [{ images: own, platform: cell.platform, ...needs }, ...(beside.length ? [{ images: beside, ...needs }] : [])];
-    }),
-    ...(lintCaddies.length ? [{ images: [...new Set(lintCaddies)] }] : []),
-  ];
-}
-
