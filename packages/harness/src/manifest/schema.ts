@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { platforms } from "../docker/platform.ts";
+import { type Platform, platforms } from "../docker/platform.ts";
 import { imageReferenceProblem, imageReferenceSchema } from "./image-reference.ts";
 
 /**
@@ -37,6 +37,9 @@ export const checkNames = [
   "sbom-complete",
 ] as const;
 export type CheckName = (typeof checkNames)[number];
+
+/** The platform every manifest lists first, the one the whole matrix runs on: this project's machines' own. */
+export const firstPlatform: Platform = "linux/amd64";
 
 /**
  * The checks a cell of an emulated platform (every one of `platforms` after the first) runs, of those
@@ -171,7 +174,7 @@ export const templateManifestSchema = z
      * database and proxy stay the engine's own. A cell with Python needs PyPI's files there (the local
      * index holds this machine's wheels only): where a run has no such source it is a skip.
      */
-    platforms: z.array(z.enum(platforms)).min(1).default(["linux/amd64"]),
+    platforms: z.array(z.enum(platforms)).min(1).default([firstPlatform]),
     /**
      * MB added to every variant's sizeBudgetMB for a platform's images, which can be bigger than the
      * first platform's (an arm64 slim-gunicorn on Python 3.13: 242 MB against 221 on amd64).
@@ -215,8 +218,8 @@ export const templateManifestSchema = z
         }
       }
     });
-    if (manifest.platforms[0] !== "linux/amd64") {
-      context.addIssue({ code: "custom", path: ["platforms", 0], message: 'the first platform is the one the whole matrix runs on, this project\'s machines\' own: "linux/amd64"' });
+    if (manifest.platforms[0] !== firstPlatform) {
+      context.addIssue({ code: "custom", path: ["platforms", 0], message: `the first platform is the one the whole matrix runs on, this project's machines' own: "${firstPlatform}"` });
     }
     if (new Set(manifest.platforms).size !== manifest.platforms.length) {
       context.addIssue({ code: "custom", path: ["platforms"], message: "each platform once" });

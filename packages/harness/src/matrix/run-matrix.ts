@@ -13,6 +13,7 @@ import { buildProvenance } from "../labels/build-provenance.ts";
 import { assertPortFree } from "../stack/free-port.ts";
 import { leftoverRemovalCommands, newRunIdentity, removeRunResources, runLabelKey } from "../stack/run-labels.ts";
 import type { AppProbe } from "../stack/app-probe.ts";
+import type { Platform } from "../docker/platform.ts";
 import type { Cell } from "./cell.ts";
 import { assertCellApps, cellAppDir } from "./cell-apps.ts";
 import { expandMatrix } from "./expand-matrix.ts";
@@ -41,7 +42,7 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
   const startedAt = new Date().toISOString();
   const templates = await discoverTemplates(options.templatesDir);
   // The checks are judged against every selected cell, whichever shard runs them.
-  const sharded = takeShard(selectChecks(selectCells(expandMatrix(templates, options.templates), options.cells ?? []), options.checks), options.shard);
+  const sharded = takeShard(selectChecks(selectCells(selectPlatforms(expandMatrix(templates, options.templates), options.platforms ?? []), options.cells ?? []), options.checks), options.shard);
   const cells = sharded.cells.map((cell) => withCompanions(cell, templates));
   await assertCellApps(cells, options.appDirs);
   // The matrix stages the templates' files unadapted, so it supplies what `new` would have written
@@ -150,6 +151,12 @@ export function selectCells<C extends Pick<Cell, "id">>(cells: readonly C[], pat
     throw new ExplainedError(`No cell matches ${patterns.map((p) => `"${p}"`).join(", ")}.\nFix: use one of: ${cells.map((cell) => cell.id).join(", ")}`);
   }
   return selected;
+}
+
+/** The cells built for one of `platforms` (a cell without one: its manifest's first); all of them when there is none. */
+export function selectPlatforms<C extends Pick<Cell, "platform" | "template">>(cells: readonly C[], platforms: readonly Platform[]): C[] {
+  if (!platforms.length) return [...cells];
+  return cells.filter((cell) => platforms.includes(cell.platform ?? cell.template.manifest.platforms[0]!));
 }
 
 /** Adds to a cell the templates its manifest names as companions and as its proxy. */
