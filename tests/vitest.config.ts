@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 
 /** A build can take minutes on a cold cache; a whole e2e file (several builds) more. */
 const e2eTimeoutMs = 15 * 60 * 1000;
+/** An emulated build alone takes 8 to 16 minutes (bench/arm64/results.md), its app 2 more to serve. */
+const arm64TimeoutMs = 45 * 60 * 1000;
 
 export default defineConfig({
   test: {
@@ -18,6 +20,18 @@ export default defineConfig({
           testTimeout: e2eTimeoutMs,
           hookTimeout: e2eTimeoutMs,
           // One Docker engine: e2e files share it (images, ports, disk), so they run one at a time.
+          fileParallelism: false,
+        },
+      },
+      {
+        // linux/arm64 under emulation (the matrix's arm64 cells, multi-platform images): not in
+        // scripts/test.sh's suites, whose whole run CI keeps under 35 minutes. `pnpm run test:arm64`.
+        test: {
+          name: "arm64",
+          include: ["arm64/**/*.test.ts"],
+          testTimeout: arm64TimeoutMs,
+          hookTimeout: arm64TimeoutMs,
+          // One engine, and emulated builds that hold its build lock for minutes: one file at a time.
           fileParallelism: false,
         },
       },
