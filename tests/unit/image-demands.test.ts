@@ -39,6 +39,36 @@ describe("imageDemands", () => {
     ]);
   });
 
+  it("asks for a base image its manifest builds on the build platform (a cross-compiler) on the engine's own", async () => {
+    const crossing = await makeTempDir();
+    try {
+      const proxy = {
+        ...validManifest("proxy"),
+        kind: "proxy",
+        appKinds: undefined,
+        compose: undefined,
+        stack: undefined,
+        platforms: ["linux/amd64", "linux/arm64"],
+        buildArgs: {
+          CADDY_IMAGE: { description: "The Caddy image.", role: "base-image" },
+          CADDY_BUILDER_IMAGE: { description: "The builder.", role: "base-image", buildPlatform: true },
+        },
+        variants: [{ id: "plugins", baseImages: { CADDY_IMAGE: "caddy:2.10", CADDY_BUILDER_IMAGE: "caddy:2.10-builder" }, sizeBudgetMB: 60 }],
+        checks: ["non-root"],
+      };
+      const dockerfile = "ARG CADDY_IMAGE\nARG CADDY_BUILDER_IMAGE\nFROM --platform=${BUILDPLATFORM} ${CADDY_BUILDER_IMAGE} AS build\nFROM ${CADDY_IMAGE}\n";
+      await writeTemplate(crossing.dir, "proxy", { manifest: proxy, files: { "docker/Dockerfile": dockerfile } });
+      const cells = expandMatrix(await discoverTemplates(crossing.dir)).map((cell) => ({ ...cell, companions: [], proxy: undefined }));
+      expect(imageDemands(cells)).toEqual([
+        { images: ["caddy:2.10", "caddy:2.10-builder"] },
+        { images: ["caddy:2.10"], platform: "linux/arm64" },
+        { images: ["caddy:2.10-builder"] },
+      ]);
+    } finally {
+      await crossing.remove();
+    }
+  });
+
   it("asks for the first platform's cells what it always did: one demand each, no platform", () => {
     const first = slimCells().filter((cell) => !cell.platform);
     expect(imageDemands(first)).toEqual([

@@ -91,6 +91,18 @@ describe("loadTemplate", () => {
     expect(problemLines(await manifestError(unknown)).some((line) => line.startsWith("platforms[1]:"))).toBe(true);
   });
 
+  it("holds buildPlatform to the Dockerfile: set exactly for an image a stage builds FROM --platform=$BUILDPLATFORM", async () => {
+    const crossing = `ARG PYTHON_IMAGE=python:3.13-slim-trixie\nFROM --platform=\${BUILDPLATFORM} \${PYTHON_IMAGE} AS build\nARG PIP_INDEX_URL WORKERS=2\n`;
+    const unmarked = await writeTemplate(temp.dir, "slim", { files: { "docker/Dockerfile": crossing, "compose.yaml": "services: {}\n" } });
+    expect(problemLines(await manifestError(unmarked))).toEqual([expect.stringMatching(/^buildArgs\.PYTHON_IMAGE\.buildPlatform: .* builds a stage FROM --platform=\$BUILDPLATFORM \$\{PYTHON_IMAGE\}.*set "buildPlatform": true$/)]);
+    const manifest = validManifest("slim") as { buildArgs: Record<string, Record<string, unknown>> };
+    manifest.buildArgs.PYTHON_IMAGE = { ...manifest.buildArgs.PYTHON_IMAGE, buildPlatform: true };
+    const marked = await writeTemplate(temp.dir, "slim", { manifest, files: { "docker/Dockerfile": crossing, "compose.yaml": "services: {}\n" } });
+    expect((await loadTemplate(marked)).manifest.buildArgs.PYTHON_IMAGE?.buildPlatform).toBe(true);
+    const markedOnly = await writeTemplate(temp.dir, "slim", { manifest });
+    expect(problemLines(await manifestError(markedOnly))).toEqual([expect.stringMatching(/^buildArgs\.PYTHON_IMAGE\.buildPlatform: .* has no "FROM --platform=\$\{BUILDPLATFORM\} \$\{PYTHON_IMAGE\}"/)]);
+  });
+
   it("explains a build arg name that is not UPPER_SNAKE_CASE", async () => {
     const manifest = validManifest("slim") as { buildArgs: Record<string, unknown> };
     manifest.buildArgs["pip-index"] = { description: "lower case", role: "option" };

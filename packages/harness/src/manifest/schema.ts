@@ -91,6 +91,12 @@ export const buildArgSchema = z.strictObject({
    */
   role: z.enum(buildArgRoles),
   default: z.string().optional(),
+  /**
+   * A base image a stage builds FROM --platform=$BUILDPLATFORM (a compiler that cross-compiles for
+   * the image's platform): the build machine's own platform's image, whatever platform the cell is
+   * built for, so an emulated cell compiles at native speed. The Dockerfile must say the same.
+   */
+  buildPlatform: z.boolean().optional(),
 });
 
 export const variantSchema = z.strictObject({

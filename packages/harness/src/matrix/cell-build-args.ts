@@ -9,7 +9,7 @@ import { expandMatrix } from "./expand-matrix.ts";
 /** A cell's build args for this run: base images, the package index and the Go proxy, as the environment resolves them. */
 export function resolvedBuildArgs(cell: Cell, environment: BuildEnvironment): Record<string, string> {
   const args = { ...cell.buildArgs };
-  for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref, cell.platform);
+  for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref, baseImagePlatform(cell, arg));
   return { ...args, ...sourceArgs(cell, environment) };
 }
 
@@ -32,6 +32,14 @@ function sourceArgs(cell: Cell, environment: BuildEnvironment): Record<string, s
     if (value !== undefined) args[arg] = value;
   }
   return args;
+}
+
+/**
+ * The platform a cell's base image of build arg `arg` is for: the cell's, but the engine's own
+ * (undefined) for one its manifest builds on the build platform (`buildPlatform`: a cross-compiler).
+ */
+export function baseImagePlatform(cell: Cell, arg: string): Platform | undefined {
+  return cell.template.manifest.buildArgs[arg]?.buildPlatform ? undefined : cell.platform;
 }
 
 /** Whether a cell compiles Go (Caddy plugins): it sets a build arg of the Go proxy's role to use. */
@@ -65,7 +73,7 @@ export function composeEnvironment(cell: CellToVerify, resolve: ResolveImage, en
   const env: Record<string, string> = {};
   for (const companion of [...cell.companions.map(proxyCell), cell]) {
     Object.assign(env, companion.buildArgs);
-    for (const [arg, ref] of Object.entries(companion.baseImages)) env[arg] = resolve(ref, companion.platform);
+    for (const [arg, ref] of Object.entries(companion.baseImages)) env[arg] = resolve(ref, baseImagePlatform(companion, arg));
     Object.assign(env, sourceArgs(companion, environment));
   }
   // The compose files mount it as the ca_bundle build secret, from this variable's file.

@@ -3,7 +3,7 @@ import type { CellReport, CheckResult } from "../report/report-types.ts";
 import { roundSeconds } from "../report/round-seconds.ts";
 import type { BuildEnvironment } from "../sources/build-environment.ts";
 import type { BuiltCellImage } from "./build-cell-images.ts";
-import { type ResolveImage, usesGoModules } from "./cell-build-args.ts";
+import { baseImagePlatform, type ResolveImage, usesGoModules } from "./cell-build-args.ts";
 import { type CellToVerify, cellImageName } from "./cell-to-verify.ts";
 
 /**
@@ -21,7 +21,7 @@ export function newCellReport(cell: CellToVerify, resolve: ResolveImage, environ
     appKind: cell.appKind,
     platform: cell.platform ?? cell.template.manifest.platforms[0]!,
     image: cellImageName(cell),
-    baseImages: Object.fromEntries(Object.entries(cell.baseImages).map(([arg, ref]) => [arg, resolve(ref, cell.platform)])),
+    baseImages: Object.fromEntries(Object.entries(cell.baseImages).map(([arg, ref]) => [arg, resolve(ref, baseImagePlatform(cell, arg))])),
     sources: environment.cellSources(Boolean(cell.dependencyStyle), usesGoModules(cell)),
     sizeBytes: null,
     sizeBudgetBytes: cell.sizeBudgetBytes,
