@@ -1,22 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cell, discoverTemplates, emulatedPlatformChecks, expandMatrix, type LoadedTemplate, pairStylesWithAppKinds, UnknownTemplateError } from "@dockerize-python/harness";
-import { makeTempDir, validManifest, writeTemplate } from "./fixtures/template-fixture.ts";
+import { makeTempDir, validManifest, validProxyManifest, writeTemplate } from "./fixtures/template-fixture.ts";
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
 let templates: LoadedTemplate[];
 beforeAll(async () => {
   temp = await makeTempDir();
   await writeTemplate(temp.dir, "slim");
-  const proxy = {
-    ...validManifest("proxy"),
-    kind: "proxy",
-    appKinds: undefined,
-    compose: undefined,
-    stack: undefined,
+  const proxy = validProxyManifest("proxy", {
     buildArgs: { PYTHON_IMAGE: { description: "The base image.", role: "base-image" } },
     variants: [{ id: "v2", baseImages: { PYTHON_IMAGE: "caddy:2.10" }, sizeBudgetMB: 60 }],
-    checks: ["non-root"],
-  };
+  });
   await writeTemplate(temp.dir, "kinds", {
     manifest: { ...validManifest("kinds"), appKinds: ["wsgi", "django"], dependencyStyles: ["requirements", "pipenv", "pyproject"] },
   });

@@ -1,22 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { discoverTemplates, expandMatrix, imageDemands, imagesToResolve, type LoadedTemplate, pulledPlatformTag } from "@dockerize-python/harness";
-import { makeTempDir, validManifest, writeTemplate } from "./fixtures/template-fixture.ts";
+import { makeTempDir, validManifest, validProxyManifest, writeTemplate } from "./fixtures/template-fixture.ts";
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
 let templates: LoadedTemplate[];
 beforeAll(async () => {
   temp = await makeTempDir();
   await writeTemplate(temp.dir, "slim", { manifest: { ...validManifest("slim"), platforms: ["linux/amd64", "linux/arm64"], companions: ["caddy"] } });
-  const caddy = {
-    ...validManifest("caddy"),
-    kind: "proxy",
-    appKinds: undefined,
-    compose: undefined,
-    stack: undefined,
+  const caddy = validProxyManifest("caddy", {
     buildArgs: { CADDY_IMAGE: { description: "The Caddy image.", role: "base-image" } },
     variants: [{ id: "caddy2", baseImages: { CADDY_IMAGE: "caddy:2.10" }, sizeBudgetMB: 60 }],
-    checks: ["non-root"],
-  };
+  });
   await writeTemplate(temp.dir, "caddy", { manifest: caddy, files: { "docker/Dockerfile": "ARG CADDY_IMAGE\nFROM ${CADDY_IMAGE}\n" } });
   templates = await discoverTemplates(temp.dir);
 });
@@ -42,20 +36,14 @@ describe("imageDemands", () => {
   it("asks for a base image its manifest builds on the build platform (a cross-compiler) on the engine's own", async () => {
     const crossing = await makeTempDir();
     try {
-      const proxy = {
-        ...validManifest("proxy"),
-        kind: "proxy",
-        appKinds: undefined,
-        compose: undefined,
-        stack: undefined,
+      const proxy = validProxyManifest("proxy", {
         platforms: ["linux/amd64", "linux/arm64"],
         buildArgs: {
           CADDY_IMAGE: { description: "The Caddy image.", role: "base-image" },
           CADDY_BUILDER_IMAGE: { description: "The builder.", role: "base-image", buildPlatform: true },
         },
         variants: [{ id: "plugins", baseImages: { CADDY_IMAGE: "caddy:2.10", CADDY_BUILDER_IMAGE: "caddy:2.10-builder" }, sizeBudgetMB: 60 }],
-        checks: ["non-root"],
-      };
+      });
       const dockerfile = "ARG CADDY_IMAGE\nARG CADDY_BUILDER_IMAGE\nFROM --platform=${BUILDPLATFORM} ${CADDY_BUILDER_IMAGE} AS build\nFROM ${CADDY_IMAGE}\n";
       await writeTemplate(crossing.dir, "proxy", { manifest: proxy, files: { "docker/Dockerfile": dockerfile } });
       const cells = expandMatrix(await discoverTemplates(crossing.dir)).map((cell) => ({ ...cell, companions: [], proxy: undefined }));
