@@ -57,6 +57,17 @@ describe("imageDemands", () => {
     }
   });
 
+  it("asks nothing for an emulated cell that builds nothing (its checks all static: --check lint)", () => {
+    const lintOnly = slimCells().map((cell) => ({ ...cell, checks: ["lint" as const] }));
+    // Only the caddy lint validates Caddyfiles with, the engine's own.
+    expect(imageDemands(lintOnly.filter((cell) => cell.platform))).toEqual([{ images: ["caddy:2.10"] }]);
+    expect(imageDemands(lintOnly.filter((cell) => !cell.platform))).toEqual([
+      { images: ["python:3.13-slim-trixie", "caddy:2.10", "postgres:17-trixie"] },
+      { images: ["python:3.11-slim-bookworm", "caddy:2.10", "postgres:17-trixie"] },
+      { images: ["caddy:2.10"] },
+    ]);
+  });
+
   it("asks for the first platform's cells what it always did: one demand each, no platform", () => {
     const first = slimCells().filter((cell) => !cell.platform);
     expect(imageDemands(first)).toEqual([

@@ -1,3 +1,4 @@
+import { isStaticCheck } from "../checks/registry.ts";
 import type { ImageDemand } from "../sources/prepare-build-environment.ts";
 import { baseImagePlatform } from "./cell-build-args.ts";
 import { caddyImageToLintWith } from "./cell-check-context.ts";
@@ -21,6 +22,8 @@ export function imageDemands(cells: readonly CellToVerify[]): ImageDemand[] {
         ...(cell.template.manifest.stack ? [cell.template.manifest.stack.database] : []),
       ];
       if (!cell.platform) return [{ images: [...Object.values(cell.baseImages), ...beside], ...needs }];
+      // An emulated platform's image costs minutes to make: a cell that builds nothing (its checks all static) asks none.
+      if (cell.checks.every(isStaticCheck)) return [];
       // A base image built on the build platform (a cross-compiler) is the engine's own, as its stack's are.
       const own = Object.entries(cell.baseImages);
       const onPlatform = own.filter(([arg]) => baseImagePlatform(cell, arg)).map(([, ref]) => ref);

@@ -39,8 +39,10 @@ async function verifyCellSteps(cell: CellToVerify, options: VerifyCellOptions, s
   const { environment } = options;
   const listed = listedChecks(cell);
   const unmet = environment.unmetNeed(cell.needs);
-  // A skipped cell's base images were not prepared: it reports (and composes with) the official ones it would use.
-  const resolve: ResolveImage = (ref, platform) => (unmet || !listed.length ? ref : environment.imageFor(ref, platform));
+  // A skipped cell's base images were not prepared, nor an emulated one's that builds nothing (static
+  // checks alone: image-demands.ts): it reports (and composes with) the official ones it would use.
+  const prepared = !unmet && listed.length > 0 && !(cell.platform && listed.every(isStaticCheck));
+  const resolve: ResolveImage = (ref, platform) => (prepared ? environment.imageFor(ref, platform) : ref);
   const report = newCellReport(cell, resolve, environment);
   // `--check` left it none of its manifest's checks: a skip, never a pass that no check proved.
   if (!listed.length) return recordEarlyEnd(report, [], "skip", noCheckSelected(options.checksSelected));
