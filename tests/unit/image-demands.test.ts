@@ -78,7 +78,7 @@ describe("imageDemands", () => {
 });
 
 describe("imagesToResolve", () => {
-  it("keeps one reference once per platform, another platform's first (its pull moves the official tag, the engine's own pull moves it back)", () => {
+  it("keeps one reference once per platform, another platform's first", () => {
     const demands = [
       { images: ["python:3.13-slim-trixie", "postgres:17-trixie"] },
       { images: ["python:3.13-slim-trixie"], platform: "linux/arm64" as const },

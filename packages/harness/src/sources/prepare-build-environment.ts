@@ -1,3 +1,4 @@
+import { imageExists, inspectImage } from "../docker/inspect-image.ts";
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
 import { ExplainedError } from "../explained-error.ts";
 import type { DebianSuite } from "../hermetic/debian-rootfs.ts";
@@ -132,11 +133,7 @@ function resolvedKey(official: string, platform: Platform | undefined): string {
   return `${official}${platform ? ` ${platform}` : ""}`;
 }
 
-/**
- * Every image the demands name, once per platform, in a fixed order: the engine's own platform's
- * last, so that its pull (after another platform's, which moves the tag; see pull) leaves each
- * official tag naming the engine's own image.
- */
+/** Every image the demands name, once per platform: another platform's first, then the engine's own. */
 export function imagesToResolve(demands: readonly ImageDemand[]): Array<{ official: string; platform?: Platform }> {
   const wanted = new Map<string, { official: string; platform?: Platform }>();
   for (const demand of demands) {
@@ -149,15 +146,17 @@ export function imagesToResolve(demands: readonly ImageDemand[]): Array<{ offici
  * Pulls `image` for `platform` (the engine's own when undefined) and says what the run builds on.
  * Another platform's pull moves the official tag to that platform's image (the engine's image store
  * holds one image per tag), so it is tagged `<name>:<tag>-<arch>` under dockerize-python-pulled/,
- * which the run builds on; the engine's own is pulled after it (imagesToResolve's order).
+ * which the run builds on, and the official tag given back to the image it named before (none: untagged).
  */
 async function pull(image: string, platform: Platform | undefined, log: (line: string) => void): Promise<string> {
   log(`pulling ${image}${platform ? ` for ${platform}` : ""}`);
   try {
+    const before = platform && (await imageExists(image)) ? (await inspectImage(image)).id : undefined;
     await runDocker(["pull", "--quiet", ...(platform ? ["--platform", platform] : []), image]);
     if (!platform) return image;
     const local = pulledPlatformTag(image, platform);
     await runDocker(["tag", image, local]);
+    await runDocker(before ? ["tag", before, image] : ["image", "rm", image]);
     return local;
   } catch (error) {
     if (!(error instanceof DockerCommandError)) throw error;
