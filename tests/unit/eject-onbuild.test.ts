@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { DockerfileParser, Onbuild } from "dockerfile-ast";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deriveEjectedDockerfile, EjectDerivationError, triggerStageName } from "../../packages/harness/src/eject/derive-ejected-dockerfile.ts";
-import { ejectOnbuild, EjectWouldOverwriteError, parseChild, UnknownPythonError } from "../../packages/harness/src/eject/eject-onbuild.ts";
+import { ejectOnbuild, EjectWouldOverwriteError, parseChild } from "../../packages/harness/src/eject/eject-onbuild.ts";
+import { UnknownPythonError } from "../../packages/harness/src/manifest/unknown-python-error.ts";
 import { declaredArgs } from "../../packages/harness/src/manifest/dockerfile-args.ts";
 
 const repo = resolve(import.meta.dirname, "..", "..");

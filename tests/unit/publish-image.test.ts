@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ExplainedError } from "../../packages/harness/src/explained-error.ts";
 import { baseImageTags } from "../../packages/harness/src/publish/base-image-tags.ts";
+import { parseBuilderPlatforms } from "../../packages/harness/src/docker/engine-platforms.ts";
+import { UnknownPythonError } from "../../packages/harness/src/manifest/unknown-python-error.ts";
 import { NotABaseImageTemplateError, publishBaseImage } from "../../packages/harness/src/publish/publish-base-image.ts";
 
 const repo = resolve(import.meta.dirname, "..", "..");
@@ -40,6 +42,12 @@ describe("publishBaseImage", () => {
     await expect(attempt).rejects.toThrow(NotABaseImageTemplateError);
     await expect(attempt).rejects.toThrow("The slim-uwsgi template's docker/Dockerfile declares no ONBUILD triggers");
   });
+
+  it("refuses a Python the manifest does not list, naming the ones it does, before building anything", async () => {
+    const attempt = publishBaseImage({ templateDir: join(repo, "templates", "onbuild"), registry: "127.0.0.1:5000", mode: "hermetic", pythons: ["3.13", "3.9"], log: () => {} });
+    await expect(attempt).rejects.toThrow(UnknownPythonError);
+    await expect(attempt).rejects.toThrow(/^The onbuild template has no Python 3\.9 variant; it has 3\.11, .*3\.13.*\.\nFix: pass --python with one of those\.$/);
+  });
 });
 
 describe("dockerize-python publish-image: the command line", () => {
@@ -48,6 +56,8 @@ describe("dockerize-python publish-image: the command line", () => {
     { args: ["publish-image", "slim-uwsgi", "--registry", "127.0.0.1:5000"], message: '"slim-uwsgi" has no base image to publish; only onbuild.' },
     { args: ["publish-image", "onbuild"], message: "--registry HOST:PORT is required." },
     { args: ["publish-image", "onbuild", "--registry", "http://127.0.0.1:5000"], message: '--registry must be a registry address such as 127.0.0.1:5000 (no scheme), not "http://127.0.0.1:5000".' },
+    { args: ["publish-image", "onbuild", "--registry", "127.0.0.1:5000", "--platform", "linux/amd64,linux/s390x"], message: '--platform takes linux/amd64, linux/arm64 (comma-separated), not "linux/amd64,linux/s390x".' },
+    { args: ["publish-image", "onbuild", "--registry", "127.0.0.1:5000", "--platform", "arm64"], message: '--platform takes linux/amd64, linux/arm64 (comma-separated), not "arm64".' },
   ])("$args exits 2 saying: $message", ({ args, message }) => {
     const result = runCli(...args);
     expect(result.stderr).toContain(message);
@@ -61,5 +71,16 @@ describe("dockerize-python publish-image: the command line", () => {
     const release = runCli("release", "--dry-run");
     expect(release.stderr).toContain('unknown command "release"');
     expect(release.status).toBe(2);
+  });
+});
+
+describe("the platforms the engine's builder lists", () => {
+  it("are read from `docker buildx inspect`'s Platforms line, a default platform's star dropped", () => {
+    const output = "Name:   default\nDriver: docker\n\nNodes:\nName:      default\nStatus:    running\nPlatforms: linux/amd64*, linux/amd64/v2, linux/arm64, linux/386\nLabels:\n";
+    expect(parseBuilderPlatforms(output)).toEqual(["linux/amd64", "linux/amd64/v2", "linux/arm64", "linux/386"]);
+  });
+
+  it("are none when the builder lists none (no emulator registered and no Platforms line)", () => {
+    expect(parseBuilderPlatforms("Name: default\nStatus: running\n")).toEqual([]);
   });
 });

@@ -63,7 +63,8 @@ export { type LintReport, lintTemplate, type LintTemplateRequest } from "./lint/
 export { templateFileKinds } from "./lint/template-file-kinds.ts";
 
 export { deriveEjectedDockerfile, EjectDerivationError, type EjectRequest, triggerStageName } from "./eject/derive-ejected-dockerfile.ts";
-export { type EjectedFile, ejectOnbuild, type EjectOnbuildOptions, type EjectOnbuildResult, EjectWouldOverwriteError, UnknownPythonError } from "./eject/eject-onbuild.ts";
+export { type EjectedFile, ejectOnbuild, type EjectOnbuildOptions, type EjectOnbuildResult, EjectWouldOverwriteError } from "./eject/eject-onbuild.ts";
+export { UnknownPythonError } from "./manifest/unknown-python-error.ts";
 
 export { type AppKind, appKinds, type DependencyStyle, dependencyStyles } from "./manifest/schema.ts";
 export { templatePackageName, templatePackageScope } from "./manifest/template-package-name.ts";
@@ -89,7 +90,7 @@ export { assertDockerEngine } from "./docker/assert-docker-engine.ts";
 export { runDocker } from "./docker/run-docker.ts";
 export { lastLines, type OutputStream, type ProcessFailure, ProcessFailedError, type ProcessOutput, type ProcessResult, type RunningProcess, runProcess, type RunProcessOptions, runProcessWithExitCode, startProcess, type StartProcessOptions } from "./process/run-process.ts";
 export { buildImage, type BuildImageRequest, type BuiltImage } from "./docker/build-image.ts";
-export { type Platform, platformArchitecture, platforms, platformTagSuffix } from "./docker/platform.ts";
+export { isPlatform, type Platform, platformArchitecture, platforms, platformTagSuffix } from "./docker/platform.ts";
 export { ensureStandin } from "./hermetic/standins.ts";
 export { type ImageFacts, inspectImage } from "./docker/inspect-image.ts";
 export { type CellSources, describeCellSources, describeSources, type RequestedMode, requestedModes, sourceLabels, type Sources } from "./sources/sources.ts";
@@ -109,5 +110,5 @@ export { type HttpAnswer, waitUntilServing } from "./stack/wait-until-serving.ts
 export { ociLabels, templateLabel } from "./checks/oci-labels.ts";
 export { type BuildProvenance, buildProvenance, provenanceArgs, provenanceBuildArgs } from "./labels/build-provenance.ts";
 export { baseImageTags } from "./publish/base-image-tags.ts";
-export { NotABaseImageTemplateError, publishBaseImage, type PublishBaseImageOptions, type PublishBaseImageResult, type PublishedBaseImage, PushFailedError } from "./publish/publish-base-image.ts";
+export { NotABaseImageTemplateError, publishBaseImage, type PublishBaseImageOptions, type PublishBaseImageResult, type PublishedBaseImage, type PublishedPlatformImage, PushFailedError } from "./publish/publish-base-image.ts";
 export { provenanceFileFor, writeImageSbom, type WriteImageSbomRequest, type WrittenImageSbom } from "./sbom/write-image-sbom.ts";

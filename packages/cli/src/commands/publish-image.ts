@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { describeSources, publishBaseImage } from "@dockerize-python/harness";
+import { describeSources, isPlatform, type Platform, platforms as knownPlatforms, publishBaseImage } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
 import { modeOption, parseCommandArgs, repoPath } from "../command-args.ts";
 import { UsageError } from "../usage-error.ts";
@@ -12,8 +12,14 @@ tags from the template package's version V (major M): <python>, <python>-V and <
 3.13, 3.13-1.2.0 and 3.13-1). The image carries its OCI labels (template, version, source, and the
 build date and commit). A child Dockerfile then needs one line: FROM HOST:PORT/dockerize-python/onbuild:3.13-1
 
+With --platform linux/amd64,linux/arm64 each tag names one multi-platform image (an index of both):
+each platform is built (another than the engine's own under emulation: scripts/setup.sh registers
+arm64's), pushed under <python>-V-<arch> (3.13-1.2.0-arm64), then the index is pushed under every tag.
+
 Options:
       --registry HOST:PORT  The registry to push to (required; \`docker login\` to it first if it needs it)
+      --platform LIST       Comma-separated platforms (${knownPlatforms.join(", ")}); default: the engine's own, one image per tag
+      --python LIST         Comma-separated Pythons of the manifest to publish (3.13); default: every one
       --mode MODE           auto (default): each source found on its own (a registry else
                             stand-ins; PyPI else the local index); hermetic: every source local
       --templates DIR       The folder of templates (default: the repository's templates)
@@ -30,7 +36,7 @@ export const publishImageCommand: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(
       args,
-      { registry: { type: "string" }, mode: { type: "string", default: "auto" }, templates: { type: "string" } },
+      { registry: { type: "string" }, platform: { type: "string" }, python: { type: "string" }, mode: { type: "string", default: "auto" }, templates: { type: "string" } },
       usage,
       true,
     );
@@ -46,13 +52,30 @@ export const publishImageCommand: Command = {
     const result = await publishBaseImage({
       templateDir: resolve(templatesDir, template),
       registry: values.registry,
+      ...(values.platform ? { platforms: platformsOption(values.platform) } : {}),
+      ...(values.python ? { pythons: listOption(values.python) } : {}),
       mode: modeOption(values.mode, usage),
       log: (line) => process.stderr.write(`==> ${line}\n`),
     });
     process.stdout.write(`Published ${result.template} ${result.version} (${describeSources(result.sources)}):\n`);
     for (const image of result.images) {
-      process.stdout.write(`  Python ${image.python}: ${(image.sizeBytes / 1e6).toFixed(0)} MB, ${image.digest}\n${image.refs.map((ref) => `    ${ref}`).join("\n")}\n`);
+      const sizes = image.platforms.map((built) => `${built.platform} ${(built.sizeBytes / 1e6).toFixed(0)} MB`).join(", ");
+      process.stdout.write(`  Python ${image.python} (${sizes}): ${image.digest}\n${image.refs.map((ref) => `    ${ref}`).join("\n")}\n`);
+      if (image.platforms.length > 1) {
+        for (const built of image.platforms) process.stdout.write(`    ${built.platform} alone: ${built.ref} (${built.digest})\n`);
+      }
     }
     return 0;
   },
 };
+
+function listOption(value: string): string[] {
+  return value.split(",").map((item) => item.trim()).filter(Boolean);
+}
+
+function platformsOption(value: string): Platform[] {
+  const asked = listOption(value);
+  const known = asked.filter(isPlatform);
+  if (known.length !== asked.length || !asked.length) throw new UsageError(`--platform takes ${knownPlatforms.join(", ")} (comma-separated), not "${value}".`, usage);
+  return [...new Set(known)];
+}

@@ -18,3 +18,8 @@ export function platformArchitecture(platform: Platform): string {
 export function platformTagSuffix(platform: Platform | undefined): string {
   return platform ? `-${platformArchitecture(platform)}` : "";
 }
+
+/** Whether `value` names a platform this project builds for (a command-line value, say). */
+export function isPlatform(value: string): value is Platform {
+  return (platforms as readonly string[]).includes(value);
+}

@@ -2,6 +2,7 @@ import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ExplainedError } from "../explained-error.ts";
 import { pathExists } from "../files/path-exists.ts";
+import { UnknownPythonError } from "../manifest/unknown-python-error.ts";
 import { loadTemplate } from "../manifest/load-manifest.ts";
 import { deriveEjectedDockerfile } from "./derive-ejected-dockerfile.ts";
 
@@ -46,13 +47,6 @@ export class EjectWouldOverwriteError extends ExplainedError {
   }
 }
 
-/** --python names a version the template has no variant for. */
-export class UnknownPythonError extends ExplainedError {
-  constructor(python: string, known: readonly string[]) {
-    super(`The onbuild template has no Python ${python} variant; it has ${known.join(", ")}.\nFix: pass --python with one of those.`);
-  }
-}
-
 const dockerfilePath = "docker/Dockerfile";
 /** The scripts the explicit Dockerfile copies, as the base did: the template's own (generated) files. */
 const copiedScripts = [
@@ -78,7 +72,7 @@ export async function ejectOnbuild(options: EjectOnbuildOptions): Promise<EjectO
   const python = options.python ?? child?.python;
   const variant = python ? variants.find((v) => v.python === python) : undefined;
   // An unknown --python is an error; an unknown tag in the old child Dockerfile falls back to the default.
-  if (options.python && !variant) throw new UnknownPythonError(options.python, variants.map((v) => v.python!));
+  if (options.python && !variant) throw new UnknownPythonError(template.name, [options.python], variants.map((v) => v.python!));
   const pythonImage = variant?.baseImages.PYTHON_IMAGE ?? template.manifest.buildArgs.PYTHON_IMAGE?.default;
   if (!pythonImage) throw new Error(`the onbuild template at ${options.templateDir} declares no PYTHON_IMAGE default`);
 

@@ -6,10 +6,13 @@ import type { Cell } from "./cell.ts";
 import type { CellToVerify } from "./cell-to-verify.ts";
 import { expandMatrix } from "./expand-matrix.ts";
 
-/** A cell's build args for this run: base images, the package index and the Go proxy, as the environment resolves them. */
-export function resolvedBuildArgs(cell: Cell, environment: BuildEnvironment): Record<string, string> {
+/**
+ * A cell's build args for this run: base images (for `platform`, by default the cell's), the package
+ * index and the Go proxy, as the environment resolves them.
+ */
+export function resolvedBuildArgs(cell: Cell, environment: BuildEnvironment, platform = cell.platform): Record<string, string> {
   const args = { ...cell.buildArgs };
-  for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref, baseImagePlatform(cell, arg));
+  for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref, baseImagePlatform(cell, arg, platform));
   return { ...args, ...sourceArgs(cell, environment) };
 }
 
@@ -35,11 +38,12 @@ function sourceArgs(cell: Cell, environment: BuildEnvironment): Record<string, s
 }
 
 /**
- * The platform a cell's base image of build arg `arg` is for: the cell's, but the engine's own
- * (undefined) for one its manifest builds on the build platform (`buildPlatform`: a cross-compiler).
+ * The platform a cell's base image of build arg `arg` is for: `platform` (by default the cell's), but
+ * the engine's own (undefined) for one its manifest builds on the build platform (`buildPlatform`: a
+ * cross-compiler).
  */
-export function baseImagePlatform(cell: Cell, arg: string): Platform | undefined {
-  return cell.template.manifest.buildArgs[arg]?.buildPlatform ? undefined : cell.platform;
+export function baseImagePlatform(cell: Cell, arg: string, platform = cell.platform): Platform | undefined {
+  return cell.template.manifest.buildArgs[arg]?.buildPlatform ? undefined : platform;
 }
 
 /** Whether a cell compiles Go (Caddy plugins): it sets a build arg of the Go proxy's role to use. */

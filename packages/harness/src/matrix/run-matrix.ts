@@ -148,7 +148,12 @@ export function selectCells<C extends Pick<Cell, "id">>(cells: readonly C[], pat
   const matchers = patterns.map((pattern) => new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`));
   const selected = cells.filter((cell) => matchers.some((matcher) => matcher.test(cell.id)));
   if (!selected.length) {
-    throw new ExplainedError(`No cell matches ${patterns.map((p) => `"${p}"`).join(", ")}.\nFix: use one of: ${cells.map((cell) => cell.id).join(", ")}`);
+    // A pattern whose template part names a template: that template's cells, not all of the matrix's.
+    const ofNamedTemplates = cells.filter((cell) => patterns.some((pattern) => pattern.includes("/") && cell.id.startsWith(`${pattern.split("/")[0]}/`)));
+    const listed = ofNamedTemplates.length ? ofNamedTemplates : cells;
+    throw new ExplainedError(
+      `No cell matches ${patterns.map((p) => `"${p}"`).join(", ")}.\nFix: use one of${ofNamedTemplates.length ? " that template's cells" : ""}: ${listed.map((cell) => cell.id).join(", ")} (a * matches any part: ${listed[0]!.id.split("/")[0]}/*)`,
+    );
   }
   return selected;
 }

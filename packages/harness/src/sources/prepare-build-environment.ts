@@ -1,3 +1,4 @@
+import { engineOwnPlatform } from "../docker/engine-platforms.ts";
 import { imageExists, inspectImage } from "../docker/inspect-image.ts";
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
 import { ExplainedError } from "../explained-error.ts";
@@ -41,10 +42,14 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   log(`base images: ${sourceLabels[baseImages.kind]} (${baseImages.reason})`);
 
   // By official reference and platform (see resolvedKey): one reference can be wanted for two platforms.
+  // The engine's own platform asked for by name is no platform at all: the images every run uses.
+  const ownPlatform = demands.some((demand) => demand.platform) ? await engineOwnPlatform() : undefined;
+  const other = (platform: Platform | undefined) => (platform === ownPlatform ? undefined : platform);
   const resolved = new Map<string, StandinUse>();
   // Decided once the Go module proxy has been probed: stand-ins compiled from Go (Caddy) need it.
   let standinSources: StandinSources = {};
-  const resolve = async (official: string, platform?: Platform) => {
+  const resolve = async (official: string, named?: Platform) => {
+    const platform = other(named);
     const key = resolvedKey(official, platform);
     if (resolved.has(key)) return resolved.get(key)!.image;
     if (baseImages.kind === "registry") {
@@ -78,13 +83,13 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
     return undefined;
   };
   const buildable = demands.filter((demand) => !unmetNeed(demand.needs));
-  for (const { official, platform } of imagesToResolve(buildable)) await resolve(official, platform);
+  for (const { official, platform } of imagesToResolve(buildable.map((demand) => ({ ...demand, platform: other(demand.platform) })))) await resolve(official, platform);
 
   const indexes: PackageIndex[] = [];
   if (sources.pythonPackages.kind === "local-index") {
     const suites = new Set<DebianSuite>();
     // The index serves this machine's wheels: for the engine's own platform only (another's cells need PyPI's files).
-    for (const official of buildable.filter((demand) => !demand.platform).flatMap((demand) => demand.images)) {
+    for (const official of buildable.filter((demand) => !other(demand.platform)).flatMap((demand) => demand.images)) {
       const spec = standinFor(official);
       if (spec?.recipe === "python") suites.add(spec.suite);
     }
@@ -103,7 +108,7 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
     requestedMode: requested,
     sources,
     imageFor(official, platform) {
-      const found = resolved.get(resolvedKey(official, platform));
+      const found = resolved.get(resolvedKey(official, other(platform)));
       if (!found) throw new Error(`this run prepared no image for ${official}${platform ? ` on ${platform}` : ""}; it was not among the images the run declared`);
       return found.image;
     },
