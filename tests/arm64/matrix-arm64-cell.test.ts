@@ -13,8 +13,9 @@ const exec = promisify(execFile);
  * One arm64 cell of the matrix, for real, under emulation (qemu-user-static, registered by
  * scripts/setup.sh): slim-gunicorn on Python 3.13 (the arm64 stand-in this machine kind keeps),
  * its Python packages from PyPI (--mode auto; the local index holds this machine's amd64 wheels, so
- * an arm64 cell needs PyPI). Measured here: a cold build 8 to 9 min, the app's first answer 110 to
- * 120 s after it starts. Not in the default suites (pnpm test): run with `pnpm run test:arm64`.
+ * an arm64 cell needs PyPI). A cold build takes 8.3 min (bench/arm64/results.md); with BuildKit's
+ * cache warm the file took 2 min here, the app healthy under emulation 79 s after it started. Not in
+ * the default suites (scripts/test.sh): run with `pnpm run test:arm64`.
  */
 const cellId = "slim-gunicorn/py3.13-requirements-arm64";
 
