@@ -31,6 +31,7 @@ export default defineConfig({
           include: ["arm64/**/*.test.ts"],
           testTimeout: arm64TimeoutMs,
           hookTimeout: arm64TimeoutMs,
+          // One engine, and emulated builds that hold its build lock for minutes: one file at a time.
           fileParallelism: false,
         },
       },

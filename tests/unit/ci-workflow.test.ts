@@ -28,6 +28,15 @@ describe("dockerize-python ci-workflow", () => {
     expect(fewer).not.toContain("slim-asgi/");
   });
 
+  it("keeps the emulated cells out of the shards: they run only the first platform's, and the header says how to run the others", async () => {
+    const workflow = renderCiWorkflow(await discoverTemplates(join(repo, "templates")), { pnpmVersion: "12.21.0" });
+    const shardLines = workflow.split("\n").filter((line) => line.startsWith("#   shard "));
+    expect(shardLines.length).toBeGreaterThan(0);
+    expect(shardLines.some((line) => line.includes("-arm64"))).toBe(false);
+    expect(workflow).toContain("matrix --mode online --platform linux/amd64 --shard");
+    expect(workflow).toMatch(/# The \d+ linux\/arm64 cells \(emulated: 8 to 16 min to build each\) are in no shard: matrix --platform linux\/arm64\./);
+  });
+
   it("--check exits 0 on the file it wrote, and 1 naming the fix once it differs or is missing", async () => {
     const file = join(temp.dir, "matrix.yml");
     expect(runCli(["ci-workflow", "--output", file]).status).toBe(0);

@@ -1,22 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { discoverTemplates, expandMatrix, type LoadedTemplate, pairStylesWithAppKinds, UnknownTemplateError } from "@dockerize-python/harness";
-import { makeTempDir, validManifest, writeTemplate } from "./fixtures/template-fixture.ts";
+import { type Cell, discoverTemplates, emulatedPlatformChecks, expandMatrix, type LoadedTemplate, pairStylesWithAppKinds, UnknownTemplateError } from "@dockerize-python/harness";
+import { makeTempDir, validManifest, validProxyManifest, writeTemplate } from "./fixtures/template-fixture.ts";
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
 let templates: LoadedTemplate[];
 beforeAll(async () => {
   temp = await makeTempDir();
   await writeTemplate(temp.dir, "slim");
-  const proxy = {
-    ...validManifest("proxy"),
-    kind: "proxy",
-    appKinds: undefined,
-    compose: undefined,
-    stack: undefined,
+  const proxy = validProxyManifest("proxy", {
     buildArgs: { PYTHON_IMAGE: { description: "The base image.", role: "base-image" } },
     variants: [{ id: "v2", baseImages: { PYTHON_IMAGE: "caddy:2.10" }, sizeBudgetMB: 60 }],
-    checks: ["non-root"],
-  };
+  });
   await writeTemplate(temp.dir, "kinds", {
     manifest: { ...validManifest("kinds"), appKinds: ["wsgi", "django"], dependencyStyles: ["requirements", "pipenv", "pyproject"] },
   });
@@ -132,5 +126,53 @@ describe("a cell's needs", () => {
     } finally {
       await styled.remove();
     }
+  });
+});
+
+describe("a template's platforms", () => {
+  let platformed: Awaited<ReturnType<typeof makeTempDir>>;
+  let cells: Cell[];
+  beforeAll(async () => {
+    platformed = await makeTempDir();
+    const manifest = {
+      ...validManifest("multi"),
+      appKinds: ["wsgi", "django"],
+      dependencyStyles: ["requirements", "pipenv"],
+      platforms: ["linux/amd64", "linux/arm64"],
+      platformSizeBudgetExtraMB: { "linux/arm64": 25 },
+      checks: ["lint", "non-root", "size-budget", "http-through-caddy", "compose-up", "sigterm-graceful"],
+    };
+    await writeTemplate(platformed.dir, "multi", { manifest });
+    cells = expandMatrix(await discoverTemplates(platformed.dir));
+  });
+  afterAll(async () => platformed.remove());
+
+  it("adds one cell per variant for each platform after the first: its first style, serving the main kind, its id ending in -<arch>", () => {
+    expect(cells.map((cell) => [cell.id, cell.platform ?? "first", cell.dependencyStyle, cell.appKind])).toEqual([
+      ["multi/py3.13-requirements", "first", "requirements", "wsgi"],
+      ["multi/py3.13-pipenv-django", "first", "pipenv", "django"],
+      ["multi/py3.11-requirements-django", "first", "requirements", "django"],
+      ["multi/py3.11-pipenv", "first", "pipenv", "wsgi"],
+      ["multi/py3.13-requirements-arm64", "linux/arm64", "requirements", "wsgi"],
+      ["multi/py3.11-requirements-arm64", "linux/arm64", "requirements", "wsgi"],
+    ]);
+  });
+
+  it("gives another platform's cell only the manifest's checks emulation runs, the platform's extra budget, and a need of PyPI's files", () => {
+    const arm = cells.find((cell) => cell.id === "multi/py3.13-requirements-arm64")!;
+    expect(arm.checks).toEqual(["lint", "non-root", "size-budget", "http-through-caddy"]);
+    expect(arm.checks.every((check) => emulatedPlatformChecks.includes(check))).toBe(true);
+    expect(arm.sizeBudgetBytes).toBe(275_000_000);
+    expect(arm.needs?.pypiFiles).toMatch(/arm64 wheels, from PyPI; the local index/);
+    const first = cells.find((cell) => cell.id === "multi/py3.13-requirements")!;
+    expect(first.checks).toHaveLength(6);
+    expect(first.sizeBudgetBytes).toBe(250_000_000);
+    expect(first.needs).toBeUndefined();
+  });
+
+  it("leaves a manifest without platforms as it was: one platform, no cell added, no platform named", async () => {
+    const before = expandMatrix(templates);
+    expect(before.every((cell) => cell.platform === undefined && !cell.id.endsWith("-arm64"))).toBe(true);
+    expect(before.every((cell) => cell.template.manifest.platforms.join() === "linux/amd64")).toBe(true);
   });
 });

@@ -71,6 +71,38 @@ describe("loadTemplate", () => {
     );
   });
 
+  it("takes platforms, the first linux/amd64 (the default), each once, and extra size budgets only for listed ones", async () => {
+    const dir = await writeTemplate(temp.dir, "slim", { manifest: { ...validManifest("slim"), platforms: ["linux/amd64", "linux/arm64"], platformSizeBudgetExtraMB: { "linux/arm64": 25 } } });
+    expect((await loadTemplate(dir)).manifest).toMatchObject({ platforms: ["linux/amd64", "linux/arm64"], platformSizeBudgetExtraMB: { "linux/arm64": 25 } });
+    const plain = await writeTemplate(temp.dir, "slim", { manifest: validManifest("slim") });
+    expect((await loadTemplate(plain)).manifest).toMatchObject({ platforms: ["linux/amd64"], platformSizeBudgetExtraMB: {} });
+
+    const wrong = await writeTemplate(temp.dir, "slim", {
+      manifest: { ...validManifest("slim"), platforms: ["linux/arm64", "linux/arm64"], platformSizeBudgetExtraMB: { "linux/amd64": 5 } },
+    });
+    expect(problemLines(await manifestError(wrong))).toEqual(
+      expect.arrayContaining([
+        `platforms[0]: the first platform is the one the whole matrix runs on, this project's machines' own: "linux/amd64"`,
+        "platforms: each platform once",
+        `platformSizeBudgetExtraMB["linux/amd64"]: "linux/amd64" is not among the template's platforms`,
+      ]),
+    );
+    const unknown = await writeTemplate(temp.dir, "slim", { manifest: { ...validManifest("slim"), platforms: ["linux/amd64", "linux/riscv64"] } });
+    expect(problemLines(await manifestError(unknown)).some((line) => line.startsWith("platforms[1]:"))).toBe(true);
+  });
+
+  it("holds buildPlatform to the Dockerfile: set exactly for an image a stage builds FROM --platform=$BUILDPLATFORM", async () => {
+    const crossing = `ARG PYTHON_IMAGE=python:3.13-slim-trixie\nFROM --platform=\${BUILDPLATFORM} \${PYTHON_IMAGE} AS build\nARG PIP_INDEX_URL WORKERS=2\n`;
+    const unmarked = await writeTemplate(temp.dir, "slim", { files: { "docker/Dockerfile": crossing, "compose.yaml": "services: {}\n" } });
+    expect(problemLines(await manifestError(unmarked))).toEqual([expect.stringMatching(/^buildArgs\.PYTHON_IMAGE\.buildPlatform: .* builds a stage FROM --platform=\$BUILDPLATFORM \$\{PYTHON_IMAGE\}.*set "buildPlatform": true$/)]);
+    const manifest = validManifest("slim") as { buildArgs: Record<string, Record<string, unknown>> };
+    manifest.buildArgs.PYTHON_IMAGE = { ...manifest.buildArgs.PYTHON_IMAGE, buildPlatform: true };
+    const marked = await writeTemplate(temp.dir, "slim", { manifest, files: { "docker/Dockerfile": crossing, "compose.yaml": "services: {}\n" } });
+    expect((await loadTemplate(marked)).manifest.buildArgs.PYTHON_IMAGE?.buildPlatform).toBe(true);
+    const markedOnly = await writeTemplate(temp.dir, "slim", { manifest });
+    expect(problemLines(await manifestError(markedOnly))).toEqual([expect.stringMatching(/^buildArgs\.PYTHON_IMAGE\.buildPlatform: .* has no "FROM --platform=\$\{BUILDPLATFORM\} \$\{PYTHON_IMAGE\}"/)]);
+  });
+
   it("explains a build arg name that is not UPPER_SNAKE_CASE", async () => {
     const manifest = validManifest("slim") as { buildArgs: Record<string, unknown> };
     manifest.buildArgs["pip-index"] = { description: "lower case", role: "option" };

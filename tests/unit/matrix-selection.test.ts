@@ -20,7 +20,7 @@ import {
 } from "@dockerize-python/harness";
 import { ExplainedError } from "../../packages/harness/src/explained-error.ts";
 import type { VerifyCellOptions } from "../../packages/harness/src/matrix/cell-to-verify.ts";
-import { runMatrix, selectCells } from "../../packages/harness/src/matrix/run-matrix.ts";
+import { runMatrix, selectCells, selectPlatforms } from "../../packages/harness/src/matrix/run-matrix.ts";
 import { selectChecks } from "../../packages/harness/src/matrix/select-checks.ts";
 import { verifyCell } from "../../packages/harness/src/matrix/verify-cell.ts";
 import type { BuildEnvironment } from "../../packages/harness/src/sources/build-environment.ts";
@@ -42,6 +42,20 @@ describe("selectCells", () => {
 
   it("names every known cell when none matches", () => {
     expect(() => selectCells(cells, ["nope/*"])).toThrow(/Fix: use one of: slim-uwsgi\/py3.11-requirements, slim-uwsgi\/py3.13-pipenv, caddy\/caddy2/);
+  });
+});
+
+describe("selectPlatforms", () => {
+  const template = { manifest: { platforms: ["linux/amd64", "linux/arm64"] } } as unknown as Cell["template"];
+  const cells = [
+    { id: "slim/py3.13-requirements", platform: undefined, template },
+    { id: "slim/py3.13-requirements-arm64", platform: "linux/arm64" as const, template },
+  ];
+
+  it("keeps the cells of the platforms named (a cell without one is its manifest's first), every cell when none is", () => {
+    expect(selectPlatforms(cells, ["linux/amd64"]).map((c) => c.id)).toEqual(["slim/py3.13-requirements"]);
+    expect(selectPlatforms(cells, ["linux/arm64"]).map((c) => c.id)).toEqual(["slim/py3.13-requirements-arm64"]);
+    expect(selectPlatforms(cells, [])).toHaveLength(2);
   });
 });
 

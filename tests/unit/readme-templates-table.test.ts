@@ -49,8 +49,11 @@ describe("the README's table of templates", () => {
       expect(rows.find((row) => row.startsWith("| `needing` "))).toContain("| py3.13†, py3.11 |");
       expect(rows.find((row) => row.startsWith("| `plain` "))).toContain("| py3.13, py3.11 |");
       expect(rows.find((row) => row.startsWith("| `registry` "))).toContain("| py3.13, py3.11† |");
-      expect(rows.at(-2)).toMatch(/^† needs a container registry, the Go module proxy or PyPI.s own files .*reported as skip with the reason/);
-      expect(rows.at(-1)).toMatch(/^‡ a lock made against PyPI.*reported as skip with the reason/);
+      expect(rows.at(-3)).toMatch(/^† needs a container registry, the Go module proxy or PyPI.s own files .*reported as skip with the reason/);
+      expect(rows.at(-2)).toMatch(/^‡ a lock made against PyPI.*reported as skip with the reason/);
+      expect(rows.at(-1)).toMatch(/^§ emulated here .* lint, http-through-caddy, non-root, size-budget .* `matrix --platform linux\/amd64` leaves these cells out\.$/);
+      // A manifest without platforms: linux/amd64 alone, no emulated platform.
+      expect(rows.find((row) => row.startsWith("| `plain` "))).toContain("| linux/amd64 |");
     } finally {
       await temp.remove();
     }

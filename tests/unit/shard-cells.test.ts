@@ -27,8 +27,8 @@ describe("shard assignment (matrix --shard I/N)", () => {
     }
   });
 
-  it("spreads today's 110 cells over the shards", async () => {
-    const ids = await realCellIds();
+  it("spreads today's 110 linux/amd64 cells (what CI's shards run) over the shards", async () => {
+    const ids = expandMatrix(await discoverTemplates(templatesDir)).filter((cell) => !cell.platform).map((cell) => cell.id);
     expect(ids).toHaveLength(110);
     // A hash, not a round robin: uneven on few cells, the price of a cell keeping its shard.
     expect(cellsByShard(ids, 3).map((cells) => cells.length)).toEqual([42, 38, 30]);

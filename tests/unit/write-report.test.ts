@@ -20,6 +20,7 @@ function cell(template: string, variant: string, overrides: Partial<CellReport> 
     sources: { baseImages: "stand-ins", pythonPackages: "local-index" },
     dependencyStyle: "requirements",
     appKind: "wsgi",
+    platform: "linux/amd64",
     sizeBytes: 181_300_000,
     sizeBudgetBytes: 250_000_000,
     layers: 12,
@@ -112,11 +113,11 @@ describe("writeReport", () => {
     expect(markdown).toContain("## slim-uwsgi 0.1.0");
     // Each cell names the sources it used: a cell that installs no Python packages names none.
     const pythonCellSources = "base images: stand-ins (from Debian); Python packages: local index (from Debian)";
-    expect(markdown).toContain("| Variant | Python | Deps | App | Sources | Status | Size / budget (MB) | Layers (added) | Added (MB) | User | Build (s) | non-root | size-budget |");
-    expect(markdown).toContain(`| py3.13 | 3.13 | requirements | wsgi | ${pythonCellSources} | ✅ pass | 181.3 / 250.0 | 12 (5) | 52.1 | 10001:10001 | 42.0 | ✅ | ✅ |`);
-    expect(markdown).toContain(`| py3.11 | 3.11 | requirements | wsgi | ${pythonCellSources} | ❌ fail | — / 250.0 | — | — | — | — | ⏭ | ⏭ |`);
+    expect(markdown).toContain("| Variant | Python | Deps | App | Platform | Sources | Status | Size / budget (MB) | Layers (added) | Added (MB) | User | Build (s) | non-root | size-budget |");
+    expect(markdown).toContain(`| py3.13 | 3.13 | requirements | wsgi | linux/amd64 | ${pythonCellSources} | ✅ pass | 181.3 / 250.0 | 12 (5) | 52.1 | 10001:10001 | 42.0 | ✅ | ✅ |`);
+    expect(markdown).toContain(`| py3.11 | 3.11 | requirements | wsgi | linux/amd64 | ${pythonCellSources} | ❌ fail | — / 250.0 | — | — | — | — | ⏭ | ⏭ |`);
     expect(markdown).toContain("## caddy 0.1.0");
-    expect(markdown).toContain("| caddy2 | — | — | — | base images: stand-ins (from Debian) | ❌ fail | 181.3 / 250.0 | 12 (5) | 52.1 | 10001:10001 | 42.0 | ✅ | ❌ |");
+    expect(markdown).toContain("| caddy2 | — | — | — | linux/amd64 | base images: stand-ins (from Debian) | ❌ fail | 181.3 / 250.0 | 12 (5) | 52.1 | 10001:10001 | 42.0 | ✅ | ❌ |");
 
     expect(markdown).toContain("- `py3.11` ❌ fail:\n\n  ```\n  Building dockerize-python-cell/slim-uwsgi:py3.11 failed");
     // The checks a failed build kept from running are one item, not one each.
@@ -142,7 +143,7 @@ describe("writeReport", () => {
     const markdown = await readFile((await writeReport(interrupted, temp.dir)).markdownFile, "utf8");
     expect(markdown).toContain("**Result: INCOMPLETE.** The run was interrupted; only the 1 cell below finished.");
     expect(markdown).toContain("- Sources (--mode online):\n  - base images: **registry** (--mode online)\n  - Python packages: **PyPI** (");
-    expect(markdown).toContain("| py3.13 | 3.13 | requirements | wsgi | base images: registry; Python packages: PyPI | ✅ pass |");
+    expect(markdown).toContain("| py3.13 | 3.13 | requirements | wsgi | linux/amd64 | base images: registry; Python packages: PyPI | ✅ pass |");
     expect(markdown).not.toContain("Stand-in");
     expect(markdown).not.toContain("package indexes");
     expect(summarizeReport(interrupted)).toMatch(/^Matrix INCOMPLETE \(interrupted; base images: registry; Python packages: PyPI; Go modules: Go module proxy, 3 min 05 s\): /);

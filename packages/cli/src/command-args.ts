@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { type AppDirs, type AppKind, appKinds, type AppProbe, type CheckName, checkNames, type RequestedMode, requestedModes, sampleAppDirs, type Shard } from "@dockerize-python/harness";
+import { type AppDirs, type AppKind, appKinds, type AppProbe, type CheckName, checkNames, type Platform, platforms, type RequestedMode, requestedModes, sampleAppDirs, type Shard } from "@dockerize-python/harness";
 import { findRepoRoot } from "./find-repo-root.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -107,6 +107,15 @@ export function checkOptions(values: readonly string[] | undefined, usage: strin
     const name = checkNames.find((known) => known === value);
     if (!name) throw new UsageError(`--check ${value}: not a check the harness knows. Checks: ${checkNames.join(", ")}.`, usage);
     return name;
+  });
+}
+
+/** `--platform P` values: each a platform the harness builds for. */
+export function platformOptions(values: readonly string[] | undefined, usage: string): Platform[] {
+  return (values ?? []).map((value) => {
+    const platform = platforms.find((known) => known === value);
+    if (!platform) throw new UsageError(`--platform ${value}: not a platform the harness builds for. Platforms: ${platforms.join(", ")}.`, usage);
+    return platform;
   });
 }
 

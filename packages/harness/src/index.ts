@@ -26,6 +26,7 @@ export {
   buildArgRoles,
   type CheckName,
   checkNames,
+  emulatedPlatformChecks,
   type TemplateManifest,
   templateManifestSchema,
   type Variant,
@@ -33,6 +34,7 @@ export {
 
 export type { Cell } from "./matrix/cell.ts";
 export { expandMatrix, pairStylesWithAppKinds } from "./matrix/expand-matrix.ts";
+export { imageDemands } from "./matrix/image-demands.ts";
 export { type AppDirs, assertCellApps, cellAppDir, NoAppForKindError, oneAppForEveryKind, sampleAppDirs } from "./matrix/cell-apps.ts";
 export { runMatrix } from "./matrix/run-matrix.ts";
 export type { Shard } from "./matrix/shard-cells.ts";
@@ -93,7 +95,7 @@ export { ensureStandin } from "./hermetic/standins.ts";
 export { type ImageFacts, inspectImage } from "./docker/inspect-image.ts";
 export { type CellSources, describeCellSources, describeSources, type RequestedMode, requestedModes, sourceLabels, type Sources } from "./sources/sources.ts";
 export type { BuildEnvironment } from "./sources/build-environment.ts";
-export { type ImageDemand, prepareBuildEnvironment, standinCannotHonourDigest } from "./sources/prepare-build-environment.ts";
+export { type ImageDemand, imagesToResolve, prepareBuildEnvironment, pulledPlatformTag, standinCannotHonourDigest } from "./sources/prepare-build-environment.ts";
 export { stageApp } from "./staging/stage-app.ts";
 export { keepOnlyDependencyStyle } from "./staging/dependency-files.ts";
 export { resolvedBuildArgs, trustSecrets } from "./matrix/cell-build-args.ts";

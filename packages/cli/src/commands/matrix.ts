@@ -1,6 +1,6 @@
 import { leftoverRemovalCommands, newRunIdentity, runMatrix, summarizeReport } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
-import { appDirsOption, checkOptions, jobsOption, modeOption, parseCommandArgs, portOption, repoPath, reportDirOption, shardOption } from "../command-args.ts";
+import { appDirsOption, checkOptions, jobsOption, modeOption, parseCommandArgs, platformOptions, portOption, repoPath, reportDirOption, shardOption } from "../command-args.ts";
 import { interruptedExitCode, interruptOnCtrlC } from "../interrupt-on-ctrl-c.ts";
 import { renderProgress } from "../progress.ts";
 
@@ -12,13 +12,17 @@ HTTP through Caddy, ...) and writes matrix.json and matrix.md to the report fold
 Options:
   -t, --template NAME   Only this template's variants (repeat for several; default: all)
   -c, --cell PATTERN    Only the cells whose id matches (e.g. 'slim-uwsgi/py3.13-*'; repeatable)
+      --platform P      Only the cells built for platform P (linux/amd64: the matrix without its
+                        emulated cells; linux/arm64: one cell per variant, each emulated, minutes
+                        to build; repeatable; default: every platform the manifests list)
       --check NAME      Only this check in each cell (repeatable; default: every check the
                         manifests list); the report names the selection. A check no selected
                         cell's manifest lists is an error; a cell whose manifest lists none of
                         them is a skip
-      --shard I/N       Only the I-th of N shards of the selected cells (after --template and
-                        --cell), for N parallel CI jobs: a cell's shard is a hash of its id, so
-                        it keeps its shard when others are added; merge-reports joins them
+      --shard I/N       Only the I-th of N shards of the selected cells (after --template,
+                        --platform and --cell), for N parallel CI jobs: a cell's shard is a hash
+                        of its id, so it keeps its shard when others are added; merge-reports
+                        joins them
       --mode MODE       auto (default): each source found on its own: base images from a
                         registry else stand-ins built here, Python packages from PyPI (or
                         this machine's pip index) else a local index, Go modules from the Go
@@ -51,6 +55,7 @@ export const matrixCommand: Command = {
       {
         template: { type: "string", short: "t", multiple: true },
         cell: { type: "string", short: "c", multiple: true },
+        platform: { type: "string", multiple: true },
         check: { type: "string", multiple: true },
         shard: { type: "string" },
         mode: { type: "string", default: "auto" },
@@ -68,6 +73,7 @@ export const matrixCommand: Command = {
       reportDir: reportDirOption(values["report-dir"]),
       templates: values.template ?? [],
       cells: values.cell ?? [],
+      platforms: platformOptions(values.platform, usage),
       checks: checkOptions(values.check, usage),
       shard: shardOption(values.shard, usage),
       mode: modeOption(values.mode, usage),

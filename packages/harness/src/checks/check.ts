@@ -1,3 +1,4 @@
+import type { Platform } from "../docker/platform.ts";
 import type { BuildImageRequest, BuiltImage } from "../docker/build-image.ts";
 import type { ImageFacts } from "../docker/inspect-image.ts";
 import type { DependencyStyle } from "../manifest/schema.ts";
@@ -19,6 +20,8 @@ export interface CheckContext {
   template: { name: string; version: string };
   kind: "app" | "proxy";
   image: string;
+  /** The platform the image was built for when it is not the engine's own (emulated): containers of it run with --platform. */
+  platform?: Platform;
   /** The port the image's server listens on (the manifest's `port`). */
   port: number;
   facts: ImageFacts;

@@ -5,7 +5,7 @@ import { failOnContainerProblem } from "./fail-on-container-problem.ts";
 
 const rootNames = new Set(["", "root", "0"]);
 
-type NonRootNeeds = Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "facts" | "expectedUser" | "stack">;
+type NonRootNeeds = Pick<CheckContext, "kind" | "cellId" | "run" | "image" | "platform" | "facts" | "expectedUser" | "stack">;
 
 /**
  * The image is configured to run as a non-root user, and a container started from it really runs as
@@ -33,7 +33,7 @@ async function runningUid(context: NonRootNeeds): Promise<number> {
   }
   // A proxy cell has no stack of its own: start its image alone, with its own command, and ask the
   // running container (exec works once it runs; one that exited at once is the problem reported).
-  const container = await startCheckContainer({ run: context.run, name: runResourceName(context.run, `${context.cellId}-nonroot`), image: context.image });
+  const container = await startCheckContainer({ run: context.run, name: runResourceName(context.run, `${context.cellId}-nonroot`), image: context.image, platform: context.platform });
   try {
     const answer = await container.exec(["id", "-u"]);
     if (answer.exitCode !== 0) {

@@ -1,4 +1,5 @@
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
+import { firstPlatform } from "../manifest/schema.ts";
 import { expandMatrix } from "../matrix/expand-matrix.ts";
 import { cellsByShard } from "../matrix/shard-cells.ts";
 import { syft } from "../sbom/syft.ts";
@@ -25,7 +26,10 @@ export interface CiWorkspace {
  * manifests, never edited: its header names each shard's cells, so it changes when they do.
  */
 export function renderCiWorkflow(templates: readonly LoadedTemplate[], workspace: CiWorkspace): string {
-  const ids = expandMatrix(templates).map((cell) => cell.id);
+  const cells = expandMatrix(templates);
+  // The shards run the first platform's cells; an emulated cell takes 8 to 16 minutes to build alone.
+  const ids = cells.filter((cell) => !cell.platform).map((cell) => cell.id);
+  const emulated = [...new Set(cells.flatMap((cell) => (cell.platform ? [cell.platform] : [])))].map((platform) => ({ platform, count: cells.filter((cell) => cell.platform === platform).length }));
   const count = Math.min(maxShards, Math.max(1, Math.ceil(ids.length / cellsPerShard)));
   const shards = cellsByShard(ids, count);
   const shard = "${{ matrix.shard }}";
@@ -51,6 +55,7 @@ export function renderCiWorkflow(templates: readonly LoadedTemplate[], workspace
     "# id, so it keeps its shard when others are added. Then one job merges the shards' reports, and",
     "# fails when a shard is missing or a cell failed. Each shard's report and logs, and the merged",
     "# report, are kept as artifacts.",
+    ...emulated.map(({ platform, count }) => `# The ${count} ${platform} cells (emulated: 8 to 16 min to build each) are in no shard: matrix --platform ${platform}.`),
     ...shards.map((cells, at) => `#   shard ${at + 1}/${count}: ${cells.length ? cells.join(", ") : "(no cells)"}`),
     "name: matrix",
     "",
@@ -80,7 +85,7 @@ export function renderCiWorkflow(templates: readonly LoadedTemplate[], workspace
     "        with:",
     `          path: ~/.cache/dockerize-python/tools/${syft.name}-${syft.version}`,
     `          key: ${syft.name}-${syft.version}-\${{ runner.os }}`,
-    `      - run: pnpm exec dockerize-python matrix --mode online --shard ${shard}/${count} --report-dir reports/shard-${shard}`,
+    `      - run: pnpm exec dockerize-python matrix --mode online --platform ${firstPlatform} --shard ${shard}/${count} --report-dir reports/shard-${shard}`,
     "      - if: always()",
     "        uses: actions/upload-artifact@v7",
     "        with:",

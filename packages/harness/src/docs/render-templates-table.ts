@@ -1,4 +1,5 @@
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
+import { emulatedPlatformChecks } from "../manifest/schema.ts";
 import { cellNeeds } from "../matrix/dependency-style-needs.ts";
 
 /**
@@ -20,13 +21,14 @@ export function renderTemplatesTable(templates: readonly LoadedTemplate[]): stri
       manifest.dependencyStyles?.map((style) => `${style}${cellNeeds(undefined, style) ? "‡" : ""}`).join(", ") ?? "—",
       `${manifest.user.uid}:${manifest.user.gid}`,
       String(manifest.port),
+      manifest.platforms.map((platform, index) => `${platform}${index ? "§" : ""}${manifest.platformSizeBudgetExtraMB[platform] ? ` (+${manifest.platformSizeBudgetExtraMB[platform]} MB)` : ""}`).join(", "),
       manifest.variants.map((variant) => variant.sizeBudgetMB).join(" / "),
       manifest.checks.join(", "),
     ];
   });
-  const header = ["template", "kind", "apps", "variants", "dependency styles", "user", "port", "size budget (MB)", "checks"];
+  const header = ["template", "kind", "apps", "variants", "dependency styles", "user", "port", "platforms", "size budget (MB)", "checks"];
   const lines = [header, header.map(() => "---"), ...rows].map((row) => `| ${row.join(" | ")} |`);
-  return `${lines.join("\n")}\n\n† needs a container registry, the Go module proxy or PyPI's own files (the variant's needs: a package Debian does not ship): where a run's sources lack it, reported as skip with the reason; elsewhere it runs in full.\n‡ a lock made against PyPI, installed by a tool from PyPI: needs PyPI's own files (PyPI or a mirror of it), so where Python packages come from the local index made from Debian, reported as skip with the reason.`;
+  return `${lines.join("\n")}\n\n† needs a container registry, the Go module proxy or PyPI's own files (the variant's needs: a package Debian does not ship): where a run's sources lack it, reported as skip with the reason; elsewhere it runs in full.\n‡ a lock made against PyPI, installed by a tool from PyPI: needs PyPI's own files (PyPI or a mirror of it), so where Python packages come from the local index made from Debian, reported as skip with the reason.\n§ emulated here (qemu-user-static): one cell per variant (its first dependency style, the template's first kind of app), running only ${emulatedPlatformChecks.join(", ")} of its checks, with the size budget plus the MB in brackets; one with Python installs that platform's wheels from PyPI, so where Python packages come from the local index it is a skip. \`matrix --platform linux/amd64\` leaves these cells out.`;
 }
 
 /** The markers between which the README holds the rendered table. */

@@ -30,7 +30,24 @@ export async function checkTemplateFiles(manifestFile: string, filesDir: string,
       );
     }
   }
+  for (const [name, declaredArg] of Object.entries(manifest.buildArgs)) {
+    const onBuildPlatform = buildsOnBuildPlatform(dockerfile, name);
+    if (Boolean(declaredArg.buildPlatform) !== onBuildPlatform) {
+      problem(
+        `buildArgs.${name}.buildPlatform`,
+        onBuildPlatform
+          ? `files/${manifest.dockerfile} builds a stage FROM --platform=$BUILDPLATFORM \${${name}}, so an emulated cell must have the machine's own image there; set "buildPlatform": true`
+          : `files/${manifest.dockerfile} has no "FROM --platform=\${BUILDPLATFORM} \${${name}}", so that image is the image's platform's; remove "buildPlatform" or build that stage on $BUILDPLATFORM`,
+      );
+    }
+  }
   return problems;
+}
+
+/** Whether a stage of `dockerfile` builds FROM the image of build arg `name` on the build machine's platform. */
+function buildsOnBuildPlatform(dockerfile: string, name: string): boolean {
+  const from = new RegExp(`^FROM\\s+--platform=\\$\\{?BUILDPLATFORM\\}?\\s+\\$\\{?${name}\\}?(\\s|$)`, "m");
+  return from.test(dockerfile);
 }
 
 async function readText(file: string): Promise<string | undefined> {

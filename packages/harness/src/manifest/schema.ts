@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Platform, platforms } from "../docker/platform.ts";
 import { imageReferenceProblem, imageReferenceSchema } from "./image-reference.ts";
 
 /**
@@ -36,6 +37,17 @@ export const checkNames = [
   "sbom-complete",
 ] as const;
 export type CheckName = (typeof checkNames)[number];
+
+/** The platform every manifest lists first, the one the whole matrix runs on: this project's machines' own. */
+export const firstPlatform: Platform = "linux/amd64";
+
+/**
+ * The checks a cell of an emulated platform (every one of `platforms` after the first) runs, of those
+ * its manifest lists: what a platform can change (the image builds, serves through Caddy, runs as its
+ * user, fits its budget) and emulation's slowness bears (a build takes 8 to 16 minutes, the app
+ * 110 to 120 s to its first answer). lint reads the files alone; the build is implicit.
+ */
+export const emulatedPlatformChecks: readonly CheckName[] = ["lint", "http-through-caddy", "non-root", "size-budget"];
 
 const argName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, "build args are UPPER_SNAKE_CASE");
 /**
@@ -79,6 +91,12 @@ export const buildArgSchema = z.strictObject({
    */
   role: z.enum(buildArgRoles),
   default: z.string().optional(),
+  /**
+   * A base image a stage builds FROM --platform=$BUILDPLATFORM (a compiler that cross-compiles for
+   * the image's platform): the build machine's own platform's image, whatever platform the cell is
+   * built for, so an emulated cell compiles at native speed. The Dockerfile must say the same.
+   */
+  buildPlatform: z.boolean().optional(),
 });
 
 export const variantSchema = z.strictObject({
@@ -150,6 +168,24 @@ export const templateManifestSchema = z
      * (`slim-gunicorn/py3.13-requirements-django`, `slim-gunicorn/py3.13-pipenv`).
      */
     appKinds: z.array(z.enum(appKinds)).min(1).optional(),
+    /**
+     * The platforms the template's images are built for. The first is the one the whole matrix runs
+     * on: linux/amd64, this project's machines' own (built without --platform, so image and stand-in
+     * names are as they always were). Each platform after it adds one cell per variant, built and run
+     * under emulation: the variant's first dependency style serving the template's first app kind
+     * (a Django cell's proxy copies static files from the app's image, which for an emulated app is
+     * another platform's), its id that cell's with `-<arch>` after it
+     * (`slim-gunicorn/py3.13-requirements-arm64`, `caddy/caddy2-arm64`), running the manifest's
+     * checks that emulatedPlatformChecks names. Its base images are that platform's; the stack's
+     * database and proxy stay the engine's own. A cell with Python needs PyPI's files there (the local
+     * index holds this machine's wheels only): where a run has no such source it is a skip.
+     */
+    platforms: z.array(z.enum(platforms)).min(1).default([firstPlatform]),
+    /**
+     * MB added to every variant's sizeBudgetMB for a platform's images, which can be bigger than the
+     * first platform's (an arm64 slim-gunicorn on Python 3.13: 242 MB against 221 on amd64).
+     */
+    platformSizeBudgetExtraMB: z.partialRecord(z.enum(platforms), z.number().nonnegative()).default({}),
     /** Every ARG the Dockerfile declares that a user may set. */
     buildArgs: z.record(argName, buildArgSchema),
     variants: z.array(variantSchema).min(1),
@@ -188,6 +224,17 @@ export const templateManifestSchema = z
         }
       }
     });
+    if (manifest.platforms[0] !== firstPlatform) {
+      context.addIssue({ code: "custom", path: ["platforms", 0], message: `the first platform is the one the whole matrix runs on, this project's machines' own: "${firstPlatform}"` });
+    }
+    if (new Set(manifest.platforms).size !== manifest.platforms.length) {
+      context.addIssue({ code: "custom", path: ["platforms"], message: "each platform once" });
+    }
+    for (const platform of Object.keys(manifest.platformSizeBudgetExtraMB)) {
+      if (!(manifest.platforms as readonly string[]).includes(platform)) {
+        context.addIssue({ code: "custom", path: ["platformSizeBudgetExtraMB", platform], message: `"${platform}" is not among the template's platforms` });
+      }
+    }
     if (manifest.kind === "app" && !manifest.appKinds) {
       context.addIssue({ code: "custom", path: ["appKinds"], message: 'an app template names the kinds of app it serves (appKinds: "wsgi", "asgi", "django")' });
     }

@@ -60,7 +60,7 @@ export async function buildProxyImage(cell: CellToVerify, proxy: LoadedTemplate,
 }
 
 /**
- * How a cell's images are built: from the staged copy, with the run's build args and the machine's
+ * How a cell's images are built: for its platform, from the staged copy, with the run's build args and the machine's
  * CA bundle, the provenance the images' OCI labels carry (the oci-labels check reads them back), and
  * labels naming the template.
  */
@@ -73,6 +73,7 @@ function buildRequest(built: Cell, stageDir: string, tag: string, logFile: strin
     buildArgs: { ...resolvedBuildArgs(built, options.environment), ...provenanceBuildArgs(template.manifest, provenance) },
     secretFiles: trustSecrets(options.environment),
     labels: { "dockerize-python.template": template.name, "dockerize-python.template-version": template.version },
+    platform: built.platform,
     logFile,
     signal: options.signal,
   };

@@ -6,10 +6,13 @@ import type { Cell } from "./cell.ts";
 import type { CellToVerify } from "./cell-to-verify.ts";
 import { expandMatrix } from "./expand-matrix.ts";
 
-/** A cell's build args for this run: base images, the package index and the Go proxy, as the environment resolves them. */
-export function resolvedBuildArgs(cell: Cell, environment: BuildEnvironment, platform?: Platform): Record<string, string> {
+/**
+ * A cell's build args for this run: base images (for `platform`, by default the cell's), the package
+ * index and the Go proxy, as the environment resolves them.
+ */
+export function resolvedBuildArgs(cell: Cell, environment: BuildEnvironment, platform = cell.platform): Record<string, string> {
   const args = { ...cell.buildArgs };
-  for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref, platform);
+  for (const [arg, ref] of Object.entries(cell.baseImages)) args[arg] = environment.imageFor(ref, baseImagePlatform(cell, arg, platform));
   return { ...args, ...sourceArgs(cell, environment) };
 }
 
@@ -34,6 +37,15 @@ function sourceArgs(cell: Cell, environment: BuildEnvironment): Record<string, s
   return args;
 }
 
+/**
+ * The platform a cell's base image of build arg `arg` is for: `platform` (by default the cell's), but
+ * the engine's own (undefined) for one its manifest builds on the build platform (`buildPlatform`: a
+ * cross-compiler).
+ */
+export function baseImagePlatform(cell: Cell, arg: string, platform = cell.platform): Platform | undefined {
+  return cell.template.manifest.buildArgs[arg]?.buildPlatform ? undefined : platform;
+}
+
 /** Whether a cell compiles Go (Caddy plugins): it sets a build arg of the Go proxy's role to use. */
 export function usesGoModules(cell: Cell): boolean {
   const manifest = cell.template.manifest;
@@ -53,16 +65,19 @@ export function proxyCell(template: LoadedTemplate): Cell {
   return expandMatrix([template])[0]!;
 }
 
+/** Names a base image as the run uses it, for a platform (undefined: the engine's own). */
+export type ResolveImage = (official: string, platform?: Platform) => string;
+
 /**
  * The environment the template's compose file is run with: every build arg by its own name (the
  * compose file passes them through), the companions' too (it builds them), and the database image
- * as POSTGRES_IMAGE.
+ * as POSTGRES_IMAGE. The cell's own base images are its platform's, the companions' the engine's own.
  */
-export function composeEnvironment(cell: CellToVerify, resolve: (official: string) => string, environment: BuildEnvironment): Record<string, string> {
+export function composeEnvironment(cell: CellToVerify, resolve: ResolveImage, environment: BuildEnvironment): Record<string, string> {
   const env: Record<string, string> = {};
   for (const companion of [...cell.companions.map(proxyCell), cell]) {
     Object.assign(env, companion.buildArgs);
-    for (const [arg, ref] of Object.entries(companion.baseImages)) env[arg] = resolve(ref);
+    for (const [arg, ref] of Object.entries(companion.baseImages)) env[arg] = resolve(ref, baseImagePlatform(companion, arg));
     Object.assign(env, sourceArgs(companion, environment));
   }
   // The compose files mount it as the ca_bundle build secret, from this variable's file.

@@ -4,7 +4,7 @@ import type { ImageFacts } from "../docker/inspect-image.ts";
 import type { BuildEnvironment } from "../sources/build-environment.ts";
 import type { ComposeProject } from "../stack/compose-project.ts";
 import type { BuiltCellImage } from "./build-cell-images.ts";
-import { composeEnvironment, proxyCell } from "./cell-build-args.ts";
+import { composeEnvironment, proxyCell, type ResolveImage } from "./cell-build-args.ts";
 import type { CellStack } from "./cell-stack.ts";
 import type { CellToVerify, VerifyCellOptions } from "./cell-to-verify.ts";
 
@@ -13,7 +13,7 @@ import type { CellToVerify, VerifyCellOptions } from "./cell-to-verify.ts";
  * environment its compose file runs with, a caddy to validate Caddyfiles with. `resolve` names the
  * base images as the run uses them (the official ones, for a cell it skips).
  */
-export function staticCheckContext(cell: CellToVerify, resolve: (official: string) => string, options: VerifyCellOptions): StaticCheckContext {
+export function staticCheckContext(cell: CellToVerify, resolve: ResolveImage, options: VerifyCellOptions): StaticCheckContext {
   const { template } = cell;
   const { manifest } = template;
   return {
@@ -53,6 +53,7 @@ export function checkContext(cell: CellToVerify, staticContext: StaticCheckConte
     caddyImage: staticContext.caddyImage ?? (manifest.kind === "proxy" ? built.image.tag : undefined),
     template: { name: template.name, version: template.version },
     image: built.image.tag,
+    platform: cell.platform,
     port: manifest.port,
     facts: built.facts,
     expectedUser: manifest.user,

@@ -3,14 +3,14 @@ import type { CellReport, CheckResult } from "../report/report-types.ts";
 import { roundSeconds } from "../report/round-seconds.ts";
 import type { BuildEnvironment } from "../sources/build-environment.ts";
 import type { BuiltCellImage } from "./build-cell-images.ts";
-import { usesGoModules } from "./cell-build-args.ts";
+import { baseImagePlatform, type ResolveImage, usesGoModules } from "./cell-build-args.ts";
 import { type CellToVerify, cellImageName } from "./cell-to-verify.ts";
 
 /**
  * The cell's report before anything is built: what it is, the base images it builds on (as
  * `resolve` names them) and its sources; it fails until its checks say otherwise.
  */
-export function newCellReport(cell: CellToVerify, resolve: (official: string) => string, environment: BuildEnvironment): CellReport {
+export function newCellReport(cell: CellToVerify, resolve: ResolveImage, environment: BuildEnvironment): CellReport {
   return {
     id: cell.id,
     template: cell.template.name,
@@ -19,8 +19,9 @@ export function newCellReport(cell: CellToVerify, resolve: (official: string) =>
     variant: cell.variant.id,
     dependencyStyle: cell.dependencyStyle,
     appKind: cell.appKind,
+    platform: cell.platform ?? cell.template.manifest.platforms[0]!,
     image: cellImageName(cell),
-    baseImages: Object.fromEntries(Object.entries(cell.baseImages).map(([arg, ref]) => [arg, resolve(ref)])),
+    baseImages: Object.fromEntries(Object.entries(cell.baseImages).map(([arg, ref]) => [arg, resolve(ref, baseImagePlatform(cell, arg))])),
     sources: environment.cellSources(Boolean(cell.dependencyStyle), usesGoModules(cell)),
     sizeBytes: null,
     sizeBudgetBytes: cell.sizeBudgetBytes,

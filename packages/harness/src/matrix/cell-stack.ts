@@ -11,7 +11,10 @@ export interface CellStack {
   startSeconds(): number | null;
 }
 
-/** PostgreSQL, the cell's app image and its proxy image on a private network (src/stack), on first use. */
+/**
+ * PostgreSQL, the cell's app image and its proxy image on a private network (src/stack), on first
+ * use: the app on the cell's platform, the database and proxy on the engine's own.
+ */
 export function cellStackOnFirstUse(cell: CellToVerify, image: string, proxyImage: string | undefined, options: VerifyCellOptions): CellStack {
   const { manifest } = cell.template;
   let started: Promise<RunningStack> | undefined;
@@ -27,6 +30,7 @@ export function cellStackOnFirstUse(cell: CellToVerify, image: string, proxyImag
         name: cell.id,
         databaseImage: options.environment.imageFor(manifest.stack.database),
         appImage: image,
+        ...(cell.platform ? { appPlatform: cell.platform } : {}),
         appPort: manifest.port,
         proxyImage,
         proxyPort: cell.proxy.manifest.port,

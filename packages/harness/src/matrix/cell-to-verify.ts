@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { platformTagSuffix } from "../docker/platform.ts";
 import type { BuildProvenance } from "../labels/build-provenance.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CheckName } from "../manifest/schema.ts";
@@ -67,9 +68,9 @@ export class CellEndedEarly extends Error {
   }
 }
 
-/** The image a cell builds: `dockerize-python-cell/<template>:<variant>[-<dependency style>]`. */
+/** The image a cell builds: `dockerize-python-cell/<template>:<variant>[-<dependency style>][-<arch>]`. */
 export function cellImageName(cell: Cell): string {
-  return `dockerize-python-cell/${cell.template.name}:${cell.variant.id}${cell.dependencyStyle ? `-${cell.dependencyStyle}` : ""}`;
+  return `dockerize-python-cell/${cell.template.name}:${cell.variant.id}${cell.dependencyStyle ? `-${cell.dependencyStyle}` : ""}${platformTagSuffix(cell.platform)}`;
 }
 
 /** Where a log of the cell's goes: `<cell>.log` for its build, `<cell>--<what>.log` beside it for the others. */

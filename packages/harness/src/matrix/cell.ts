@@ -1,3 +1,4 @@
+import type { Platform } from "../docker/platform.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { AppKind, CheckName, DependencyStyle, Variant, VariantNeeds } from "../manifest/schema.ts";
 
@@ -5,7 +6,8 @@ import type { AppKind, CheckName, DependencyStyle, Variant, VariantNeeds } from 
 export interface Cell {
   /**
    * `<template>/<variant>`, then `-<dependency style>` for a template with styles, then
-   * `-<app kind>` for a template that serves several kinds of app.
+   * `-<app kind>` for a template that serves several kinds of app, then `-<arch>` for a cell of an
+   * emulated platform.
    */
   id: string;
   template: LoadedTemplate;
@@ -28,6 +30,12 @@ export interface Cell {
   buildArgs: Record<string, string>;
   /** The variant's base images, by build arg. */
   baseImages: Record<string, string>;
+  /**
+   * The platform its image is built and run for (`--platform`), when it is one the manifest lists
+   * after the first, emulated here; undefined for the first, the engine's own (built and run without
+   * --platform, named as before platforms existed).
+   */
+  platform: Platform | undefined;
   sizeBudgetBytes: number;
   checks: CheckName[];
 }

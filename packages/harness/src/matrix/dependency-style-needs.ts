@@ -1,3 +1,4 @@
+import { type Platform, platformArchitecture } from "../docker/platform.ts";
 import type { DependencyStyle, VariantNeeds } from "../manifest/schema.ts";
 
 /**
@@ -17,8 +18,21 @@ const styleNeeds: Partial<Record<DependencyStyle, VariantNeeds>> = {
   pylock: { pypiFiles: lockedAgainstPypi("pylock.toml", "a pip new enough to read it") },
 };
 
-/** A cell's needs: its variant's, then its dependency style's (undefined when neither needs anything). */
-export function cellNeeds(variantNeeds: VariantNeeds | undefined, style: DependencyStyle | null): VariantNeeds | undefined {
+/**
+ * Why a cell that installs Python packages for an emulated platform needs PyPI's own files: the local
+ * index repacks this machine's Debian packages, whose compiled wheels are this machine's
+ * architecture's, not the platform's.
+ */
+const platformWheels = (platform: Platform): VariantNeeds => ({
+  pypiFiles: `an ${platformArchitecture(platform)} build installs ${platformArchitecture(platform)} wheels, from PyPI; the local index repacks this machine's own Debian packages, whose compiled wheels are not ${platformArchitecture(platform)}'s`,
+});
+
+/**
+ * A cell's needs: its variant's, then its dependency style's, then its emulated platform's when it
+ * installs Python packages (undefined when none needs anything).
+ */
+export function cellNeeds(variantNeeds: VariantNeeds | undefined, style: DependencyStyle | null, platform?: Platform): VariantNeeds | undefined {
   const own = style ? styleNeeds[style] : undefined;
-  return variantNeeds || own ? { ...variantNeeds, ...own } : undefined;
+  const platformOwn = style && platform ? platformWheels(platform) : undefined;
+  return variantNeeds || own || platformOwn ? { ...variantNeeds, ...own, ...platformOwn } : undefined;
 }

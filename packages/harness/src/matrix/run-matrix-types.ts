@@ -1,3 +1,4 @@
+import type { Platform } from "../docker/platform.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import type { CellReport, MatrixReport } from "../report/report-types.ts";
 import type { RequestedMode } from "../sources/sources.ts";
@@ -25,6 +26,11 @@ export interface RunMatrixOptions {
    * e.g. `slim-uwsgi/py3.13-*`); every cell of the selected templates when absent or empty.
    */
   cells?: string[];
+  /**
+   * Only the cells built for these platforms (`--platform linux/amd64`: the matrix without its
+   * emulated cells); every platform's when absent or empty. Applied before `cells`.
+   */
+  platforms?: Platform[];
   /**
    * Only these checks, in every selected cell that lists them; the manifests' other checks are not
    * run, and the report says so. Every check each manifest lists when absent or empty.

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { assertDockerEngine } from "../docker/assert-docker-engine.ts";
 import { countOf } from "../report/count-statuses.ts";
 import type { BuildEnvironment } from "../sources/build-environment.ts";
-import { type ImageDemand, prepareBuildEnvironment } from "../sources/prepare-build-environment.ts";
+import { prepareBuildEnvironment } from "../sources/prepare-build-environment.ts";
 import { discoverTemplates } from "../manifest/discover-templates.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CellReport, MatrixReport } from "../report/report-types.ts";
@@ -13,6 +13,7 @@ import { buildProvenance } from "../labels/build-provenance.ts";
 import { assertPortFree } from "../stack/free-port.ts";
 import { leftoverRemovalCommands, newRunIdentity, removeRunResources, runLabelKey } from "../stack/run-labels.ts";
 import type { AppProbe } from "../stack/app-probe.ts";
+import type { Platform } from "../docker/platform.ts";
 import type { Cell } from "./cell.ts";
 import { assertCellApps, cellAppDir } from "./cell-apps.ts";
 import { expandMatrix } from "./expand-matrix.ts";
@@ -21,7 +22,7 @@ import type { CellToVerify } from "./cell-to-verify.ts";
 import { runCells } from "./run-cells.ts";
 import { selectChecks } from "./select-checks.ts";
 import { verifyCell } from "./verify-cell.ts";
-import { caddyImageToLintWith } from "./cell-check-context.ts";
+import { imageDemands } from "./image-demands.ts";
 import { takeShard } from "./shard-cells.ts";
 
 /** What the sample app answers at `/`; an app given with --app may answer something else. */
@@ -41,7 +42,7 @@ export async function runMatrix(options: RunMatrixOptions, progress: MatrixProgr
   const startedAt = new Date().toISOString();
   const templates = await discoverTemplates(options.templatesDir);
   // The checks are judged against every selected cell, whichever shard runs them.
-  const sharded = takeShard(selectChecks(selectCells(expandMatrix(templates, options.templates), options.cells ?? []), options.checks), options.shard);
+  const sharded = takeShard(selectChecks(selectCells(selectPlatforms(expandMatrix(templates, options.templates), options.platforms ?? []), options.cells ?? []), options.checks), options.shard);
   const cells = sharded.cells.map((cell) => withCompanions(cell, templates));
   await assertCellApps(cells, options.appDirs);
   // The matrix stages the templates' files unadapted, so it supplies what `new` would have written
@@ -157,6 +158,12 @@ export function selectCells<C extends Pick<Cell, "id">>(cells: readonly C[], pat
   return selected;
 }
 
+/** The cells built for one of `platforms` (a cell without one: its manifest's first); all of them when there is none. */
+export function selectPlatforms<C extends Pick<Cell, "platform" | "template">>(cells: readonly C[], platforms: readonly Platform[]): C[] {
+  if (!platforms.length) return [...cells];
+  return cells.filter((cell) => platforms.includes(cell.platform ?? cell.template.manifest.platforms[0]!));
+}
+
 /** Adds to a cell the templates its manifest names as companions and as its proxy. */
 function withCompanions(cell: Cell, templates: readonly LoadedTemplate[]): CellToVerify {
   const named = (name: string) => {
@@ -171,26 +178,3 @@ function withCompanions(cell: Cell, templates: readonly LoadedTemplate[]): CellT
     proxy: manifest.kind === "app" && manifest.stack ? named(manifest.stack.proxy) : undefined,
   };
 }
-
-/**
- * Every image any cell builds FROM or runs (its base images, its companions', its database), with
- * what its variant needs beyond them: the build environment leaves out what it cannot meet. A cell
- * `--check` left no check builds nothing. The caddy that lint validates Caddyfiles with needs
- * nothing: a cell lints even where it cannot be built.
- */
-function imageDemands(cells: readonly CellToVerify[]): ImageDemand[] {
-  const withChecks = cells.filter((cell) => cell.checks.length);
-  const lintCaddies = withChecks.filter((cell) => cell.checks.includes("lint")).map(caddyImageToLintWith).filter((image) => image !== undefined);
-  return [
-    ...withChecks.map((cell) => ({
-      images: [
-        ...Object.values(cell.baseImages),
-        ...cell.companions.flatMap((companion) => Object.values(companion.manifest.variants[0]!.baseImages)),
-        ...(cell.template.manifest.stack ? [cell.template.manifest.stack.database] : []),
-      ],
-      needs: cell.needs,
-    })),
-    ...(lintCaddies.length ? [{ images: [...new Set(lintCaddies)] }] : []),
-  ];
-}
-

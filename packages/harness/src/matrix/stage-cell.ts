@@ -45,5 +45,5 @@ export async function lockStagedPipfile(cell: Cell, stageDir: string, options: V
 function pythonImageOf(cell: Cell, environment: BuildEnvironment): string {
   const official = Object.values(cell.baseImages).find((ref) => ref.startsWith("python:"));
   if (!official) throw new Error(`${cell.id} uses the pipenv style but builds on no python:* image to lock its Pipfile in`);
-  return environment.imageFor(official);
+  return environment.imageFor(official, cell.platform);
 }

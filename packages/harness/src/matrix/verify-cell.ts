@@ -10,7 +10,7 @@ import { checkContext, staticCheckContext } from "./cell-check-context.ts";
 import { newCellReport, recordChecks, recordEarlyEnd, recordImage } from "./cell-report.ts";
 import { type CellStack, cellStackOnFirstUse } from "./cell-stack.ts";
 import { type CellStopwatch, startCellStopwatch } from "./cell-stopwatch.ts";
-import { trustSecrets } from "./cell-build-args.ts";
+import { type ResolveImage, trustSecrets } from "./cell-build-args.ts";
 import { type MarkedBuildSecrets, markedBuildSecrets } from "./marked-build-secrets.ts";
 import { CellEndedEarly, type CellToVerify, type VerifyCellOptions } from "./cell-to-verify.ts";
 import { listedChecks, runCellChecks, runStaticChecks } from "./run-cell-checks.ts";
@@ -39,8 +39,10 @@ async function verifyCellSteps(cell: CellToVerify, options: VerifyCellOptions, s
   const { environment } = options;
   const listed = listedChecks(cell);
   const unmet = environment.unmetNeed(cell.needs);
-  // A skipped cell's base images were not prepared: it reports (and composes with) the official ones it would use.
-  const resolve = (ref: string) => (unmet || !listed.length ? ref : environment.imageFor(ref));
+  // A skipped cell's base images were not prepared, nor an emulated one's that builds nothing (static
+  // checks alone: image-demands.ts): it reports (and composes with) the official ones it would use.
+  const prepared = !unmet && listed.length > 0 && !(cell.platform && listed.every(isStaticCheck));
+  const resolve: ResolveImage = (ref, platform) => (prepared ? environment.imageFor(ref, platform) : ref);
   const report = newCellReport(cell, resolve, environment);
   // `--check` left it none of its manifest's checks: a skip, never a pass that no check proved.
   if (!listed.length) return recordEarlyEnd(report, [], "skip", noCheckSelected(options.checksSelected));

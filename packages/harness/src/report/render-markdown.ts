@@ -73,13 +73,14 @@ function renderTemplate(cells: CellReport[]): string {
   if (!first) return "";
   const present = new Set(cells.flatMap((cell) => cell.checks.map((check) => check.name)));
   const columns = checkNames.filter((name) => present.has(name));
-  const header = ["Variant", "Python", "Deps", "App", "Sources", "Status", "Size / budget (MB)", "Layers (added)", "Added (MB)", "User", "Build (s)", ...columns];
-  const align = ["---", "---", "---", "---", "---", "---", "---:", "---:", "---:", "---", "---:", ...columns.map(() => ":---:")];
+  const header = ["Variant", "Python", "Deps", "App", "Platform", "Sources", "Status", "Size / budget (MB)", "Layers (added)", "Added (MB)", "User", "Build (s)", ...columns];
+  const align = ["---", "---", "---", "---", "---", "---", "---", "---:", "---:", "---:", "---", "---:", ...columns.map(() => ":---:")];
   const rows = cells.map((cell) => [
     cell.variant,
     cell.python ?? "—",
     cell.dependencyStyle ?? "—",
     cell.appKind ?? "—",
+    cell.platform ?? "—",
     describeCellSources(cell.sources),
     mark(cell.status),
     `${cell.sizeBytes === null ? "—" : megabytes(cell.sizeBytes)} / ${megabytes(cell.sizeBudgetBytes)}`,

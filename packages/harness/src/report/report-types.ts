@@ -43,6 +43,8 @@ export interface CellReport {
   dependencyStyle: string | null;
   /** The kind of app the cell served (wsgi, asgi, django); null for a proxy; absent in reports of earlier versions. */
   appKind?: string | null;
+  /** The platform its image was built and run for (linux/arm64 under emulation); absent in reports of earlier versions. */
+  platform?: string;
   /** The image tag the harness built. */
   image: string;
   /** The base images the build used, by build arg (stand-ins when they are the source). */

@@ -12,7 +12,7 @@ import type { CellSources, RequestedMode, Sources } from "./sources.ts";
 export interface BuildEnvironment {
   requestedMode: RequestedMode;
   sources: Sources;
-  /** The local image to use where a template names `official`, built for `platform` (the engine's own when absent). */
+  /** The local image to use where a template names `official`, built for `platform` (the engine's own when absent, or named). */
   imageFor(official: string, platform?: Platform): string;
   /**
    * Values for the package-index build args of a variant built on `baseImages`: pip's index URL and,

@@ -1,11 +1,12 @@
 import { engineOwnPlatform } from "../docker/engine-platforms.ts";
-import type { Platform } from "../docker/platform.ts";
+import { imageExists, inspectImage } from "../docker/inspect-image.ts";
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
 import { ExplainedError } from "../explained-error.ts";
 import type { DebianSuite } from "../hermetic/debian-rootfs.ts";
 import { ensurePackageIndex, type PackageIndex, servePackageIndexes } from "../hermetic/package-index.ts";
 import { ensureStandin, type GoModuleSource, type StandinSources, standinFor } from "../hermetic/standins.ts";
-import { digestOf } from "../manifest/image-reference.ts";
+import { type Platform, platformTagSuffix } from "../docker/platform.ts";
+import { digestOf, parseImageReference } from "../manifest/image-reference.ts";
 import type { VariantNeeds } from "../manifest/schema.ts";
 import type { StandinUse } from "../report/report-types.ts";
 import type { BuildEnvironment } from "./build-environment.ts";
@@ -13,12 +14,14 @@ import { detectBaseImageSource, detectPackageSources } from "./detect-sources.ts
 import { type MachineConfig, readMachineConfig } from "./machine-config.ts";
 import { sourceLabels, type RequestedMode, type Sources } from "./sources.ts";
 
-/** What a cell (or any build) needs: the official images it builds FROM or runs, and what its variant needs beyond them. */
+/**
+ * What a cell (or any build) needs: the official images it builds FROM or runs, for which platform
+ * (undefined: the engine's own), and what its variant needs beyond them.
+ */
 export interface ImageDemand {
   images: readonly string[];
-  needs?: VariantNeeds;
-  /** The platform the images are wanted for; the engine's own when absent. */
   platform?: Platform;
+  needs?: VariantNeeds;
 }
 
 /** The Python image probes run in when no demand names one: the newest Python the templates use. */
@@ -38,21 +41,21 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   const baseImages = await detectBaseImageSource(requested, probeOfficial, log);
   log(`base images: ${sourceLabels[baseImages.kind]} (${baseImages.reason})`);
 
-  // Keyed by image and platform (resolvedKey): an arm64 stand-in is another image than the amd64 one.
+  // By official reference and platform (see resolvedKey): one reference can be wanted for two platforms.
   // The engine's own platform asked for by name is no platform at all: the images every run uses.
   const ownPlatform = demands.some((demand) => demand.platform) ? await engineOwnPlatform() : undefined;
-  const resolvedKey = (official: string, platform: Platform | undefined) => (platform && platform !== ownPlatform ? `${official} ${platform}` : official);
+  const other = (platform: Platform | undefined) => (platform === ownPlatform ? undefined : platform);
   const resolved = new Map<string, StandinUse>();
   // Decided once the Go module proxy has been probed: stand-ins compiled from Go (Caddy) need it.
   let standinSources: StandinSources = {};
-  const resolve = async (official: string, platform?: Platform) => {
+  const resolve = async (official: string, named?: Platform) => {
+    const platform = other(named);
     const key = resolvedKey(official, platform);
     if (resolved.has(key)) return resolved.get(key)!.image;
     if (baseImages.kind === "registry") {
-      await pull(official, platform, log);
-      resolved.set(key, { official, image: official, reused: true });
+      resolved.set(key, { official, image: await pull(official, platform, log), reused: true });
     } else {
-      const ensured = await ensureStandin(official, log, standinSources, platform === ownPlatform ? undefined : platform);
+      const ensured = await ensureStandin(official, log, standinSources, platform);
       const digestNotHonoured = digestOf(official) && standinCannotHonourDigest(ensured.official);
       log(`${official}${platform ? ` (${platform})` : ""} -> ${ensured.image} (${ensured.reused ? "reused" : "built"})${digestNotHonoured ? `; digest not honoured: ${digestNotHonoured}` : ""}`);
       resolved.set(key, { official, image: ensured.image, reused: ensured.reused, ...(digestNotHonoured ? { digestNotHonoured } : {}) });
@@ -80,13 +83,13 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
     return undefined;
   };
   const buildable = demands.filter((demand) => !unmetNeed(demand.needs));
-  const wanted = new Map(buildable.flatMap((demand) => demand.images.map((official) => [resolvedKey(official, demand.platform), { official, platform: demand.platform }] as const)));
-  for (const key of [...wanted.keys()].sort()) await resolve(wanted.get(key)!.official, wanted.get(key)!.platform);
+  for (const { official, platform } of imagesToResolve(buildable.map((demand) => ({ ...demand, platform: other(demand.platform) })))) await resolve(official, platform);
 
   const indexes: PackageIndex[] = [];
   if (sources.pythonPackages.kind === "local-index") {
     const suites = new Set<DebianSuite>();
-    for (const official of buildable.flatMap((demand) => demand.images)) {
+    // The index serves this machine's wheels: for the engine's own platform only (another's cells need PyPI's files).
+    for (const official of buildable.filter((demand) => !other(demand.platform)).flatMap((demand) => demand.images)) {
       const spec = standinFor(official);
       if (spec?.recipe === "python") suites.add(spec.suite);
     }
@@ -105,8 +108,8 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
     requestedMode: requested,
     sources,
     imageFor(official, platform) {
-      const found = resolved.get(resolvedKey(official, platform));
-      if (!found) throw new Error(`this run prepared no image for ${official}${platform ? ` (${platform})` : ""}; it was not among the images the run declared`);
+      const found = resolved.get(resolvedKey(official, other(platform)));
+      if (!found) throw new Error(`this run prepared no image for ${official}${platform ? ` on ${platform}` : ""}; it was not among the images the run declared`);
       return found.image;
     },
     packageIndexFor(baseImageRefs) {
@@ -130,14 +133,47 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   };
 }
 
-async function pull(image: string, platform: Platform | undefined, log: (line: string) => void): Promise<void> {
-  log(`pulling ${image}${platform ? ` (${platform})` : ""}`);
+/** The key of an official reference wanted for a platform (undefined: the engine's own) in the resolved images. */
+function resolvedKey(official: string, platform: Platform | undefined): string {
+  return `${official}${platform ? ` ${platform}` : ""}`;
+}
+
+/** Every image the demands name, once per platform: another platform's first, then the engine's own. */
+export function imagesToResolve(demands: readonly ImageDemand[]): Array<{ official: string; platform?: Platform }> {
+  const wanted = new Map<string, { official: string; platform?: Platform }>();
+  for (const demand of demands) {
+    for (const official of demand.images) wanted.set(resolvedKey(official, demand.platform), { official, ...(demand.platform ? { platform: demand.platform } : {}) });
+  }
+  return [...wanted.values()].sort((a, b) => Number(!a.platform) - Number(!b.platform) || resolvedKey(a.official, a.platform).localeCompare(resolvedKey(b.official, b.platform)));
+}
+
+/**
+ * Pulls `image` for `platform` (the engine's own when undefined) and says what the run builds on.
+ * Another platform's pull moves the official tag to that platform's image (the engine's image store
+ * holds one image per tag), so it is tagged `<name>:<tag>-<arch>` under dockerize-python-pulled/,
+ * which the run builds on, and the official tag given back to the image it named before (none: untagged).
+ */
+async function pull(image: string, platform: Platform | undefined, log: (line: string) => void): Promise<string> {
+  log(`pulling ${image}${platform ? ` for ${platform}` : ""}`);
   try {
+    const before = platform && (await imageExists(image)) ? (await inspectImage(image)).id : undefined;
     await runDocker(["pull", "--quiet", ...(platform ? ["--platform", platform] : []), image]);
+    if (!platform) return image;
+    const local = pulledPlatformTag(image, platform);
+    await runDocker(["tag", image, local]);
+    await runDocker(before ? ["tag", before, image] : ["image", "rm", image]);
+    return local;
   } catch (error) {
     if (!(error instanceof DockerCommandError)) throw error;
-    throw new ExplainedError(`Could not pull ${image}: ${error.output.stderr.trim().split("\n").pop()}\nFix: check this machine's access to the registry, or run with --mode hermetic.`);
+    throw new ExplainedError(`Could not pull ${image}${platform ? ` for ${platform}` : ""}: ${error.output.stderr.trim().split("\n").pop()}\nFix: check this machine's access to the registry, or run with --mode hermetic.`);
   }
+}
+
+/** The local tag of an official image pulled for another platform: `dockerize-python-pulled/<name>:<tag>-<arch>`. */
+export function pulledPlatformTag(official: string, platform: Platform): string {
+  const { registry, repository, tag } = parseImageReference(official);
+  const name = [registry?.toLowerCase().replaceAll(":", "-"), repository].filter(Boolean).join("/").replaceAll("/", "-");
+  return `dockerize-python-pulled/${name}:${tag}${platformTagSuffix(platform)}`;
 }
 
 /** Why a stand-in for a reference pinned by digest is not that image: said in the log and the report, never silently. */

@@ -1,3 +1,4 @@
+import type { Platform } from "../docker/platform.ts";
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
 import { runcFailedToStart } from "../docker/runc-start-failure.ts";
 import { lastLines } from "../process/run-process.ts";
@@ -15,6 +16,8 @@ export interface CheckContainerRequest {
   /** The container's whole name (see runResourceName); on a user network it is also its host name. */
   name: string;
   image: string;
+  /** The image's platform when it is not the engine's own (`--platform`: emulated, scripts/setup.sh). */
+  platform?: Platform;
   network?: string;
   /** More names it is reached by on `network` (a DNS label has at most 63 characters; whole names can be longer). */
   aliases?: readonly string[];
@@ -88,6 +91,7 @@ export async function startCheckContainer(request: CheckContainerRequest): Promi
     ...(request.aliases ?? []).flatMap((alias) => ["--network-alias", alias]),
     ...env,
     ...(request.publish ? ["--publish", `127.0.0.1::${request.publish}`] : []),
+    ...(request.platform ? ["--platform", request.platform] : []),
     ...(request.options ?? []),
     request.image,
     ...(request.command ?? []),

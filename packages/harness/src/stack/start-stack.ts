@@ -1,5 +1,6 @@
 import {
   GenericContainer,
+  type HealthCheck,
   PostgreSqlContainer,
   PullPolicy,
   type StartedPostgreSqlContainer,
@@ -7,6 +8,8 @@ import {
   Wait,
 } from "./testcontainers-runtime.ts";
 import type { Readable } from "node:stream";
+import type { Platform } from "../docker/platform.ts";
+import { inspectImage } from "../docker/inspect-image.ts";
 import { runDocker } from "../docker/run-docker.ts";
 import { createRunNetwork, type RunIdentity, runResourceName } from "./run-labels.ts";
 import { ExplainedError } from "../explained-error.ts";
@@ -22,12 +25,20 @@ export const stackDatabase = {
   password: "P@ss:w/o%rd #?x",
 } as const;
 
+/**
+ * How long an emulated app container may take to become healthy: an arm64 app under qemu-user-static
+ * on this project's amd64 machines first answered after 110 to 120 s (bench/arm64/results.md).
+ */
+export const emulatedAppStartupTimeoutMs = 300_000;
+
 export interface StackRequest {
   run: RunIdentity;
   /** Names this stack's containers and network. */
   name: string;
   databaseImage: string;
   appImage: string;
+  /** The app image's platform when it is not the engine's own (emulated: it gets emulatedAppStartupTimeoutMs to become healthy). */
+  appPlatform?: Platform;
   appPort: number;
   /** Extra environment for the app (the WSGI target, say). */
   appEnv?: Record<string, string>;
@@ -65,6 +76,7 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
     await runDocker(["network", "rm", network]).catch(() => {});
   };
   const timeout = request.startupTimeoutMs ?? 120_000;
+  const appTimeout = request.appPlatform ? Math.max(timeout, emulatedAppStartupTimeoutMs) : timeout;
   const tails = { app: new LogTail(), proxy: new LogTail() };
   const names = {
     db: runResourceName(request.run, `${request.name}-db`),
@@ -78,13 +90,19 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
     /** A container of the stack: named, its output kept, never pulled, labelled with the run, on the network. */
     const stackContainer = (image: string, name: string, tail: LogTail) =>
       new GenericContainer(image).withName(name).withLogConsumer(tail.consume).withPullPolicy(PullPolicy.neverPull()).withLabels(request.run.labels).withNetworkMode(network);
-    const app = await startExplained("app", names.app, tails.app, timeout, stackContainer(request.appImage, names.app, tails.app)
+    const appContainer = stackContainer(request.appImage, names.app, tails.app);
+    if (request.appPlatform) {
+      appContainer.withPlatform(request.appPlatform);
+      const healthCheck = await emulatedHealthCheck(request.appImage);
+      if (healthCheck) appContainer.withHealthCheck(healthCheck);
+    }
+    const app = await startExplained("app", names.app, tails.app, appTimeout, appContainer
       .withNetworkAliases("app")
       .withEnvironment(stackAppEnvironment(request))
       .withExposedPorts(request.appPort)
       // The image's own HEALTHCHECK decides when the app is ready, as compose's depends_on does.
       .withWaitStrategy(Wait.forHealthCheck())
-      .withStartupTimeout(timeout), "the app must answer its HEALTHCHECK; its log above says why it did not (a wrong WSGI target, a failed import, a database it could not reach)");
+      .withStartupTimeout(appTimeout), "the app must answer its HEALTHCHECK; its log above says why it did not (a wrong WSGI target, a failed import, a database it could not reach)");
     started.push(app);
 
     // Checked again here, not only before the run: something may have taken it since.
@@ -109,6 +127,19 @@ export async function startStack(request: StackRequest): Promise<RunningStack> {
     await stop();
     throw error;
   }
+}
+
+/**
+ * The image's own HEALTHCHECK test, timed for emulation. Under qemu-user-static the app first
+ * answered after 110 to 120 s, past the templates' 60 s start period, and the test's own python
+ * can take longer to start than its 5 s timeout: with the image's timing a slow app that serves is
+ * marked unhealthy (seen: unhealthy after 175 s, its workers booted). Failures within the start
+ * period do not count; what counts as healthy stays the image's. None when the image has no test.
+ */
+async function emulatedHealthCheck(image: string): Promise<HealthCheck | undefined> {
+  const test = (await inspectImage(image)).healthcheck;
+  if (test?.[0] !== "CMD" && test?.[0] !== "CMD-SHELL") return undefined;
+  return { test: test as HealthCheck["test"], interval: 5_000, timeout: 30_000, retries: 3, startPeriod: emulatedAppStartupTimeoutMs };
 }
 
 export interface DatabaseRequest {

@@ -8,5 +8,8 @@
  */
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
 
+import type { GenericContainer as Container } from "testcontainers";
 export { GenericContainer, PullPolicy, Wait, type StartedTestContainer } from "testcontainers";
+/** A container's health check (times in ms), as testcontainers takes it (its package does not export the type). */
+export type HealthCheck = Parameters<Container["withHealthCheck"]>[0];
 export { PostgreSqlContainer, type StartedPostgreSqlContainer } from "@testcontainers/postgresql";
