@@ -34,7 +34,12 @@ describe("dockerize-python ci-workflow", () => {
     expect(shardLines.length).toBeGreaterThan(0);
     expect(shardLines.some((line) => line.includes("-arm64"))).toBe(false);
     expect(workflow).toContain("matrix --mode online --platform linux/amd64 --shard");
-    expect(workflow).toMatch(/# The \d+ linux\/arm64 cells \(emulated: 8 to 16 min to build each\) are in no shard: matrix --platform linux\/arm64\./);
+    expect(workflow).toMatch(/# The \d+ linux\/arm64 cells are in no shard: the arm64 job runs them natively on ubuntu-24\.04-arm \(matrix --platform linux\/arm64\)\./);
+    // Their job: on GitHub's arm64 runner, every arm64 cell, its report kept.
+    const job = workflow.split("\n  arm64:\n")[1]!;
+    expect(job).toMatch(/^ {4}runs-on: ubuntu-24\.04-arm$/m);
+    expect(job).toContain("- run: pnpm exec dockerize-python matrix --mode online --platform linux/arm64 --report-dir reports/arm64");
+    expect(job).toContain("name: matrix-arm64");
   });
 
   it("--check exits 0 on the file it wrote, and 1 naming the fix once it differs or is missing", async () => {

@@ -1,4 +1,5 @@
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
+import { type Platform, platformArchitecture } from "../docker/platform.ts";
 import { firstPlatform } from "../manifest/schema.ts";
 import { expandMatrix } from "../matrix/expand-matrix.ts";
 import { cellsByShard } from "../matrix/shard-cells.ts";
@@ -19,20 +20,37 @@ export interface CiWorkspace {
   pnpmVersion: string;
 }
 
+/** GitHub's hosted runner for each platform the manifests list beyond the first: native, not emulated (free for public repositories). */
+const nativeRunners: Partial<Record<Platform, string>> = { "linux/arm64": "ubuntu-24.04-arm" };
+
 /**
  * The GitHub Actions workflow that runs the online matrix (`--mode online`: every base image pulled
  * from its registry, Alpine included) in parallel shard jobs, one per about four cells, then merges
- * their reports in a job that fails when a shard is missing or a cell failed. Derived from the
- * manifests, never edited: its header names each shard's cells, so it changes when they do.
+ * their reports in a job that fails when a shard is missing or a cell failed; the cells of each
+ * further platform (linux/arm64) in a job of their own on a runner of that platform, where they are
+ * built and run natively. Derived from the manifests, never edited: its header names each shard's
+ * cells, so it changes when they do.
  */
 export function renderCiWorkflow(templates: readonly LoadedTemplate[], workspace: CiWorkspace): string {
   const cells = expandMatrix(templates);
-  // The shards run the first platform's cells; an emulated cell takes 8 to 16 minutes to build alone.
+  // The shards run the first platform's cells; each other platform's run natively in a job of their own.
   const ids = cells.filter((cell) => !cell.platform).map((cell) => cell.id);
-  const emulated = [...new Set(cells.flatMap((cell) => (cell.platform ? [cell.platform] : [])))].map((platform) => ({ platform, count: cells.filter((cell) => cell.platform === platform).length }));
+  const otherPlatforms = [...new Set(cells.flatMap((cell) => (cell.platform ? [cell.platform] : [])))].map((platform) => ({
+    platform,
+    job: platformArchitecture(platform),
+    runner: nativeRunners[platform] ?? "ubuntu-latest",
+    count: cells.filter((cell) => cell.platform === platform).length,
+  }));
   const count = Math.min(maxShards, Math.max(1, Math.ceil(ids.length / cellsPerShard)));
   const shards = cellsByShard(ids, count);
   const shard = "${{ matrix.shard }}";
+  const syftCache = [
+    "      # syft, which sbom-complete writes the SBOMs with, is built once with go install (minutes cold) and kept.",
+    "      - uses: actions/cache@v5",
+    "        with:",
+    `          path: ~/.cache/dockerize-python/tools/${syft.name}-${syft.version}`,
+    `          key: ${syft.name}-${syft.version}-\${{ runner.os }}-\${{ runner.arch }}`,
+  ];
   const setup = [
     "      - uses: actions/checkout@v6",
     "      - uses: pnpm/action-setup@v6",
@@ -55,7 +73,7 @@ export function renderCiWorkflow(templates: readonly LoadedTemplate[], workspace
     "# id, so it keeps its shard when others are added. Then one job merges the shards' reports, and",
     "# fails when a shard is missing or a cell failed. Each shard's report and logs, and the merged",
     "# report, are kept as artifacts.",
-    ...emulated.map(({ platform, count }) => `# The ${count} ${platform} cells (emulated: 8 to 16 min to build each) are in no shard: matrix --platform ${platform}.`),
+    ...otherPlatforms.map(({ platform, job, runner, count }) => `# The ${count} ${platform} cells are in no shard: the ${job} job runs them natively on ${runner} (matrix --platform ${platform}).`),
     ...shards.map((cells, at) => `#   shard ${at + 1}/${count}: ${cells.length ? cells.join(", ") : "(no cells)"}`),
     "name: matrix",
     "",
@@ -80,11 +98,7 @@ export function renderCiWorkflow(templates: readonly LoadedTemplate[], workspace
     `        shard: [${shards.map((_, at) => at + 1).join(", ")}]`,
     "    steps:",
     ...setup,
-    "      # syft, which sbom-complete writes the SBOMs with, is built once with go install (minutes cold) and kept.",
-    "      - uses: actions/cache@v5",
-    "        with:",
-    `          path: ~/.cache/dockerize-python/tools/${syft.name}-${syft.version}`,
-    `          key: ${syft.name}-${syft.version}-\${{ runner.os }}`,
+    ...syftCache,
     `      - run: pnpm exec dockerize-python matrix --mode online --platform ${firstPlatform} --shard ${shard}/${count} --report-dir reports/shard-${shard}`,
     "      - if: always()",
     "        uses: actions/upload-artifact@v7",
@@ -112,5 +126,22 @@ export function renderCiWorkflow(templates: readonly LoadedTemplate[], workspace
     "          name: matrix-report",
     "          path: reports/merged",
     "",
+    ...otherPlatforms.flatMap(({ platform, job, runner }) => [
+      `  ${job}:`,
+      `    name: matrix ${platform}`,
+      `    # ${platform}'s cells on a runner of that platform: built and run natively, not emulated.`,
+      `    runs-on: ${runner}`,
+      "    timeout-minutes: 120",
+      "    steps:",
+      ...setup,
+      `      - run: pnpm exec dockerize-python matrix --mode online --platform ${platform} --report-dir reports/${job}`,
+      "      - if: always()",
+      "        uses: actions/upload-artifact@v7",
+      "        with:",
+      `          name: matrix-${job}`,
+      `          path: reports/${job}`,
+      "          if-no-files-found: ignore",
+      "",
+    ]),
   ].join("\n");
 }
