@@ -3,6 +3,8 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { discoverTemplates } from "@dockerize-python/harness";
 import {
+  buildFromPlatform,
+  buildPlatformMismatches,
   catalogueFile,
   chooseStandin,
   ensureStandin,
@@ -90,11 +92,19 @@ describe("the stand-in catalogue", () => {
     expect(dockerfile).not.toMatch(/^#\s*syntax=/m);
   });
 
-  it("has a caddy-source recipe that builds FROM the rootfs and the builder stand-in its entry names", () => {
+  it("has a caddy-source recipe that cross-compiles with the machine's own builder stand-in and ends on the target's rootfs", () => {
     const dockerfile = readFileSync(join(recipesDir, "caddy-source", "Dockerfile"), "utf8");
-    expect(dockerfile.match(/^FROM .*$/gm)).toEqual(["FROM ${BUILDER_IMAGE} AS build", "FROM ${ROOTFS_IMAGE}"]);
-    expect(standinFor("caddy:2.10", withGo)?.buildFrom).toEqual({ BUILDER_IMAGE: "caddy:2.10-builder" });
+    expect(dockerfile.match(/^FROM .*$/gm)).toEqual(["FROM --platform=${BUILDPLATFORM} ${BUILDER_IMAGE} AS build", "FROM ${ROOTFS_IMAGE}"]);
+    expect(standinFor("caddy:2.10", withGo)?.buildFrom).toEqual({ BUILDER_IMAGE: { official: "caddy:2.10-builder", buildPlatform: true } });
+    // Go builds for the target platform, and the checks read the binary instead of running it.
+    expect(dockerfile).toMatch(/GOOS="\$\{TARGETOS\}" GOARCH="\$\{TARGETARCH\}" xcaddy build/);
+    expect(dockerfile).toMatch(/go version -m \/usr\/bin\/caddy/);
     expect(dockerfile).not.toMatch(/^#\s*syntax=/m);
+  });
+
+  it("agrees with its recipes on which buildFrom images are the machine's own platform's", () => {
+    const recipeDockerfile = (recipe: string) => readFileSync(join(recipesDir, recipe, "Dockerfile"), "utf8");
+    expect(buildPlatformMismatches(standinCatalogue(), recipeDockerfile)).toEqual([]);
   });
 
   it("keeps the Go module proxy's address and the CA bundle out of the Go recipes, taking them at build time", () => {
@@ -116,7 +126,13 @@ describe("the stand-in catalogue", () => {
     expect(catalogueError({ standins: [{ ...validEntry, note: undefined }] })).toMatch(/note/);
     expect(catalogueError({ standins: [validEntry, { ...validEntry }] })).toMatch(/only once/);
     expect(catalogueError({ standins: [{ ...validEntry, needs: ["pypi"] }] })).toMatch(/needs/);
-    expect(catalogueError({ standins: [{ ...validEntry, buildFrom: { BUILDER_IMAGE: "golang:1.26" } }] })).toMatch(/buildFrom names an official image/);
+    expect(catalogueError({ standins: [{ ...validEntry, buildFrom: { BUILDER_IMAGE: { official: "golang:1.26" } } }] })).toMatch(/buildFrom names an official image/);
+    // A bare reference (the shape before platforms) says which field is missing.
+    expect(catalogueError({ standins: [{ ...validEntry, buildFrom: { BUILDER_IMAGE: "python:3.13-slim-trixie" } }] })).toMatch(/buildFrom/);
+    expect(catalogueError({ standins: [{ ...validEntry, buildFrom: { BUILDER_IMAGE: { official: "python:3.13-slim-trixie", buildPlatform: "yes" } } }] })).toMatch(/buildPlatform/);
+    // buildPlatform is false unless said: the target platform's image, as the stand-in it feeds.
+    const fed = { ...validEntry, official: "python:3.11-slim-bookworm", buildFrom: { BUILDER_IMAGE: { official: "python:3.13-slim-trixie" } } };
+    expect(parseStandinCatalogue({ standins: [validEntry, fed] }, "test.json")[1]?.buildFrom).toEqual({ BUILDER_IMAGE: { official: "python:3.13-slim-trixie", buildPlatform: false } });
     // The same image twice is fine when the needs differ: the first whose needs are met is used.
     expect(parseStandinCatalogue({ standins: [{ ...validEntry, needs: ["go-modules"] }, validEntry] }, "test.json")).toHaveLength(2);
     expect(catalogueError({ standins: [] })).toMatch(/standins/);
@@ -174,6 +190,39 @@ describe("chooseStandin", () => {
     const goModules = { ...withGo.goModules, gosumdb: undefined, gonosumdb: "corp.example.test" };
     expect(chooseStandin("caddy:2.10-builder", { goModules })?.buildArgs).toEqual({ GOPROXY: goModules.goproxy, GONOSUMDB: "corp.example.test" });
     expect(chooseStandin("postgres:17-trixie", withGo)).toMatchObject({ buildArgs: {}, secretFiles: {} });
+  });
+});
+
+describe("buildPlatformMismatches", () => {
+  const compiler: StandinSpec = { ...validEntry, official: "caddy:2.10", recipe: "caddy-source", buildFrom: { BUILDER_IMAGE: { official: "caddy:2.10-builder", buildPlatform: true } } };
+  const crossCompiling = "ARG BUILDER_IMAGE\nFROM --platform=$BUILDPLATFORM ${BUILDER_IMAGE} AS build\nFROM ${ROOTFS_IMAGE}\n";
+  const native = "ARG BUILDER_IMAGE\nFROM ${BUILDER_IMAGE} AS build\nFROM ${ROOTFS_IMAGE}\n";
+
+  it("finds none where the entry and the recipe agree, either way", () => {
+    expect(buildPlatformMismatches([compiler], () => crossCompiling)).toEqual([]);
+    expect(buildPlatformMismatches([{ ...compiler, buildFrom: { BUILDER_IMAGE: { official: "caddy:2.10-builder", buildPlatform: false } } }], () => native)).toEqual([]);
+  });
+
+  it("names an entry that promises the machine's own platform to a recipe that builds on the target's, and the fix", () => {
+    expect(buildPlatformMismatches([compiler], () => native)).toEqual([expect.stringMatching(/caddy:2\.10 \(caddy-source\): buildFrom\.BUILDER_IMAGE says buildPlatform, but hermetic\/caddy-source\/Dockerfile has no .*; fix: /)]);
+  });
+
+  it("names an entry that leaves out buildPlatform for a recipe that builds on $BUILDPLATFORM, and the fix", () => {
+    const entry = { ...compiler, buildFrom: { BUILDER_IMAGE: { official: "caddy:2.10-builder", buildPlatform: false } } };
+    expect(buildPlatformMismatches([entry], () => crossCompiling)).toEqual([expect.stringMatching(/FROM --platform=\$BUILDPLATFORM \$\{BUILDER_IMAGE\}.*fix: set "buildPlatform": true in buildFrom\.BUILDER_IMAGE/)]);
+  });
+});
+
+describe("buildFromPlatform", () => {
+  it("builds a cross-compiler on the machine's own platform whatever the target, any other buildFrom image for the target", () => {
+    expect(buildFromPlatform({ official: "caddy:2.10-builder", buildPlatform: true }, "linux/arm64")).toBeUndefined();
+    expect(buildFromPlatform({ official: "caddy:2.10-builder", buildPlatform: false }, "linux/arm64")).toBe("linux/arm64");
+    expect(buildFromPlatform({ official: "caddy:2.10-builder", buildPlatform: false }, undefined)).toBeUndefined();
+  });
+
+  it("gives an arm64 caddy-source stand-in the engine's own builder, so no arm64 Go toolchain is built", () => {
+    const builder = standinFor("caddy:2.10", withGo)!.buildFrom.BUILDER_IMAGE!;
+    expect(buildFromPlatform(builder, "linux/arm64")).toBeUndefined();
   });
 });
 

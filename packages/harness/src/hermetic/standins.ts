@@ -8,6 +8,7 @@ import { type Platform, platformTagSuffix } from "../docker/platform.ts";
 import { type DebianSuite, debianSuites, type EnsuredImage, ensureDebianRootfs, hermeticRecipeDir } from "./debian-rootfs.ts";
 import { hashRecipe } from "./recipe-hash.ts";
 import { ExplainedError } from "../explained-error.ts";
+import { buildsOnBuildPlatform } from "../manifest/dockerfile-args.ts";
 import { taggedImageReferenceSchema, withoutDigest } from "../manifest/image-reference.ts";
 
 /**
@@ -63,7 +64,18 @@ export interface StandinSpec {
   /** What the recipe needs beyond Debian's mirror; an entry is used only where all of it answers. */
   needs: StandinNeed[];
   /** Build args naming another official image, whose stand-in is built first and passed in. */
-  buildFrom: Record<string, string>;
+  buildFrom: Record<string, BuildFromImage>;
+}
+
+/** An official image whose stand-in a recipe builds FROM, passed in through a build arg. */
+export interface BuildFromImage {
+  official: string;
+  /**
+   * The recipe builds FROM it on the machine's own platform (`FROM --platform=$BUILDPLATFORM`), for
+   * any target: its stand-in is the engine platform's (a compiler that cross-compiles), never built
+   * under emulation. False: the target platform's, as the stand-in it is passed to.
+   */
+  buildPlatform: boolean;
 }
 
 /** Every image this module creates is named with this prefix, so none can pass for an official one. */
@@ -93,7 +105,9 @@ const standinSpecSchema = z.strictObject({
   version: z.string().regex(/^\d+(\.\d+){0,2}$/, "a version such as 3.13.5, 2.6.2 or 17"),
   note: z.string().min(1),
   needs: z.array(z.enum(standinNeeds)).default([]),
-  buildFrom: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "a build arg name"), officialRef).default({}),
+  buildFrom: z
+    .record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, "a build arg name"), z.strictObject({ official: officialRef, buildPlatform: z.boolean().default(false) }))
+    .default({}),
 });
 
 /** One entry per official image and set of needs: the same needs twice would leave one unused. */
@@ -108,7 +122,7 @@ const catalogueSchema = z
     message: "each official image may appear only once with the same needs",
     path: ["standins"],
   })
-  .refine((catalogue) => catalogue.standins.every((s) => Object.values(s.buildFrom).every((ref) => catalogue.standins.some((o) => o.official === ref))), {
+  .refine((catalogue) => catalogue.standins.every((s) => Object.values(s.buildFrom).every((from) => catalogue.standins.some((o) => o.official === from.official))), {
     message: "buildFrom names an official image the catalogue has no entry for",
     path: ["standins"],
   });
@@ -136,9 +150,37 @@ export function standinCatalogue(): readonly StandinSpec[] {
     } catch (error) {
       throw new Error(`Cannot read the stand-in catalogue ${catalogueFile}: ${(error as Error).message}`);
     }
-    catalogue = parseStandinCatalogue(json, catalogueFile);
+    const parsed = parseStandinCatalogue(json, catalogueFile);
+    const mismatches = buildPlatformMismatches(parsed, (recipe) => readFileSync(join(hermeticRecipeDir, recipe, "Dockerfile"), "utf8"));
+    if (mismatches.length) throw new Error(`The stand-in catalogue ${catalogueFile} and its recipes disagree:\n${mismatches.join("\n")}`);
+    catalogue = parsed;
   }
   return catalogue;
+}
+
+/**
+ * Where an entry's buildFrom and its recipe's Dockerfile disagree on the platform an image is built
+ * FROM (`buildPlatform` against a `FROM --platform=$BUILDPLATFORM ${ARG}` stage), each with its fix:
+ * a wrong promise would build the image for a platform the recipe does not use it on.
+ */
+export function buildPlatformMismatches(specs: readonly StandinSpec[], recipeDockerfile: (recipe: StandinRecipe) => string): string[] {
+  const mismatches: string[] = [];
+  for (const spec of specs) {
+    for (const [arg, from] of Object.entries(spec.buildFrom)) {
+      if (from.buildPlatform === buildsOnBuildPlatform(recipeDockerfile(spec.recipe), arg)) continue;
+      mismatches.push(
+        from.buildPlatform
+          ? `${spec.official} (${spec.recipe}): buildFrom.${arg} says buildPlatform, but hermetic/${spec.recipe}/Dockerfile has no "FROM --platform=\${BUILDPLATFORM} \${${arg}}"; fix: build that stage on $BUILDPLATFORM, or remove "buildPlatform"`
+          : `${spec.official} (${spec.recipe}): hermetic/${spec.recipe}/Dockerfile builds a stage FROM --platform=$BUILDPLATFORM \${${arg}}, so its stand-in must be the machine's own; fix: set "buildPlatform": true in buildFrom.${arg}`,
+      );
+    }
+  }
+  return mismatches;
+}
+
+/** The platform a buildFrom image's stand-in is built for, when the stand-in it feeds is built for `platform`. */
+export function buildFromPlatform(from: BuildFromImage, platform: Platform | undefined): Platform | undefined {
+  return from.buildPlatform ? undefined : platform;
 }
 
 /**
@@ -184,7 +226,8 @@ export class NoStandinError extends ExplainedError {
 /**
  * The local image name of a stand-in: its recipe, version, suite, the platform when one was named
  * (`-arm64`), and a hash of what built it (the recipe, the rootfs and the stand-ins its buildFrom
- * args name; the rootfs is the platform's own, so the hash differs by platform too).
+ * args name, each of the platform buildFromPlatform says; the rootfs is the platform's own, so the
+ * hash differs by platform too).
  */
 export async function standinImageName(spec: StandinSpec, rootfsImage: string, buildFromImages: readonly string[] = [], platform?: Platform): Promise<string> {
   const hash = await hashRecipe([join(hermeticRecipeDir, spec.recipe)], [rootfsImage, spec.suite, spec.version, ...buildFromImages]);
@@ -238,7 +281,7 @@ async function buildStandin(
   const { spec } = choice;
   const rootfs = await sharedRootfs(spec.suite, log, platform);
   const buildFrom: Record<string, string> = {};
-  for (const [arg, official] of Object.entries(spec.buildFrom)) buildFrom[arg] = (await ensureStandin(official, log, sources, platform)).image;
+  for (const [arg, from] of Object.entries(spec.buildFrom)) buildFrom[arg] = (await ensureStandin(from.official, log, sources, buildFromPlatform(from, platform))).image;
   const image = await standinImageName(spec, rootfs.image, Object.values(buildFrom), platform);
   if (await imageExists(image)) return { image, reused: true, official: spec.official };
 

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { declaredArgs } from "./dockerfile-args.ts";
+import { buildsOnBuildPlatform, declaredArgs } from "./dockerfile-args.ts";
 import type { ManifestProblem } from "./manifest-error.ts";
 import type { TemplateManifest } from "./schema.ts";
 
@@ -42,12 +42,6 @@ export async function checkTemplateFiles(manifestFile: string, filesDir: string,
     }
   }
   return problems;
-}
-
-/** Whether a stage of `dockerfile` builds FROM the image of build arg `name` on the build machine's platform. */
-function buildsOnBuildPlatform(dockerfile: string, name: string): boolean {
-  const from = new RegExp(`^FROM\\s+--platform=\\$\\{?BUILDPLATFORM\\}?\\s+\\$\\{?${name}\\}?(\\s|$)`, "m");
-  return from.test(dockerfile);
 }
 
 async function readText(file: string): Promise<string | undefined> {

@@ -15,3 +15,9 @@ export function declaredArgs(dockerfile: string): Set<string> {
   }
   return names;
 }
+
+/** Whether a stage of `dockerfile` builds FROM the image of build arg `name` on the build machine's platform. */
+export function buildsOnBuildPlatform(dockerfile: string, name: string): boolean {
+  const from = new RegExp(`^FROM\\s+--platform=\\$\\{?BUILDPLATFORM\\}?\\s+\\$\\{?${name}\\}?(\\s|$)`, "m");
+  return from.test(dockerfile);
+}
