@@ -98,7 +98,8 @@ describe("new + verify on apps we did not write (issue 12)", () => {
     expect(copied.status, copied.output).toBe(0);
     for (const pattern of found[app.name]!) expect(copied.stdout).toMatch(pattern);
 
-    const args = ["verify", "--variant", "py3.13", ...(checks ?? []).flatMap((name) => ["--check", name])];
+    // Two checks side by side (those with a time bound alone: check-turns.ts); the other verifies here run them in turn.
+    const args = ["verify", "--variant", "py3.13", "--jobs", "2", ...(checks ?? []).flatMap((name) => ["--check", name])];
     if (probe) args.push("--probe", probe.path, "--expect", probe.expect);
     const verified = dockerizePython(dir, ...args);
     const report = JSON.parse(await readFile(join(dir, ".dockerize-python", "reports", "matrix.json"), "utf8")) as MatrixReport;

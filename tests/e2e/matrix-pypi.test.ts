@@ -72,7 +72,8 @@ describe.skipIf(reachable !== true)(`matrix on PyPI and the Go module proxy (--m
 
   beforeAll(async () => {
     reportDir = await mkdtemp(join(tmpdir(), "dockerize-python-matrix-pypi-"));
-    const common = { templatesDir: join(repo, "templates"), appDirs: { wsgi: join(repo, "sample-apps", "flask"), asgi: join(repo, "sample-apps", "fastapi"), django: join(repo, "sample-apps", "django") }, mode: "auto" as const };
+    // Two cells, and two checks in each, side by side (a check with a time bound alone: check-turns.ts), as `--jobs 2` runs them.
+    const common = { templatesDir: join(repo, "templates"), appDirs: { wsgi: join(repo, "sample-apps", "flask"), asgi: join(repo, "sample-apps", "fastapi"), django: join(repo, "sample-apps", "django") }, mode: "auto" as const, jobs: 2 };
     results = [];
     for (const [name, run] of Object.entries(runs)) results.push(await runMatrix({ ...common, reportDir: join(reportDir, name), ...run }, () => {}));
     cells = results.flatMap((result) => result.report.cells);

@@ -58,7 +58,8 @@ describe("matrix in hermetic mode: every template, check and dependency style on
 
   beforeAll(async () => {
     reportDir = await mkdtemp(join(tmpdir(), "dockerize-python-matrix-test-"));
-    const common = { templatesDir: join(repo, "templates"), appDirs, mode: "hermetic" as const };
+    // Two cells, and two checks in each, side by side (a check with a time bound alone: check-turns.ts), as `--jobs 2` runs them.
+    const common = { templatesDir: join(repo, "templates"), appDirs, mode: "hermetic" as const, jobs: 2 };
     const progress = (event: Parameters<Parameters<typeof runMatrix>[1]>[0]) => {
       if (event.kind === "cell-step") events.push(`${event.cell.id}: ${event.message}`);
       if (event.kind === "cell-done") events.push(`${event.cell.id} ${event.report.status}`);

@@ -57,7 +57,7 @@ describe("new + verify on the FastAPI and Django sample apps, locked", () => {
     expect(copied.stdout).toContain("ASGI_APP=asgi:app");
     expect(copied.stdout).toContain("DEPENDENCY_STYLE=uv");
 
-    const verified = dockerizePython(dir, "verify", "--variant", "py3.13-uvicorn", ...checks.flatMap((name) => ["--check", name]));
+    const verified = dockerizePython(dir, "verify", "--jobs", "2", "--variant", "py3.13-uvicorn", ...checks.flatMap((name) => ["--check", name]));
     const { ids, cell, notPassed } = await verifiedCell(dir);
     expect(ids).toEqual(["slim-asgi/py3.13-uvicorn-uv"]);
     expect(notPassed, verified.output).toEqual([]);
@@ -76,7 +76,7 @@ describe("new + verify on the FastAPI and Django sample apps, locked", () => {
     expect(copied.stdout).toContain("HEALTHCHECK_URL=http://127.0.0.1:8000/healthz");
     expect(copied.stdout).toContain("DEPENDENCY_STYLE=poetry");
 
-    const verified = dockerizePython(dir, "verify", "--variant", "py3.13", ...checks.flatMap((name) => ["--check", name]));
+    const verified = dockerizePython(dir, "verify", "--jobs", "2", "--variant", "py3.13", ...checks.flatMap((name) => ["--check", name]));
     const { ids, cell, notPassed } = await verifiedCell(dir);
     expect(ids).toEqual(["slim-gunicorn/py3.13-poetry"]);
     expect(notPassed, verified.output).toEqual([]);

@@ -68,8 +68,9 @@ describe("onbuild: the base, a child through a registry, and the ejected Dockerf
     // runtime, secret and compose checks of onbuild cells run in foreign-apps.test.ts (3.13, an app
     // of its own), compose's also in release-rehearsal.test.ts, and all of them in the main job.
     const checks: CheckName[] = ["lint", "size-budget", "non-root", "oci-labels", "http-through-caddy", "onbuild-child", "deps-layer-cached"];
+    // Two cells, and two checks in each, side by side (a check with a time bound alone: check-turns.ts), as `--jobs 2` runs them.
     result = await runMatrix(
-      { templatesDir: templates, appDirs: { wsgi: join(repo, "sample-apps", "flask"), django: join(repo, "sample-apps", "django") }, reportDir: join(work, "reports"), cells: [...throughTriggers, ...ejectedCells], checks, mode: "hermetic" },
+      { templatesDir: templates, appDirs: { wsgi: join(repo, "sample-apps", "flask"), django: join(repo, "sample-apps", "django") }, reportDir: join(work, "reports"), cells: [...throughTriggers, ...ejectedCells], checks, mode: "hermetic", jobs: 2 },
       () => {},
     );
   });

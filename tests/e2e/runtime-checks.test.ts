@@ -270,10 +270,9 @@ describe("on images broken on purpose, each check fails and says why", () => {
 
 /**
  * What `--jobs N` does to a cell's checks: they run side by side, but for those with a time bound
- * (timedChecks), which take turns and still share the machine with the others. On this 2-core
- * machine a build or eight containers starting at once slow uWSGI's shutdown past sigterm-graceful's
- * 5 s (seen: 5.2 s on CI, 7.9 s beside other builds), which is why the CLI runs one check at a time
- * unless told otherwise; here the timed checks run alone, above, and the others side by side.
+ * (timedChecks), which run alone (check-turns.ts): on this 2-core machine a build or eight containers
+ * starting at once slowed uWSGI's shutdown past sigterm-graceful's 5 s (seen: 5.2 s on CI, 7.9 s
+ * beside other builds). Here the timed checks run alone, above, and the others side by side.
  */
 describe("side by side, two cells of 4 checks at a time, every check without a time bound gives the verdict it gives alone", () => {
   /** Each check without a time bound, on the image broken for it (above, each fails alone; the timed ones too). */

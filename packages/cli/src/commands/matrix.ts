@@ -32,7 +32,8 @@ Options:
       --templates DIR   The folder of templates (default: the repository's templates)
       --report-dir DIR  Where the reports go (default: the repository's reports, else ./reports)
       --jobs N          How many cells, and checks within a cell, run side by side (default 1; 1:
-                        each in turn); builds take turns on the engine (one build at a time)
+                        each in turn); builds take turns on the engine (one build at a time), and
+                        a check with a time bound (sigterm-graceful...) always runs alone
       --proxy-port PORT Publish each cell's proxy (Caddy) on this port of this machine, to open the
                         app in a browser while its checks run (default: a free port each time;
                         with it, one cell at a time unless --jobs says otherwise)

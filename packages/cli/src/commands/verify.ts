@@ -33,7 +33,8 @@ Options:
       --probe PATH      Ask this path (starting with /) to know the app serves
       --expect TEXT     With --probe: the answer must be 200 and contain TEXT
       --jobs N          How many variants, and checks within one, run side by side (default 1;
-                        1: each in turn); builds take turns on the engine (one build at a time)
+                        1: each in turn); builds take turns on the engine (one build at a time), and
+                        a check with a time bound (sigterm-graceful...) always runs alone
       --report-dir DIR  Where the reports go (default: <app>/.dockerize-python/reports)
       --registry URL    Fetch the recorded template versions from this npm registry instead of
                         the recorded one

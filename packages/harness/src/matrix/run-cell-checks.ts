@@ -1,10 +1,10 @@
-import pLimit from "p-limit";
 import type { CheckContext, CheckOutcome, StaticCheckContext } from "../checks/check.ts";
 import { checks, isStaticCheck, staticChecks, timedChecks } from "../checks/registry.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import type { CheckResult } from "../report/report-types.ts";
 import { roundSeconds } from "../report/round-seconds.ts";
 import type { CellToVerify, VerifyCellOptions } from "./cell-to-verify.ts";
+import { runTurns } from "./check-turns.ts";
 import { runInLanes } from "./run-in-lanes.ts";
 
 /** The checks the cell's manifest lists, in the registry's order (the order they run in). */
@@ -16,8 +16,8 @@ export function listedChecks(cell: CellToVerify): CheckName[] {
  * Runs the listed checks on the built cell and gives their results in the registry's order. The
  * checks that use the staged app run in the lanes stagedAppLanes names; beside them the others run
  * at most `options.jobs` at a time (1: every check in turn; see runInLanes). Their builds take turns
- * on the engine (withEngineBuildLock); their containers run side by side, but for the checks with
- * a time bound (timedChecks), which take turns with each other across the run. One the options skip
+ * on the engine (withEngineBuildLock); their containers run side by side, but a check with a time
+ * bound (timedChecks) runs alone, nothing else of the run beside it (check-turns.ts). One the options skip
  * (the app lacks what it needs) is reported as skip with their reason. An abort stops the cell
  * between checks, never within one: a check always cleans up what it started.
  */
@@ -35,12 +35,13 @@ export async function runCellChecks(listed: readonly CheckName[], context: Check
   return runInLanes(listed, options.jobs ?? 1, runOne);
 }
 
-/** Runs `task` (the check `name`) now, or, for a check with a time bound (timedChecks), when no other such check of this process runs. */
+/**
+ * Runs `task` (the check `name`) in its turn (see check-turns.ts): a check with a time bound
+ * (timedChecks) alone, when nothing else of this process's runs is running; any other beside the rest.
+ */
 export function takingTurnsIfTimed<T>(name: CheckName, task: () => Promise<T>): Promise<T> {
-  return timedChecks.has(name) ? oneTimedCheckAtATime(task) : task();
+  return timedChecks.has(name) ? runTurns.alone(task) : runTurns.together(task);
 }
-
-const oneTimedCheckAtATime = pLimit(1);
 
 /** For a cell with no image to check: the static checks run, every other is reported as not run, saying why. */
 export async function runStaticChecks(listed: readonly CheckName[], context: StaticCheckContext, notRun: string): Promise<CheckResult[]> {

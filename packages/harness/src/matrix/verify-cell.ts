@@ -13,6 +13,7 @@ import { type CellStopwatch, startCellStopwatch } from "./cell-stopwatch.ts";
 import { type ResolveImage, trustSecrets } from "./cell-build-args.ts";
 import { type MarkedBuildSecrets, markedBuildSecrets } from "./marked-build-secrets.ts";
 import { CellEndedEarly, type CellToVerify, type VerifyCellOptions } from "./cell-to-verify.ts";
+import { runTurns } from "./check-turns.ts";
 import { listedChecks, runCellChecks, runStaticChecks } from "./run-cell-checks.ts";
 import { noCheckSelected } from "./select-checks.ts";
 import { lockStagedPipfile, stageCell } from "./stage-cell.ts";
@@ -56,7 +57,8 @@ async function verifyCellSteps(cell: CellToVerify, options: VerifyCellOptions, s
     return recordChecks(report, listed.map((name) => ran.find((result) => result.name === name) ?? { name, status: "skip", detail: appSkip(name)!, seconds: 0 }));
   }
 
-  const stageDir = await stopwatch.time("stageSeconds", () => stageCell(cell, options.appDir));
+  // Staging, the builds and the cleanup go side by side with other cells' work, never beside a check with a time bound (check-turns.ts).
+  const stageDir = await runTurns.together(() => stopwatch.time("stageSeconds", () => stageCell(cell, options.appDir)));
   const { provenance } = options;
   // Compose builds with the cell's provenance too: the same build args as the cell's build, so its
   // build reuses the cell's layers (onbuild's `app` stage inherits them, see its Dockerfile).
@@ -65,14 +67,17 @@ async function verifyCellSteps(cell: CellToVerify, options: VerifyCellOptions, s
   let stack: CellStack | undefined;
   let marked: MarkedBuildSecrets | undefined;
   try {
-    if (cell.dependencyStyle === "pipenv") await stopwatch.time("stageSeconds", () => lockStagedPipfile(cell, stageDir, options));
-    marked = await markedBuildSecrets(cell, stageDir, trustSecrets(environment));
-    const image = await buildCellImage(cell, stageDir, provenance, options, marked?.credentials);
-    stopwatch.add("buildWaitSeconds", image.waitedSeconds);
-    const facts = await recordImage(report, image);
-    const proxy = proxyToBuild(cell, listed);
-    const proxyImage = proxy && (await stopwatch.time("proxyBuildSeconds", () => buildProxyImage(cell, proxy, stageDir, provenance, options)));
-    if (proxyImage) stopwatch.add("buildWaitSeconds", proxyImage.waitedSeconds);
+    const { image, facts, proxyImage } = await runTurns.together(async () => {
+      if (cell.dependencyStyle === "pipenv") await stopwatch.time("stageSeconds", () => lockStagedPipfile(cell, stageDir, options));
+      marked = await markedBuildSecrets(cell, stageDir, trustSecrets(environment));
+      const image = await buildCellImage(cell, stageDir, provenance, options, marked?.credentials);
+      stopwatch.add("buildWaitSeconds", image.waitedSeconds);
+      const facts = await recordImage(report, image);
+      const proxy = proxyToBuild(cell, listed);
+      const proxyImage = proxy && (await stopwatch.time("proxyBuildSeconds", () => buildProxyImage(cell, proxy, stageDir, provenance, options)));
+      if (proxyImage) stopwatch.add("buildWaitSeconds", proxyImage.waitedSeconds);
+      return { image, facts, proxyImage };
+    });
     stack = cellStackOnFirstUse(cell, image.tag, proxyImage?.tag, options);
     const context = checkContext(cell, staticContext, { stageDir, image, facts, stack, composeProject }, options);
     return recordChecks(report, await stopwatch.time("checksSeconds", () => runCellChecks(listed, context, options)));
@@ -82,10 +87,12 @@ async function verifyCellSteps(cell: CellToVerify, options: VerifyCellOptions, s
   } finally {
     const stackStarted = stack?.startSeconds();
     if (stackStarted != null) stopwatch.add("stackStartSeconds", stackStarted);
-    await stack?.stop();
-    await composeProject?.remove();
-    await marked?.remove();
-    await rm(stageDir, { recursive: true, force: true });
+    await runTurns.together(async () => {
+      await stack?.stop();
+      await composeProject?.remove();
+      await marked?.remove();
+      await rm(stageDir, { recursive: true, force: true });
+    });
   }
 }
 
