@@ -48,8 +48,8 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   const resolved = new Map<string, StandinUse>();
   // Decided once the Go module proxy has been probed: stand-ins compiled from Go (Caddy) need it.
   let standinSources: StandinSources = {};
-  const resolve = async (official: string, named?: Platform) => {
-    const platform = other(named);
+  // `platform` is another than the engine's own (see other), or undefined.
+  const resolve = async (official: string, platform?: Platform) => {
     const key = resolvedKey(official, platform);
     if (resolved.has(key)) return resolved.get(key)!.image;
     if (baseImages.kind === "registry") {
@@ -82,14 +82,15 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
     }
     return undefined;
   };
-  const buildable = demands.filter((demand) => !unmetNeed(demand.needs));
-  for (const { official, platform } of imagesToResolve(buildable.map((demand) => ({ ...demand, platform: other(demand.platform) })))) await resolve(official, platform);
+  // The engine's own platform named is no platform from here on (other).
+  const buildable = demands.filter((demand) => !unmetNeed(demand.needs)).map((demand) => ({ ...demand, platform: other(demand.platform) }));
+  for (const { official, platform } of imagesToResolve(buildable)) await resolve(official, platform);
 
   const indexes: PackageIndex[] = [];
   if (sources.pythonPackages.kind === "local-index") {
     const suites = new Set<DebianSuite>();
     // The index serves this machine's wheels: for the engine's own platform only (another's cells need PyPI's files).
-    for (const official of buildable.filter((demand) => !other(demand.platform)).flatMap((demand) => demand.images)) {
+    for (const official of buildable.filter((demand) => !demand.platform).flatMap((demand) => demand.images)) {
       const spec = standinFor(official);
       if (spec?.recipe === "python") suites.add(spec.suite);
     }
