@@ -46,6 +46,7 @@ describe("dockerize-python command line", () => {
     { args: ["matrix", "--mode", "fast"], message: '--mode must be one of auto, hermetic, online, not "fast".' },
     { args: ["matrix", "extra"], message: "Unexpected argument 'extra'" },
     { args: ["matrix", "--check", "fast"], message: "--check fast: not a check the harness knows. Checks: " },
+    { args: ["matrix", "--platform", "linux/arm64,linux/s390x"], message: "--platform linux/s390x: not a platform the harness builds for. Platforms: linux/amd64, linux/arm64." },
     ...["0/3", "4/3", "x", "1/0", "1/3/5", "1/3x"].map((value) => ({
       args: ["matrix", "--shard", value],
       message: `--shard must be I/N, the I-th of N shards with I from 1 to N (--shard 1/3, 2/3, 3/3), not "${value}".`,
@@ -66,5 +67,14 @@ describe("dockerize-python command line", () => {
     expect(stderr).toContain(`dockerize-python: ${message}`);
     expect(stderr).toContain("Usage: dockerize-python");
     expect(stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe("--platform (matrix, publish-image)", () => {
+  it("takes platforms repeated or comma-separated, as docker does, each once", async () => {
+    const { platformOptions } = await import("../../packages/cli/src/command-args.ts");
+    expect(platformOptions(["linux/amd64,linux/arm64"], "usage")).toEqual(["linux/amd64", "linux/arm64"]);
+    expect(platformOptions(["linux/arm64", "linux/amd64", "linux/arm64"], "usage")).toEqual(["linux/arm64", "linux/amd64"]);
+    expect(platformOptions(undefined, "usage")).toEqual([]);
   });
 });

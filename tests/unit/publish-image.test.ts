@@ -56,8 +56,8 @@ describe("dockerize-python publish-image: the command line", () => {
     { args: ["publish-image", "slim-uwsgi", "--registry", "127.0.0.1:5000"], message: '"slim-uwsgi" has no base image to publish; only onbuild.' },
     { args: ["publish-image", "onbuild"], message: "--registry HOST:PORT is required." },
     { args: ["publish-image", "onbuild", "--registry", "http://127.0.0.1:5000"], message: '--registry must be a registry address such as 127.0.0.1:5000 (no scheme), not "http://127.0.0.1:5000".' },
-    { args: ["publish-image", "onbuild", "--registry", "127.0.0.1:5000", "--platform", "linux/amd64,linux/s390x"], message: '--platform takes linux/amd64, linux/arm64 (comma-separated), not "linux/amd64,linux/s390x".' },
-    { args: ["publish-image", "onbuild", "--registry", "127.0.0.1:5000", "--platform", "arm64"], message: '--platform takes linux/amd64, linux/arm64 (comma-separated), not "arm64".' },
+    { args: ["publish-image", "onbuild", "--registry", "127.0.0.1:5000", "--platform", "linux/amd64,linux/s390x"], message: "--platform linux/s390x: not a platform the harness builds for. Platforms: linux/amd64, linux/arm64." },
+    { args: ["publish-image", "onbuild", "--registry", "127.0.0.1:5000", "--platform", "arm64"], message: "--platform arm64: not a platform the harness builds for. Platforms: linux/amd64, linux/arm64." },
   ])("$args exits 2 saying: $message", ({ args, message }) => {
     const result = runCli(...args);
     expect(result.stderr).toContain(message);

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { type AppDirs, type AppKind, appKinds, type AppProbe, type CheckName, checkNames, type Platform, platforms, type RequestedMode, requestedModes, sampleAppDirs, type Shard } from "@dockerize-python/harness";
+import { type AppDirs, type AppKind, appKinds, type AppProbe, type CheckName, checkNames, isPlatform, type Platform, platforms, type RequestedMode, requestedModes, sampleAppDirs, type Shard } from "@dockerize-python/harness";
 import { findRepoRoot } from "./find-repo-root.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -110,13 +110,21 @@ export function checkOptions(values: readonly string[] | undefined, usage: strin
   });
 }
 
-/** `--platform P` values: each a platform the harness builds for. */
+/** An option's values, repeated or comma-separated (`--platform linux/amd64,linux/arm64`, as docker takes it). */
+export function listOptions(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((value) => value.split(",")).map((item) => item.trim()).filter(Boolean);
+}
+
+/** `--platform P` values (listOptions): each a platform the harness builds for, once. */
 export function platformOptions(values: readonly string[] | undefined, usage: string): Platform[] {
-  return (values ?? []).map((value) => {
-    const platform = platforms.find((known) => known === value);
-    if (!platform) throw new UsageError(`--platform ${value}: not a platform the harness builds for. Platforms: ${platforms.join(", ")}.`, usage);
-    return platform;
-  });
+  return [
+    ...new Set(
+      listOptions(values).map((value) => {
+        if (!isPlatform(value)) throw new UsageError(`--platform ${value}: not a platform the harness builds for. Platforms: ${platforms.join(", ")}.`, usage);
+        return value;
+      }),
+    ),
+  ];
 }
 
 /** `--mode`: auto (each source detected on its own), hermetic (every source local) or online (none local). */

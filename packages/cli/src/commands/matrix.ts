@@ -14,7 +14,8 @@ Options:
   -c, --cell PATTERN    Only the cells whose id matches (e.g. 'slim-uwsgi/py3.13-*'; repeatable)
       --platform P      Only the cells built for platform P (linux/amd64: the matrix without its
                         emulated cells; linux/arm64: one cell per variant, each emulated, minutes
-                        to build; repeatable; default: every platform the manifests list)
+                        to build; repeatable or comma-separated; default: every platform the
+                        manifests list)
       --check NAME      Only this check in each cell (repeatable; default: every check the
                         manifests list); the report names the selection. A check no selected
                         cell's manifest lists is an error; a cell whose manifest lists none of

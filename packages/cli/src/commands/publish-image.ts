@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
-import { describeSources, isPlatform, type Platform, platforms as knownPlatforms, publishBaseImage } from "@dockerize-python/harness";
+import { describeSources, platforms as knownPlatforms, publishBaseImage } from "@dockerize-python/harness";
 import type { Command } from "../command.ts";
-import { modeOption, parseCommandArgs, repoPath } from "../command-args.ts";
+import { listOptions, modeOption, parseCommandArgs, platformOptions, repoPath } from "../command-args.ts";
 import { UsageError } from "../usage-error.ts";
 
 const usage = `Usage: dockerize-python publish-image onbuild --registry HOST:PORT [options]
@@ -18,8 +18,8 @@ arm64's), pushed under <python>-V-<arch> (3.13-1.2.0-arm64), then the index is p
 
 Options:
       --registry HOST:PORT  The registry to push to (required; \`docker login\` to it first if it needs it)
-      --platform LIST       Comma-separated platforms (${knownPlatforms.join(", ")}); default: the engine's own, one image per tag
-      --python LIST         Comma-separated Pythons of the manifest to publish (3.13); default: every one
+      --platform LIST       Platforms (${knownPlatforms.join(", ")}), comma-separated or repeated; default: the engine's own, one image per tag
+      --python LIST         Pythons of the manifest to publish (3.13), comma-separated or repeated; default: every one
       --mode MODE           auto (default): each source found on its own (a registry else
                             stand-ins; PyPI else the local index); hermetic: every source local
       --templates DIR       The folder of templates (default: the repository's templates)
@@ -36,7 +36,7 @@ export const publishImageCommand: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(
       args,
-      { registry: { type: "string" }, platform: { type: "string" }, python: { type: "string" }, mode: { type: "string", default: "auto" }, templates: { type: "string" } },
+      { registry: { type: "string" }, platform: { type: "string", multiple: true }, python: { type: "string", multiple: true }, mode: { type: "string", default: "auto" }, templates: { type: "string" } },
       usage,
       true,
     );
@@ -52,8 +52,8 @@ export const publishImageCommand: Command = {
     const result = await publishBaseImage({
       templateDir: resolve(templatesDir, template),
       registry: values.registry,
-      ...(values.platform ? { platforms: platformsOption(values.platform) } : {}),
-      ...(values.python ? { pythons: listOption(values.python) } : {}),
+      ...(values.platform ? { platforms: platformOptions(values.platform, usage) } : {}),
+      ...(values.python ? { pythons: listOptions(values.python) } : {}),
       mode: modeOption(values.mode, usage),
       log: (line) => process.stderr.write(`==> ${line}\n`),
     });
@@ -68,14 +68,3 @@ export const publishImageCommand: Command = {
     return 0;
   },
 };
-
-function listOption(value: string): string[] {
-  return value.split(",").map((item) => item.trim()).filter(Boolean);
-}
-
-function platformsOption(value: string): Platform[] {
-  const asked = listOption(value);
-  const known = asked.filter(isPlatform);
-  if (known.length !== asked.length || !asked.length) throw new UsageError(`--platform takes ${knownPlatforms.join(", ")} (comma-separated), not "${value}".`, usage);
-  return [...new Set(known)];
-}
