@@ -87,10 +87,26 @@ PREFS
   apt_install -t trixie docker.io docker-buildx docker-compose
 }
 
+# dockerd leaves BuildKit's garbage collector off unless configured, and the matrix's builds (every
+# cell on two platforms, stand-ins, package indexes) then fill the disk with build cache: 64 GB was
+# seen here. So a dockerd this script starts, on a machine with no daemon.json of its own, gets
+# scripts/dockerd.json: the collector on, keeping the 30 GB of cache used last. A machine's own
+# /etc/docker/daemon.json is left to rule (its builder.gc says how much cache to keep).
+readonly dockerd_config=/etc/dockerize-python/dockerd.json
+
+dockerd_config_args() {
+  [[ -e /etc/docker/daemon.json ]] && return
+  mkdir -p "$(dirname "$dockerd_config")"
+  cp "$repo/scripts/dockerd.json" "$dockerd_config"
+  printf '%s\n' --config-file "$dockerd_config"
+}
+
 start_dockerd() {
-  say "starting dockerd (log: $dockerd_log)"
+  local args
+  mapfile -t args < <(dockerd_config_args)
+  say "starting dockerd ${args[*]} (log: $dockerd_log)"
   # setsid: the daemon must outlive this script and the shell that ran it.
-  setsid dockerd >>"$dockerd_log" 2>&1 </dev/null &
+  setsid dockerd "${args[@]}" >>"$dockerd_log" 2>&1 </dev/null &
   local tries=60
   until engine_answers; do
     ((tries--)) || die "dockerd did not answer within 60 s; its log ends with: $(tail -n 5 "$dockerd_log")" "read $dockerd_log, fix the cause, and run this again."
