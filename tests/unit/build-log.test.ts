@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildAgainMarker, findFailedStep } from "../../packages/harness/src/docker/build-image.ts";
+import { damagedCacheRecord } from "../../packages/harness/src/docker/damaged-build-cache.ts";
 import { runcFailedToStart } from "../../packages/harness/src/docker/runc-start-failure.ts";
 import { judgeRebuild, parseSteps } from "../../packages/harness/src/checks/deps-layer-cached.ts";
 
@@ -170,5 +171,24 @@ describe("runcFailedToStart", () => {
   it("leaves a step's own failure, and other start failures, to fail the build", () => {
     expect(runcFailedToStart('#7 1.2 ERROR: No matching distribution found for flask\nERROR: process "/bin/sh -c pip install flask" did not complete successfully: exit code: 1')).toBeUndefined();
     expect(runcFailedToStart('runc run failed: unable to start container process: exec: "/bin/bash": stat /bin/bash: no such file or directory')).toBeUndefined();
+  });
+});
+
+describe("damagedCacheRecord", () => {
+  it("recognises a cache record that has lost its files, as the main job met it", () => {
+    const log = [
+      "#21 [runtime 11/14] COPY . /app",
+      "#21 CACHED",
+      "",
+      "#22 [runtime 12/14] RUN compile-bytecode",
+      "#22 ERROR: failed to prepare okgiaejvbntyrlihwe5hbws75 as aezxadmm5wd1kvukm5sm1l0aa: open /var/lib/docker/overlay2/x95lkjktstarbdxuqf5f64d1m/.tmp-committed1017442305: no such file or directory",
+      "ERROR: failed to solve: failed to prepare okgiaejvbntyrlihwe5hbws75 as aezxadmm5wd1kvukm5sm1l0aa: open /var/lib/docker/overlay2/x95lkjktstarbdxuqf5f64d1m/.tmp-committed1017442305: no such file or directory",
+    ].join("\n");
+    expect(damagedCacheRecord(log)).toBe("okgiaejvbntyrlihwe5hbws75");
+  });
+
+  it("leaves a step's own missing file to fail the build", () => {
+    expect(damagedCacheRecord('#9 [4/6] COPY requirements.txt .\n#9 ERROR: failed to calculate checksum of ref abc::def: "/requirements.txt": not found')).toBeUndefined();
+    expect(damagedCacheRecord("#7 0.3 /bin/sh: 1: compile-bytecode: no such file or directory\n#7 ERROR: process \"/bin/sh -c compile-bytecode\" did not complete successfully: exit code: 127")).toBeUndefined();
   });
 });

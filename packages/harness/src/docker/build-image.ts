@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { withEngineBuildLock } from "./engine-build-lock.ts";
 import type { Platform } from "./platform.ts";
 import { DockerCommandError, runDocker } from "./run-docker.ts";
+import { damagedCacheRecord } from "./damaged-build-cache.ts";
 import { runcFailedToStart } from "./runc-start-failure.ts";
 import { ExplainedError } from "../explained-error.ts";
 
@@ -40,15 +41,16 @@ export interface BuiltImage {
   /** How long it waited for other builds on the engine first (see withEngineBuildLock). */
   waitedSeconds: number;
   /**
-   * The whole plain-progress log: when the engine could not start a step and the build ran again
-   * (buildWhileLocked), both attempts' logs, the second after a line that starts with
-   * `buildAgainMarker` (each attempt numbers its steps from #1; parseSteps reads them as one build).
+   * The whole plain-progress log: when the engine could not start a step, or a cache record it
+   * started from was damaged, and the build ran again (buildWhileLocked), both attempts' logs, the
+   * second after a line that starts with `buildAgainMarker` (each attempt numbers its steps from #1;
+   * parseSteps reads them as one build).
    */
   log: string;
 }
 
 /** The line between two attempts of one build in BuiltImage.log begins with this. */
-export const buildAgainMarker = "[dockerize-python] the engine could not start a build step's container";
+export const buildAgainMarker = "[dockerize-python] the engine could not start a build step";
 
 /** A build step failed. The message names the step and shows the end of its own log. */
 export class BuildFailedError extends ExplainedError {
@@ -109,7 +111,29 @@ export async function buildImage(request: BuildImageRequest): Promise<BuiltImage
   }
 }
 
-/** The build itself, the engine's build lock held; one more attempt when runc could not start a step's container. */
+/**
+ * The build failed before its step ran, because a build cache record it started from has lost its
+ * files. Removing the record (the step then runs again) is the fix; raised when that was done and
+ * the build still met a damaged record.
+ */
+export class DamagedBuildCacheError extends ExplainedError {
+  constructor(tag: string, record: string, logFile: string | undefined) {
+    super(
+      `Building ${tag} failed: the engine's build cache is damaged, not the app or the Dockerfile. ` +
+        `Its record ${record}, a cached step this build starts from, has lost its files (BuildKit: "failed to prepare ${record}: ... no such file or directory"), ` +
+        `and every build that reaches it fails the same way; removing one such record and building again met another.\n` +
+        (logFile ? `Full build log: ${logFile}\n` : "") +
+        `Fix: remove the damaged records (docker builder prune --filter id=${record} for this one, or docker builder prune for the whole build cache), then run again; ` +
+        `the steps they held are built again.`,
+    );
+  }
+}
+
+/**
+ * The build itself, the engine's build lock held; one more attempt when runc could not start a
+ * step's container, or when a cache record the build started from had lost its files (the record,
+ * unusable, is removed first: its step is built again).
+ */
 async function buildWhileLocked(request: BuildImageRequest, args: readonly string[], onLine: (line: string) => void, waitedSeconds: number): Promise<BuiltImage> {
   const started = performance.now();
   // The earlier attempt's log: the steps it ran do not run again (they come from the cache), and a
@@ -122,9 +146,17 @@ async function buildWhileLocked(request: BuildImageRequest, args: readonly strin
     } catch (error) {
       if (!(error instanceof DockerCommandError)) throw error;
       const log = error.output.stderr + error.output.stdout;
+      const damaged = damagedCacheRecord(log);
+      if (damaged && attempt > 1) throw new DamagedBuildCacheError(request.tag, damaged, request.logFile);
       const startFailure = attempt === 1 && !request.signal?.aborted ? runcFailedToStart(log) : undefined;
-      if (startFailure) {
-        const again = `${buildAgainMarker} (runc: ${startFailure}), not the step's own failure; building again, once`;
+      let again: string | undefined;
+      if (damaged && !request.signal?.aborted) {
+        await runDocker(["builder", "prune", "--force", "--filter", `id=${damaged}`], { signal: request.signal });
+        again = `${buildAgainMarker} (the build cache record ${damaged} had lost its files: removed), not the step's own failure; building again, once`;
+      } else if (startFailure) {
+        again = `${buildAgainMarker} (runc: ${startFailure}), not the step's own failure; building again, once`;
+      }
+      if (again) {
         onLine(again);
         before = `${log}\n${again}\n`;
         continue;
