@@ -111,57 +111,65 @@ export async function buildImage(request: BuildImageRequest): Promise<BuiltImage
   }
 }
 
+/** At most this many damaged cache records are removed for one build before it gives up (DamagedBuildCacheError). */
+const damagedRecordsRemovedAtMost = 5;
+
 /**
  * The build failed before its step ran, because a build cache record it started from has lost its
- * files. Removing the record (the step then runs again) is the fix; raised when that was done and
- * the build still met a damaged record.
+ * files, and removing such records (their steps then run again) did not end it: the same record
+ * again, or more than damagedRecordsRemovedAtMost of them.
  */
 export class DamagedBuildCacheError extends ExplainedError {
-  constructor(tag: string, record: string, logFile: string | undefined) {
+  constructor(tag: string, record: string, removed: readonly string[], logFile: string | undefined) {
     super(
       `Building ${tag} failed: the engine's build cache is damaged, not the app or the Dockerfile. ` +
-        `Its record ${record}, a cached step this build starts from, has lost its files (BuildKit: "failed to prepare ${record}: ... no such file or directory"), ` +
-        `and every build that reaches it fails the same way; removing one such record and building again met another.\n` +
+        `Its record ${record}, a cached step this build starts from, has lost its files (BuildKit: "failed to prepare ${record} ...: no such file or directory"), ` +
+        `and every build that reaches it fails the same way` +
+        (removed.length ? `; ${removed.length} such record(s) were removed for this build (${removed.join(", ")}) and it still met one.\n` : ".\n") +
         (logFile ? `Full build log: ${logFile}\n` : "") +
-        `Fix: remove the damaged records (docker builder prune --filter id=${record} for this one, or docker builder prune for the whole build cache), then run again; ` +
-        `the steps they held are built again.`,
+        `Fix: remove the build cache (docker builder prune; or docker builder prune --filter id=${record} for this record alone), then run again; ` +
+        `the steps it held are built again.`,
     );
   }
 }
 
 /**
- * The build itself, the engine's build lock held; one more attempt when runc could not start a
- * step's container, or when a cache record the build started from had lost its files (the record,
- * unusable, is removed first: its step is built again).
+ * The build itself, the engine's build lock held. It runs again when the engine failed it before
+ * the step's own command ran: once when runc could not start a step's container, and after each
+ * cache record that had lost its files, which is removed first (unusable; its step is built again).
  */
 async function buildWhileLocked(request: BuildImageRequest, args: readonly string[], onLine: (line: string) => void, waitedSeconds: number): Promise<BuiltImage> {
   const started = performance.now();
-  // The earlier attempt's log: the steps it ran do not run again (they come from the cache), and a
-  // check that reads the log (which steps ran, where a secret went) must see them.
+  // The earlier attempts' logs: the steps they ran do not run again (they come from the cache), and
+  // a check that reads the log (which steps ran, where a secret went) must see them.
   let before = "";
-  for (let attempt = 1; ; attempt += 1) {
+  let runcRetried = false;
+  const removedRecords: string[] = [];
+  for (;;) {
     try {
       const output = await runDocker(args, { onLine, signal: request.signal });
       return { tag: request.tag, seconds: (performance.now() - started) / 1000, waitedSeconds, log: before + output.stderr + output.stdout };
     } catch (error) {
       if (!(error instanceof DockerCommandError)) throw error;
       const log = error.output.stderr + error.output.stdout;
-      const damaged = damagedCacheRecord(log);
-      if (damaged && attempt > 1) throw new DamagedBuildCacheError(request.tag, damaged, request.logFile);
-      const startFailure = attempt === 1 && !request.signal?.aborted ? runcFailedToStart(log) : undefined;
-      let again: string | undefined;
-      if (damaged && !request.signal?.aborted) {
+      let again: string;
+      const damaged = request.signal?.aborted ? undefined : damagedCacheRecord(log);
+      const startFailure = request.signal?.aborted ? undefined : runcFailedToStart(log);
+      if (damaged) {
+        if (removedRecords.includes(damaged) || removedRecords.length >= damagedRecordsRemovedAtMost) {
+          throw new DamagedBuildCacheError(request.tag, damaged, removedRecords, request.logFile);
+        }
         await runDocker(["builder", "prune", "--force", "--filter", `id=${damaged}`], { signal: request.signal });
-        again = `${buildAgainMarker} (the build cache record ${damaged} had lost its files: removed), not the step's own failure; building again, once`;
-      } else if (startFailure) {
+        removedRecords.push(damaged);
+        again = `${buildAgainMarker} (the build cache record ${damaged} had lost its files: removed), not the step's own failure; building again`;
+      } else if (startFailure && !runcRetried) {
+        runcRetried = true;
         again = `${buildAgainMarker} (runc: ${startFailure}), not the step's own failure; building again, once`;
+      } else {
+        throw new BuildFailedError(request.tag, log, request.logFile);
       }
-      if (again) {
-        onLine(again);
-        before = `${log}\n${again}\n`;
-        continue;
-      }
-      throw new BuildFailedError(request.tag, log, request.logFile);
+      onLine(again);
+      before += `${log}\n${again}\n`;
     }
   }
 }
