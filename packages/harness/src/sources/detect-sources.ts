@@ -1,4 +1,5 @@
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
+import { runcFailedToStart } from "../docker/runc-start-failure.ts";
 import { ExplainedError } from "../explained-error.ts";
 import { caBundleRunArgs, type MachineConfig } from "./machine-config.ts";
 import type { BaseImageSource, GoModuleSource, PythonPackageSource, RequestedMode, SourceChoice } from "./sources.ts";
@@ -58,7 +59,7 @@ export async function detectPackageSources(
 
 async function probePip(machine: MachineConfig, image: string): Promise<true | string> {
   const index = machine.pipIndexUrl ? ["--env", `PIP_INDEX_URL=${machine.pipIndexUrl}`] : [];
-  return attempt(
+  return attemptInContainer(
     ["run", "--rm", ...caBundleRunArgs(machine.caBundle), ...index, "--env", "PIP_DISABLE_PIP_VERSION_CHECK=1", "--env", "PIP_DEFAULT_TIMEOUT=20", "--env", "PIP_RETRIES=1",
       image, "python", "-m", "pip", "download", "--no-deps", "--quiet", "--dest", "/tmp/probe", "pip"],
     90_000,
@@ -72,7 +73,34 @@ async function probeGoProxy(machine: MachineConfig, image: string): Promise<true
     "context = ssl.create_default_context(cafile=os.environ.get('SSL_CERT_FILE'))",
     "with urllib.request.urlopen(sys.argv[1], timeout=20, context=context) as answer: answer.read()",
   ].join("\n");
-  return attempt(["run", "--rm", ...caBundleRunArgs(machine.caBundle), image, "python", "-c", script, `${machine.goProxy}/${goProbeModule}/@v/list`], 90_000);
+  return attemptInContainer(["run", "--rm", ...caBundleRunArgs(machine.caBundle), image, "python", "-c", script, `${machine.goProxy}/${goProbeModule}/@v/list`], 90_000);
+}
+
+/** docker run's own exit status when it could not run the container (the engine's failure, not the command's). */
+const dockerRunFailed = 125;
+
+/**
+ * As attempt, for a `docker run` whose command is the probe: when the engine itself cannot start the
+ * container (exit 125: a network it cannot attach, an image it cannot find), that says nothing about
+ * the index or the proxy, and auto mode must not read it as "unreachable" and quietly build from the
+ * local index. So it is an error; runc's occasional start failure gets a second try first.
+ */
+async function attemptInContainer(args: string[], timeoutMs: number): Promise<true | string> {
+  for (let tries = 2; ; tries -= 1) {
+    try {
+      await runDocker(args, { signal: AbortSignal.timeout(timeoutMs) });
+      return true;
+    } catch (error) {
+      if (!(error instanceof DockerCommandError) || error.exitCode !== dockerRunFailed) return explainAttempt(error, timeoutMs);
+      const stderr = error.output.stderr.trim();
+      if (tries > 1 && runcFailedToStart(stderr)) continue;
+      const cause = stderr.split("\n").find((line) => line.includes("Error response from daemon") || line.startsWith("docker:")) ?? stderr.split("\n")[0];
+      throw new ExplainedError(
+        `The Docker engine could not start the container that probes this machine's network (${args.slice(0, 2).join(" ")} ... ${args.at(-1)}): ${withoutHostNames(cause ?? `exit ${dockerRunFailed}`)}\n` +
+          "Fix: mend the engine (a container must start: try docker run --rm IMAGE true; a default bridge that lost its docker0 interface comes back when dockerd restarts), then run again.",
+      );
+    }
+  }
 }
 
 /** true, or the last line of why the docker command failed, with host names left out (reports are kept). */
@@ -81,12 +109,16 @@ async function attempt(args: string[], timeoutMs: number): Promise<true | string
     await runDocker(args, { signal: AbortSignal.timeout(timeoutMs) });
     return true;
   } catch (error) {
-    if (error instanceof DockerCommandError) {
-      return withoutHostNames(error.output.stderr.trim().split("\n").pop() ?? `exit ${error.exitCode}`).slice(0, 200);
-    }
-    if (error instanceof Error && error.name === "AbortError") return `no answer within ${timeoutMs / 1000} s`;
-    throw error;
+    return explainAttempt(error, timeoutMs);
   }
+}
+
+function explainAttempt(error: unknown, timeoutMs: number): string {
+  if (error instanceof DockerCommandError) {
+    return withoutHostNames(error.output.stderr.trim().split("\n").pop() ?? `exit ${error.exitCode}`).slice(0, 200);
+  }
+  if (error instanceof Error && error.name === "AbortError") return `no answer within ${timeoutMs / 1000} s`;
+  throw error;
 }
 
 /**
