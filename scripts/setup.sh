@@ -90,8 +90,9 @@ PREFS
 # dockerd leaves BuildKit's garbage collector off unless configured, and the matrix's builds (every
 # cell on two platforms, stand-ins, package indexes) then fill the disk with build cache: 64 GB was
 # seen here. So a dockerd this script starts, on a machine with no daemon.json of its own, gets
-# scripts/dockerd.json: the collector on, keeping the 30 GB of cache used last. A machine's own
-# /etc/docker/daemon.json is left to rule (its builder.gc says how much cache to keep).
+# scripts/dockerd.json: the collector on, keeping the 40 GB of cache used last (at 30 GB, the main
+# job and the tests evicted each other's cache). A machine's own /etc/docker/daemon.json is left to
+# rule (its builder.gc says how much cache to keep).
 readonly dockerd_config=/etc/dockerize-python/dockerd.json
 
 dockerd_config_args() {

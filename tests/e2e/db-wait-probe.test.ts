@@ -129,9 +129,11 @@ describe("the entrypoint's database wait, with no PostgreSQL driver installed", 
     expect(state, output).toBeDefined();
     expect(state!.exitCode, output).toBe(0);
     expect(output).toContain(serverMarker);
-    // It tried while the database was absent, and the server's answer was an authentication request (nothing to show).
+    // It tried while the database was absent (a try that failed before the one that succeeded; how
+    // many fit in those seconds depends on the machine's load: one try took 6 s in a CI run), and the
+    // server's answer was an authentication request (nothing to show).
     const tries = Number(/accepts connections \(try (\d+),/.exec(output)?.[1]);
-    expect(tries, output).toBeGreaterThanOrEqual(4);
+    expect(tries, output).toBeGreaterThanOrEqual(2);
     expect(output).not.toContain("its answer to the wait's probe");
   });
 
