@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildAgainMarker, findFailedStep } from "../../packages/harness/src/docker/build-image.ts";
 import { damagedCacheRecord } from "../../packages/harness/src/docker/damaged-build-cache.ts";
-import { runcFailedToStart } from "../../packages/harness/src/docker/runc-start-failure.ts";
 import { judgeRebuild, parseSteps } from "../../packages/harness/src/checks/deps-layer-cached.ts";
 
 // Real BuildKit plain-progress output, trimmed.
@@ -154,23 +153,6 @@ describe("judgeRebuild (deps-layer-cached's verdict)", () => {
       status: "fail",
       detail: "the rebuild after changing app.py re-ran no COPY step: the change did not reach the image (it re-ran [] RUN true)",
     });
-  });
-});
-
-describe("runcFailedToStart", () => {
-  it("recognises runc failing to start a step's container, as CI met it", () => {
-    const log = [
-      "#7 [3/4] RUN python -m venv /venv && /venv/bin/pip install flask",
-      "#7 ERROR: runc run failed: unable to start container process: waiting for init preliminary setup: read init-p: connection reset by peer",
-      'ERROR: process "/bin/sh -c python -m venv /venv" did not complete successfully: exit code: 1',
-    ].join("\n");
-    expect(runcFailedToStart(log)).toBe("read init-p: connection reset by peer");
-    expect(runcFailedToStart("unable to start container process: error writing config to pipe: write init-p: broken pipe: unknown")).toBe("write init-p: broken pipe");
-  });
-
-  it("leaves a step's own failure, and other start failures, to fail the build", () => {
-    expect(runcFailedToStart('#7 1.2 ERROR: No matching distribution found for flask\nERROR: process "/bin/sh -c pip install flask" did not complete successfully: exit code: 1')).toBeUndefined();
-    expect(runcFailedToStart('runc run failed: unable to start container process: exec: "/bin/bash": stat /bin/bash: no such file or directory')).toBeUndefined();
   });
 });
 

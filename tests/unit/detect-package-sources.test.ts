@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { detectPackageSources } from "../../packages/harness/src/sources/detect-sources.ts";
@@ -25,7 +25,15 @@ fi`);
       await writeFile(join(docker.dir(), `${probe}-answers`), answers[probe].map((line) => `${line}\n`).join(""));
       await writeFile(join(docker.dir(), `${probe}-runs`), "");
     }
-    return detectPackageSources("auto", machine, "python:3.13-slim", true, () => {});
+    try {
+      return await detectPackageSources("auto", machine, "python:3.13-slim", true, () => {});
+    } finally {
+      // One probe's failure settles the call while the other may still run: each answer list is
+      // used whole, so wait for that, or a late run would count into the next test's answers.
+      for (const probe of ["pip", "go"] as const) {
+        await expect.poll(() => readFile(join(docker.dir(), `${probe}-runs`), "utf8"), { message: `${probe}'s probe ran once per answer` }).toHaveLength(answers[probe].length);
+      }
+    }
   };
 
   it("takes a probe that ran and failed as the index or proxy being out of reach", async () => {
@@ -38,6 +46,13 @@ fi`);
     await expect(detect({ pip: [`125 ${bridgeGone}`], go: [`125 ${bridgeGone}`] })).rejects.toThrow(
       /could not start the container that probes[\s\S]*bridge docker0 failed: Device does not exist[\s\S]*Fix: mend the engine/,
     );
+  });
+
+  it("names no host in that error, not even the proxy's that the probe asked", async () => {
+    const refusal = await detect({ pip: ["0 "], go: [`125 ${bridgeGone}`] }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(Error);
+    expect((refusal as Error).message).toContain("could not start the container that probes this machine's network (run --rm ... <url>)");
+    expect((refusal as Error).message).not.toContain("proxy.invalid");
   });
 
   it("tries once more when runc failed to start the probe's container", async () => {

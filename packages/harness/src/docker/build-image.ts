@@ -1,10 +1,10 @@
 import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
+import { damagedCacheRecord } from "./damaged-build-cache.ts";
 import { withEngineBuildLock } from "./engine-build-lock.ts";
 import type { Platform } from "./platform.ts";
 import { DockerCommandError, runDocker } from "./run-docker.ts";
-import { damagedCacheRecord } from "./damaged-build-cache.ts";
 import { runcFailedToStart } from "./runc-start-failure.ts";
 import { ExplainedError } from "../explained-error.ts";
 
@@ -42,9 +42,9 @@ export interface BuiltImage {
   waitedSeconds: number;
   /**
    * The whole plain-progress log: when the engine could not start a step, or a cache record it
-   * started from was damaged, and the build ran again (buildWhileLocked), both attempts' logs, the
-   * second after a line that starts with `buildAgainMarker` (each attempt numbers its steps from #1;
-   * parseSteps reads them as one build).
+   * started from was damaged, and the build ran again (buildWhileLocked, once per damaged record),
+   * every attempt's log, each after the first behind a line that starts with `buildAgainMarker`
+   * (each attempt numbers its steps from #1; parseSteps reads them as one build).
    */
   log: string;
 }

@@ -1,3 +1,5 @@
+import { DockerCommandError } from "./run-docker.ts";
+
 /**
  * runc's own failure to start a container, which a loaded machine meets now and then (seen with
  * Debian's docker.io 26.1.5, in a build step and in `docker run`: "unable to start container
@@ -7,4 +9,17 @@
  */
 export function runcFailedToStart(output: string): string | undefined {
   return /unable to start container process: [^\n]*?((?:read|write) init-p: [a-z ]+)/.exec(output)?.[1];
+}
+
+/**
+ * `start()`, and once more when it rejects because runc failed to start its container (a docker
+ * command's stderr says so); any other rejection, or a second runc failure, is the caller's.
+ */
+export async function onceMoreIfRuncFailedToStart<T>(start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    if (error instanceof DockerCommandError && runcFailedToStart(error.output.stderr)) return start();
+    throw error;
+  }
 }

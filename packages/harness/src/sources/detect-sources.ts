@@ -1,5 +1,5 @@
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
-import { runcFailedToStart } from "../docker/runc-start-failure.ts";
+import { onceMoreIfRuncFailedToStart } from "../docker/runc-start-failure.ts";
 import { ExplainedError } from "../explained-error.ts";
 import { caBundleRunArgs, type MachineConfig } from "./machine-config.ts";
 import type { BaseImageSource, GoModuleSource, PythonPackageSource, RequestedMode, SourceChoice } from "./sources.ts";
@@ -86,20 +86,17 @@ const dockerRunFailed = 125;
  * local index. So it is an error; runc's occasional start failure gets a second try first.
  */
 async function attemptInContainer(args: string[], timeoutMs: number): Promise<true | string> {
-  for (let tries = 2; ; tries -= 1) {
-    try {
-      await runDocker(args, { signal: AbortSignal.timeout(timeoutMs) });
-      return true;
-    } catch (error) {
-      if (!(error instanceof DockerCommandError) || error.exitCode !== dockerRunFailed) return explainAttempt(error, timeoutMs);
-      const stderr = error.output.stderr.trim();
-      if (tries > 1 && runcFailedToStart(stderr)) continue;
-      const cause = stderr.split("\n").find((line) => line.includes("Error response from daemon") || line.startsWith("docker:")) ?? stderr.split("\n")[0];
-      throw new ExplainedError(
-        `The Docker engine could not start the container that probes this machine's network (${args.slice(0, 2).join(" ")} ... ${args.at(-1)}): ${withoutHostNames(cause ?? `exit ${dockerRunFailed}`)}\n` +
-          "Fix: mend the engine (a container must start: try docker run --rm IMAGE true; a default bridge that lost its docker0 interface comes back when dockerd restarts), then run again.",
-      );
-    }
+  try {
+    await onceMoreIfRuncFailedToStart(() => runDocker(args, { signal: AbortSignal.timeout(timeoutMs) }));
+    return true;
+  } catch (error) {
+    if (!(error instanceof DockerCommandError) || error.exitCode !== dockerRunFailed) return explainAttempt(error, timeoutMs);
+    const stderr = error.output.stderr.trim();
+    const cause = stderr.split("\n").find((line) => line.includes("Error response from daemon") || line.startsWith("docker:")) ?? stderr.split("\n")[0];
+    throw new ExplainedError(
+      `The Docker engine could not start the container that probes this machine's network (${withoutHostNames(`${args.slice(0, 2).join(" ")} ... ${args.at(-1)}`)}): ${withoutHostNames(cause ?? `exit ${dockerRunFailed}`)}\n` +
+        "Fix: mend the engine (a container must start: try docker run --rm IMAGE true; a default bridge that lost its docker0 interface comes back when dockerd restarts), then run again.",
+    );
   }
 }
 

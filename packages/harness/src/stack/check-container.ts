@@ -1,6 +1,6 @@
 import type { Platform } from "../docker/platform.ts";
 import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
-import { runcFailedToStart } from "../docker/runc-start-failure.ts";
+import { onceMoreIfRuncFailedToStart } from "../docker/runc-start-failure.ts";
 import { lastLines } from "../process/run-process.ts";
 import { type RunIdentity, runLabelArgs } from "./run-labels.ts";
 
@@ -97,21 +97,20 @@ export async function startCheckContainer(request: CheckContainerRequest): Promi
     ...(request.command ?? []),
   ];
   const label = Object.entries(request.run.labels).map(([key, value]) => `label=${key}=${value}`);
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await runDocker(args);
-      break;
-    } catch (error) {
+  const createAndStart = () =>
+    runDocker(args).catch(async (error: unknown) => {
       if (!(error instanceof DockerCommandError)) throw error;
       // Created but not started (the runtime could not exec the entrypoint, say): ours to remove, and
       // only if it is ours (the run's label), never another container that holds the name.
       const created = await runDocker(["ps", "--all", "--quiet", "--filter", `name=^/${name}$`, ...label.flatMap((filter) => ["--filter", filter])]).catch(() => undefined);
       for (const id of created?.stdout.split("\n").filter(Boolean) ?? []) await runDocker(["rm", "--force", "--volumes", id]).catch(() => {});
-      // runc itself failing to start it (a loaded engine) is not what the check measures: once more.
-      if (attempt === 1 && runcFailedToStart(error.output.stderr)) continue;
-      throw new ContainerProblem(`the engine could not start ${name} from ${request.image}: ${lastLines(error.output.stderr.trim(), 5)}`);
-    }
-  }
+      throw error;
+    });
+  // runc itself failing to start it (a loaded engine) is not what the check measures: once more.
+  await onceMoreIfRuncFailedToStart(createAndStart).catch((error: unknown) => {
+    if (!(error instanceof DockerCommandError)) throw error;
+    throw new ContainerProblem(`the engine could not start ${name} from ${request.image}: ${lastLines(error.output.stderr.trim(), 5)}`);
+  });
   const publishedUrl = async () => {
     if (!request.publish) return undefined;
     // A container that exited at once has no port; its state and log say why.
@@ -144,9 +143,7 @@ export async function startCheckContainer(request: CheckContainerRequest): Promi
       return (performance.now() - started) / 1000;
     },
     async start() {
-      await runDocker(["start", name]).catch((error: unknown) =>
-        error instanceof DockerCommandError && runcFailedToStart(error.output.stderr) ? runDocker(["start", name]) : Promise.reject(error),
-      );
+      await onceMoreIfRuncFailedToStart(() => runDocker(["start", name]));
       container.url = await publishedUrl();
     },
     async waitForExit(timeoutMs, whileRunning) {
