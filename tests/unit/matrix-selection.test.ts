@@ -132,7 +132,13 @@ describe("--check: the selected checks narrow each cell's", () => {
     const [, , appCell] = selectChecks(cells, ["http-through-caddy"]);
     expect([appCell!.id, appCell!.checks]).toEqual(["slim/py3.13", ["http-through-caddy"]]);
     const steps: string[] = [];
-    const environment = { unmetNeed: () => undefined, imageFor: (ref: string) => `stand-in/${ref}`, packageIndexFor: () => undefined, cellSources: () => ({ baseImages: "stand-ins" }) } as unknown as BuildEnvironment;
+    const environment = {
+      unmetNeed: () => undefined,
+      imageFor: (ref: string) => `stand-in/${ref}`,
+      imageProblem: () => undefined,
+      packageIndexFor: () => undefined,
+      cellSources: () => ({ baseImages: "stand-ins" }),
+    } as unknown as BuildEnvironment;
     const options = {
       environment,
       appDir: temp.dir,
@@ -151,6 +157,27 @@ describe("--check: the selected checks narrow each cell's", () => {
       buildSeconds: null,
     });
     // Nothing staged, built or checked.
+    expect(steps).toEqual([]);
+  });
+
+  it("fails a cell whose base image the run could not make, with the reason, and builds nothing", async () => {
+    const [, , appCell] = selectChecks(cells, ["non-root", "http-through-caddy"]);
+    const steps: string[] = [];
+    const problem = "python:3.13-slim-trixie (linux/arm64) could not be made, so no cell that needs it was built: the stand-in did not build";
+    const environment = {
+      unmetNeed: () => undefined,
+      imageFor: (ref: string) => `stand-in/${ref}`,
+      imageProblem: (ref: string) => (ref.startsWith("python:") ? problem : undefined),
+      packageIndexFor: () => undefined,
+      cellSources: () => ({ baseImages: "stand-ins" }),
+    } as unknown as BuildEnvironment;
+    const options = { environment, appDir: temp.dir, logDir: join(temp.dir, "logs"), checksSelected: ["non-root", "http-through-caddy"], step: (message: string) => steps.push(message) } as unknown as VerifyCellOptions;
+    const report = await verifyCell({ ...appCell!, companions: [], proxy: undefined }, options);
+    expect(report).toMatchObject({ id: "slim/py3.13", status: "fail", reason: problem, sizeBytes: null, buildSeconds: null, baseImages: { PYTHON_IMAGE: "python:3.13-slim-trixie" } });
+    expect(report.checks.map((check) => [check.name, check.status, check.detail])).toEqual([
+      ["non-root", "skip", "not run: an image it needs could not be made"],
+      ["http-through-caddy", "skip", "not run: an image it needs could not be made"],
+    ]);
     expect(steps).toEqual([]);
   });
 });

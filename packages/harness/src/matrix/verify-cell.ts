@@ -7,6 +7,7 @@ import type { CellReport } from "../report/report-types.ts";
 import { composeProjectOnFirstUse } from "../stack/compose-project.ts";
 import { buildCellImage, buildProxyImage } from "./build-cell-images.ts";
 import { checkContext, staticCheckContext } from "./cell-check-context.ts";
+import { imageDemands } from "./image-demands.ts";
 import { newCellReport, recordChecks, recordEarlyEnd, recordImage } from "./cell-report.ts";
 import { type CellStack, cellStackOnFirstUse } from "./cell-stack.ts";
 import { type CellStopwatch, startCellStopwatch } from "./cell-stopwatch.ts";
@@ -23,7 +24,7 @@ import { lockStagedPipfile, stageCell } from "./stage-cell.ts";
  * app's stack runs behind), runs every check the manifest lists in the registry's order (the stack
  * and the compose project start on first use), and cleans up: nothing a check does is left running.
  * A check that throws fails with the error's message. A cell the run cannot build (its needs unmet),
- * or whose Pipfile or images cannot be made, runs only its static checks; one `--check` left no
+ * or whose base images, Pipfile or images cannot be made, runs only its static checks; one `--check` left no
  * check of its manifest's is a skip, built not at all, as is one whose every check but the static
  * ones the app cannot run (options.skipChecks). The report's `timing` says where the cell's
  * time went.
@@ -43,12 +44,15 @@ async function verifyCellSteps(cell: CellToVerify, options: VerifyCellOptions, s
   // A skipped cell's base images were not prepared, nor an emulated one's that builds nothing (static
   // checks alone: image-demands.ts): it reports (and composes with) the official ones it would use.
   const prepared = !unmet && listed.length > 0 && !(cell.platform && listed.every(isStaticCheck));
-  const resolve: ResolveImage = (ref, platform) => (prepared ? environment.imageFor(ref, platform) : ref);
+  // An image the run could not make (its stand-in's build failed): the cell fails, named as theirs.
+  const imageProblem = prepared ? imageDemands([cell]).flatMap((demand) => demand.images.map((ref) => environment.imageProblem(ref, demand.platform))).find(Boolean) : undefined;
+  const resolve: ResolveImage = (ref, platform) => (prepared && !environment.imageProblem(ref, platform) ? environment.imageFor(ref, platform) : ref);
   const report = newCellReport(cell, resolve, environment);
   // `--check` left it none of its manifest's checks: a skip, never a pass that no check proved.
   if (!listed.length) return recordEarlyEnd(report, [], "skip", noCheckSelected(options.checksSelected));
   const staticContext = staticCheckContext(cell, resolve, options);
   if (unmet) return recordEarlyEnd(report, await runStaticChecks(listed, staticContext, unmet), "skip", unmet);
+  if (imageProblem) return recordEarlyEnd(report, await runStaticChecks(listed, staticContext, "an image it needs could not be made"), "fail", imageProblem);
   // Only checks that read the template's files (`--check lint`), or that the app cannot run (it
   // lacks what they need: options.skipChecks): nothing to build.
   const appSkip = (name: CheckName) => options.skipChecks?.[name];

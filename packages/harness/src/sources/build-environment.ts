@@ -14,6 +14,8 @@ export interface BuildEnvironment {
   sources: Sources;
   /** The local image to use where a template names `official`, built for `platform` (the engine's own when absent, or named). */
   imageFor(official: string, platform?: Platform): string;
+  /** Why the image for `official` (on `platform`, as imageFor) could not be made (its stand-in did not build, say), or undefined. */
+  imageProblem(official: string, platform?: Platform): string | undefined;
   /**
    * Values for the package-index build args of a variant built on `baseImages`: pip's index URL and,
    * for a plain-HTTP index, the host pip may trust. None when pip's default index (PyPI) serves.

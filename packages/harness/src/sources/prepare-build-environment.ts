@@ -1,6 +1,6 @@
 import { engineOwnPlatform } from "../docker/engine-platforms.ts";
 import { imageExists, inspectImage } from "../docker/inspect-image.ts";
-import { DockerCommandError, runDocker } from "../docker/run-docker.ts";
+import { DockerCommandError, DockerEngineUnavailableError, runDocker } from "../docker/run-docker.ts";
 import { ExplainedError } from "../explained-error.ts";
 import type { DebianSuite } from "../hermetic/debian-rootfs.ts";
 import { ensurePackageIndex, type PackageIndex, servePackageIndexes } from "../hermetic/package-index.ts";
@@ -8,6 +8,7 @@ import { ensureStandin, type GoModuleSource, type StandinSources, standinFor } f
 import { type Platform, platformTagSuffix } from "../docker/platform.ts";
 import { digestOf, parseImageReference } from "../manifest/image-reference.ts";
 import type { VariantNeeds } from "../manifest/schema.ts";
+import { ProcessFailedError } from "../process/run-process.ts";
 import type { StandinUse } from "../report/report-types.ts";
 import type { BuildEnvironment } from "./build-environment.ts";
 import { detectBaseImageSource, detectPackageSources } from "./detect-sources.ts";
@@ -31,7 +32,8 @@ const fallbackProbePython = "python:3.13-slim-trixie";
  * Decides each source (see sources.ts) and makes it ready: every image the demands name, pulled
  * from the registry or replaced by its stand-in (built, or reused when its recipe is unchanged),
  * and the local package index served when it is the Python packages' source. Demands whose needs
- * this run's sources cannot meet are left out (their cells are skipped with the reason).
+ * this run's sources cannot meet are left out (their cells are skipped with the reason); an image
+ * that cannot be made is said by imageProblem (its cells fail with the reason).
  */
 export async function prepareBuildEnvironment(requested: RequestedMode, demands: readonly ImageDemand[], log: (line: string) => void): Promise<BuildEnvironment> {
   const machine = await readMachineConfig();
@@ -84,7 +86,18 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
   };
   // The engine's own platform named is no platform from here on (other).
   const buildable = demands.filter((demand) => !unmetNeed(demand.needs)).map((demand) => ({ ...demand, platform: other(demand.platform) }));
-  for (const { official, platform } of imagesToResolve(buildable)) await resolve(official, platform);
+  // An image that could not be made (a stand-in whose build failed, a tag the registry does not
+  // have) fails the cells that need it (imageProblem), not the whole run before any cell.
+  const problems = new Map<string, string>();
+  for (const { official, platform } of imagesToResolve(buildable)) {
+    await resolve(official, platform).catch((error: unknown) => {
+      // An engine that does not answer is no image's problem: the run cannot go on.
+      if (error instanceof DockerEngineUnavailableError || !(error instanceof ExplainedError || error instanceof ProcessFailedError)) throw error;
+      const problem = `${official}${platform ? ` (${platform})` : ""} could not be made, so no cell that needs it was built: ${error.message}`;
+      log(`${problem.split("\n")[0]}`);
+      problems.set(resolvedKey(official, platform), problem);
+    });
+  }
 
   const indexes: PackageIndex[] = [];
   if (sources.pythonPackages.kind === "local-index") {
@@ -113,6 +126,7 @@ export async function prepareBuildEnvironment(requested: RequestedMode, demands:
       if (!found) throw new Error(`this run prepared no image for ${official}${platform ? ` on ${platform}` : ""}; it was not among the images the run declared`);
       return found.image;
     },
+    imageProblem: (official, platform) => problems.get(resolvedKey(official, other(platform))),
     packageIndexFor(baseImageRefs) {
       if (sources.pythonPackages.kind === "configured-index") return { url: machine.pipIndexUrl! };
       const suite = pythonSuite(baseImageRefs);
