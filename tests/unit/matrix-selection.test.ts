@@ -267,6 +267,12 @@ describe("mergeReports", () => {
     expect(() => mergeReports([report({}), report({ sources: registry })])).toThrow(/baseImages came from different sources \(stand-ins, registry\)/);
     const pypi = { ...standinSources, pythonPackages: { kind: "pypi", reason: "auto: pip in a container reached pip's default index (PyPI)" } } satisfies Sources;
     expect(() => mergeReports([report({}), report({ sources: pypi })])).toThrow(/pythonPackages came from different sources \(local-index, pypi\)/);
+    // Each source's runs named, with when they ran and why they chose it, and how to make a cached one again.
+    const cached = report({ cells: [cell("alpine/py3.13", "skip")], startedAt: "2026-01-01T06:50:00.000Z" });
+    expect(() => mergeReports([cached, report({ cells: [cell("caddy/caddy2", "pass")], sources: pypi })])).toThrow(
+      "  local-index: alpine, run of 2026-01-01T06:50:00.000Z (auto: pip in a container cannot reach pip's default index (PyPI) (timeout))\n  pypi: caddy, run of 2026-01-01T10:00:00.000Z (auto: pip in a container reached pip's default index (PyPI))\n" +
+        "Fix: run every template on the same machine with the same --mode (hermetic forces every source local); a report turbo's cache restored from an earlier run is made again with `turbo run verify --force --filter=<its template's package>`.",
+    );
     const noGo = { ...standinSources, goModules: { kind: "none", reason: "--mode hermetic" } } satisfies Sources;
     expect(() => mergeReports([report({}), report({}), report({ sources: noGo })])).toThrow(/goModules came from different sources \(proxy, none\)[\s\S]*Fix: /);
   });

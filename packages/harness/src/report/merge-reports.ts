@@ -48,19 +48,23 @@ export function mergeReports(reports: readonly MatrixReport[]): MatrixReport {
  * which each run's detection words alike, are given once.
  */
 function mergeSources(reports: readonly MatrixReport[]): Sources | null {
-  const decided = reports.map((report) => report.sources).filter((sources): sources is Sources => sources !== null);
+  const decided = reports.filter((report): report is MatrixReport & { sources: Sources } => report.sources !== null);
   const [first] = decided;
   if (!first) return null;
   for (const kind of ["baseImages", "pythonPackages", "goModules"] as const) {
-    const seen = [...new Set(decided.map((sources) => sources[kind].kind))];
+    const seen = [...new Set(decided.map((report) => report.sources[kind].kind))];
     if (seen.length > 1) {
+      const runsOf = (source: string) =>
+        decided
+          .filter((report) => report.sources[kind].kind === source)
+          .map((report) => `  ${source}: ${[...new Set(report.cells.map((cell) => cell.template))].join(", ") || "(no cells)"}, run of ${report.startedAt} (${report.sources[kind].reason})`);
       throw new ExplainedError(
-        `The reports' ${kind} came from different sources (${seen.join(", ")}) and cannot be merged: their cells were not proven the same way.\n` +
-          "Fix: run every template on the same machine with the same --mode (hermetic forces every source local).",
+        `The reports' ${kind} came from different sources (${seen.join(", ")}) and cannot be merged: their cells were not proven the same way.\n${seen.flatMap(runsOf).join("\n")}\n` +
+          "Fix: run every template on the same machine with the same --mode (hermetic forces every source local); a report turbo's cache restored from an earlier run is made again with `turbo run verify --force --filter=<its template's package>`.",
       );
     }
   }
-  return first;
+  return first.sources;
 }
 
 /** The runs that stopped early and the shards with no report: their reasons, and every cell they did not finish. */
