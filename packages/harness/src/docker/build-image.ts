@@ -13,8 +13,10 @@ export interface BuildImageRequest {
   context: string;
   /** The Dockerfile, absolute or relative to the context. Defaults to `<context>/Dockerfile`. */
   dockerfile?: string;
-  /** The image name:tag to give the result. */
+  /** The image name:tag to give the result: the one its errors name. */
   tag: string;
+  /** More names for the result (a run's own, which no other run moves: see buildCellImage). */
+  extraTags?: readonly string[];
   buildArgs?: Record<string, string>;
   labels?: Record<string, string>;
   /** BuildKit secrets: id -> file path, used by `RUN --mount=type=secret,id=...`. */
@@ -83,6 +85,7 @@ export async function buildImage(request: BuildImageRequest): Promise<BuiltImage
   // No provenance attestation: a --load image cannot carry one, and capturing it for concurrent
   // builds that share steps crashes dockerd 26.1's BuildKit (a nil pointer in walkProvenance).
   const args = ["buildx", "build", "--load", "--provenance=false", "--progress=plain", "--tag", request.tag];
+  for (const tag of request.extraTags ?? []) args.push("--tag", tag);
   if (request.dockerfile) args.push("--file", request.dockerfile);
   for (const [name, value] of Object.entries(request.buildArgs ?? {})) args.push("--build-arg", `${name}=${value}`);
   for (const [name, value] of Object.entries(request.labels ?? {})) args.push("--label", `${name}=${value}`);

@@ -1,9 +1,11 @@
 import { join } from "node:path";
 import type { RebuildChanges } from "../checks/check.ts";
 import { BuildFailedError, buildImage, type BuiltImage } from "../docker/build-image.ts";
+import { runDocker } from "../docker/run-docker.ts";
 import { type BuildProvenance, provenanceBuildArgs } from "../labels/build-provenance.ts";
 import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { ProbeCredentials } from "../secrets/probe-credentials.ts";
+import type { RunIdentity } from "../stack/run-labels.ts";
 import type { Cell } from "./cell.ts";
 import { proxyCell, resolvedBuildArgs, trustSecrets } from "./cell-build-args.ts";
 import { CellEndedEarly, type CellToVerify, cellImageName, cellLogFile, type VerifyCellOptions } from "./cell-to-verify.ts";
@@ -28,21 +30,35 @@ export interface BuiltCellImage {
   rebuild(changes?: RebuildChanges): Promise<BuiltImage>;
 }
 
+/**
+ * The name this run gives the cell's image beside its own (cellImageName): the checks use it, so
+ * that another run building the same cell at the same time (two apps verified with one template)
+ * cannot move it to its image under them. releaseRunImageNames takes it off at the cell's end.
+ */
+export function runImageName(cell: Cell, run: RunIdentity): string {
+  return `${cellImageName(cell)}-run-${run.id}`;
+}
+
 /** Builds the cell's image from its staged copy (`building`). A failed build ends the cell (CellEndedEarly). */
 export async function buildCellImage(cell: CellToVerify, stageDir: string, provenance: BuildProvenance, options: VerifyCellOptions, marked?: ProbeCredentials): Promise<BuiltCellImage> {
-  const request = { ...buildRequest(cell, stageDir, cellImageName(cell), cellLogFile(options.logDir, cell), provenance, options), ...(marked ? { secretFiles: marked.secretFiles, ssh: marked.ssh } : {}) };
+  const request = {
+    ...buildRequest(cell, stageDir, cellImageName(cell), cellLogFile(options.logDir, cell), provenance, options),
+    extraTags: [runImageName(cell, options.run)],
+    ...(marked ? { secretFiles: marked.secretFiles, ssh: marked.ssh } : {}),
+  };
   options.step("building");
   const built = await buildImage(request).catch(endCellOnBuildFailure((error) => error.message, "the image did not build"));
   return {
-    tag: request.tag,
+    tag: runImageName(cell, options.run),
     seconds: built.seconds,
     waitedSeconds: built.waitedSeconds,
     buildArgs: request.buildArgs,
     secretFiles: request.secretFiles,
     log: built.log,
     marked,
+    // Under another tag, only that one: the cell's names stay on the image the checks examine.
     rebuild: (changes = {}) =>
-      buildImage({ ...request, ...changes, logFile: changes.tag ? cellLogFile(options.logDir, cell, changes.tag.split(":").pop()) : request.logFile }),
+      buildImage({ ...request, ...changes, ...(changes.tag ? { extraTags: [], logFile: cellLogFile(options.logDir, cell, changes.tag.split(":").pop()) } : {}) }),
   };
 }
 
@@ -54,9 +70,22 @@ export async function buildCellImage(cell: CellToVerify, stageDir: string, prove
 export async function buildProxyImage(cell: CellToVerify, proxy: LoadedTemplate, stageDir: string, provenance: BuildProvenance, options: VerifyCellOptions): Promise<BuiltImage> {
   options.step(`building the ${proxy.name} proxy for this app`);
   const request = buildRequest(proxyCell(proxy), stageDir, `${cellImageName(cell)}-proxy`, cellLogFile(options.logDir, cell, "proxy"), provenance, options);
-  // APP_IMAGE: the cell's image, where a Django app's collected static files are (built before this).
-  const buildArgs = { ...request.buildArgs, APP_IMAGE: cellImageName(cell), ...options.proxyBuildArgs };
-  return buildImage({ ...request, buildArgs }).catch(endCellOnBuildFailure((error) => `The ${proxy.name} proxy for this app did not build. ${error.message}`, "the proxy image did not build"));
+  // APP_IMAGE: the cell's image as this run built it, where a Django app's collected static files are (built before this).
+  const buildArgs = { ...request.buildArgs, APP_IMAGE: runImageName(cell, options.run), ...options.proxyBuildArgs };
+  const runTag = `${runImageName(cell, options.run)}-proxy`;
+  const built = await buildImage({ ...request, buildArgs, extraTags: [runTag] }).catch(
+    endCellOnBuildFailure((error) => `The ${proxy.name} proxy for this app did not build. ${error.message}`, "the proxy image did not build"),
+  );
+  return { ...built, tag: runTag };
+}
+
+/**
+ * Takes this run's names (runImageName, and the proxy's) off the cell's images once its checks are
+ * done; the image keeps its cell name unless another run's build has moved it since, and then,
+ * named by nothing, it goes (it is no run's image). Never rejects: a name already gone is fine.
+ */
+export async function releaseRunImageNames(cell: Cell, run: RunIdentity): Promise<void> {
+  for (const tag of [runImageName(cell, run), `${runImageName(cell, run)}-proxy`]) await runDocker(["image", "rm", tag]).catch(() => {});
 }
 
 /**

@@ -5,7 +5,7 @@ import type { LoadedTemplate } from "../manifest/load-manifest.ts";
 import type { CheckName } from "../manifest/schema.ts";
 import type { CellReport } from "../report/report-types.ts";
 import { composeProjectOnFirstUse } from "../stack/compose-project.ts";
-import { buildCellImage, buildProxyImage } from "./build-cell-images.ts";
+import { buildCellImage, buildProxyImage, releaseRunImageNames } from "./build-cell-images.ts";
 import { checkContext, staticCheckContext } from "./cell-check-context.ts";
 import { imageDemands } from "./image-demands.ts";
 import { newCellReport, recordChecks, recordEarlyEnd, recordImage } from "./cell-report.ts";
@@ -94,6 +94,7 @@ async function verifyCellSteps(cell: CellToVerify, options: VerifyCellOptions, s
     await runTurns.together(async () => {
       await stack?.stop();
       await composeProject?.remove();
+      await releaseRunImageNames(cell, options.run);
       await marked?.remove();
       await rm(stageDir, { recursive: true, force: true });
     });
