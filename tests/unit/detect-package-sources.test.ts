@@ -29,9 +29,10 @@ fi`);
       return await detectPackageSources("auto", machine, "python:3.13-slim", true, () => {});
     } finally {
       // One probe's failure settles the call while the other may still run: each answer list is
-      // used whole, so wait for that, or a late run would count into the next test's answers.
+      // used whole, so wait for that, or a late run would count into the next test's answers (a
+      // loaded machine may take seconds to start a process: poll's default second failed once).
       for (const probe of ["pip", "go"] as const) {
-        await expect.poll(() => readFile(join(docker.dir(), `${probe}-runs`), "utf8"), { message: `${probe}'s probe ran once per answer` }).toHaveLength(answers[probe].length);
+        await expect.poll(() => readFile(join(docker.dir(), `${probe}-runs`), "utf8"), { message: `${probe}'s probe ran once per answer`, timeout: 15_000 }).toHaveLength(answers[probe].length);
       }
     }
   };
