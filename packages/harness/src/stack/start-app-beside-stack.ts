@@ -27,6 +27,8 @@ export function startAppBesideStack(stack: RunningStack, request: AppBesideStack
     run: stack.request.run,
     name: request.name,
     image: request.image,
+    // The stack's app's platform (an emulated cell's): the image is that platform's.
+    platform: stack.request.appPlatform,
     network: request.network ?? stack.network,
     aliases: request.aliases,
     env: { ...stackAppEnvironment(stack.request), ...request.env },

@@ -29,7 +29,7 @@ export async function startOwnStack(like: StackRequest, name: string, appImage: 
   await createRunNetwork(like.run, network);
   const started = {
     database: startDatabase({ run: like.run, name: named("db"), image: like.databaseImage, network, timeoutMs: like.startupTimeoutMs ?? 120_000 }),
-    app: startCheckContainer({ run: like.run, name: named("app"), image: appImage, network, aliases: ["app"], env: stackAppEnvironment(like) }),
+    app: startCheckContainer({ run: like.run, name: named("app"), image: appImage, platform: like.appPlatform, network, aliases: ["app"], env: stackAppEnvironment(like) }),
     proxy: startCheckContainer({ run: like.run, name: named("proxy"), image: like.proxyImage, network, env: { APP_UPSTREAM: `app:${like.appPort}` }, publish: like.proxyPort }),
   };
   const remove = async () => {
