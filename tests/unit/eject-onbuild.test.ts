@@ -50,7 +50,7 @@ describe("the onbuild base's Dockerfile", () => {
     expect(text).toMatch(/^ONBUILD COPY requirements\*\.txt Pipfil\[e\] Pipfile\.loc\[k\] pyproject\.tom\[l\] uv\.loc\[k\] poetry\.loc\[k\] pyloc\[k\]\.toml \/app\/$/m);
     expect(text).toMatch(/^COPY --chmod=0755 docker\/install-dependencies\.sh \/usr\/local\/bin\/install-dependencies$/m);
     const install = instructionsOf(text).find((i) => i.startsWith("ONBUILD RUN"))!;
-    expect(install).toMatch(/install-dependencies;.*rm -rf \/opt\/pipenv \/opt\/uv \/opt\/poetry \/root\/\.cache/);
+    expect(install).toMatch(/install-dependencies;.*rm -rf \/opt\/pipenv \/opt\/uv \/opt\/poetry \/opt\/pylock-pip \/root\/\.cache/);
     expect(install).toMatch(/ldd .*apt-get purge -y --auto-remove/);
     // A cache mount in a trigger does not build (BuildKit); the credentials' secret and ssh mounts
     // do, and the label states the contract.
